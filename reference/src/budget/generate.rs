@@ -1,0 +1,290 @@
+//! Case generation for `budget`.
+//!
+//! Cases are drawn as *plans* (which kind, which side of the deadline, where in that side)
+//! and then realized against the drawn `timeoutMs`, so every case respects two limits by
+//! construction: no scripted delay lies near a deadline (the race band, widened for
+//! safety), and no case needs more than `max_case_ms` of real time. Shrinking a plan moves
+//! towards early settling, small values and fewer optional fields.
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+use super::types::{BudgetInput, BudgetSpec, FallbackSpec, Script, Tags, RESOURCE_CLASSES};
+use crate::contract::{json, GenSettings, Profile};
+
+/// The largest budget the contract mentions (one day).
+pub const MAX_TIMEOUT_MS: u64 = 86_400_000;
+
+/// Generated delays keep at least this far from a deadline: twice the race band, so a
+/// loaded machine that fires timers a little late still lands on the expected side.
+fn generation_margin_ms(settings: &GenSettings) -> u64 {
+    (settings.race_band_ms * 2).max(10)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Resolve,
+    Reject,
+    HangUntilAbort,
+    IgnoreAbortResolve,
+    SyncThrow,
+}
+
+/// A script before its delay is placed against a deadline.
+#[derive(Debug, Clone)]
+struct ScriptPlan {
+    kind: Kind,
+    late: bool,
+    /// Where inside the chosen side the delay falls, in thousandths.
+    position: u32,
+    value: Value,
+    error_name: String,
+    error_message: String,
+}
+
+/// How the fallback's class relates to the primary's.
+#[derive(Debug, Clone)]
+enum FallbackClass {
+    /// A known class no more expensive than the primary's (the usual, valid case).
+    NotHigher(u32),
+    /// Any known class, which may outrank the primary.
+    Any(usize),
+    Unknown(String),
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        4 => Just(Kind::Resolve),
+        2 => Just(Kind::Reject),
+        2 => Just(Kind::HangUntilAbort),
+        2 => Just(Kind::IgnoreAbortResolve),
+        1 => Just(Kind::SyncThrow),
+    ]
+}
+
+fn error_name() -> BoxedStrategy<String> {
+    prop_oneof![
+        3 => prop::sample::select(vec![
+            "Error", "TypeError", "AbortError", "TimeoutError", "RateLimitError",
+            "ValueError", "ConnectionError", "RuntimeError",
+        ])
+        .prop_map(str::to_owned),
+        1 => "[A-Z][a-zA-Z]{0,12}Error",
+    ]
+    .boxed()
+}
+
+fn script_plan() -> impl Strategy<Value = ScriptPlan> {
+    (
+        kind(),
+        any::<bool>(),
+        0u32..=1000,
+        json::value(),
+        error_name(),
+        json::string(),
+    )
+        .prop_map(
+            |(kind, late, position, value, error_name, error_message)| ScriptPlan {
+                kind,
+                late,
+                position,
+                value,
+                error_name,
+                error_message,
+            },
+        )
+}
+
+fn unknown_class() -> impl Strategy<Value = String> {
+    prop::sample::select(vec!["gpu", "LLM", "disk", "", "io ", "network", "mem"])
+        .prop_map(str::to_owned)
+}
+
+fn class_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => prop::sample::select(RESOURCE_CLASSES.to_vec()).prop_map(str::to_owned),
+        1 => unknown_class(),
+    ]
+}
+
+fn fallback_class() -> impl Strategy<Value = FallbackClass> {
+    prop_oneof![
+        7 => (0u32..=1000).prop_map(FallbackClass::NotHigher),
+        2 => (0..RESOURCE_CLASSES.len()).prop_map(FallbackClass::Any),
+        1 => unknown_class().prop_map(FallbackClass::Unknown),
+    ]
+}
+
+fn timeout_ms(stage_cap: u64) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        3 => 1u64..=40,
+        5 => 41u64..=stage_cap.max(41),
+        2 => (stage_cap + 1)..=MAX_TIMEOUT_MS,
+        1 => Just(MAX_TIMEOUT_MS),
+    ]
+}
+
+fn tags() -> impl Strategy<Value = Tags> {
+    (
+        json::string(),
+        json::string(),
+        prop::option::of(json::string()),
+        prop::option::of(json::string()),
+    )
+        .prop_map(|(component, op, tenant_id, correlation_id)| Tags {
+            component,
+            op,
+            tenant_id,
+            correlation_id,
+        })
+}
+
+/// Places a plan's delay against `deadline` so that it settles clearly before or after it.
+fn realize(plan: ScriptPlan, deadline: u64, margin: u64, stage_cap: u64) -> Script {
+    // Before the deadline: [0, deadline - margin), and no later than the stage may take.
+    let early = (deadline > margin).then(|| (0, (deadline - margin - 1).min(stage_cap)));
+    // After it: only when reaching the deadline fits the stage; a short tail past it.
+    let late =
+        (deadline <= stage_cap).then(|| (deadline + margin + 1, deadline + margin + 1 + 200));
+    let place = |(lo, hi): (u64, u64)| lo + (hi - lo) * u64::from(plan.position) / 1000;
+    let kind = match plan.kind {
+        Kind::HangUntilAbort if late.is_none() => Kind::Resolve,
+        k => k,
+    };
+    let delay_ms = match (plan.late, early, late) {
+        (true, _, Some(window)) | (false, None, Some(window)) => place(window),
+        (_, Some(window), _) => place(window),
+        // Unreachable for deadlines >= 1: one of the two windows always exists.
+        (_, None, None) => 0,
+    };
+    match kind {
+        Kind::Resolve => Script::Resolve {
+            value: plan.value,
+            delay_ms,
+        },
+        Kind::Reject => Script::Reject {
+            error_name: plan.error_name,
+            error_message: plan.error_message,
+            delay_ms,
+        },
+        Kind::HangUntilAbort => Script::HangUntilAbort,
+        Kind::IgnoreAbortResolve => Script::IgnoreAbortResolve {
+            value: plan.value,
+            delay_ms,
+        },
+        Kind::SyncThrow => Script::SyncThrow {
+            error_name: plan.error_name,
+            error_message: plan.error_message,
+        },
+    }
+}
+
+/// Inputs inside the schema.
+pub fn valid_input(settings: &GenSettings) -> BoxedStrategy<BudgetInput> {
+    let margin = generation_margin_ms(settings);
+    // Each stage (primary, then fallback) may take at most half the case's real time.
+    let stage_cap = settings.max_case_ms / 2;
+    (
+        timeout_ms(stage_cap),
+        any::<bool>(),
+        prop::option::weighted(0.1, 1u64..=60_000),
+        tags(),
+        class_name(),
+        script_plan(),
+        prop::option::weighted(0.6, (fallback_class(), script_plan())),
+    )
+        .prop_map(
+            move |(timeout_ms, signal_respecting, pg, tags, primary_class, primary, fallback)| {
+                let primary_rank = super::types::resource_class_rank(&primary_class);
+                let fallback = fallback.map(|(class, plan)| FallbackSpec {
+                    resource_class: match class {
+                        FallbackClass::NotHigher(position) => {
+                            let top = primary_rank.unwrap_or(RESOURCE_CLASSES.len() - 1);
+                            RESOURCE_CLASSES[top * position as usize / 1000].to_owned()
+                        }
+                        FallbackClass::Any(i) => RESOURCE_CLASSES[i].to_owned(),
+                        FallbackClass::Unknown(name) => name,
+                    },
+                    script: realize(plan, timeout_ms, margin, stage_cap),
+                });
+                BudgetInput {
+                    budget: BudgetSpec {
+                        timeout_ms,
+                        signal_respecting,
+                        pg_statement_timeout_ms: pg,
+                    },
+                    tags,
+                    primary_resource_class: primary_class,
+                    primary: realize(primary, timeout_ms, margin, stage_cap),
+                    fallback,
+                }
+            },
+        )
+        .boxed()
+}
+
+/// One way to break the input schema.
+#[derive(Debug, Clone)]
+enum Breakage {
+    RemoveTag(&'static str),
+    TimeoutMs(Value),
+    TagValue(&'static str, Value),
+    SignalRespecting(Value),
+    PrimaryClass(Value),
+}
+
+fn breakage() -> impl Strategy<Value = Breakage> {
+    let non_string = prop_oneof![
+        Just(Value::from(5)),
+        Just(Value::Bool(true)),
+        Just(Value::Array(vec![])),
+        Just(serde_json::json!({"nested": "x"})),
+    ];
+    prop_oneof![
+        prop::sample::select(vec!["op", "component"]).prop_map(Breakage::RemoveTag),
+        prop::sample::select(vec![
+            Value::from(0),
+            Value::from(-5),
+            Value::from(12.5),
+            Value::from(-0.5),
+            Value::from("100")
+        ])
+        .prop_map(Breakage::TimeoutMs),
+        (
+            prop::sample::select(vec!["component", "op", "tenantId", "correlationId"]),
+            non_string.clone()
+        )
+            .prop_map(|(k, v)| Breakage::TagValue(k, v)),
+        prop::sample::select(vec![Value::from("yes"), Value::from(1)])
+            .prop_map(Breakage::SignalRespecting),
+        non_string.prop_map(Breakage::PrimaryClass),
+    ]
+}
+
+fn apply(mut input: Value, breakage: &Breakage) -> Value {
+    match breakage {
+        Breakage::RemoveTag(key) => {
+            input["tags"].as_object_mut().map(|t| t.remove(*key));
+        }
+        Breakage::TimeoutMs(v) => input["budget"]["timeoutMs"] = v.clone(),
+        Breakage::TagValue(key, v) => input["tags"][*key] = v.clone(),
+        Breakage::SignalRespecting(v) => input["budget"]["signalRespecting"] = v.clone(),
+        Breakage::PrimaryClass(v) => input["primaryResourceClass"] = v.clone(),
+    }
+    input
+}
+
+/// The generator of case inputs as canonical JSON.
+pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+    let valid =
+        valid_input(settings).prop_map(|input| serde_json::to_value(input).unwrap_or(Value::Null));
+    match settings.profile {
+        Profile::Normal => valid.boxed(),
+        Profile::Hostile => prop_oneof![
+            1 => valid.clone(),
+            1 => (valid, prop::collection::vec(breakage(), 1..=2))
+                .prop_map(|(input, breakages)| breakages.iter().fold(input, apply)),
+        ]
+        .boxed(),
+    }
+}

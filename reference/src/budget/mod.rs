@@ -1,0 +1,52 @@
+//! Contract `budget`: the aegis resource-budget wrapper (`withResourceBudget` /
+//! `with_resource_budget`), run under a deadline with an optional cheaper fallback.
+
+pub mod generate;
+pub mod rules;
+pub mod types;
+
+use proptest::strategy::BoxedStrategy;
+use serde_json::Value;
+
+use crate::contract::{Contract, Expectation, GenSettings, Rule, TimingLimit};
+
+/// The `budget` contract.
+pub struct Budget;
+
+impl Contract for Budget {
+    fn id(&self) -> &'static str {
+        "budget"
+    }
+
+    fn rules(&self) -> &'static [Rule] {
+        rules::RULES
+    }
+
+    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
+        generate::strategy(settings)
+    }
+
+    fn expect(&self, input: &Value, settings: &GenSettings) -> Expectation {
+        rules::evaluate(input, settings.race_band_ms)
+    }
+
+    fn timing_limit(&self, input: &Value, output: &Value, slack_ms: u64) -> Option<TimingLimit> {
+        let valid = rules::validate(input).ok()?;
+        let fallback_ran = matches!(
+            output["outcome"].as_str(),
+            Some("fallback" | "fallback_failed")
+        ) || !output["tagsSeen"]["fallback"].is_null();
+        let stages = if fallback_ran { 2 } else { 1 };
+        Some(TimingLimit {
+            rule: rules::TIMING,
+            limit_ms: valid
+                .budget
+                .timeout_ms
+                .saturating_mul(stages)
+                .saturating_add(slack_ms) as f64,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

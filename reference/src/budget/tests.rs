@@ -1,0 +1,377 @@
+//! One test per rule, then properties of the generator.
+
+use proptest::strategy::ValueTree;
+use serde_json::{json, Value};
+
+use super::rules::*;
+use super::Budget;
+use crate::contract::{generate_case, Contract, GenSettings, Profile};
+
+const BAND: u64 = 15;
+
+fn case(primary: Value, fallback: Option<Value>) -> Value {
+    let mut input = json!({
+        "budget": { "timeoutMs": 100, "signalRespecting": true },
+        "tags": { "component": "reeve", "op": "llm.call", "tenantId": "t-1" },
+        "primaryResourceClass": "llm",
+        "primary": primary,
+    });
+    if let Some(f) = fallback {
+        input["fallback"] = json!({ "resourceClass": "io", "fn": f });
+    }
+    input
+}
+
+fn only_output(input: &Value) -> Value {
+    let e = evaluate(input, BAND);
+    assert_eq!(
+        e.acceptable.len(),
+        1,
+        "expected one acceptable output, got {:#?}",
+        e.acceptable
+    );
+    e.acceptable[0].output.clone()
+}
+
+fn cited(input: &Value, pointer: &str) -> Vec<&'static str> {
+    evaluate(input, BAND).acceptable[0]
+        .rules_for(pointer)
+        .to_vec()
+}
+
+#[test]
+fn fallback_rank_above_primary_is_config_error_with_no_event() {
+    let mut input = case(
+        json!({"kind": "resolve", "value": 1, "delayMs": 1}),
+        Some(json!({"kind": "hang_until_abort"})),
+    );
+    input["primaryResourceClass"] = json!("io");
+    input["fallback"]["resourceClass"] = json!("llm");
+    let out = only_output(&input);
+    assert_eq!(out, config_error_output());
+    assert_eq!(out["events"], json!([]));
+    assert_eq!(cited(&input, "/outcome"), [FALLBACK_RANK]);
+    assert!(cited(&input, "/events").contains(&FALLBACK_RANK));
+}
+
+#[test]
+fn equal_resource_classes_are_allowed() {
+    let mut input = case(
+        json!({"kind": "resolve", "value": 1, "delayMs": 1}),
+        Some(json!({"kind": "hang_until_abort"})),
+    );
+    input["fallback"]["resourceClass"] = json!("llm");
+    assert_eq!(only_output(&input)["outcome"], "ok");
+}
+
+#[test]
+fn unknown_class_is_config_error_with_or_without_fallback() {
+    let mut without = case(json!({"kind": "resolve", "value": 1, "delayMs": 1}), None);
+    without["primaryResourceClass"] = json!("gpu");
+    assert_eq!(only_output(&without)["outcome"], "config_error");
+    assert_eq!(cited(&without, "/outcome"), [UNKNOWN_CLASS]);
+
+    let mut with = case(
+        json!({"kind": "resolve", "value": 1, "delayMs": 1}),
+        Some(json!({"kind": "hang_until_abort"})),
+    );
+    with["fallback"]["resourceClass"] = json!("LLM");
+    assert_eq!(only_output(&with)["errorName"], "AegisConfigError");
+    assert_eq!(cited(&with, "/outcome"), [UNKNOWN_CLASS]);
+}
+
+#[test]
+fn schema_breaks_are_config_errors() {
+    let base = case(json!({"kind": "resolve", "value": 1, "delayMs": 1}), None);
+    let breaks: Vec<Box<dyn Fn(&mut Value)>> = vec![
+        Box::new(|v| {
+            v["tags"].as_object_mut().unwrap().remove("op");
+        }),
+        Box::new(|v| v["budget"]["timeoutMs"] = json!(0)),
+        Box::new(|v| v["budget"]["timeoutMs"] = json!(-5)),
+        Box::new(|v| v["budget"]["timeoutMs"] = json!(12.5)),
+        Box::new(|v| v["tags"]["tenantId"] = json!(7)),
+        Box::new(|v| v["tags"]["component"] = json!(["x"])),
+        Box::new(|v| v["budget"]["signalRespecting"] = json!("yes")),
+        Box::new(|v| v["primaryResourceClass"] = json!(3)),
+    ];
+    for (i, breakage) in breaks.iter().enumerate() {
+        let mut input = base.clone();
+        breakage(&mut input);
+        assert_eq!(only_output(&input), config_error_output(), "breakage #{i}");
+        assert_eq!(cited(&input, "/outcome"), [SCHEMA], "breakage #{i}");
+    }
+}
+
+#[test]
+fn integral_float_timeout_is_an_integer() {
+    let mut input = case(json!({"kind": "resolve", "value": 1, "delayMs": 1}), None);
+    input["budget"]["timeoutMs"] = json!(100.0);
+    assert_eq!(only_output(&input)["outcome"], "ok");
+}
+
+#[test]
+fn ok_returns_value_unchanged_with_one_ok_event() {
+    let value = json!({"nested": [1, 2.5, null, "ü"]});
+    let input = case(
+        json!({"kind": "resolve", "value": value, "delayMs": 10}),
+        Some(json!({"kind": "hang_until_abort"})),
+    );
+    let out = only_output(&input);
+    assert_eq!(out["outcome"], "ok");
+    assert_eq!(out["value"], value);
+    assert_eq!(
+        out["events"],
+        json!([{
+            "outcome": "ok",
+            "tags": {"component": "reeve", "op": "llm.call", "tenantId": "t-1"},
+            "primaryResourceClass": "llm", "fallbackResourceClass": null, "timeoutMs": 100,
+        }])
+    );
+    assert_eq!(out["tagsSeen"]["fallback"], Value::Null);
+    assert_eq!(cited(&input, "/value"), [OK]);
+}
+
+#[test]
+fn primary_error_propagates_unwrapped_and_fallback_never_runs() {
+    for (name, primary) in [
+        (
+            "RateLimitError",
+            json!({"kind": "reject", "errorName": "RateLimitError", "errorMessage": "m", "delayMs": 5}),
+        ),
+        (
+            "TimeoutError",
+            json!({"kind": "reject", "errorName": "TimeoutError", "errorMessage": "m", "delayMs": 5}),
+        ),
+        (
+            "AbortError",
+            json!({"kind": "sync_throw", "errorName": "AbortError", "errorMessage": "m"}),
+        ),
+    ] {
+        let input = case(
+            primary,
+            Some(json!({"kind": "resolve", "value": "cached", "delayMs": 1})),
+        );
+        let out = only_output(&input);
+        assert_eq!(out["outcome"], "primary_error");
+        assert_eq!(out["errorName"], name);
+        assert_eq!(out["events"][0]["outcome"], "primary_error");
+        assert_eq!(out["tagsSeen"]["fallback"], Value::Null);
+        assert_eq!(cited(&input, "/errorName"), [PRIMARY_ERROR]);
+    }
+}
+
+#[test]
+fn sync_throw_wins_even_against_a_one_ms_budget() {
+    let mut input = case(
+        json!({"kind": "sync_throw", "errorName": "TypeError", "errorMessage": ""}),
+        None,
+    );
+    input["budget"]["timeoutMs"] = json!(1);
+    assert_eq!(only_output(&input)["outcome"], "primary_error");
+}
+
+#[test]
+fn deadline_discards_a_late_value_from_a_function_ignoring_the_signal() {
+    let input = case(
+        json!({"kind": "ignore_abort_resolve", "value": "late", "delayMs": 300}),
+        None,
+    );
+    let out = only_output(&input);
+    assert_eq!(out["outcome"], "budget_exceeded");
+    assert_eq!(out["value"], Value::Null);
+    assert_eq!(cited(&input, "/outcome"), [DEADLINE, EXCEEDED]);
+}
+
+#[test]
+fn exceeded_without_fallback() {
+    let input = case(json!({"kind": "hang_until_abort"}), None);
+    let out = only_output(&input);
+    assert_eq!(out["outcome"], "budget_exceeded");
+    assert_eq!(out["errorName"], "BudgetExceededError");
+    assert_eq!(out["events"][0]["outcome"], "budget_exceeded");
+    assert_eq!(out["events"][0]["fallbackResourceClass"], Value::Null);
+}
+
+#[test]
+fn fallback_runs_with_its_own_deadline_counted_from_its_start() {
+    // The fallback takes 80 ms of its own 100 ms: it finishes at 180 ms after the call
+    // started, later than the primary's deadline, and must still count as in time.
+    let input = case(
+        json!({"kind": "hang_until_abort"}),
+        Some(json!({"kind": "resolve", "value": "cached", "delayMs": 80})),
+    );
+    let e = evaluate(&input, BAND);
+    let out = &e.acceptable[0].output;
+    assert_eq!(e.acceptable.len(), 1);
+    assert_eq!(out["outcome"], "fallback");
+    assert_eq!(out["value"], "cached");
+    assert_eq!(out["events"][0]["fallbackResourceClass"], "io");
+    assert_eq!(out["tagsSeen"]["fallback"], out["tagsSeen"]["primary"]);
+    assert_eq!(e.virtual_duration_ms, 180);
+    assert_eq!(cited(&input, "/value"), [DEADLINE, FALLBACK]);
+}
+
+#[test]
+fn fallback_failed_on_throw_or_on_its_own_deadline() {
+    let thrown = case(
+        json!({"kind": "hang_until_abort"}),
+        Some(json!({"kind": "reject", "errorName": "IOError", "errorMessage": "x", "delayMs": 2})),
+    );
+    let out = only_output(&thrown);
+    assert_eq!(out["outcome"], "fallback_failed");
+    assert_eq!(out["errorName"], "FallbackFailedError");
+    assert_eq!(out["originalErrorName"], "AbortError");
+    assert_eq!(out["fallbackErrorName"], "IOError");
+
+    let timed_out = case(
+        json!({"kind": "resolve", "value": 1, "delayMs": 500}),
+        Some(json!({"kind": "hang_until_abort"})),
+    );
+    let out = only_output(&timed_out);
+    assert_eq!(out["fallbackErrorName"], "AbortError");
+    assert_eq!(
+        cited(&timed_out, "/fallbackErrorName"),
+        [DEADLINE, FALLBACK_FAILED]
+    );
+}
+
+#[test]
+fn one_event_rule_covers_event_shape_but_not_its_outcome() {
+    let input = case(json!({"kind": "hang_until_abort"}), None);
+    assert_eq!(cited(&input, "/events"), [ONE_EVENT]);
+    assert_eq!(cited(&input, "/events/0/tags/op"), [ONE_EVENT]);
+    assert_eq!(cited(&input, "/events/0/outcome"), [DEADLINE, EXCEEDED]);
+}
+
+#[test]
+fn tags_seen_inside_and_after() {
+    let input = case(json!({"kind": "resolve", "value": 1, "delayMs": 1}), None);
+    let out = only_output(&input);
+    assert_eq!(out["tagsSeen"]["primary"], input["tags"]);
+    assert_eq!(out["tagsAfter"], Value::Null);
+    assert_eq!(cited(&input, "/tagsSeen/primary"), [TAGS]);
+    assert_eq!(cited(&input, "/tagsAfter"), [TAGS]);
+}
+
+#[test]
+fn timing_limit_doubles_when_a_fallback_ran() {
+    let input = case(
+        json!({"kind": "hang_until_abort"}),
+        Some(json!({"kind": "resolve", "value": 1, "delayMs": 1})),
+    );
+    let fell_back = only_output(&input);
+    assert_eq!(
+        Budget
+            .timing_limit(&input, &fell_back, 200)
+            .unwrap()
+            .limit_ms,
+        400.0
+    );
+    let ok = case(json!({"kind": "resolve", "value": 1, "delayMs": 1}), None);
+    let limit = Budget.timing_limit(&ok, &only_output(&ok), 200).unwrap();
+    assert_eq!((limit.rule, limit.limit_ms), (TIMING, 300.0));
+    let mut broken = ok.clone();
+    broken["budget"]["timeoutMs"] = json!(-1);
+    assert!(Budget
+        .timing_limit(&broken, &config_error_output(), 200)
+        .is_none());
+}
+
+#[test]
+fn race_band_accepts_both_sides() {
+    let input = case(
+        json!({"kind": "resolve", "value": "v", "delayMs": 95}),
+        Some(json!({"kind": "resolve", "value": "fb", "delayMs": 100})),
+    );
+    let e = evaluate(&input, BAND);
+    let outcomes: Vec<&str> = e
+        .acceptable
+        .iter()
+        .map(|a| a.output["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["ok", "fallback", "fallback_failed"]);
+    assert!(e.acceptable.iter().all(|a| a.all_rules().contains(&RACE)));
+    // Just outside the band there is one answer again.
+    let clear = case(
+        json!({"kind": "resolve", "value": "v", "delayMs": 84}),
+        None,
+    );
+    assert_eq!(evaluate(&clear, BAND).acceptable.len(), 1);
+}
+
+#[test]
+fn every_rule_is_listed_once_in_contract_order() {
+    let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique);
+    assert_eq!(ids.first(), Some(&FALLBACK_RANK));
+}
+
+fn generated(settings: &GenSettings, seed: u64, n: u64) -> Vec<Value> {
+    (0..n)
+        .map(|i| generate_case(&Budget, settings, seed, i).current())
+        .collect()
+}
+
+#[test]
+fn generation_is_deterministic_per_seed_and_index() {
+    let settings = GenSettings::default();
+    assert_eq!(generated(&settings, 7, 50), generated(&settings, 7, 50));
+    assert_ne!(generated(&settings, 7, 50), generated(&settings, 8, 50));
+}
+
+#[test]
+fn generated_cases_are_valid_outside_the_band_and_fit_the_case_time() {
+    let settings = GenSettings::default();
+    let mut outcomes = std::collections::BTreeSet::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for input in generated(&settings, 1, 3000) {
+        let e = evaluate(&input, settings.race_band_ms);
+        assert_eq!(
+            e.acceptable.len(),
+            1,
+            "random case inside the race band: {input}"
+        );
+        assert!(
+            e.virtual_duration_ms <= settings.max_case_ms,
+            "case too slow: {input}"
+        );
+        let timeout = input["budget"]["timeoutMs"].as_u64().unwrap();
+        if timeout > settings.max_case_ms {
+            assert_ne!(
+                input["primary"]["kind"], "hang_until_abort",
+                "huge budget paired with a hang: {input}"
+            );
+        }
+        outcomes.insert(
+            e.acceptable[0].output["outcome"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        kinds.insert(input["primary"]["kind"].as_str().unwrap().to_owned());
+        if let Some(kind) = input["fallback"]["fn"]["kind"].as_str() {
+            kinds.insert(format!("fallback:{kind}"));
+        }
+    }
+    assert_eq!(outcomes.len(), 6, "outcomes covered: {outcomes:?}");
+    assert_eq!(kinds.len(), 10, "kinds covered: {kinds:?}");
+}
+
+#[test]
+fn hostile_profile_breaks_the_schema_about_half_the_time() {
+    let settings = GenSettings {
+        profile: Profile::Hostile,
+        ..GenSettings::default()
+    };
+    let schema_breaks = generated(&settings, 3, 400)
+        .iter()
+        .filter(|input| validate(input).is_err_and(|e| e.rules.contains(&SCHEMA)))
+        .count();
+    assert!(
+        (120..=280).contains(&schema_breaks),
+        "{schema_breaks} of 400"
+    );
+}

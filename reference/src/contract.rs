@@ -1,0 +1,259 @@
+//! What every contract provides: rules, a generator, an evaluator and a timing rule.
+
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::Value;
+
+/// A numbered rule of a contract, as reports cite it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub text: &'static str,
+}
+
+/// Which inputs the generator produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// Inputs inside the contract's input schema.
+    Normal,
+    /// About half the inputs break the input schema on purpose.
+    Hostile,
+}
+
+/// Knobs that shape generated cases and the evaluation of timing races.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenSettings {
+    pub profile: Profile,
+    /// Scripted delays within this distance of a deadline may land on either side.
+    pub race_band_ms: u64,
+    /// No generated case may need more real time than this.
+    pub max_case_ms: u64,
+}
+
+impl Default for GenSettings {
+    fn default() -> Self {
+        GenSettings {
+            profile: Profile::Normal,
+            race_band_ms: 15,
+            max_case_ms: 1000,
+        }
+    }
+}
+
+/// Rule ids responsible for the part of an output under a JSON Pointer pattern.
+///
+/// A pattern is a JSON Pointer whose segments may be `*`; it matches that pointer and
+/// everything below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRule {
+    pub pattern: &'static str,
+    pub rules: Vec<&'static str>,
+}
+
+impl PathRule {
+    pub fn new(pattern: &'static str, rules: Vec<&'static str>) -> Self {
+        PathRule { pattern, rules }
+    }
+
+    fn matches(&self, pointer: &str) -> bool {
+        let mut actual = pointer.split('/').skip(1);
+        for want in self.pattern.split('/').skip(1) {
+            match actual.next() {
+                Some(seg) if want == "*" || want == seg => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// One output the contract allows, with the rules that decided each part of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acceptable {
+    pub output: Value,
+    /// Ordered most specific first; the first matching pattern names the rules.
+    pub path_rules: Vec<PathRule>,
+}
+
+impl Acceptable {
+    /// The rule ids that decided the value at `pointer` (a JSON Pointer into the output).
+    pub fn rules_for(&self, pointer: &str) -> &[&'static str] {
+        self.path_rules
+            .iter()
+            .find(|r| r.matches(pointer))
+            .map(|r| r.rules.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Every rule id this output cites, deduplicated, in first-cited order.
+    pub fn all_rules(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for id in self.path_rules.iter().flat_map(|r| r.rules.iter()) {
+            if !out.contains(id) {
+                out.push(id);
+            }
+        }
+        out
+    }
+}
+
+/// What the reference expects of one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// Never empty. More than one member when the contract allows a race.
+    pub acceptable: Vec<Acceptable>,
+    /// The virtual time the slowest acceptable run takes, used to bound real runs.
+    pub virtual_duration_ms: u64,
+}
+
+/// The most elapsed time a contract allows for one output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimingLimit {
+    pub rule: &'static str,
+    pub limit_ms: f64,
+}
+
+/// A behavioural contract with its reference implementation.
+pub trait Contract: Sync {
+    /// Stable id used on the command line, in the protocol and in reports.
+    fn id(&self) -> &'static str;
+    /// The contract's rules, in the order the contract document lists them.
+    fn rules(&self) -> &'static [Rule];
+    /// The generator of case inputs.
+    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value>;
+    /// The set of acceptable outputs for `input` (which may break the input schema).
+    fn expect(&self, input: &Value, settings: &GenSettings) -> Expectation;
+    /// The contract's bound on elapsed time for this input and the output produced, if any.
+    fn timing_limit(&self, input: &Value, output: &Value, slack_ms: u64) -> Option<TimingLimit>;
+
+    fn rule(&self, id: &str) -> Option<&'static Rule> {
+        self.rules().iter().find(|r| r.id == id)
+    }
+}
+
+/// The generator's value tree for case `index` of the stream named by `seed`.
+///
+/// Every case has its own ChaCha stream derived from `(seed, index)`, so a case can be
+/// regenerated alone, shards can pick cases without generating the others, and the same
+/// seed yields the same bytes on every machine.
+pub fn generate_case(
+    contract: &dyn Contract,
+    settings: &GenSettings,
+    seed: u64,
+    index: u64,
+) -> Box<dyn ValueTree<Value = Value>> {
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &case_seed(seed, index));
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    // Our strategies never reject values, so tree creation cannot fail; a strategy that
+    // starts filtering would be a programming error caught by the unit tests.
+    contract
+        .strategy(settings)
+        .new_tree(&mut runner)
+        .expect("contract strategies do not reject")
+}
+
+/// 32 seed bytes for case `index` of stream `seed` (SplitMix64 expansion).
+fn case_seed(seed: u64, index: u64) -> [u8; 32] {
+    let mut state = seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut out = [0u8; 32];
+    for chunk in out.chunks_mut(8) {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_le_bytes());
+    }
+    out
+}
+
+/// Strategies shared by contracts for JSON payloads inside I-JSON (RFC 7493).
+pub mod json {
+    use proptest::prelude::*;
+    use serde_json::{Map, Number, Value};
+
+    /// Largest integer every JSON library keeps exactly.
+    pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+    /// Strings people write, strings with quotes and escapes, and arbitrary Unicode.
+    pub fn string() -> BoxedStrategy<String> {
+        prop_oneof![
+            4 => "[a-z][a-z0-9._-]{0,10}",
+            1 => Just(String::new()),
+            1 => prop::sample::select(vec![
+                "\"quoted\"", "back\\slash", "tab\there", "line\nbreak", "ünïcødé",
+                "日本語", "emoji 🎉", "𝄞 clef", "\u{0}nul", "\u{7f}\u{80}", "'single'",
+            ])
+            .prop_map(str::to_owned),
+            2 => prop::collection::vec(any::<char>(), 0..8).prop_map(String::from_iter),
+        ]
+        .boxed()
+    }
+
+    /// Finite doubles of every shape (JSON has no NaN or infinity).
+    pub fn float() -> BoxedStrategy<f64> {
+        use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
+        prop_oneof![
+            3 => POSITIVE | NEGATIVE | NORMAL | ZERO | SUBNORMAL,
+            1 => prop::sample::select(vec![0.1, 0.5, -1.5, 1e21, 1e-7, 123456.789]),
+        ]
+        .boxed()
+    }
+
+    /// Any JSON value inside I-JSON, nested a few levels deep.
+    pub fn value() -> BoxedStrategy<Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).prop_map(|i| Value::Number(i.into())),
+            (-1000i64..1000).prop_map(|i| Value::Number(i.into())),
+            float().prop_map(|f| Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            string().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(string(), inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_rule_patterns_match_prefixes_and_wildcards() {
+        let rule = PathRule::new("/events/*/outcome", vec!["R"]);
+        assert!(rule.matches("/events/0/outcome"));
+        assert!(rule.matches("/events/12/outcome/deeper"));
+        assert!(!rule.matches("/events/0/tags"));
+        assert!(!rule.matches("/events"));
+        assert!(PathRule::new("", vec![]).matches("/anything"));
+    }
+
+    #[test]
+    fn first_matching_path_rule_wins() {
+        let acceptable = Acceptable {
+            output: Value::Null,
+            path_rules: vec![
+                PathRule::new("/events/*/outcome", vec!["A"]),
+                PathRule::new("/events", vec!["B"]),
+            ],
+        };
+        assert_eq!(acceptable.rules_for("/events/0/outcome"), ["A"]);
+        assert_eq!(acceptable.rules_for("/events/0/tags"), ["B"]);
+        assert_eq!(acceptable.rules_for("/value"), [] as [&str; 0]);
+        assert_eq!(acceptable.all_rules(), ["A", "B"]);
+    }
+
+    #[test]
+    fn case_seeds_differ_by_seed_and_index() {
+        assert_ne!(case_seed(1, 0), case_seed(1, 1));
+        assert_ne!(case_seed(1, 0), case_seed(2, 0));
+        assert_eq!(case_seed(7, 3), case_seed(7, 3));
+    }
+}
