@@ -1,0 +1,221 @@
+"""Binding for contract `budget`: drives the Python aegis API (`with_resource_budget`).
+
+The implementation is the `aegis` package found first on `AEGIS_PY_SRC` (an aegis checkout's
+`py/src`, or our bundled sample), else the importable one. See ../../PROTOCOL.md for the
+canonical output this binding produces.
+"""
+
+import asyncio
+import builtins
+import contextvars
+import dataclasses
+import os
+import sys
+
+aegis = None  # the implementation, bound by load()
+
+# The events of the case running in the current context. Each case runs in its own task,
+# so the observer finds its case through the task's context, never by timing or tags.
+_case_events = contextvars.ContextVar("harness_case_events", default=None)
+
+
+def load():
+    global aegis
+    source = os.environ.get("AEGIS_PY_SRC")
+    if source:
+        if not os.path.isdir(os.path.join(source, "aegis")):
+            raise FileNotFoundError(f"AEGIS_PY_SRC={source} has no aegis/ package (point it at a checkout's py/src)")
+        sys.path.insert(0, source)
+    import aegis as implementation
+
+    if not hasattr(implementation, "with_resource_budget"):
+        raise ImportError(f"the importable `aegis` ({implementation.__file__}) has no with_resource_budget")
+    aegis = implementation
+    aegis.set_aegis_observer(_observe)
+    return {"name": "aegis", "version": str(getattr(aegis, "__version__", "unknown"))}
+
+
+def _observe(event):
+    events = _case_events.get()
+    if events is not None:
+        events.append(event)
+
+
+def _camel(name):
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _fields(obj):
+    """The fields of a dataclass or mapping, with camelCase keys."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        items = ((f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj))
+    elif isinstance(obj, dict):
+        items = obj.items()
+    else:
+        items = vars(obj).items()
+    return {_camel(k): v for k, v in items}
+
+
+def _tags_json(tags):
+    if tags is None:
+        return None
+    return {k: v for k, v in _fields(tags).items() if v is not None}
+
+
+def _event_json(event):
+    fields = _fields(event)
+    return {
+        "outcome": fields.get("outcome"),
+        "tags": _tags_json(fields.get("tags")),
+        "primaryResourceClass": fields.get("primaryResourceClass"),
+        "fallbackResourceClass": fields.get("fallbackResourceClass"),
+        "timeoutMs": fields.get("timeoutMs"),
+    }
+
+
+_error_classes = {}
+
+
+def _scripted_error(name, message, stage):
+    """An error named `name`, derived from the built-in of that name when there is one."""
+    cls = _error_classes.get(name)
+    if cls is None:
+        base = getattr(builtins, name, None)
+        if not (isinstance(base, type) and issubclass(base, Exception)):
+            base = Exception
+        cls = _error_classes[name] = type(name, (base,), {})
+    try:
+        err = cls(message)
+    except TypeError:  # a built-in base with a special constructor
+        cls = _error_classes[name] = type(name, (Exception,), {})
+        err = cls(message)
+    err.harness_stage = stage
+    return err
+
+
+def _error_name(err):
+    declared = getattr(err, "name", None)
+    if isinstance(err, (aegis.AegisConfigError, aegis.BudgetExceededError, aegis.FallbackFailedError)) and isinstance(declared, str):
+        return declared
+    if type(err).__name__ == "AbortError" and isinstance(declared, str):
+        return declared
+    return type(err).__name__
+
+
+class Timers:
+    """Sleeps for scripted delays and remembers how late the loop fired them."""
+
+    def __init__(self):
+        self.max_lag_ms = 0.0
+
+    async def sleep(self, delay_ms, abort=None):
+        """Sleeps `delay_ms`; returns False if `abort` (an asyncio.Event) is set first."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        if abort is None:
+            await asyncio.sleep(delay_ms / 1000)
+        else:
+            if abort.is_set():
+                return False
+            waiter = asyncio.ensure_future(abort.wait())
+            try:
+                done, _ = await asyncio.wait({waiter}, timeout=delay_ms / 1000)
+            finally:
+                waiter.cancel()
+            if done:
+                return False
+        self.max_lag_ms = max(self.max_lag_ms, (loop.time() - start) * 1000 - delay_ms)
+        return True
+
+
+def _script(spec, stage, seen, timers):
+    """The scripted function for `spec`, called by the wrapper as fn(event)."""
+    kind = spec["kind"]
+
+    async def body(event):
+        if kind == "hang_until_abort":
+            await event.wait()
+            raise _scripted_error("AbortError", "aborted", stage)
+        delay = spec.get("delayMs", 0)
+        if kind == "ignore_abort_resolve":
+            await timers.sleep(delay)
+            return spec["value"]
+        if not await timers.sleep(delay, event):
+            raise _scripted_error("AbortError", "aborted", stage)
+        if kind == "resolve":
+            return spec["value"]
+        if kind == "reject":
+            raise _scripted_error(spec["errorName"], spec["errorMessage"], stage)
+        raise ValueError(f"unknown script kind {kind!r}")
+
+    def fn(event):
+        seen[stage] = _tags_json(aegis.get_aegis_tags())
+        if kind == "sync_throw":
+            raise _scripted_error(spec["errorName"], spec["errorMessage"], stage)
+        return body(event)
+
+    return fn
+
+
+def _arguments(case, seen, timers):
+    """The implementation's WrapArgs, built from the input as given (even when invalid)."""
+    budget = case.get("budget", {})
+    tags = case.get("tags", {})
+    budget_kwargs = {"timeout_ms": budget.get("timeoutMs"), "signal_respecting": budget.get("signalRespecting")}
+    if "pgStatementTimeoutMs" in budget:
+        budget_kwargs["pg_statement_timeout_ms"] = budget["pgStatementTimeoutMs"]
+    tag_names = {"component": "component", "op": "op", "tenantId": "tenant_id", "correlationId": "correlation_id"}
+    fallback = None
+    if "fallback" in case:
+        fallback = aegis.Fallback(fn=_script(case["fallback"]["fn"], "fallback", seen, timers), resource_class=case["fallback"].get("resourceClass"))
+    return aegis.WrapArgs(
+        budget=aegis.Budget(**budget_kwargs),
+        tags=aegis.Tags(**{tag_names[k]: v for k, v in tags.items() if k in tag_names}),
+        primary_resource_class=case.get("primaryResourceClass"),
+        fallback=fallback,
+    )
+
+
+async def run(case):
+    events = []
+    _case_events.set(events)
+    seen = {}  # stage -> tags it saw; a stage is present once its function was called
+    timers = Timers()
+    loop = asyncio.get_running_loop()
+    output = {"value": None, "errorName": None, "originalErrorName": None, "fallbackErrorName": None}
+    start = loop.time()
+    try:
+        # Building the arguments is part of the call under test: the implementation's own
+        # types may refuse an input that breaks the schema.
+        args = _arguments(case, seen, timers)
+        start = loop.time()
+        output["value"] = await aegis.with_resource_budget(args, _script(case["primary"], "primary", seen, timers))
+        output["outcome"] = "fallback" if "fallback" in seen else "ok"
+    except BaseException as err:
+        output["errorName"] = _error_name(err)
+        if isinstance(err, aegis.AegisConfigError):
+            output["outcome"] = "config_error"
+        elif isinstance(err, aegis.BudgetExceededError):
+            output["outcome"] = "budget_exceeded"
+        elif isinstance(err, aegis.FallbackFailedError):
+            output["outcome"] = "fallback_failed"
+            output["originalErrorName"] = _cause_name(err, "original_cause")
+            output["fallbackErrorName"] = _cause_name(err, "fallback_cause")
+        elif getattr(err, "harness_stage", None) == "primary":
+            output["outcome"] = "primary_error"
+        else:
+            output["outcome"] = "unexpected_error"
+    elapsed_ms = (loop.time() - start) * 1000
+    tags_after = _tags_json(aegis.get_aegis_tags())
+    # Let an event emitted just after settling arrive.
+    await asyncio.sleep(0)
+    output["events"] = [_event_json(e) for e in events]
+    output["tagsSeen"] = {"primary": seen.get("primary"), "fallback": seen.get("fallback")}
+    output["tagsAfter"] = tags_after
+    return {"output": output, "elapsedMs": elapsed_ms, "timerLagMs": timers.max_lag_ms}
+
+
+def _cause_name(err, attribute):
+    cause = getattr(err, attribute, None)
+    return None if cause is None else _error_name(cause)

@@ -1,0 +1,258 @@
+"""A small, correct Python implementation of the aegis budget API, bundled with the harness.
+
+It exposes the same names as the real package (`with_resource_budget`, `WrapArgs`, `Budget`,
+`Tags`, `Fallback`, the observer and tag functions, the three error classes), so the one
+`budget` binding drives this sample and a real aegis checkout alike.
+
+Deliberately broken variants ("mutants") for the harness's self-tests are switched on with
+`AEGIS_SAMPLE_MUTANT`; each is one realistic mistake, marked `MUTANT` where it lives.
+"""
+
+import asyncio
+import os
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Optional
+
+__version__ = "0.1.0-sample"
+
+MUTANTS = {
+    "": "the correct sample",
+    "late-value": "accepts a value that arrives after the deadline",
+    "fallback-clock": "counts the fallback's deadline from the call's start",
+    "tags-leak": "leaves the call's tags active after it returns",
+    "unknown-class-open": "lets an unknown resource class through when there is no fallback",
+}
+MUTANT = os.environ.get("AEGIS_SAMPLE_MUTANT", "")
+if MUTANT not in MUTANTS:
+    raise ImportError(f"AEGIS_SAMPLE_MUTANT={MUTANT!r} is not one of {sorted(MUTANTS)}")
+
+_RANKS = {"mem-sample": 0, "cpu": 1, "io": 2, "pg": 3, "llm": 4}
+
+
+def resource_class_rank(resource_class: str) -> int:
+    return _RANKS[resource_class]
+
+
+@dataclass(frozen=True)
+class Budget:
+    timeout_ms: Any = None
+    signal_respecting: Any = None
+    pg_statement_timeout_ms: Any = None
+
+
+@dataclass(frozen=True)
+class Tags:
+    # Defaults let an incomplete Tags be built, so the wrapper can refuse it with
+    # AegisConfigError rather than a TypeError from the constructor.
+    component: Any = None
+    op: Any = None
+    tenant_id: Any = None
+    correlation_id: Any = None
+
+
+@dataclass(frozen=True)
+class Fallback:
+    fn: Callable[[asyncio.Event], Awaitable[Any]]
+    resource_class: Any
+
+
+@dataclass(frozen=True)
+class WrapArgs:
+    budget: Budget
+    tags: Tags
+    primary_resource_class: Any
+    fallback: Optional[Fallback] = None
+
+
+@dataclass(frozen=True)
+class AegisEvent:
+    outcome: str
+    tags: Tags
+    elapsed_ms: float
+    primary_resource_class: str
+    timeout_ms: int
+    fallback_resource_class: Optional[str] = None
+    error_message: Optional[str] = None
+    fallback_error_message: Optional[str] = None
+
+
+class AegisConfigError(Exception):
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class BudgetExceededError(Exception):
+    def __init__(self, budget: Budget, elapsed_ms: float, tags: Tags):
+        super().__init__(f"budget of {budget.timeout_ms} ms exceeded after {elapsed_ms:.1f} ms")
+        self.budget, self.elapsed_ms, self.tags = budget, elapsed_ms, tags
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class FallbackFailedError(Exception):
+    def __init__(self, original_cause: BaseException, fallback_cause: BaseException, tags: Tags):
+        super().__init__(f"fallback failed: {fallback_cause!r} (after {original_cause!r})")
+        self.original_cause, self.fallback_cause, self.tags = original_cause, fallback_cause, tags
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class AbortError(Exception):
+    """Stands for the primary's abort when the budget fires."""
+
+    @property
+    def name(self) -> str:
+        return "AbortError"
+
+
+_active_tags: ContextVar[Optional[Tags]] = ContextVar("aegis_tags", default=None)
+_observer: Optional[Callable[[AegisEvent], None]] = None
+
+
+def get_aegis_tags() -> Optional[Tags]:
+    return _active_tags.get()
+
+
+def set_aegis_observer(observer: Callable[[AegisEvent], None]) -> None:
+    global _observer
+    _observer = observer
+
+
+def clear_aegis_observer() -> None:
+    global _observer
+    _observer = None
+
+
+def _emit(event: AegisEvent) -> None:
+    if _observer is not None:
+        try:
+            _observer(event)
+        except Exception:
+            pass  # a failing observer must not change the call's outcome
+
+
+def _is_whole_positive(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return value >= 1 and float(value).is_integer()
+
+
+def _validate(args: WrapArgs) -> None:
+    problems = []
+    tags = args.tags
+    if not isinstance(tags, Tags):
+        problems.append("tags must be a Tags")
+    else:
+        for field in ("component", "op"):
+            if not isinstance(getattr(tags, field), str):
+                problems.append(f"tags.{field} must be a string")
+        for field in ("tenant_id", "correlation_id"):
+            if getattr(tags, field) is not None and not isinstance(getattr(tags, field), str):
+                problems.append(f"tags.{field} must be a string when given")
+    if not _is_whole_positive(args.budget.timeout_ms):
+        problems.append("budget.timeout_ms must be a positive whole number")
+    if not isinstance(args.budget.signal_respecting, bool):
+        problems.append("budget.signal_respecting must be a bool")
+    pg = args.budget.pg_statement_timeout_ms
+    if pg is not None and not _is_whole_positive(pg):
+        problems.append("budget.pg_statement_timeout_ms must be a positive whole number")
+    classes = [("primary", args.primary_resource_class)]
+    if args.fallback is not None:
+        classes.append(("fallback", args.fallback.resource_class))
+    for role, resource_class in classes:
+        if MUTANT == "unknown-class-open" and role == "primary" and args.fallback is None:
+            continue  # MUTANT: fail-open on an unknown class when nothing ranks against it
+        if not isinstance(resource_class, str) or resource_class not in _RANKS:
+            problems.append(f"{role} resource class {resource_class!r} is unknown")
+    if not problems and args.fallback is not None:
+        if _RANKS[args.fallback.resource_class] > _RANKS[args.primary_resource_class]:
+            problems.append(
+                f"fallback class {args.fallback.resource_class} outranks primary class {args.primary_resource_class}"
+            )
+    if problems:
+        raise AegisConfigError("; ".join(problems))
+
+
+def _swallow(task: "asyncio.Future[Any]") -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def _run_stage(fn: Callable[[asyncio.Event], Awaitable[Any]], timeout_s: float, *, late_value: bool):
+    """Runs fn under a deadline: ("value", v), ("error", e) or ("deadline", None)."""
+    signal = asyncio.Event()
+    try:
+        task = asyncio.ensure_future(fn(signal))
+    except Exception as err:  # fn threw before returning an awaitable
+        return "error", err
+    done, _ = await asyncio.wait({task}, timeout=timeout_s)
+    if not done:
+        signal.set()
+        if late_value:
+            # MUTANT: waits for the aborted function, and takes its value if one comes.
+            try:
+                return "value", await task
+            except Exception:
+                return "deadline", None
+        # The function may ignore the signal; its late value or error is discarded.
+        task.add_done_callback(_swallow)
+        return "deadline", None
+    if task.exception() is not None:
+        return "error", task.exception()
+    return "value", task.result()
+
+
+async def with_resource_budget(args: WrapArgs, fn: Callable[[asyncio.Event], Awaitable[Any]]) -> Any:
+    _validate(args)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    timeout_s = args.budget.timeout_ms / 1000
+    fallback = args.fallback
+
+    def emit(outcome: str, **extra: Any) -> None:
+        _emit(AegisEvent(
+            outcome=outcome,
+            tags=args.tags,
+            elapsed_ms=(loop.time() - start) * 1000,
+            primary_resource_class=args.primary_resource_class,
+            timeout_ms=args.budget.timeout_ms,
+            **extra,
+        ))
+
+    token = _active_tags.set(args.tags)
+    try:
+        kind, result = await _run_stage(fn, timeout_s, late_value=MUTANT == "late-value")
+        if kind == "value":
+            emit("ok")
+            return result
+        if kind == "error":
+            emit("primary_error", error_message=str(result))
+            raise result
+        if fallback is None:
+            emit("budget_exceeded")
+            raise BudgetExceededError(args.budget, (loop.time() - start) * 1000, args.tags)
+        fallback_timeout_s = timeout_s
+        if MUTANT == "fallback-clock":
+            # MUTANT: the fallback only gets what is left of the primary's budget.
+            fallback_timeout_s = max(0.0, timeout_s - (loop.time() - start))
+        fb_kind, fb_result = await _run_stage(fallback.fn, fallback_timeout_s, late_value=False)
+        if fb_kind == "value":
+            emit("fallback", fallback_resource_class=fallback.resource_class)
+            return fb_result
+        fallback_cause = fb_result if fb_kind == "error" else AbortError("fallback aborted")
+        emit(
+            "fallback_failed",
+            fallback_resource_class=fallback.resource_class,
+            error_message="aborted",
+            fallback_error_message=str(fallback_cause),
+        )
+        raise FallbackFailedError(AbortError("primary aborted"), fallback_cause, args.tags)
+    finally:
+        if MUTANT != "tags-leak":  # MUTANT: forgets to restore the caller's tags
+            _active_tags.reset(token)
