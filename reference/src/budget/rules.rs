@@ -483,9 +483,13 @@ pub fn evaluate(input: &Value, band_ms: u64) -> Expectation {
         }
         acceptable.push(Acceptable {
             output,
+            // Whether the fallback ran is the decision's; what the event and the fallback
+            // saw once it ran is ONE-EVENT's and TAGS'.
             path_rules: vec![
                 PathRule::new("/events/*/outcome", c.decided_by.clone()),
+                PathRule::new("/events/*/fallbackResourceClass", [c.decided_by.clone(), vec![ONE_EVENT]].concat()),
                 PathRule::new("/events", vec![ONE_EVENT]),
+                PathRule::new("/tagsSeen/fallback", [c.decided_by.clone(), vec![TAGS]].concat()),
                 PathRule::new("/tagsSeen", vec![TAGS]),
                 PathRule::new("/tagsAfter", vec![TAGS]),
                 PathRule::new("", c.decided_by),

@@ -1,0 +1,173 @@
+//! Command line: clap types, and their resolution into validated settings. The engine
+//! never sees clap types.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use reference::{Contract, GenSettings, Profile};
+
+use crate::errors::Error;
+use crate::impls::{known_contracts, Impls, Placeholders};
+use crate::runner::RunnerSettings;
+use crate::verify::{Repro, VerifySettings};
+
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, about = "Differential conformance harness: runs real implementations against the Rust reference of each contract")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate cases, run them through implementations, diff against the reference.
+    Verify(VerifyArgs),
+}
+
+/// Where the project lives and where reports go.
+#[derive(Debug, Args)]
+pub struct ProjectArgs {
+    /// The repository root (found by walking up from the current directory by default).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
+    /// The implementations config [default: ROOT/adapters/impls.toml].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Where run reports are written [default: ROOT/reports].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub reports_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProfileArg {
+    Normal,
+    Hostile,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Implementations to verify: ids from the config, comma separated, or `all`.
+    #[arg(long = "impl", value_name = "ID[,ID…]", value_delimiter = ',', required = true)]
+    pub impls: Vec<String>,
+    /// Only this contract [default: every contract the implementations implement].
+    #[arg(long, value_name = "ID")]
+    pub contract: Option<String>,
+    /// How many generated cases.
+    #[arg(long, default_value_t = 1000)]
+    pub cases: u64,
+    /// Seed of the case stream [default: random, always printed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only case N of the seed's stream (what repro commands use).
+    #[arg(long, value_name = "N")]
+    pub case: Option<u64>,
+    /// Which inputs to generate: inside the schema, or about half breaking it.
+    #[arg(long, value_enum, default_value = "normal")]
+    pub profile: ProfileArg,
+    /// Allowance added to the contract's timing bound, in ms.
+    #[arg(long, default_value_t = 200)]
+    pub timing_slack_ms: u64,
+    /// Scripted delays this close to a deadline may land on either side, in ms.
+    #[arg(long, default_value_t = 15)]
+    pub race_band_ms: u64,
+    /// Most real time one generated case may need, in ms.
+    #[arg(long, default_value_t = 1000)]
+    pub max_case_ms: u64,
+    /// Cases in flight at once per implementation. Larger windows finish sooner but make
+    /// the event loop fire timers later (the summary shows how late).
+    #[arg(long, default_value_t = 256)]
+    pub window: usize,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// The repository root: `--root`, else the nearest ancestor of the current directory with
+/// `adapters/impls.toml`, else the checkout this binary was built from.
+fn find_root(explicit: Option<&Path>) -> Result<PathBuf, Error> {
+    if let Some(root) = explicit {
+        return std::path::absolute(root).map_err(|e| Error::usage(format!("--root {}: {e}", root.display()), None));
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?;
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf);
+    Ok(cwd.ancestors().find(|dir| dir.join("adapters/impls.toml").is_file()).map(Path::to_path_buf).or(built_from).unwrap_or(cwd))
+}
+
+impl VerifyArgs {
+    pub fn resolve(self) -> Result<VerifySettings, Error> {
+        let root = find_root(self.project.root.as_deref())?;
+        let config = self.project.config.clone().unwrap_or_else(|| root.join("adapters/impls.toml"));
+        let placeholders = Placeholders { root: root.clone(), python: "python3".into(), node: "node".into() };
+        let impls = Impls::load(&config, &placeholders)?;
+        let selected = impls.select(&self.impls)?;
+        if selected.is_empty() {
+            return Err(Error::usage("no implementation selected", Some("name one with --impl ID".into())));
+        }
+        let contracts: Vec<&'static dyn Contract> = match &self.contract {
+            Some(id) => {
+                let contract = reference::contract(id).ok_or_else(|| Error::usage(format!("unknown contract `{id}`"), Some(format!("known contracts: {}", known_contracts()))))?;
+                for spec in &selected {
+                    if !spec.contracts.iter().any(|c| c == id) {
+                        return Err(Error::usage(
+                            format!("implementation `{}` does not implement contract `{id}`", spec.id),
+                            Some(format!("`{}` implements: {}", spec.id, spec.contracts.join(", "))),
+                        ));
+                    }
+                }
+                vec![contract]
+            }
+            None => reference::CONTRACTS.iter().copied().filter(|c| selected.iter().any(|s| s.contracts.iter().any(|id| id == c.id()))).collect(),
+        };
+        if self.max_case_ms < 200 {
+            return Err(Error::usage(format!("--max-case-ms {} is too small", self.max_case_ms), Some("use 200 ms or more".into())));
+        }
+        if self.window == 0 {
+            return Err(Error::usage("--window must be at least 1", None));
+        }
+        let profile = match self.profile {
+            ProfileArg::Normal => Profile::Normal,
+            ProfileArg::Hostile => Profile::Hostile,
+        };
+        let generation = GenSettings { profile, race_band_ms: self.race_band_ms, max_case_ms: self.max_case_ms };
+        let defaults = GenSettings::default();
+        let mut case_flags = Vec::new();
+        if profile == Profile::Hostile {
+            case_flags.push("--profile hostile".to_owned());
+        }
+        if generation.race_band_ms != defaults.race_band_ms {
+            case_flags.push(format!("--race-band-ms {}", generation.race_band_ms));
+        }
+        if generation.max_case_ms != defaults.max_case_ms {
+            case_flags.push(format!("--max-case-ms {}", generation.max_case_ms));
+        }
+        if self.timing_slack_ms != 200 {
+            case_flags.push(format!("--timing-slack-ms {}", self.timing_slack_ms));
+        }
+        let seed = self.seed.unwrap_or_else(random_seed);
+        Ok(VerifySettings {
+            impls: selected,
+            contracts,
+            cases: self.cases,
+            seed,
+            only_case: self.case,
+            generation,
+            timing_slack_ms: self.timing_slack_ms,
+            runner: RunnerSettings { window: self.window, ping_grace: Duration::from_secs(2), handshake_timeout: Duration::from_secs(60) },
+            reports_dir: self.project.reports_dir.clone().unwrap_or_else(|| root.join("reports")),
+            show_progress: !self.project.quiet && std::io::stderr().is_terminal(),
+            repro: Repro { program: "cargo run --release --".into(), case_flags },
+        })
+    }
+}
+
+/// A fresh seed small enough to type back.
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default());
+    hasher.finish() % 1_000_000
+}

@@ -1,0 +1,277 @@
+//! Canonical JSON (RFC 8785, the JSON Canonicalization Scheme) and the comparison of
+//! outputs against the reference's acceptable set.
+//!
+//! Outputs are compared as canonical bytes, so key order and `1.0` versus `1` never count
+//! as drift. Divergences are described by the JSON Pointers of the parts that differ and a
+//! line diff of pretty-printed canonical JSON.
+
+use std::fmt::Write as _;
+
+use reference::{Acceptable, Expectation};
+use serde_json::Value;
+
+/// The RFC 8785 canonical form of `value`.
+pub fn canonical(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(&mut out, value, None, 0);
+    out
+}
+
+/// Canonical form with RFC 8785 ordering and number formatting, indented for people.
+pub fn canonical_pretty(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(&mut out, value, Some(2), 0);
+    out
+}
+
+fn write_canonical(out: &mut String, value: &Value, indent: Option<usize>, depth: usize) {
+    let newline = |out: &mut String, depth: usize| {
+        if let Some(width) = indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(width * depth));
+        }
+    };
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&number(n)),
+        Value::String(s) => string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, depth + 1);
+                write_canonical(out, item, indent, depth + 1);
+            }
+            if !items.is_empty() {
+                newline(out, depth);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            // RFC 8785: members sorted by their names as UTF-16 code units.
+            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, depth + 1);
+                string(out, key);
+                out.push(':');
+                if indent.is_some() {
+                    out.push(' ');
+                }
+                write_canonical(out, item, indent, depth + 1);
+            }
+            if !entries.is_empty() {
+                newline(out, depth);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A number as ECMAScript's `Number.prototype.toString` prints it (RFC 8785 §3.2.2.3).
+fn number(n: &serde_json::Number) -> String {
+    let f = n.as_f64().unwrap_or(f64::NAN);
+    if f == 0.0 {
+        return "0".into(); // also for -0
+    }
+    if !f.is_finite() {
+        // serde_json never holds these; keep the output well-formed regardless.
+        return "null".into();
+    }
+    ryu_js::Buffer::new().format_finite(f).to_owned()
+}
+
+fn string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Escapes one JSON Pointer segment (RFC 6901).
+fn pointer_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// The JSON Pointers of the parts where `actual` differs from `expected`, in canonical
+/// order. Arrays of different lengths are reported as the array itself.
+pub fn differing_paths(expected: &Value, actual: &Value) -> Vec<String> {
+    let mut paths = Vec::new();
+    collect_differences(expected, actual, String::new(), &mut paths);
+    paths
+}
+
+fn collect_differences(expected: &Value, actual: &Value, at: String, paths: &mut Vec<String>) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            let mut keys: Vec<&String> = e.keys().chain(a.keys().filter(|k| !e.contains_key(*k))).collect();
+            keys.sort_by(|x, y| x.encode_utf16().cmp(y.encode_utf16()));
+            for key in keys {
+                let below = format!("{at}/{}", pointer_segment(key));
+                match (e.get(key), a.get(key)) {
+                    (Some(ev), Some(av)) => collect_differences(ev, av, below, paths),
+                    _ => paths.push(below),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                collect_differences(ev, av, format!("{at}/{i}"), paths);
+            }
+        }
+        _ => {
+            if canonical(expected) != canonical(actual) {
+                paths.push(at);
+            }
+        }
+    }
+}
+
+/// How an output relates to the acceptable set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Canonically equal to one acceptable output.
+    Agrees,
+    /// Equal to none; described against the closest acceptable output.
+    Diverges(Divergence),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Divergence {
+    /// Index of the closest acceptable output in the expectation.
+    pub closest: usize,
+    /// Where the actual output differs from the closest acceptable one.
+    pub paths: Vec<String>,
+    /// The rules that decided those parts, deduplicated, in first-cited order.
+    pub rules: Vec<&'static str>,
+}
+
+/// Compares one actual output with the reference's expectation.
+pub fn judge(expectation: &Expectation, actual: &Value) -> Verdict {
+    let actual_canonical = canonical(actual);
+    if expectation.acceptable.iter().any(|a| canonical(&a.output) == actual_canonical) {
+        return Verdict::Agrees;
+    }
+    let (closest, paths) = expectation
+        .acceptable
+        .iter()
+        .map(|a| differing_paths(&a.output, actual))
+        .enumerate()
+        .min_by_key(|(_, paths)| paths.len())
+        .unwrap_or((0, vec![String::new()]));
+    let rules = expectation.acceptable.get(closest).map(|a| rules_for_paths(a, &paths)).unwrap_or_default();
+    Verdict::Diverges(Divergence { closest, paths, rules })
+}
+
+fn rules_for_paths(acceptable: &Acceptable, paths: &[String]) -> Vec<&'static str> {
+    let mut rules: Vec<&'static str> = Vec::new();
+    for path in paths {
+        for rule in acceptable.rules_for(path) {
+            if !rules.contains(rule) {
+                rules.push(rule);
+            }
+        }
+    }
+    if rules.is_empty() {
+        rules = acceptable.all_rules();
+    }
+    rules
+}
+
+/// A unified line diff of two values' pretty canonical forms.
+pub fn diff_text(expected: &Value, actual: &Value, expected_label: &str, actual_label: &str) -> String {
+    let expected = canonical_pretty(expected);
+    let actual = canonical_pretty(actual);
+    similar::TextDiff::from_lines(&expected, &actual)
+        .unified_diff()
+        .context_radius(3)
+        .header(expected_label, actual_label)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reference::PathRule;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_sorts_keys_by_utf16_and_formats_numbers_like_javascript() {
+        // U+FB01 sorts after U+1F600 as UTF-16 code units (0xFB01 > 0xD83D), though not
+        // by code point: the order RFC 8785 §3.2.3 asks for.
+        let v = json!({"\u{fb01}": 1, "😀": 2, "a": [1.0, 1e21, 1e-7, -0.0, 0.1, 123456789012.0], "b": "\u{1}\"\\\u{7f}"});
+        assert_eq!(canonical(&v), r#"{"a":[1,1e+21,1e-7,0,0.1,123456789012],"b":"\u0001\"\\"#.to_owned() + "\u{7f}" + r#"","😀":2,"ﬁ":1}"#);
+    }
+
+    #[test]
+    fn canonical_matches_the_rfc_8785_number_examples() {
+        for (input, expected) in [
+            (333333333.33333329, "333333333.3333333"),
+            (1e30, "1e+30"),
+            (4.50, "4.5"),
+            (2e-3, "0.002"),
+            (0.000000000000000000000000001, "1e-27"),
+        ] {
+            assert_eq!(canonical(&json!(input)), expected);
+        }
+        assert_eq!(canonical(&json!(9007199254740991i64)), "9007199254740991");
+    }
+
+    #[test]
+    fn pretty_form_is_canonical_with_indentation() {
+        assert_eq!(canonical_pretty(&json!({"b": [1], "a": {}})), "{\n  \"a\": {},\n  \"b\": [\n    1\n  ]\n}");
+    }
+
+    #[test]
+    fn differing_paths_name_each_difference() {
+        let expected = json!({"outcome": "ok", "events": [{"tags": {"a/b": 1, "op": "x"}}], "list": [1, 2]});
+        let actual = json!({"outcome": "ok", "events": [{"tags": {"a/b": 2}}], "list": [1], "extra": true});
+        assert_eq!(differing_paths(&expected, &actual), ["/events/0/tags/a~1b", "/events/0/tags/op", "/extra", "/list"]);
+        assert!(differing_paths(&json!({"x": 1.0}), &json!({"x": 1})).is_empty());
+    }
+
+    fn expectation() -> Expectation {
+        let acceptable = |outcome: &str, rule: &'static str| Acceptable {
+            output: json!({"outcome": outcome, "events": [{"outcome": outcome}]}),
+            path_rules: vec![PathRule::new("/events", vec!["R-EVENT"]), PathRule::new("", vec![rule])],
+        };
+        Expectation { acceptable: vec![acceptable("ok", "R-OK"), acceptable("fallback", "R-FALLBACK")], virtual_duration_ms: 0 }
+    }
+
+    #[test]
+    fn any_acceptable_output_agrees() {
+        assert_eq!(judge(&expectation(), &json!({"events": [{"outcome": "fallback"}], "outcome": "fallback"})), Verdict::Agrees);
+    }
+
+    #[test]
+    fn divergence_is_described_against_the_closest_acceptable_output() {
+        let Verdict::Diverges(d) = judge(&expectation(), &json!({"outcome": "fallback", "events": []})) else {
+            panic!("should diverge");
+        };
+        assert_eq!(d.closest, 1);
+        assert_eq!(d.paths, ["/events"]);
+        assert_eq!(d.rules, ["R-EVENT"]);
+        let text = diff_text(&json!({"a": 1}), &json!({"a": 2}), "expected", "actual");
+        assert!(text.contains("-  \"a\": 1") && text.contains("+  \"a\": 2"), "{text}");
+    }
+}

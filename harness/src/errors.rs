@@ -1,0 +1,55 @@
+//! Expected errors and the one place that maps them to exit codes.
+//!
+//! Exit codes: 0 agreement; 1 divergence, invariant violation or failed case; 2 usage or
+//! input error; 3 infrastructure failure (an adapter that cannot start, an unavailable
+//! implementation, a report that cannot be written).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const EXIT_AGREEMENT: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_INFRASTRUCTURE: u8 = 3;
+
+/// An error the harness expects and explains; anything else is a bug.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{message}")]
+    Usage { message: String, hint: Option<String> },
+    #[error("{path}: {message}")]
+    Input { path: PathBuf, message: String, hint: Option<String> },
+    #[error("{message}")]
+    Infrastructure { message: String, hint: Option<String> },
+    #[error("could not write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        Error::Usage { message: message.into(), hint: hint.into() }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage { .. } | Error::Input { .. } => EXIT_USAGE,
+            Error::Infrastructure { .. } | Error::Write { .. } => EXIT_INFRASTRUCTURE,
+        }
+    }
+
+    /// What to do next, when there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. } | Error::Input { hint, .. } | Error::Infrastructure { hint, .. } => hint.clone(),
+            Error::Write { .. } => Some("check that the reports directory is writable and the disk has room".into()),
+        }
+    }
+
+    pub fn report(&self) -> ExitCode {
+        eprintln!("error: {self}");
+        if let Some(hint) = self.hint() {
+            eprintln!("  hint: {hint}");
+        }
+        ExitCode::from(self.exit_code())
+    }
+}

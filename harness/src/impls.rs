@@ -1,0 +1,223 @@
+//! The implementations config (`adapters/impls.toml`): which implementations exist, which
+//! contracts each implements, and how to start its adapter.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::errors::Error;
+use crate::runner::AdapterCommand;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(rename = "impl", default)]
+    impls: BTreeMap<String, RawImpl>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImpl {
+    /// Another entry whose fields this one starts from (its env is merged, not replaced).
+    extends: Option<String>,
+    language: Option<String>,
+    description: Option<String>,
+    contracts: Option<Vec<String>>,
+    argv: Option<Vec<String>>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    /// The one line that makes the implementation available, shown when it is not.
+    fix: Option<String>,
+    /// A deliberately broken variant, left out of `--impl all`.
+    #[serde(default)]
+    mutant: bool,
+}
+
+/// One implementation, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImplSpec {
+    pub id: String,
+    pub language: String,
+    pub description: String,
+    pub contracts: Vec<String>,
+    pub command: AdapterCommand,
+    pub fix: Option<String>,
+    pub mutant: bool,
+}
+
+/// Every implementation the config names, by id.
+#[derive(Debug, Clone)]
+pub struct Impls {
+    pub path: PathBuf,
+    pub impls: BTreeMap<String, ImplSpec>,
+}
+
+/// Values for the placeholders an argv or env value may use.
+pub struct Placeholders {
+    pub root: PathBuf,
+    pub python: String,
+    pub node: String,
+}
+
+impl Placeholders {
+    fn expand(&self, text: &str) -> String {
+        text.replace("{root}", &self.root.to_string_lossy()).replace("{python}", &self.python).replace("{node}", &self.node)
+    }
+}
+
+impl Impls {
+    pub fn load(path: &Path, placeholders: &Placeholders) -> Result<Impls, Error> {
+        let input_error = |message: String, hint: Option<String>| Error::Input { path: path.to_owned(), message, hint };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            input_error(format!("cannot read the implementations config: {e}"), Some("pass --config PATH, or run from the repository root".into()))
+        })?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| input_error(format!("malformed config: {e}"), None))?;
+        let mut impls = BTreeMap::new();
+        for id in file.impls.keys() {
+            let raw = flatten(&file.impls, id).map_err(|m| input_error(m, None))?;
+            let missing = |field: &str| input_error(format!("[impl.{id}] has no `{field}`"), Some(format!("add `{field} = …` to [impl.{id}]")));
+            let argv: Vec<String> = raw.argv.ok_or_else(|| missing("argv"))?.iter().map(|a| placeholders.expand(a)).collect();
+            if argv.is_empty() {
+                return Err(input_error(format!("[impl.{id}] has an empty argv"), None));
+            }
+            let contracts = raw.contracts.ok_or_else(|| missing("contracts"))?;
+            for contract in &contracts {
+                if reference::contract(contract).is_none() {
+                    return Err(input_error(format!("[impl.{id}] names unknown contract `{contract}`"), Some(format!("known contracts: {}", known_contracts()))));
+                }
+            }
+            let spec = ImplSpec {
+                id: id.clone(),
+                language: raw.language.ok_or_else(|| missing("language"))?,
+                description: raw.description.unwrap_or_default(),
+                contracts,
+                command: AdapterCommand {
+                    argv,
+                    env: raw.env.iter().map(|(k, v)| (k.clone(), placeholders.expand(v))).collect(),
+                    cwd: placeholders.root.clone(),
+                },
+                fix: raw.fix.map(|f| placeholders.expand(&f)),
+                mutant: raw.mutant,
+            };
+            impls.insert(id.clone(), spec);
+        }
+        Ok(Impls { path: path.to_owned(), impls })
+    }
+
+    /// The implementations named by `--impl` (`all` = every one that is not a mutant).
+    pub fn select(&self, names: &[String]) -> Result<Vec<ImplSpec>, Error> {
+        let mut chosen: Vec<ImplSpec> = Vec::new();
+        for name in names {
+            let add: Vec<&ImplSpec> = if name == "all" {
+                self.impls.values().filter(|i| !i.mutant).collect()
+            } else {
+                vec![self.impls.get(name).ok_or_else(|| {
+                    Error::usage(
+                        format!("unknown implementation `{name}`"),
+                        Some(format!("known implementations (from {}): {}", self.path.display(), self.impls.keys().cloned().collect::<Vec<_>>().join(", "))),
+                    )
+                })?]
+            };
+            for spec in add {
+                if !chosen.iter().any(|c| c.id == spec.id) {
+                    chosen.push(spec.clone());
+                }
+            }
+        }
+        Ok(chosen)
+    }
+}
+
+pub fn known_contracts() -> String {
+    reference::CONTRACTS.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")
+}
+
+/// Applies `extends` chains: fields of the entry win over those it extends.
+fn flatten(all: &BTreeMap<String, RawImpl>, id: &str) -> Result<RawImpl, String> {
+    let mut chain = vec![id.to_owned()];
+    let mut raw = all[id].clone();
+    while let Some(parent_id) = raw.extends.take() {
+        if chain.contains(&parent_id) {
+            return Err(format!("[impl.{id}] extends itself through {}", chain.join(" -> ")));
+        }
+        let parent = all.get(&parent_id).ok_or_else(|| format!("[impl.{}] extends unknown implementation `{parent_id}`", chain.last().map(String::as_str).unwrap_or(id)))?;
+        chain.push(parent_id);
+        let mut env = parent.env.clone();
+        env.extend(std::mem::take(&mut raw.env));
+        raw = RawImpl {
+            extends: parent.extends.clone(),
+            language: raw.language.or_else(|| parent.language.clone()),
+            description: raw.description.or_else(|| parent.description.clone()),
+            contracts: raw.contracts.or_else(|| parent.contracts.clone()),
+            argv: raw.argv.or_else(|| parent.argv.clone()),
+            env,
+            fix: raw.fix.or_else(|| parent.fix.clone()),
+            mutant: raw.mutant,
+        };
+    }
+    Ok(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders() -> Placeholders {
+        Placeholders { root: PathBuf::from("/repo"), python: "python3".into(), node: "node".into() }
+    }
+
+    fn load(text: &str) -> Result<Impls, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("impls.toml");
+        std::fs::write(&path, text).unwrap();
+        Impls::load(&path, &placeholders())
+    }
+
+    #[test]
+    fn extends_merges_env_and_expands_placeholders() {
+        let impls = load(
+            r#"
+            [impl.base]
+            language = "python"
+            contracts = ["budget"]
+            argv = ["{python}", "{root}/adapters/py/adapter.py"]
+            env = { A = "{root}/a", B = "b" }
+            [impl.child]
+            extends = "base"
+            mutant = true
+            env = { B = "override" }
+            "#,
+        )
+        .unwrap();
+        let child = &impls.impls["child"];
+        assert_eq!(child.command.argv, ["python3", "/repo/adapters/py/adapter.py"]);
+        assert_eq!(child.command.env, [("A".to_owned(), "/repo/a".to_owned()), ("B".to_owned(), "override".to_owned())]);
+        assert!(child.mutant && !impls.impls["base"].mutant);
+        let all: Vec<String> = impls.select(&["all".into()]).unwrap().into_iter().map(|i| i.id).collect();
+        assert_eq!(all, ["base"]);
+    }
+
+    #[test]
+    fn malformed_configs_name_the_file_and_the_problem() {
+        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\n").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("impls.toml") && err.to_string().contains("line"), "{err}");
+        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = [\"nope\"]\nargv = [\"a\"]\n").unwrap_err();
+        assert!(err.to_string().contains("unknown contract `nope`"), "{err}");
+        let err = load("[impl.x]\nextends = \"y\"\n[impl.y]\nextends = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("extends itself"), "{err}");
+        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = [\"budget\"]\n").unwrap_err();
+        assert!(err.to_string().contains("has no `argv`"), "{err}");
+        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = []\nargv = [\"a\"]\ncolour = 1\n").unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn unknown_impl_is_a_usage_error_listing_the_known_ones() {
+        let impls = load("[impl.a]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"x\"]\n").unwrap();
+        let err = impls.select(&["b".into()]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.hint().unwrap().contains("a"));
+    }
+}

@@ -1,0 +1,172 @@
+//! The adapter protocol, version 1 (`adapters/PROTOCOL.md`): messages the harness sends and
+//! the replies it accepts, each reply checked against `adapters/protocol.schema.json`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const PROTOCOL_VERSION: u64 = 1;
+
+const SCHEMA_TEXT: &str = include_str!("../../adapters/protocol.schema.json");
+
+fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        // The schema ships inside the binary; a unit test proves it parses and compiles.
+        let schema: Value = serde_json::from_str(SCHEMA_TEXT).expect("protocol schema is valid JSON");
+        jsonschema::validator_for(&schema).expect("protocol schema compiles")
+    })
+}
+
+/// Messages from the harness to an adapter.
+#[derive(Debug, Serialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Request<'a> {
+    Hello { protocol: u64 },
+    Run { id: u64, contract: &'a str, input: &'a Value },
+    Ping { token: u64 },
+    Bye,
+}
+
+impl Request<'_> {
+    /// One protocol line, newline included.
+    pub fn line(&self) -> String {
+        // Serializing these types cannot fail: every field is plain JSON.
+        let mut line = serde_json::to_string(self).unwrap_or_default();
+        line.push('\n');
+        line
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdapterInfo {
+    pub name: String,
+    pub language: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Hello {
+    pub protocol: u64,
+    #[serde(rename = "impl")]
+    pub adapter: AdapterInfo,
+    pub contracts: Vec<String>,
+    pub implementations: BTreeMap<String, Package>,
+    #[serde(default)]
+    pub unavailable: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AdapterError {
+    pub message: String,
+    #[serde(default)]
+    pub traceback: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseReply {
+    pub id: u64,
+    #[serde(default)]
+    pub output: Option<Value>,
+    #[serde(default)]
+    pub elapsed_ms: Option<f64>,
+    #[serde(default)]
+    pub timer_lag_ms: Option<f64>,
+    #[serde(default)]
+    pub adapter_error: Option<AdapterError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Reply {
+    Hello(Hello),
+    Result(CaseReply),
+    Pong { token: u64 },
+}
+
+/// A line that is not a valid reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub problem: String,
+    /// The case the line answers, when it is recognisably a result for one.
+    pub id: Option<u64>,
+}
+
+/// Longest excerpt of an offending line kept in reports.
+const EXCERPT_CHARS: usize = 200;
+
+pub fn excerpt(line: &str) -> String {
+    let mut out: String = line.chars().take(EXCERPT_CHARS).collect();
+    if line.chars().count() > EXCERPT_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// Parses and validates one line an adapter wrote.
+pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
+    let value: Value = serde_json::from_str(line).map_err(|e| Violation {
+        problem: format!("not JSON ({e}): {}", excerpt(line)),
+        id: None,
+    })?;
+    let id = (value.get("op") == Some(&Value::from("result"))).then(|| value.get("id").and_then(Value::as_u64)).flatten();
+    if let Some(error) = validator().iter_errors(&value).next() {
+        return Err(Violation {
+            problem: format!("breaks the protocol schema at `{}`: {error}: {}", error.instance_path(), excerpt(line)),
+            id,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| Violation { problem: format!("unreadable reply ({e}): {}", excerpt(line)), id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn requests_serialize_as_the_protocol_says() {
+        let input = json!({"a": 1});
+        assert_eq!(Request::Hello { protocol: 1 }.line(), "{\"op\":\"hello\",\"protocol\":1}\n");
+        assert_eq!(
+            Request::Run { id: 3, contract: "budget", input: &input }.line(),
+            "{\"op\":\"run\",\"id\":3,\"contract\":\"budget\",\"input\":{\"a\":1}}\n"
+        );
+        assert_eq!(Request::Ping { token: 2 }.line(), "{\"op\":\"ping\",\"token\":2}\n");
+        assert_eq!(Request::Bye.line(), "{\"op\":\"bye\"}\n");
+    }
+
+    #[test]
+    fn valid_replies_parse() {
+        let hello = r#"{"op":"hello","protocol":1,"impl":{"name":"a","language":"python","version":"3"},"contracts":["budget"],"implementations":{"budget":{"name":"aegis","version":"1"}}}"#;
+        assert!(matches!(parse_reply(hello), Ok(Reply::Hello(h)) if h.contracts == ["budget"]));
+        let result = r#"{"op":"result","id":4,"output":{"x":null},"elapsedMs":1.5,"timerLagMs":-0.1}"#;
+        assert!(matches!(parse_reply(result), Ok(Reply::Result(r)) if r.id == 4 && r.elapsed_ms == Some(1.5)));
+        let error = r#"{"op":"result","id":5,"adapterError":{"message":"boom"}}"#;
+        assert!(matches!(parse_reply(error), Ok(Reply::Result(r)) if r.adapter_error.is_some()));
+        assert_eq!(parse_reply(r#"{"op":"pong","token":1}"#), Ok(Reply::Pong { token: 1 }));
+    }
+
+    #[test]
+    fn invalid_replies_are_violations_attributed_when_possible() {
+        let garbage = parse_reply("hello world").unwrap_err();
+        assert_eq!(garbage.id, None);
+        assert!(garbage.problem.starts_with("not JSON"));
+        let both = parse_reply(r#"{"op":"result","id":9,"output":1,"adapterError":{"message":"x"}}"#).unwrap_err();
+        assert_eq!(both.id, Some(9));
+        let neither = parse_reply(r#"{"op":"result","id":9}"#).unwrap_err();
+        assert_eq!(neither.id, Some(9));
+        assert!(parse_reply(r#"{"op":"result","id":-1,"output":1}"#).is_err());
+        assert!(parse_reply(r#"{"op":"shout"}"#).is_err());
+        assert!(parse_reply(r#"{"op":"pong","token":1,"extra":true}"#).is_err());
+    }
+}

@@ -1,0 +1,472 @@
+//! The run report: one in-memory model, written as `report.json` and `summary.md` under
+//! `reports/<run>/`, and shown on the terminal as a one-screen summary.
+//!
+//! Everything that depends on the clock (start time, wall time, timer lag, elapsed times)
+//! lives under `timings`, so two runs with the same seed differ only there and in `runId`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::compare::canonical_pretty;
+use crate::errors::Error;
+use crate::protocol::{AdapterInfo, Package};
+use crate::runner::Incident;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub run_id: String,
+    pub harness_version: String,
+    /// The command that reproduces this whole run.
+    pub repro: String,
+    pub seed: u64,
+    pub settings: SettingsRecord,
+    pub implementations: Vec<ImplRecord>,
+    pub contracts: Vec<ContractRecord>,
+    pub groups: Vec<Group>,
+    pub incidents: Vec<IncidentRecord>,
+    pub verdict: Verdict,
+    pub exit_code: u8,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsRecord {
+    pub cases: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only_case: Option<u64>,
+    pub profile: String,
+    pub race_band_ms: u64,
+    pub timing_slack_ms: u64,
+    pub max_case_ms: u64,
+    pub window: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImplStatus {
+    Available,
+    Unavailable,
+    FailedToStart,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImplRecord {
+    pub id: String,
+    pub language: String,
+    pub description: String,
+    pub status: ImplStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<AdapterInfo>,
+    pub packages: BTreeMap<String, Package>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractRecord {
+    pub id: String,
+    pub tallies: Vec<Tally>,
+}
+
+/// What happened to one implementation's cases of one contract.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    pub implementation: String,
+    pub cases: u64,
+    pub pass: u64,
+    pub diverge: u64,
+    pub crash: u64,
+    pub timeout: u64,
+    pub protocol: u64,
+    pub adapter_error: u64,
+    pub not_run: u64,
+    /// Cases whose output agreed but whose elapsed time broke the timing rule.
+    pub timing: u64,
+    pub restarts: u32,
+}
+
+impl Tally {
+    pub fn failed(&self) -> u64 {
+        self.diverge + self.crash + self.timeout + self.protocol + self.adapter_error + self.not_run + self.timing
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    Divergence,
+    Timing,
+    Crash,
+    Timeout,
+    Protocol,
+    AdapterError,
+    NotRun,
+}
+
+impl GroupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Divergence => "divergence",
+            GroupKind::Timing => "timing",
+            GroupKind::Crash => "crash",
+            GroupKind::Timeout => "timeout",
+            GroupKind::Protocol => "protocol",
+            GroupKind::AdapterError => "adapter-error",
+            GroupKind::NotRun => "not-run",
+        }
+    }
+}
+
+/// Every failing case with the same contract, implementation, kind, rules and differing
+/// paths is one group: one entry with a count and its smallest example.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub contract: String,
+    pub implementation: String,
+    pub kind: GroupKind,
+    pub rules: Vec<String>,
+    pub paths: Vec<String>,
+    pub count: u64,
+    /// The lowest case indices in the group (at most ten).
+    pub first_cases: Vec<u64>,
+    pub example: Example,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Example {
+    pub case: u64,
+    pub input: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr_tail: Option<String>,
+    /// One command that runs this case alone.
+    pub repro: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentRecord {
+    pub contract: String,
+    pub implementation: String,
+    #[serde(flatten)]
+    pub incident: Incident,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Agreement,
+    Findings,
+    Infrastructure,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    pub started_at: String,
+    pub wall_ms: u64,
+    /// Per `contract/implementation`.
+    pub implementations: BTreeMap<String, ImplTimings>,
+    /// Measured elapsed times of cases that broke the timing rule, by group.
+    pub timing_violations: Vec<TimingViolation>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImplTimings {
+    pub elapsed_ms: Percentiles,
+    pub timer_lag_ms: Percentiles,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub samples: usize,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Percentiles {
+    pub fn of(mut values: Vec<f64>) -> Percentiles {
+        if values.is_empty() {
+            return Percentiles::default();
+        }
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+        let round = |v: f64| (v * 100.0).round() / 100.0;
+        Percentiles { samples: values.len(), p50: round(at(0.5)), p99: round(at(0.99)), max: round(at(1.0)) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimingViolation {
+    pub contract: String,
+    pub implementation: String,
+    pub case: u64,
+    pub rule: String,
+    pub elapsed_ms: f64,
+    pub limit_ms: f64,
+}
+
+/// Writes `contents` to `path` atomically: a temporary file beside it, then a rename.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let write_error = |source| Error::Write { path: path.to_owned(), source };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    std::fs::write(&temp, contents).map_err(write_error)?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        write_error(e)
+    })
+}
+
+/// Creates a fresh directory for this run under `reports_dir`; never reuses one.
+pub fn create_run_dir(reports_dir: &Path, run_id: &str) -> Result<(PathBuf, String), Error> {
+    std::fs::create_dir_all(reports_dir).map_err(|source| Error::Write { path: reports_dir.to_owned(), source })?;
+    for attempt in 1u32.. {
+        let id = if attempt == 1 { run_id.to_owned() } else { format!("{run_id}-{attempt}") };
+        let dir = reports_dir.join(&id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok((dir, id)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(Error::Write { path: dir, source }),
+        }
+    }
+    unreachable!("the attempt counter is unbounded")
+}
+
+impl Report {
+    pub fn write(&self, dir: &Path) -> Result<(), Error> {
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        write_atomically(&dir.join("report.json"), json.as_bytes())?;
+        write_atomically(&dir.join("summary.md"), self.markdown().as_bytes())
+    }
+
+    fn headline(&self) -> String {
+        let contracts: Vec<&str> = self.contracts.iter().map(|c| c.id.as_str()).collect();
+        let cases = match self.settings.only_case {
+            Some(case) => format!("case {case}"),
+            None => format!("{} cases", self.settings.cases),
+        };
+        format!("verify · {} · seed {} · {cases} · {} profile · harness {}", contracts.join(", "), self.seed, self.settings.profile, self.harness_version)
+    }
+
+    fn verdict_line(&self) -> String {
+        match self.verdict {
+            Verdict::Agreement => "agreement: every implementation matched the reference (exit 0)".into(),
+            Verdict::Findings => format!("findings: {} group(s) of failing cases (exit 1)", self.groups.len() + self.incidents.len()),
+            Verdict::Infrastructure => "infrastructure failure: see the implementations above (exit 3)".into(),
+        }
+    }
+
+    /// The one-screen terminal summary.
+    pub fn terminal_summary(&self, report_dir: &Path) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "\n{}\n", self.headline());
+        for imp in self.implementations.iter().filter(|i| i.status != ImplStatus::Available) {
+            let _ = writeln!(out, "  {} is {}: {}", imp.id, imp.status_text(), imp.reason.as_deref().unwrap_or(""));
+            if let Some(fix) = &imp.fix {
+                let _ = writeln!(out, "    fix: {fix}");
+            }
+        }
+        for contract in &self.contracts {
+            let _ = writeln!(out, "  {:<28} {:>6} {:>7} {:>6} {:>7} {:>8} {:>9} {:>6} {:>7}", contract.id, "pass", "diverge", "crash", "timeout", "protocol", "adapt-err", "timing", "not-run");
+            for t in &contract.tallies {
+                let _ = writeln!(
+                    out,
+                    "  {:<28} {:>6} {:>7} {:>6} {:>7} {:>8} {:>9} {:>6} {:>7}",
+                    t.implementation, t.pass, t.diverge, t.crash, t.timeout, t.protocol, t.adapter_error, t.timing, t.not_run
+                );
+            }
+        }
+        if !self.timings.implementations.is_empty() {
+            let _ = writeln!(out, "\n  timer lag (how late scripted timers fired; race band ±{} ms):", self.settings.race_band_ms);
+            for (key, t) in &self.timings.implementations {
+                let lag = &t.timer_lag_ms;
+                let _ = writeln!(out, "    {key:<34} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms", lag.p50, lag.p99, lag.max);
+            }
+        }
+        const SHOWN: usize = 6;
+        if !self.groups.is_empty() {
+            let _ = writeln!(out, "\n  {} failing group(s):", self.groups.len());
+            for (n, g) in self.groups.iter().take(SHOWN).enumerate() {
+                let _ = writeln!(out, "  [{}] {} · {} · {} · {} case(s)", n + 1, g.implementation, g.kind.as_str(), g.rules.join(" "), g.count);
+                if !g.paths.is_empty() {
+                    let _ = writeln!(out, "      differs at {}", abbreviate(&g.paths, 4));
+                }
+                if let Some(detail) = &g.example.detail {
+                    let _ = writeln!(out, "      {}", detail.lines().next().unwrap_or_default());
+                }
+                let _ = writeln!(out, "      repro: {}", g.example.repro);
+            }
+            if self.groups.len() > SHOWN {
+                let _ = writeln!(out, "  … and {} more in the report", self.groups.len() - SHOWN);
+            }
+            if let Some(diff) = self.groups.iter().find_map(|g| g.example.diff.as_ref()) {
+                let _ = writeln!(out, "\n  first divergence (expected vs actual):");
+                for line in diff.lines().take(24) {
+                    let _ = writeln!(out, "    {line}");
+                }
+            }
+        }
+        for incident in self.incidents.iter().take(3) {
+            let _ = writeln!(out, "  incident · {} · {}: {}", incident.implementation, incident.incident.kind.as_str(), incident.incident.detail);
+        }
+        let _ = writeln!(out, "\n  report: {}", report_dir.join("summary.md").display());
+        let _ = writeln!(out, "  rerun:  {}", self.repro);
+        let _ = writeln!(out, "  {}", self.verdict_line());
+        out
+    }
+
+    /// `summary.md`, suitable for a CI job summary or a pull request comment.
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        let _ = writeln!(md, "# Conformance run {}\n", self.run_id);
+        let _ = writeln!(md, "{}\n", self.headline());
+        let _ = writeln!(md, "**{}**\n", self.verdict_line());
+        let _ = writeln!(md, "Reproduce: `{}`\n", self.repro);
+        let _ = writeln!(md, "## Implementations\n\n| id | language | status | packages |\n| --- | --- | --- | --- |");
+        for imp in &self.implementations {
+            let packages: Vec<String> = imp.packages.iter().map(|(c, p)| format!("{c}: {} {}", p.name, p.version)).collect();
+            let status = match (&imp.reason, &imp.fix) {
+                (Some(reason), Some(fix)) => format!("{} — {} — fix: `{}`", imp.status_text(), md_cell(reason), md_cell(fix)),
+                (Some(reason), None) => format!("{} — {}", imp.status_text(), md_cell(reason)),
+                _ => imp.status_text().to_owned(),
+            };
+            let _ = writeln!(md, "| {} | {} | {} | {} |", imp.id, imp.language, status, md_cell(&packages.join(", ")));
+        }
+        for contract in &self.contracts {
+            let _ = writeln!(md, "\n## Contract `{}`\n", contract.id);
+            let _ = writeln!(md, "| implementation | cases | pass | diverge | crash | timeout | protocol | adapter error | timing | not run |");
+            let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for t in &contract.tallies {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    t.implementation, t.cases, t.pass, t.diverge, t.crash, t.timeout, t.protocol, t.adapter_error, t.timing, t.not_run
+                );
+            }
+        }
+        if !self.groups.is_empty() {
+            let _ = writeln!(md, "\n## Failing groups\n");
+        }
+        for (n, g) in self.groups.iter().enumerate() {
+            let _ = writeln!(md, "### {}. `{}` · {} · {}\n", n + 1, g.implementation, g.kind.as_str(), g.rules.join(", "));
+            let _ = writeln!(md, "- contract: `{}`; cases: {} (first: {})", g.contract, g.count, g.first_cases.iter().map(u64::to_string).collect::<Vec<_>>().join(", "));
+            if !g.paths.is_empty() {
+                let _ = writeln!(md, "- differs at: {}", g.paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "));
+            }
+            let _ = writeln!(md, "- reproduce: `{}`\n", g.example.repro);
+            if let Some(detail) = &g.example.detail {
+                let _ = writeln!(md, "{}\n", fenced("text", detail));
+            }
+            let _ = writeln!(md, "Smallest input (case {}):\n\n{}\n", g.example.case, fenced("json", &canonical_pretty(&g.example.input)));
+            if let Some(diff) = &g.example.diff {
+                let _ = writeln!(md, "Expected (reference) vs actual:\n\n{}\n", fenced("diff", diff));
+            }
+            if let Some(tail) = g.example.stderr_tail.as_deref().filter(|t| !t.trim().is_empty()) {
+                let _ = writeln!(md, "Adapter stderr (tail):\n\n{}\n", fenced("text", tail));
+            }
+        }
+        if !self.incidents.is_empty() {
+            let _ = writeln!(md, "\n## Adapter incidents (not tied to a case)\n");
+            for i in &self.incidents {
+                let _ = writeln!(md, "- `{}` ({}): {} — {}", i.implementation, i.contract, i.incident.kind.as_str(), md_cell(&i.incident.detail));
+            }
+        }
+        if !self.timings.implementations.is_empty() {
+            let _ = writeln!(md, "\n## Timings\n\n| contract/implementation | elapsed p50 | elapsed p99 | timer lag p50 | timer lag p99 | timer lag max |\n| --- | ---: | ---: | ---: | ---: | ---: |");
+            for (key, t) in &self.timings.implementations {
+                let _ = writeln!(md, "| {key} | {} ms | {} ms | {} ms | {} ms | {} ms |", t.elapsed_ms.p50, t.elapsed_ms.p99, t.timer_lag_ms.p50, t.timer_lag_ms.p99, t.timer_lag_ms.max);
+            }
+        }
+        md
+    }
+}
+
+impl ImplRecord {
+    fn status_text(&self) -> &'static str {
+        match self.status {
+            ImplStatus::Available => "available",
+            ImplStatus::Unavailable => "unavailable",
+            ImplStatus::FailedToStart => "failed to start",
+        }
+    }
+}
+
+fn abbreviate(items: &[String], keep: usize) -> String {
+    let mut shown = items.iter().take(keep).cloned().collect::<Vec<_>>().join(" ");
+    if items.len() > keep {
+        let _ = write!(shown, " (+{} more)", items.len() - keep);
+    }
+    shown
+}
+
+/// Text inside a Markdown table cell: no pipes or newlines to break the table.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A fenced code block whose fence is longer than any backtick run inside `body`.
+fn fenced(lang: &str, body: &str) -> String {
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{lang}\n{}\n{fence}", body.trim_end_matches('\n'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_nearest_ranks() {
+        let p = Percentiles::of((1..=100).map(f64::from).collect());
+        assert_eq!((p.samples, p.p50, p.p99, p.max), (100, 51.0, 99.0, 100.0));
+        assert_eq!(Percentiles::of(vec![]), Percentiles::default());
+    }
+
+    #[test]
+    fn fences_outgrow_backticks_in_the_body() {
+        assert_eq!(fenced("text", "a ``` b"), "````text\na ``` b\n````");
+        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn run_dirs_are_never_reused_and_writes_are_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, id1) = create_run_dir(dir.path(), "run").unwrap();
+        let (second, id2) = create_run_dir(dir.path(), "run").unwrap();
+        assert_ne!(first, second);
+        assert_eq!((id1.as_str(), id2.as_str()), ("run", "run-2"));
+        write_atomically(&first.join("x.json"), b"1").unwrap();
+        write_atomically(&first.join("x.json"), b"2").unwrap();
+        assert_eq!(std::fs::read(first.join("x.json")).unwrap(), b"2");
+        assert_eq!(std::fs::read_dir(&first).unwrap().count(), 1, "no temporary file left behind");
+    }
+}

@@ -1,0 +1,449 @@
+//! `verify`: generate cases, run them through every selected implementation at once, judge
+//! each output against the reference, group the failures, and report.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use proptest::strategy::ValueTree;
+use reference::{generate_case, Contract, Expectation, GenSettings, Profile};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::compare::{canonical, diff_text, judge, Verdict as Judgement};
+use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE};
+use crate::impls::ImplSpec;
+use crate::report::{
+    create_run_dir, ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentRecord, Percentiles, Report,
+    SettingsRecord, Tally, Timings, TimingViolation, Verdict, SCHEMA_VERSION,
+};
+use crate::runner::{self, Done, Driver, FailureKind, Job, Outcome, RunnerSettings};
+
+/// Everything `verify` needs, resolved from the command line.
+#[derive(Clone)]
+pub struct VerifySettings {
+    pub impls: Vec<ImplSpec>,
+    pub contracts: Vec<&'static dyn Contract>,
+    pub cases: u64,
+    pub seed: u64,
+    /// Run only this case of the seed's stream.
+    pub only_case: Option<u64>,
+    pub generation: GenSettings,
+    pub timing_slack_ms: u64,
+    pub runner: RunnerSettings,
+    pub reports_dir: PathBuf,
+    pub show_progress: bool,
+    /// The command line that reproduces this run, and the flags that shape its cases.
+    pub repro: Repro,
+}
+
+/// How to spell a reproducing command.
+#[derive(Debug, Clone)]
+pub struct Repro {
+    /// e.g. `cargo run --release --`
+    pub program: String,
+    /// Flags besides --impl/--contract/--cases/--seed/--case that change the cases.
+    pub case_flags: Vec<String>,
+}
+
+impl Repro {
+    fn case(&self, impl_id: &str, contract: &str, seed: u64, case: u64) -> String {
+        let mut parts = vec![self.program.clone(), "verify".into(), format!("--impl {impl_id}"), format!("--contract {contract}"), format!("--seed {seed}"), format!("--case {case}")];
+        parts.extend(self.case_flags.iter().cloned());
+        parts.join(" ")
+    }
+
+    fn run(&self, settings: &VerifySettings) -> String {
+        let impls: Vec<&str> = settings.impls.iter().map(|i| i.id.as_str()).collect();
+        let mut parts = vec![self.program.clone(), "verify".into(), format!("--impl {}", impls.join(","))];
+        if let [contract] = settings.contracts.as_slice() {
+            parts.push(format!("--contract {}", contract.id()));
+        }
+        match settings.only_case {
+            Some(case) => parts.push(format!("--case {case}")),
+            None => parts.push(format!("--cases {}", settings.cases)),
+        }
+        parts.push(format!("--seed {}", settings.seed));
+        parts.extend(self.case_flags.iter().cloned());
+        parts.join(" ")
+    }
+}
+
+/// One generated case, shared by every implementation's runner.
+struct CaseData {
+    input: Value,
+    expectation: Expectation,
+    /// Slots not yet answered; the case is judged when the last one arrives.
+    outcomes: Vec<Option<Outcome>>,
+}
+
+/// The result of a finished run.
+pub struct RunResult {
+    pub report: Report,
+    pub report_dir: PathBuf,
+}
+
+impl RunResult {
+    pub fn exit_code(&self) -> u8 {
+        self.report.exit_code
+    }
+}
+
+pub fn verify(settings: &VerifySettings) -> Result<RunResult, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Infrastructure { message: format!("cannot start the async runtime: {e}"), hint: None })?;
+    runtime.block_on(verify_async(settings))
+}
+
+async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
+    let started = Instant::now();
+    let started_at = time::OffsetDateTime::now_utc();
+    let run_id = format!(
+        "{}-s{}",
+        started_at.format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")).unwrap_or_default(),
+        settings.seed
+    );
+    let (report_dir, run_id) = create_run_dir(&settings.reports_dir, &run_id)?;
+
+    let mut state = RunState::default();
+    let mut records: BTreeMap<String, ImplRecord> = settings
+        .impls
+        .iter()
+        .map(|i| {
+            let record = ImplRecord {
+                id: i.id.clone(),
+                language: i.language.clone(),
+                description: i.description.clone(),
+                status: ImplStatus::Available,
+                reason: None,
+                fix: None,
+                adapter: None,
+                packages: BTreeMap::new(),
+            };
+            (i.id.clone(), record)
+        })
+        .collect();
+    let total = settings.contracts.iter().map(|c| settings.impls.iter().filter(|i| i.contracts.iter().any(|id| id == c.id())).count() as u64).sum::<u64>()
+        * settings.only_case.map_or(settings.cases, |_| 1);
+    let progress = progress_bar(total, settings.show_progress);
+
+    for contract in &settings.contracts {
+        let claimed: Vec<&ImplSpec> = settings.impls.iter().filter(|i| i.contracts.iter().any(|id| id == contract.id())).collect();
+        let mut active = Vec::new();
+        for spec in claimed {
+            let record = records.get_mut(&spec.id).expect("every selected impl has a record");
+            match runner::start(&spec.command, settings.runner.handshake_timeout).await {
+                Err(e) => {
+                    record.status = ImplStatus::FailedToStart;
+                    record.reason = Some(format!("{e} (argv: {})", spec.command.display()));
+                }
+                Ok((mut session, hello)) => {
+                    record.adapter = Some(hello.adapter.clone());
+                    if hello.contracts.iter().any(|c| c == contract.id()) {
+                        if let Some(package) = hello.implementations.get(contract.id()) {
+                            record.packages.insert(contract.id().to_owned(), package.clone());
+                        }
+                        active.push((spec, session));
+                    } else {
+                        record.status = ImplStatus::Unavailable;
+                        let reason = hello.unavailable.get(contract.id()).cloned().unwrap_or_else(|| format!("the adapter does not offer contract `{}`", contract.id()));
+                        record.reason = Some(format!("{}: {reason}", contract.id()));
+                        record.fix = spec.fix.clone();
+                        session.close().await;
+                    }
+                }
+            }
+        }
+        if active.is_empty() {
+            continue;
+        }
+        run_contract(*contract, active, settings, &mut state, &progress).await;
+    }
+    progress.finish_and_clear();
+
+    let infrastructure = records.values().any(|r| r.status != ImplStatus::Available) || state.fatal;
+    let findings = !state.groups.is_empty() || !state.incidents.is_empty();
+    let (verdict, exit_code) = match (infrastructure, findings) {
+        (true, _) => (Verdict::Infrastructure, EXIT_INFRASTRUCTURE),
+        (false, true) => (Verdict::Findings, EXIT_FINDINGS),
+        (false, false) => (Verdict::Agreement, EXIT_AGREEMENT),
+    };
+    let mut groups: Vec<Group> = state.groups.into_values().collect();
+    groups.sort_by(|a, b| (&a.contract, &a.implementation, a.kind, &a.rules, &a.paths).cmp(&(&b.contract, &b.implementation, b.kind, &b.rules, &b.paths)));
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        run_id,
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        repro: settings.repro.run(settings),
+        seed: settings.seed,
+        settings: SettingsRecord {
+            cases: settings.only_case.map_or(settings.cases, |_| 1),
+            only_case: settings.only_case,
+            profile: match settings.generation.profile {
+                Profile::Normal => "normal".into(),
+                Profile::Hostile => "hostile".into(),
+            },
+            race_band_ms: settings.generation.race_band_ms,
+            timing_slack_ms: settings.timing_slack_ms,
+            max_case_ms: settings.generation.max_case_ms,
+            window: settings.runner.window,
+        },
+        implementations: records.into_values().collect(),
+        contracts: state.contracts,
+        groups,
+        incidents: state.incidents,
+        verdict,
+        exit_code,
+        timings: Timings {
+            started_at: started_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            wall_ms: started.elapsed().as_millis() as u64,
+            implementations: state.timings,
+            timing_violations: state.timing_violations,
+        },
+    };
+    report.write(&report_dir)?;
+    Ok(RunResult { report, report_dir })
+}
+
+fn progress_bar(total: u64, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases · {per_sec} · eta {eta}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+#[derive(Default)]
+struct RunState {
+    contracts: Vec<ContractRecord>,
+    groups: BTreeMap<String, Group>,
+    incidents: Vec<IncidentRecord>,
+    timings: BTreeMap<String, ImplTimings>,
+    timing_violations: Vec<TimingViolation>,
+    fatal: bool,
+}
+
+/// Per-implementation measurements gathered while a contract runs.
+#[derive(Default)]
+struct Samples {
+    elapsed_ms: Vec<f64>,
+    timer_lag_ms: Vec<f64>,
+}
+
+async fn run_contract(
+    contract: &'static dyn Contract,
+    active: Vec<(&ImplSpec, runner::Session)>,
+    settings: &VerifySettings,
+    state: &mut RunState,
+    progress: &ProgressBar,
+) {
+    let pending: Arc<Mutex<HashMap<u64, CaseData>>> = Arc::new(Mutex::new(HashMap::new()));
+    let (done_tx, mut done_rx) = mpsc::channel::<Done>(1024);
+    let mut job_senders = Vec::new();
+    let mut drivers = Vec::new();
+    let impl_ids: Vec<String> = active.iter().map(|(spec, _)| spec.id.clone()).collect();
+    for (slot, (spec, session)) in active.into_iter().enumerate() {
+        let (job_tx, job_rx) = mpsc::channel::<Job>(256);
+        job_senders.push(job_tx);
+        let driver = Driver::new(spec.command.clone(), contract.id(), settings.runner, session, (slot, done_tx.clone()));
+        drivers.push(tokio::spawn(driver.run(job_rx)));
+    }
+    drop(done_tx);
+
+    let producer = {
+        let pending = pending.clone();
+        let generation = settings.generation.clone();
+        let (seed, slack) = (settings.seed, settings.timing_slack_ms);
+        let indices: Box<dyn Iterator<Item = u64> + Send> = match settings.only_case {
+            Some(case) => Box::new(std::iter::once(case)),
+            None => Box::new(0..settings.cases),
+        };
+        let slots = impl_ids.len();
+        tokio::spawn(async move {
+            for index in indices {
+                let input = generate_case(contract, &generation, seed, index).current();
+                let expectation = contract.expect(&input, &generation);
+                let time_limit = Duration::from_millis(expectation.virtual_duration_ms.saturating_mul(2).saturating_add(slack).saturating_add(1000));
+                let shared_input = Arc::new(input.clone());
+                if let Ok(mut map) = pending.lock() {
+                    map.insert(index, CaseData { input, expectation, outcomes: vec![None; slots] });
+                }
+                for tx in &job_senders {
+                    // A closed channel means that driver gave up; its cases are reported by it.
+                    let _ = tx.send(Job { index, input: shared_input.clone(), time_limit }).await;
+                }
+            }
+        })
+    };
+
+    let mut tallies: Vec<Tally> = impl_ids.iter().map(|id| Tally { implementation: id.clone(), ..Tally::default() }).collect();
+    let mut samples: Vec<Samples> = impl_ids.iter().map(|_| Samples::default()).collect();
+    while let Some(done) = done_rx.recv().await {
+        progress.inc(1);
+        let finished = {
+            let Ok(mut map) = pending.lock() else { break };
+            let complete = map.get_mut(&done.index).map(|case| {
+                case.outcomes[done.slot] = Some(done.outcome);
+                case.outcomes.iter().all(Option::is_some)
+            });
+            if complete == Some(true) {
+                map.remove(&done.index)
+            } else {
+                None
+            }
+        };
+        if let Some(case) = finished {
+            for (slot, outcome) in case.outcomes.iter().enumerate() {
+                let Some(outcome) = outcome else { continue };
+                let judged = JudgeContext { contract, settings, impl_id: &impl_ids[slot], index: done.index, case: &case };
+                judged.record(outcome, &mut tallies[slot], &mut samples[slot], state);
+            }
+        }
+    }
+    let _ = producer.await;
+    for (slot, driver) in drivers.into_iter().enumerate() {
+        let Ok(summary) = driver.await else { continue };
+        tallies[slot].restarts = summary.restarts;
+        state.fatal |= summary.fatal.is_some();
+        state.incidents.extend(summary.incidents.into_iter().map(|incident| IncidentRecord {
+            contract: contract.id().into(),
+            implementation: impl_ids[slot].clone(),
+            incident,
+        }));
+    }
+    for (slot, s) in samples.into_iter().enumerate() {
+        state.timings.insert(
+            format!("{}/{}", contract.id(), impl_ids[slot]),
+            ImplTimings { elapsed_ms: Percentiles::of(s.elapsed_ms), timer_lag_ms: Percentiles::of(s.timer_lag_ms) },
+        );
+    }
+    state.contracts.push(ContractRecord { id: contract.id().into(), tallies });
+}
+
+struct JudgeContext<'a> {
+    contract: &'static dyn Contract,
+    settings: &'a VerifySettings,
+    impl_id: &'a str,
+    index: u64,
+    case: &'a CaseData,
+}
+
+impl JudgeContext<'_> {
+    fn record(&self, outcome: &Outcome, tally: &mut Tally, samples: &mut Samples, state: &mut RunState) {
+        tally.cases += 1;
+        match outcome {
+            Outcome::Output { output, elapsed_ms, timer_lag_ms } => {
+                samples.elapsed_ms.extend(*elapsed_ms);
+                samples.timer_lag_ms.extend(*timer_lag_ms);
+                match judge(&self.case.expectation, output) {
+                    Judgement::Diverges(d) => {
+                        tally.diverge += 1;
+                        let expected = &self.case.expectation.acceptable[d.closest].output;
+                        let example = Example {
+                            diff: Some(diff_text(expected, output, "reference", self.impl_id)),
+                            expected: Some(expected.clone()),
+                            actual: Some(output.clone()),
+                            ..self.example(None, None)
+                        };
+                        // Cite rules in the contract's order, whatever order the paths came in.
+                        let mut rules = d.rules.clone();
+                        rules.sort_by_key(|id| self.contract.rules().iter().position(|r| r.id == *id));
+                        self.add(state, GroupKind::Divergence, rules.iter().map(|r| r.to_string()).collect(), d.paths, example);
+                    }
+                    Judgement::Agrees => {
+                        let limit = self.contract.timing_limit(&self.case.input, output, self.settings.timing_slack_ms);
+                        match (limit, elapsed_ms) {
+                            (Some(limit), Some(elapsed)) if *elapsed > limit.limit_ms => {
+                                tally.timing += 1;
+                                state.timing_violations.push(TimingViolation {
+                                    contract: self.contract.id().into(),
+                                    implementation: self.impl_id.into(),
+                                    case: self.index,
+                                    rule: limit.rule.into(),
+                                    elapsed_ms: *elapsed,
+                                    limit_ms: limit.limit_ms,
+                                });
+                                let detail = format!("took longer than the {} ms the contract allows", limit.limit_ms);
+                                let example = Example { actual: Some(output.clone()), ..self.example(Some(detail), None) };
+                                self.add(state, GroupKind::Timing, vec![limit.rule.into()], vec![], example);
+                            }
+                            _ => tally.pass += 1,
+                        }
+                    }
+                }
+            }
+            Outcome::AdapterError { message } => {
+                tally.adapter_error += 1;
+                self.add(state, GroupKind::AdapterError, vec![], vec![], self.example(Some(message.clone()), None));
+            }
+            Outcome::Failed { kind, detail, stderr_tail } => {
+                let group_kind = match kind {
+                    FailureKind::Crash => {
+                        tally.crash += 1;
+                        GroupKind::Crash
+                    }
+                    FailureKind::Timeout => {
+                        tally.timeout += 1;
+                        GroupKind::Timeout
+                    }
+                    FailureKind::Protocol => {
+                        tally.protocol += 1;
+                        GroupKind::Protocol
+                    }
+                };
+                self.add(state, group_kind, vec![], vec![], self.example(Some(detail.clone()), Some(stderr_tail.clone())));
+            }
+            Outcome::NotRun { reason } => {
+                tally.not_run += 1;
+                self.add(state, GroupKind::NotRun, vec![], vec![], self.example(Some(reason.clone()), None));
+            }
+        }
+    }
+
+    fn example(&self, detail: Option<String>, stderr_tail: Option<String>) -> Example {
+        Example {
+            case: self.index,
+            input: self.case.input.clone(),
+            expected: None,
+            actual: None,
+            diff: None,
+            detail,
+            stderr_tail,
+            repro: self.settings.repro.case(self.impl_id, self.contract.id(), self.settings.seed, self.index),
+        }
+    }
+
+    /// Adds a failing case to its group, keeping the group's smallest example.
+    fn add(&self, state: &mut RunState, kind: GroupKind, rules: Vec<String>, paths: Vec<String>, example: Example) {
+        let key = format!("{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", self.contract.id(), self.impl_id, kind.as_str(), rules.join(","), paths.join(","));
+        let size = |e: &Example| (canonical(&e.input).len(), e.case);
+        let group = state.groups.entry(key).or_insert_with(|| Group {
+            contract: self.contract.id().into(),
+            implementation: self.impl_id.into(),
+            kind,
+            rules,
+            paths,
+            count: 0,
+            first_cases: Vec::new(),
+            example: example.clone(),
+        });
+        group.count += 1;
+        if size(&example) < size(&group.example) {
+            group.example = example;
+        }
+        const FIRST_CASES: usize = 10;
+        let at = group.first_cases.partition_point(|&c| c < self.index);
+        if at < FIRST_CASES {
+            group.first_cases.insert(at, self.index);
+            group.first_cases.truncate(FIRST_CASES);
+        }
+    }
+}

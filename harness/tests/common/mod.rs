@@ -1,0 +1,70 @@
+//! Runs the real `harness` binary in a scrubbed environment.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("harness/ sits in the repository").to_owned()
+}
+
+pub fn fixture_config() -> PathBuf {
+    repo_root().join("harness/tests/fixtures/impls.toml")
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// `report.json` of the run, when one was written.
+    pub report: Option<Value>,
+}
+
+impl Run {
+    pub fn report(&self) -> &Value {
+        self.report.as_ref().unwrap_or_else(|| panic!("no report written\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+
+    /// The tally of one implementation for one contract.
+    pub fn tally(&self, contract: &str, implementation: &str) -> &Value {
+        self.report()["contracts"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["id"] == contract))
+            .and_then(|c| c["tallies"].as_array())
+            .and_then(|ts| ts.iter().find(|t| t["implementation"] == implementation))
+            .unwrap_or_else(|| panic!("no tally for {contract}/{implementation}: {}", self.stdout))
+    }
+
+    pub fn groups(&self) -> Vec<&Value> {
+        self.report()["groups"].as_array().map(|g| g.iter().collect()).unwrap_or_default()
+    }
+}
+
+/// Runs `harness ARGS…` with only PATH and HOME from the environment (Python and Node
+/// need them to be found), against the repository root, writing reports to a temporary
+/// directory.
+pub fn harness(args: &[&str]) -> Run {
+    let reports = tempfile::tempdir().expect("temporary directory");
+    let root = repo_root();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
+    command.args(args).arg("--root").arg(&root).arg("--reports-dir").arg(reports.path()).env_clear().current_dir(&root);
+    for keep in ["PATH", "HOME"] {
+        if let Some(value) = std::env::var_os(keep) {
+            command.env(keep, value);
+        }
+    }
+    let output = command.output().expect("the harness binary runs");
+    let report = std::fs::read_dir(reports.path())
+        .ok()
+        .and_then(|mut dirs| dirs.next())
+        .and_then(|dir| dir.ok())
+        .and_then(|dir| std::fs::read_to_string(dir.path().join("report.json")).ok())
+        .and_then(|text| serde_json::from_str(&text).ok());
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        report,
+    }
+}
