@@ -8,12 +8,23 @@ use serde::Deserialize;
 
 use crate::errors::Error;
 use crate::runner::AdapterCommand;
+use crate::setup::{stamp_path, SetupSpec};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     #[serde(rename = "impl", default)]
     impls: BTreeMap<String, RawImpl>,
+    #[serde(default)]
+    setup: BTreeMap<String, RawSetup>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSetup {
+    dir: String,
+    steps: Vec<Vec<String>>,
+    inputs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -32,6 +43,8 @@ struct RawImpl {
     /// A deliberately broken variant, left out of `--impl all`.
     #[serde(default)]
     mutant: bool,
+    /// The `[setup.NAME]` the adapter needs before it can start.
+    setup: Option<String>,
 }
 
 /// One implementation, resolved.
@@ -44,6 +57,7 @@ pub struct ImplSpec {
     pub command: AdapterCommand,
     pub fix: Option<String>,
     pub mutant: bool,
+    pub setup: Option<SetupSpec>,
 }
 
 /// Every implementation the config names, by id.
@@ -99,6 +113,19 @@ impl Impls {
                 },
                 fix: raw.fix.map(|f| placeholders.expand(&f)),
                 mutant: raw.mutant,
+                setup: match &raw.setup {
+                    None => None,
+                    Some(name) => {
+                        let setup = file.setup.get(name).ok_or_else(|| input_error(format!("[impl.{id}] names unknown setup `{name}`"), Some(format!("declare it as [setup.{name}]"))))?;
+                        Some(SetupSpec {
+                            name: name.clone(),
+                            dir: PathBuf::from(placeholders.expand(&setup.dir)),
+                            steps: setup.steps.iter().map(|step| step.iter().map(|a| placeholders.expand(a)).collect()).collect(),
+                            inputs: setup.inputs.iter().map(|i| PathBuf::from(placeholders.expand(i))).collect(),
+                            stamp: stamp_path(&placeholders.root, name),
+                        })
+                    }
+                },
             };
             impls.insert(id.clone(), spec);
         }
@@ -154,6 +181,7 @@ fn flatten(all: &BTreeMap<String, RawImpl>, id: &str) -> Result<RawImpl, String>
             env,
             fix: raw.fix.or_else(|| parent.fix.clone()),
             mutant: raw.mutant,
+            setup: raw.setup.or_else(|| parent.setup.clone()),
         };
     }
     Ok(raw)

@@ -13,6 +13,7 @@ pub mod impls;
 pub mod protocol;
 pub mod report;
 pub mod runner;
+pub mod setup;
 pub mod verify;
 
 use std::process::ExitCode;

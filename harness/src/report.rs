@@ -79,6 +79,8 @@ pub struct ImplRecord {
 pub struct ContractRecord {
     pub id: String,
     pub tallies: Vec<Tally>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agreement: Vec<PairAgreement>,
 }
 
 /// What happened to one implementation's cases of one contract.
@@ -142,6 +144,9 @@ pub struct Group {
     pub rules: Vec<String>,
     pub paths: Vec<String>,
     pub count: u64,
+    /// Cases where every other implementation gave this same output: a contract question
+    /// (or a reference bug) rather than one implementation drifting.
+    pub shared_with_all: u64,
     /// The lowest case indices in the group (at most ten).
     pub first_cases: Vec<u64>,
     pub example: Example,
@@ -164,6 +169,33 @@ pub struct Example {
     pub stderr_tail: Option<String>,
     /// One command that runs this case alone.
     pub repro: String,
+    /// What the other implementations did with the same case (multi-implementation runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<SideRecord>,
+    /// Which side drifted, judged from the other implementations' outputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SideRecord {
+    pub implementation: String,
+    /// `agrees`, `diverges`, or the failure (`crash`, `timeout`, …).
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<Value>,
+}
+
+/// How often two implementations gave canonically identical outputs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PairAgreement {
+    pub a: String,
+    pub b: String,
+    /// Cases where both produced an output.
+    pub compared: u64,
+    pub identical: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -304,6 +336,9 @@ impl Report {
                     t.implementation, t.pass, t.diverge, t.crash, t.timeout, t.protocol, t.adapter_error, t.timing, t.not_run
                 );
             }
+            for pair in &contract.agreement {
+                let _ = writeln!(out, "  {} and {} gave identical outputs on {}/{} cases", pair.a, pair.b, pair.identical, pair.compared);
+            }
         }
         if !self.timings.implementations.is_empty() {
             let _ = writeln!(out, "\n  timer lag (how late scripted timers fired; race band ±{} ms):", self.settings.race_band_ms);
@@ -323,15 +358,28 @@ impl Report {
                 if let Some(detail) = &g.example.detail {
                     let _ = writeln!(out, "      {}", detail.lines().next().unwrap_or_default());
                 }
+                if let Some(drift) = &g.example.drift {
+                    let _ = writeln!(out, "      {drift}");
+                }
                 let _ = writeln!(out, "      repro: {}", g.example.repro);
             }
             if self.groups.len() > SHOWN {
                 let _ = writeln!(out, "  … and {} more in the report", self.groups.len() - SHOWN);
             }
-            if let Some(diff) = self.groups.iter().find_map(|g| g.example.diff.as_ref()) {
-                let _ = writeln!(out, "\n  first divergence (expected vs actual):");
-                for line in diff.lines().take(24) {
-                    let _ = writeln!(out, "    {line}");
+            if let Some(g) = self.groups.iter().find(|g| g.example.diff.is_some()) {
+                if g.example.others.is_empty() {
+                    let _ = writeln!(out, "\n  first divergence (reference vs {}):", g.implementation);
+                    for line in g.example.diff.iter().flat_map(|d| d.lines()).take(24) {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                } else {
+                    let _ = writeln!(out, "\n  first divergence, side by side (case {}):", g.example.case);
+                    let rows = side_by_side(g, 40);
+                    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+                    for row in rows {
+                        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+                        let _ = writeln!(out, "    {}", cells.join(" │ ").trim_end());
+                    }
                 }
             }
         }
@@ -382,11 +430,26 @@ impl Report {
             if !g.paths.is_empty() {
                 let _ = writeln!(md, "- differs at: {}", g.paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "));
             }
+            if g.shared_with_all > 0 {
+                let _ = writeln!(md, "- in {} of these cases every implementation gave this same output", g.shared_with_all);
+            }
+            if let Some(drift) = &g.example.drift {
+                let _ = writeln!(md, "- {drift}");
+            }
             let _ = writeln!(md, "- reproduce: `{}`\n", g.example.repro);
             if let Some(detail) = &g.example.detail {
                 let _ = writeln!(md, "{}\n", fenced("text", detail));
             }
             let _ = writeln!(md, "Smallest input (case {}):\n\n{}\n", g.example.case, fenced("json", &canonical_pretty(&g.example.input)));
+            if !g.example.others.is_empty() {
+                let rows = side_by_side(g, 80);
+                let _ = writeln!(md, "| {} |\n|{}", rows[0].join(" | "), " --- |".repeat(rows[0].len()));
+                for row in &rows[1..] {
+                    let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+                    let _ = writeln!(md, "| {} |", cells.join(" | "));
+                }
+                let _ = writeln!(md);
+            }
             if let Some(diff) = &g.example.diff {
                 let _ = writeln!(md, "Expected (reference) vs actual:\n\n{}\n", fenced("diff", diff));
             }
@@ -418,6 +481,36 @@ impl ImplRecord {
             ImplStatus::FailedToStart => "failed to start",
         }
     }
+}
+
+/// Rows of `path | reference | this implementation | the others…` for a divergence's
+/// differing paths (header first), each value as compact canonical JSON.
+fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
+    let example = &group.example;
+    let mut header = vec!["path".to_owned(), "reference".to_owned(), group.implementation.clone()];
+    header.extend(example.others.iter().map(|o| o.implementation.clone()));
+    let cell = |output: Option<&Value>, path: &str| -> String {
+        let text = match output.map(|o| o.pointer(path)) {
+            Some(Some(v)) => crate::compare::canonical(v),
+            Some(None) => "(absent)".into(),
+            None => "—".into(),
+        };
+        if text.chars().count() > width {
+            format!("{}…", text.chars().take(width).collect::<String>())
+        } else {
+            text
+        }
+    };
+    let mut rows = vec![header];
+    for path in group.paths.iter().take(8) {
+        let mut row = vec![if path.is_empty() { "(whole output)".into() } else { path.clone() }, cell(example.expected.as_ref(), path), cell(example.actual.as_ref(), path)];
+        row.extend(example.others.iter().map(|o| match &o.output {
+            Some(output) => cell(Some(output), path),
+            None => o.status.clone(),
+        }));
+        rows.push(row);
+    }
+    rows
 }
 
 fn abbreviate(items: &[String], keep: usize) -> String {

@@ -16,8 +16,8 @@ use crate::compare::{canonical, diff_text, judge, Verdict as Judgement};
 use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE};
 use crate::impls::ImplSpec;
 use crate::report::{
-    create_run_dir, ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentRecord, Percentiles, Report,
-    SettingsRecord, Tally, Timings, TimingViolation, Verdict, SCHEMA_VERSION,
+    create_run_dir, ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentRecord, PairAgreement, Percentiles,
+    Report, SettingsRecord, SideRecord, Tally, Timings, TimingViolation, Verdict, SCHEMA_VERSION,
 };
 use crate::runner::{self, Done, Driver, FailureKind, Job, Outcome, RunnerSettings};
 
@@ -100,6 +100,11 @@ pub fn verify(settings: &VerifySettings) -> Result<RunResult, Error> {
 }
 
 async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
+    let mut setups: Vec<&crate::setup::SetupSpec> = settings.impls.iter().filter_map(|i| i.setup.as_ref()).collect();
+    setups.dedup_by_key(|s| s.name.clone());
+    for setup in setups {
+        setup.ensure()?;
+    }
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc();
     let run_id = format!(
@@ -286,6 +291,12 @@ async fn run_contract(
 
     let mut tallies: Vec<Tally> = impl_ids.iter().map(|id| Tally { implementation: id.clone(), ..Tally::default() }).collect();
     let mut samples: Vec<Samples> = impl_ids.iter().map(|_| Samples::default()).collect();
+    let mut agreement: Vec<PairAgreement> = Vec::new();
+    for (a, first) in impl_ids.iter().enumerate() {
+        for second in &impl_ids[a + 1..] {
+            agreement.push(PairAgreement { a: first.clone(), b: second.clone(), compared: 0, identical: 0 });
+        }
+    }
     while let Some(done) = done_rx.recv().await {
         progress.inc(1);
         let finished = {
@@ -300,12 +311,21 @@ async fn run_contract(
                 None
             }
         };
-        if let Some(case) = finished {
-            for (slot, outcome) in case.outcomes.iter().enumerate() {
-                let Some(outcome) = outcome else { continue };
-                let judged = JudgeContext { contract, settings, impl_id: &impl_ids[slot], index: done.index, case: &case };
-                judged.record(outcome, &mut tallies[slot], &mut samples[slot], state);
+        let Some(case) = finished else { continue };
+        let sides: Vec<Side> = case.outcomes.iter().zip(&impl_ids).filter_map(|(outcome, id)| outcome.as_ref().map(|o| Side::new(id, o, &case.expectation))).collect();
+        let mut pairs = agreement.iter_mut();
+        for (a, first) in sides.iter().enumerate() {
+            for second in &sides[a + 1..] {
+                let Some(pair) = pairs.next() else { break };
+                if let (Some(x), Some(y)) = (&first.canonical, &second.canonical) {
+                    pair.compared += 1;
+                    pair.identical += u64::from(x == y);
+                }
             }
+        }
+        for slot in 0..sides.len() {
+            let judged = JudgeContext { contract, settings, index: done.index, case: &case, sides: &sides, slot };
+            judged.record(&mut tallies[slot], &mut samples[slot], state);
         }
     }
     let _ = producer.await;
@@ -325,47 +345,120 @@ async fn run_contract(
             ImplTimings { elapsed_ms: Percentiles::of(s.elapsed_ms), timer_lag_ms: Percentiles::of(s.timer_lag_ms) },
         );
     }
-    state.contracts.push(ContractRecord { id: contract.id().into(), tallies });
+    state.contracts.push(ContractRecord { id: contract.id().into(), tallies, agreement });
+}
+
+/// What one implementation did with a case, as the comparison needs it.
+struct Side<'a> {
+    implementation: &'a str,
+    outcome: &'a Outcome,
+    /// Canonical output, when there is one.
+    canonical: Option<String>,
+    /// The output judged against the reference, when there is one.
+    judgement: Option<Judgement>,
+}
+
+impl<'a> Side<'a> {
+    fn new(implementation: &'a str, outcome: &'a Outcome, expectation: &Expectation) -> Self {
+        let output = match outcome {
+            Outcome::Output { output, .. } => Some(output),
+            _ => None,
+        };
+        Side { implementation, outcome, canonical: output.map(canonical), judgement: output.map(|o| judge(expectation, o)) }
+    }
+
+    fn status(&self) -> &'static str {
+        match (&self.judgement, self.outcome) {
+            (Some(Judgement::Agrees), _) => "agrees",
+            (Some(Judgement::Diverges(_)), _) => "diverges",
+            (None, Outcome::Failed { kind, .. }) => kind.as_str(),
+            (None, Outcome::AdapterError { .. }) => "adapter-error",
+            (None, _) => "not-run",
+        }
+    }
+
+    fn record(&self) -> SideRecord {
+        let output = match self.outcome {
+            Outcome::Output { output, .. } => Some(output.clone()),
+            _ => None,
+        };
+        SideRecord { implementation: self.implementation.into(), status: self.status().into(), output }
+    }
 }
 
 struct JudgeContext<'a> {
     contract: &'static dyn Contract,
     settings: &'a VerifySettings,
-    impl_id: &'a str,
     index: u64,
     case: &'a CaseData,
+    /// Every implementation's result for this case; `slot` is the one being recorded.
+    sides: &'a [Side<'a>],
+    slot: usize,
 }
 
 impl JudgeContext<'_> {
-    fn record(&self, outcome: &Outcome, tally: &mut Tally, samples: &mut Samples, state: &mut RunState) {
+    fn impl_id(&self) -> &str {
+        self.sides[self.slot].implementation
+    }
+
+    fn others(&self) -> impl Iterator<Item = &Side<'_>> {
+        self.sides.iter().enumerate().filter(move |(i, _)| *i != self.slot).map(|(_, s)| s)
+    }
+
+    /// Which side drifted, when other implementations ran the same case; and whether every
+    /// other implementation gave this very output.
+    fn drift(&self) -> (Option<String>, bool) {
+        let me = &self.sides[self.slot];
+        let others: Vec<&Side> = self.others().collect();
+        if others.is_empty() {
+            return (None, false);
+        }
+        if others.iter().all(|o| o.canonical.is_some() && o.canonical == me.canonical) {
+            return (Some("every implementation gives this same output: a contract question (or a reference bug), not a port drift".into()), true);
+        }
+        let with_reference: Vec<&str> = others.iter().filter(|o| matches!(o.judgement, Some(Judgement::Agrees))).map(|o| o.implementation).collect();
+        let text = if with_reference.is_empty() {
+            "the implementations disagree with the reference and with each other".to_owned()
+        } else {
+            format!("{} drifted: {} agree(s) with the reference", me.implementation, with_reference.join(", "))
+        };
+        (Some(text), false)
+    }
+
+    fn record(&self, tally: &mut Tally, samples: &mut Samples, state: &mut RunState) {
+        let side = &self.sides[self.slot];
         tally.cases += 1;
-        match outcome {
+        match side.outcome {
             Outcome::Output { output, elapsed_ms, timer_lag_ms } => {
                 samples.elapsed_ms.extend(*elapsed_ms);
                 samples.timer_lag_ms.extend(*timer_lag_ms);
-                match judge(&self.case.expectation, output) {
-                    Judgement::Diverges(d) => {
+                match &side.judgement {
+                    Some(Judgement::Diverges(d)) => {
                         tally.diverge += 1;
                         let expected = &self.case.expectation.acceptable[d.closest].output;
+                        let (drift, shared) = self.drift();
                         let example = Example {
-                            diff: Some(diff_text(expected, output, "reference", self.impl_id)),
+                            diff: Some(diff_text(expected, output, "reference", self.impl_id())),
                             expected: Some(expected.clone()),
                             actual: Some(output.clone()),
+                            others: self.others().map(Side::record).collect(),
+                            drift,
                             ..self.example(None, None)
                         };
                         // Cite rules in the contract's order, whatever order the paths came in.
                         let mut rules = d.rules.clone();
                         rules.sort_by_key(|id| self.contract.rules().iter().position(|r| r.id == *id));
-                        self.add(state, GroupKind::Divergence, rules.iter().map(|r| r.to_string()).collect(), d.paths, example);
+                        let group = self.add(state, GroupKind::Divergence, rules.iter().map(|r| r.to_string()).collect(), d.paths.clone(), example);
+                        group.shared_with_all += u64::from(shared);
                     }
-                    Judgement::Agrees => {
+                    _ => {
                         let limit = self.contract.timing_limit(&self.case.input, output, self.settings.timing_slack_ms);
                         match (limit, elapsed_ms) {
                             (Some(limit), Some(elapsed)) if *elapsed > limit.limit_ms => {
                                 tally.timing += 1;
                                 state.timing_violations.push(TimingViolation {
                                     contract: self.contract.id().into(),
-                                    implementation: self.impl_id.into(),
+                                    implementation: self.impl_id().into(),
                                     case: self.index,
                                     rule: limit.rule.into(),
                                     elapsed_ms: *elapsed,
@@ -417,21 +510,24 @@ impl JudgeContext<'_> {
             diff: None,
             detail,
             stderr_tail,
-            repro: self.settings.repro.case(self.impl_id, self.contract.id(), self.settings.seed, self.index),
+            repro: self.settings.repro.case(self.impl_id(), self.contract.id(), self.settings.seed, self.index),
+            others: Vec::new(),
+            drift: None,
         }
     }
 
     /// Adds a failing case to its group, keeping the group's smallest example.
-    fn add(&self, state: &mut RunState, kind: GroupKind, rules: Vec<String>, paths: Vec<String>, example: Example) {
-        let key = format!("{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", self.contract.id(), self.impl_id, kind.as_str(), rules.join(","), paths.join(","));
+    fn add<'s>(&self, state: &'s mut RunState, kind: GroupKind, rules: Vec<String>, paths: Vec<String>, example: Example) -> &'s mut Group {
+        let key = format!("{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", self.contract.id(), self.impl_id(), kind.as_str(), rules.join(","), paths.join(","));
         let size = |e: &Example| (canonical(&e.input).len(), e.case);
         let group = state.groups.entry(key).or_insert_with(|| Group {
             contract: self.contract.id().into(),
-            implementation: self.impl_id.into(),
+            implementation: self.impl_id().into(),
             kind,
             rules,
             paths,
             count: 0,
+            shared_with_all: 0,
             first_cases: Vec::new(),
             example: example.clone(),
         });
@@ -445,5 +541,6 @@ impl JudgeContext<'_> {
             group.first_cases.insert(at, self.index);
             group.first_cases.truncate(FIRST_CASES);
         }
+        group
     }
 }

@@ -1,0 +1,135 @@
+//! Environments the adapters need, installed by the harness itself on first use (for
+//! example `npm ci` for the Node adapter), from files committed in the repository.
+//!
+//! A setup is declared in `impls.toml` as `[setup.NAME]` with the folder it runs in, its
+//! steps (argv lists), and the input files it depends on. It runs again only when those
+//! files change: their hash is kept in a stamp under `.harness/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+use crate::errors::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupSpec {
+    pub name: String,
+    pub dir: PathBuf,
+    pub steps: Vec<Vec<String>>,
+    pub inputs: Vec<PathBuf>,
+    /// The stamp file recording the inputs' hash after a successful setup.
+    pub stamp: PathBuf,
+}
+
+impl SetupSpec {
+    fn fingerprint(&self) -> Result<String, Error> {
+        let mut hasher = Sha256::new();
+        for step in &self.steps {
+            hasher.update(step.join("\u{0}").as_bytes());
+            hasher.update([0xff]);
+        }
+        for input in &self.inputs {
+            let bytes = std::fs::read(input).map_err(|e| Error::Infrastructure {
+                message: format!("setup `{}` needs {}: {e}", self.name, input.display()),
+                hint: Some("restore the file from git (`git checkout -- <file>`)".into()),
+            })?;
+            hasher.update(&bytes);
+        }
+        Ok(format!("{:x}", hasher.finalize()))
+    }
+
+    fn is_current(&self, fingerprint: &str) -> bool {
+        std::fs::read_to_string(&self.stamp).is_ok_and(|s| s.trim() == fingerprint)
+    }
+
+    /// Runs the steps unless the stamp says they already ran for these inputs.
+    pub fn ensure(&self) -> Result<(), Error> {
+        let fingerprint = self.fingerprint()?;
+        if self.is_current(&fingerprint) {
+            return Ok(());
+        }
+        eprint!("setting up {} (first use, or its inputs changed): {} … ", self.name, self.describe());
+        let started = Instant::now();
+        for step in &self.steps {
+            run_step(self, step)?;
+        }
+        if let Some(parent) = self.stamp.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Write { path: parent.to_owned(), source })?;
+        }
+        crate::report::write_atomically(&self.stamp, fingerprint.as_bytes())?;
+        eprintln!("done in {:.1} s", started.elapsed().as_secs_f64());
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        self.steps.iter().map(|s| s.join(" ")).collect::<Vec<_>>().join(" && ")
+    }
+}
+
+fn run_step(setup: &SetupSpec, step: &[String]) -> Result<(), Error> {
+    let failed = |message: String| Error::Infrastructure {
+        message: format!("setup `{}` failed: {message}", setup.name),
+        hint: Some(format!("run it by hand to see why: (cd {} && {})", setup.dir.display(), step.join(" "))),
+    };
+    let (program, args) = step.split_first().ok_or_else(|| failed("a step has an empty argv".into()))?;
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(&setup.dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| failed(format!("could not start `{program}`: {e}")))?;
+    if !output.status.success() {
+        eprintln!("failed");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(failed(format!("`{}` exited with {}:\n{}", step.join(" "), output.status, tail.join("\n"))));
+    }
+    Ok(())
+}
+
+/// Where setup stamps live.
+pub fn stamp_path(root: &Path, name: &str) -> PathBuf {
+    root.join(".harness").join(format!("setup-{name}.stamp"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(dir: &Path, step: &[&str]) -> SetupSpec {
+        std::fs::write(dir.join("input.lock"), "v1").unwrap();
+        SetupSpec {
+            name: "demo".into(),
+            dir: dir.to_owned(),
+            steps: vec![step.iter().map(|s| s.to_string()).collect()],
+            inputs: vec![dir.join("input.lock")],
+            stamp: stamp_path(dir, "demo"),
+        }
+    }
+
+    #[test]
+    fn runs_once_then_again_only_when_inputs_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = spec(dir.path(), &["sh", "-c", "echo x >> runs"]);
+        setup.ensure().unwrap();
+        setup.ensure().unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join("runs")).unwrap(), "x\n");
+        std::fs::write(dir.path().join("input.lock"), "v2").unwrap();
+        setup.ensure().unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join("runs")).unwrap(), "x\nx\n");
+    }
+
+    #[test]
+    fn a_failing_step_is_an_infrastructure_error_with_the_manual_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = spec(dir.path(), &["sh", "-c", "echo broken >&2; exit 4"]);
+        let err = setup.ensure().unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        assert!(err.to_string().contains("broken"), "{err}");
+        assert!(err.hint().unwrap().contains("exit 4"));
+        assert!(!setup.stamp.exists(), "no stamp after a failure");
+    }
+}
