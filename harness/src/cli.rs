@@ -14,7 +14,11 @@ use crate::runner::RunnerSettings;
 use crate::verify::{Repro, VerifySettings};
 
 #[derive(Debug, Parser)]
-#[command(name = "harness", version, about = "Differential conformance harness: runs real implementations against the Rust reference of each contract")]
+#[command(
+    name = "harness",
+    version,
+    about = "Differential conformance harness: runs real implementations against the Rust reference of each contract"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -52,7 +56,12 @@ pub enum ProfileArg {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Implementations to verify: ids from the config, comma separated, or `all`.
-    #[arg(long = "impl", value_name = "ID[,ID…]", value_delimiter = ',', required = true)]
+    #[arg(
+        long = "impl",
+        value_name = "ID[,ID…]",
+        value_delimiter = ',',
+        required = true
+    )]
     pub impls: Vec<String>,
     /// Only this contract [default: every contract the implementations implement].
     #[arg(long, value_name = "ID")]
@@ -82,6 +91,9 @@ pub struct VerifyArgs {
     /// the event loop fire timers later (the summary shows how late).
     #[arg(long, default_value_t = 256)]
     pub window: usize,
+    /// How long an adapter may leave a ping unanswered before it counts as stuck, in ms.
+    #[arg(long, default_value_t = 2000)]
+    pub ping_grace_ms: u64,
     #[command(flatten)]
     pub project: ProjectArgs,
 }
@@ -90,40 +102,83 @@ pub struct VerifyArgs {
 /// `adapters/impls.toml`, else the checkout this binary was built from.
 fn find_root(explicit: Option<&Path>) -> Result<PathBuf, Error> {
     if let Some(root) = explicit {
-        return std::path::absolute(root).map_err(|e| Error::usage(format!("--root {}: {e}", root.display()), None));
+        return std::path::absolute(root)
+            .map_err(|e| Error::usage(format!("--root {}: {e}", root.display()), None));
     }
-    let cwd = std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?;
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf);
-    Ok(cwd.ancestors().find(|dir| dir.join("adapters/impls.toml").is_file()).map(Path::to_path_buf).or(built_from).unwrap_or(cwd))
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?;
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf);
+    Ok(cwd
+        .ancestors()
+        .find(|dir| dir.join("adapters/impls.toml").is_file())
+        .map(Path::to_path_buf)
+        .or(built_from)
+        .unwrap_or(cwd))
 }
 
 impl VerifyArgs {
     pub fn resolve(self) -> Result<VerifySettings, Error> {
         let root = find_root(self.project.root.as_deref())?;
-        let config = self.project.config.clone().unwrap_or_else(|| root.join("adapters/impls.toml"));
-        let placeholders = Placeholders { root: root.clone(), python: "python3".into(), node: "node".into() };
+        let config = self
+            .project
+            .config
+            .clone()
+            .unwrap_or_else(|| root.join("adapters/impls.toml"));
+        let placeholders = Placeholders {
+            root: root.clone(),
+            python: "python3".into(),
+            node: "node".into(),
+        };
         let impls = Impls::load(&config, &placeholders)?;
         let selected = impls.select(&self.impls)?;
         if selected.is_empty() {
-            return Err(Error::usage("no implementation selected", Some("name one with --impl ID".into())));
+            return Err(Error::usage(
+                "no implementation selected",
+                Some("name one with --impl ID".into()),
+            ));
         }
         let contracts: Vec<&'static dyn Contract> = match &self.contract {
             Some(id) => {
-                let contract = reference::contract(id).ok_or_else(|| Error::usage(format!("unknown contract `{id}`"), Some(format!("known contracts: {}", known_contracts()))))?;
+                let contract = reference::contract(id).ok_or_else(|| {
+                    Error::usage(
+                        format!("unknown contract `{id}`"),
+                        Some(format!("known contracts: {}", known_contracts())),
+                    )
+                })?;
                 for spec in &selected {
                     if !spec.contracts.iter().any(|c| c == id) {
                         return Err(Error::usage(
-                            format!("implementation `{}` does not implement contract `{id}`", spec.id),
-                            Some(format!("`{}` implements: {}", spec.id, spec.contracts.join(", "))),
+                            format!(
+                                "implementation `{}` does not implement contract `{id}`",
+                                spec.id
+                            ),
+                            Some(format!(
+                                "`{}` implements: {}",
+                                spec.id,
+                                spec.contracts.join(", ")
+                            )),
                         ));
                     }
                 }
                 vec![contract]
             }
-            None => reference::CONTRACTS.iter().copied().filter(|c| selected.iter().any(|s| s.contracts.iter().any(|id| id == c.id()))).collect(),
+            None => reference::CONTRACTS
+                .iter()
+                .copied()
+                .filter(|c| {
+                    selected
+                        .iter()
+                        .any(|s| s.contracts.iter().any(|id| id == c.id()))
+                })
+                .collect(),
         };
         if self.max_case_ms < 200 {
-            return Err(Error::usage(format!("--max-case-ms {} is too small", self.max_case_ms), Some("use 200 ms or more".into())));
+            return Err(Error::usage(
+                format!("--max-case-ms {} is too small", self.max_case_ms),
+                Some("use 200 ms or more".into()),
+            ));
         }
         if self.window == 0 {
             return Err(Error::usage("--window must be at least 1", None));
@@ -132,7 +187,11 @@ impl VerifyArgs {
             ProfileArg::Normal => Profile::Normal,
             ProfileArg::Hostile => Profile::Hostile,
         };
-        let generation = GenSettings { profile, race_band_ms: self.race_band_ms, max_case_ms: self.max_case_ms };
+        let generation = GenSettings {
+            profile,
+            race_band_ms: self.race_band_ms,
+            max_case_ms: self.max_case_ms,
+        };
         let defaults = GenSettings::default();
         let mut case_flags = Vec::new();
         if profile == Profile::Hostile {
@@ -156,10 +215,21 @@ impl VerifyArgs {
             only_case: self.case,
             generation,
             timing_slack_ms: self.timing_slack_ms,
-            runner: RunnerSettings { window: self.window, ping_grace: Duration::from_secs(2), handshake_timeout: Duration::from_secs(60) },
-            reports_dir: self.project.reports_dir.clone().unwrap_or_else(|| root.join("reports")),
+            runner: RunnerSettings {
+                window: self.window,
+                ping_grace: Duration::from_millis(self.ping_grace_ms),
+                handshake_timeout: Duration::from_secs(60),
+            },
+            reports_dir: self
+                .project
+                .reports_dir
+                .clone()
+                .unwrap_or_else(|| root.join("reports")),
             show_progress: !self.project.quiet && std::io::stderr().is_terminal(),
-            repro: Repro { program: "cargo run --release --".into(), case_flags },
+            repro: Repro {
+                program: "cargo run --release --".into(),
+                case_flags,
+            },
         })
     }
 }
@@ -168,6 +238,11 @@ impl VerifyArgs {
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default());
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
     hasher.finish() % 1_000_000
 }

@@ -124,7 +124,10 @@ pub fn differing_paths(expected: &Value, actual: &Value) -> Vec<String> {
 fn collect_differences(expected: &Value, actual: &Value, at: String, paths: &mut Vec<String>) {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
-            let mut keys: Vec<&String> = e.keys().chain(a.keys().filter(|k| !e.contains_key(*k))).collect();
+            let mut keys: Vec<&String> = e
+                .keys()
+                .chain(a.keys().filter(|k| !e.contains_key(*k)))
+                .collect();
             keys.sort_by(|x, y| x.encode_utf16().cmp(y.encode_utf16()));
             for key in keys {
                 let below = format!("{at}/{}", pointer_segment(key));
@@ -169,7 +172,11 @@ pub struct Divergence {
 /// Compares one actual output with the reference's expectation.
 pub fn judge(expectation: &Expectation, actual: &Value) -> Verdict {
     let actual_canonical = canonical(actual);
-    if expectation.acceptable.iter().any(|a| canonical(&a.output) == actual_canonical) {
+    if expectation
+        .acceptable
+        .iter()
+        .any(|a| canonical(&a.output) == actual_canonical)
+    {
         return Verdict::Agrees;
     }
     let (closest, paths) = expectation
@@ -179,8 +186,16 @@ pub fn judge(expectation: &Expectation, actual: &Value) -> Verdict {
         .enumerate()
         .min_by_key(|(_, paths)| paths.len())
         .unwrap_or((0, vec![String::new()]));
-    let rules = expectation.acceptable.get(closest).map(|a| rules_for_paths(a, &paths)).unwrap_or_default();
-    Verdict::Diverges(Divergence { closest, paths, rules })
+    let rules = expectation
+        .acceptable
+        .get(closest)
+        .map(|a| rules_for_paths(a, &paths))
+        .unwrap_or_default();
+    Verdict::Diverges(Divergence {
+        closest,
+        paths,
+        rules,
+    })
 }
 
 fn rules_for_paths(acceptable: &Acceptable, paths: &[String]) -> Vec<&'static str> {
@@ -199,7 +214,12 @@ fn rules_for_paths(acceptable: &Acceptable, paths: &[String]) -> Vec<&'static st
 }
 
 /// A unified line diff of two values' pretty canonical forms.
-pub fn diff_text(expected: &Value, actual: &Value, expected_label: &str, actual_label: &str) -> String {
+pub fn diff_text(
+    expected: &Value,
+    actual: &Value,
+    expected_label: &str,
+    actual_label: &str,
+) -> String {
     let expected = canonical_pretty(expected);
     let actual = canonical_pretty(actual);
     similar::TextDiff::from_lines(&expected, &actual)
@@ -220,10 +240,16 @@ mod tests {
         // U+FB01 sorts after U+1F600 as UTF-16 code units (0xFB01 > 0xD83D), though not
         // by code point: the order RFC 8785 §3.2.3 asks for.
         let v = json!({"\u{fb01}": 1, "😀": 2, "a": [1.0, 1e21, 1e-7, -0.0, 0.1, 123456789012.0], "b": "\u{1}\"\\\u{7f}"});
-        assert_eq!(canonical(&v), r#"{"a":[1,1e+21,1e-7,0,0.1,123456789012],"b":"\u0001\"\\"#.to_owned() + "\u{7f}" + r#"","😀":2,"ﬁ":1}"#);
+        assert_eq!(
+            canonical(&v),
+            r#"{"a":[1,1e+21,1e-7,0,0.1,123456789012],"b":"\u0001\"\\"#.to_owned()
+                + "\u{7f}"
+                + r#"","😀":2,"ﬁ":1}"#
+        );
     }
 
     #[test]
+    #[allow(clippy::excessive_precision)] // the RFC's own input literal, kept verbatim
     fn canonical_matches_the_rfc_8785_number_examples() {
         for (input, expected) in [
             (333333333.33333329, "333333333.3333333"),
@@ -239,39 +265,73 @@ mod tests {
 
     #[test]
     fn pretty_form_is_canonical_with_indentation() {
-        assert_eq!(canonical_pretty(&json!({"b": [1], "a": {}})), "{\n  \"a\": {},\n  \"b\": [\n    1\n  ]\n}");
+        assert_eq!(
+            canonical_pretty(&json!({"b": [1], "a": {}})),
+            "{\n  \"a\": {},\n  \"b\": [\n    1\n  ]\n}"
+        );
     }
 
     #[test]
     fn differing_paths_name_each_difference() {
-        let expected = json!({"outcome": "ok", "events": [{"tags": {"a/b": 1, "op": "x"}}], "list": [1, 2]});
-        let actual = json!({"outcome": "ok", "events": [{"tags": {"a/b": 2}}], "list": [1], "extra": true});
-        assert_eq!(differing_paths(&expected, &actual), ["/events/0/tags/a~1b", "/events/0/tags/op", "/extra", "/list"]);
+        let expected =
+            json!({"outcome": "ok", "events": [{"tags": {"a/b": 1, "op": "x"}}], "list": [1, 2]});
+        let actual =
+            json!({"outcome": "ok", "events": [{"tags": {"a/b": 2}}], "list": [1], "extra": true});
+        assert_eq!(
+            differing_paths(&expected, &actual),
+            [
+                "/events/0/tags/a~1b",
+                "/events/0/tags/op",
+                "/extra",
+                "/list"
+            ]
+        );
         assert!(differing_paths(&json!({"x": 1.0}), &json!({"x": 1})).is_empty());
     }
 
     fn expectation() -> Expectation {
         let acceptable = |outcome: &str, rule: &'static str| Acceptable {
             output: json!({"outcome": outcome, "events": [{"outcome": outcome}]}),
-            path_rules: vec![PathRule::new("/events", vec!["R-EVENT"]), PathRule::new("", vec![rule])],
+            path_rules: vec![
+                PathRule::new("/events", vec!["R-EVENT"]),
+                PathRule::new("", vec![rule]),
+            ],
         };
-        Expectation { acceptable: vec![acceptable("ok", "R-OK"), acceptable("fallback", "R-FALLBACK")], virtual_duration_ms: 0 }
+        Expectation {
+            acceptable: vec![
+                acceptable("ok", "R-OK"),
+                acceptable("fallback", "R-FALLBACK"),
+            ],
+            virtual_duration_ms: 0,
+        }
     }
 
     #[test]
     fn any_acceptable_output_agrees() {
-        assert_eq!(judge(&expectation(), &json!({"events": [{"outcome": "fallback"}], "outcome": "fallback"})), Verdict::Agrees);
+        assert_eq!(
+            judge(
+                &expectation(),
+                &json!({"events": [{"outcome": "fallback"}], "outcome": "fallback"})
+            ),
+            Verdict::Agrees
+        );
     }
 
     #[test]
     fn divergence_is_described_against_the_closest_acceptable_output() {
-        let Verdict::Diverges(d) = judge(&expectation(), &json!({"outcome": "fallback", "events": []})) else {
+        let Verdict::Diverges(d) = judge(
+            &expectation(),
+            &json!({"outcome": "fallback", "events": []}),
+        ) else {
             panic!("should diverge");
         };
         assert_eq!(d.closest, 1);
         assert_eq!(d.paths, ["/events"]);
         assert_eq!(d.rules, ["R-EVENT"]);
         let text = diff_text(&json!({"a": 1}), &json!({"a": 2}), "expected", "actual");
-        assert!(text.contains("-  \"a\": 1") && text.contains("+  \"a\": 2"), "{text}");
+        assert!(
+            text.contains("-  \"a\": 1") && text.contains("+  \"a\": 2"),
+            "{text}"
+        );
     }
 }

@@ -16,18 +16,34 @@ pub const EXIT_INFRASTRUCTURE: u8 = 3;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{message}")]
-    Usage { message: String, hint: Option<String> },
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
     #[error("{path}: {message}")]
-    Input { path: PathBuf, message: String, hint: Option<String> },
+    Input {
+        path: PathBuf,
+        message: String,
+        hint: Option<String>,
+    },
     #[error("{message}")]
-    Infrastructure { message: String, hint: Option<String> },
+    Infrastructure {
+        message: String,
+        hint: Option<String>,
+    },
     #[error("could not write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Error {
     pub fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
-        Error::Usage { message: message.into(), hint: hint.into() }
+        Error::Usage {
+            message: message.into(),
+            hint: hint.into(),
+        }
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -40,8 +56,12 @@ impl Error {
     /// What to do next, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Usage { hint, .. } | Error::Input { hint, .. } | Error::Infrastructure { hint, .. } => hint.clone(),
-            Error::Write { .. } => Some("check that the reports directory is writable and the disk has room".into()),
+            Error::Usage { hint, .. }
+            | Error::Input { hint, .. }
+            | Error::Infrastructure { hint, .. } => hint.clone(),
+            Error::Write { .. } => {
+                Some("check that the reports directory is writable and the disk has room".into())
+            }
         }
     }
 

@@ -76,29 +76,52 @@ pub struct Placeholders {
 
 impl Placeholders {
     fn expand(&self, text: &str) -> String {
-        text.replace("{root}", &self.root.to_string_lossy()).replace("{python}", &self.python).replace("{node}", &self.node)
+        text.replace("{root}", &self.root.to_string_lossy())
+            .replace("{python}", &self.python)
+            .replace("{node}", &self.node)
     }
 }
 
 impl Impls {
     pub fn load(path: &Path, placeholders: &Placeholders) -> Result<Impls, Error> {
-        let input_error = |message: String, hint: Option<String>| Error::Input { path: path.to_owned(), message, hint };
+        let input_error = |message: String, hint: Option<String>| Error::Input {
+            path: path.to_owned(),
+            message,
+            hint,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| {
-            input_error(format!("cannot read the implementations config: {e}"), Some("pass --config PATH, or run from the repository root".into()))
+            input_error(
+                format!("cannot read the implementations config: {e}"),
+                Some("pass --config PATH, or run from the repository root".into()),
+            )
         })?;
-        let file: ConfigFile = toml::from_str(&text).map_err(|e| input_error(format!("malformed config: {e}"), None))?;
+        let file: ConfigFile = toml::from_str(&text)
+            .map_err(|e| input_error(format!("malformed config: {e}"), None))?;
         let mut impls = BTreeMap::new();
         for id in file.impls.keys() {
             let raw = flatten(&file.impls, id).map_err(|m| input_error(m, None))?;
-            let missing = |field: &str| input_error(format!("[impl.{id}] has no `{field}`"), Some(format!("add `{field} = …` to [impl.{id}]")));
-            let argv: Vec<String> = raw.argv.ok_or_else(|| missing("argv"))?.iter().map(|a| placeholders.expand(a)).collect();
+            let missing = |field: &str| {
+                input_error(
+                    format!("[impl.{id}] has no `{field}`"),
+                    Some(format!("add `{field} = …` to [impl.{id}]")),
+                )
+            };
+            let argv: Vec<String> = raw
+                .argv
+                .ok_or_else(|| missing("argv"))?
+                .iter()
+                .map(|a| placeholders.expand(a))
+                .collect();
             if argv.is_empty() {
                 return Err(input_error(format!("[impl.{id}] has an empty argv"), None));
             }
             let contracts = raw.contracts.ok_or_else(|| missing("contracts"))?;
             for contract in &contracts {
                 if reference::contract(contract).is_none() {
-                    return Err(input_error(format!("[impl.{id}] names unknown contract `{contract}`"), Some(format!("known contracts: {}", known_contracts()))));
+                    return Err(input_error(
+                        format!("[impl.{id}] names unknown contract `{contract}`"),
+                        Some(format!("known contracts: {}", known_contracts())),
+                    ));
                 }
             }
             let spec = ImplSpec {
@@ -108,7 +131,11 @@ impl Impls {
                 contracts,
                 command: AdapterCommand {
                     argv,
-                    env: raw.env.iter().map(|(k, v)| (k.clone(), placeholders.expand(v))).collect(),
+                    env: raw
+                        .env
+                        .iter()
+                        .map(|(k, v)| (k.clone(), placeholders.expand(v)))
+                        .collect(),
                     cwd: placeholders.root.clone(),
                 },
                 fix: raw.fix.map(|f| placeholders.expand(&f)),
@@ -116,12 +143,25 @@ impl Impls {
                 setup: match &raw.setup {
                     None => None,
                     Some(name) => {
-                        let setup = file.setup.get(name).ok_or_else(|| input_error(format!("[impl.{id}] names unknown setup `{name}`"), Some(format!("declare it as [setup.{name}]"))))?;
+                        let setup = file.setup.get(name).ok_or_else(|| {
+                            input_error(
+                                format!("[impl.{id}] names unknown setup `{name}`"),
+                                Some(format!("declare it as [setup.{name}]")),
+                            )
+                        })?;
                         Some(SetupSpec {
                             name: name.clone(),
                             dir: PathBuf::from(placeholders.expand(&setup.dir)),
-                            steps: setup.steps.iter().map(|step| step.iter().map(|a| placeholders.expand(a)).collect()).collect(),
-                            inputs: setup.inputs.iter().map(|i| PathBuf::from(placeholders.expand(i))).collect(),
+                            steps: setup
+                                .steps
+                                .iter()
+                                .map(|step| step.iter().map(|a| placeholders.expand(a)).collect())
+                                .collect(),
+                            inputs: setup
+                                .inputs
+                                .iter()
+                                .map(|i| PathBuf::from(placeholders.expand(i)))
+                                .collect(),
                             stamp: stamp_path(&placeholders.root, name),
                         })
                     }
@@ -129,7 +169,10 @@ impl Impls {
             };
             impls.insert(id.clone(), spec);
         }
-        Ok(Impls { path: path.to_owned(), impls })
+        Ok(Impls {
+            path: path.to_owned(),
+            impls,
+        })
     }
 
     /// The implementations named by `--impl` (`all` = every one that is not a mutant).
@@ -142,7 +185,11 @@ impl Impls {
                 vec![self.impls.get(name).ok_or_else(|| {
                     Error::usage(
                         format!("unknown implementation `{name}`"),
-                        Some(format!("known implementations (from {}): {}", self.path.display(), self.impls.keys().cloned().collect::<Vec<_>>().join(", "))),
+                        Some(format!(
+                            "known implementations (from {}): {}",
+                            self.path.display(),
+                            self.impls.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )),
                     )
                 })?]
             };
@@ -157,7 +204,11 @@ impl Impls {
 }
 
 pub fn known_contracts() -> String {
-    reference::CONTRACTS.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")
+    reference::CONTRACTS
+        .iter()
+        .map(|c| c.id())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Applies `extends` chains: fields of the entry win over those it extends.
@@ -166,9 +217,17 @@ fn flatten(all: &BTreeMap<String, RawImpl>, id: &str) -> Result<RawImpl, String>
     let mut raw = all[id].clone();
     while let Some(parent_id) = raw.extends.take() {
         if chain.contains(&parent_id) {
-            return Err(format!("[impl.{id}] extends itself through {}", chain.join(" -> ")));
+            return Err(format!(
+                "[impl.{id}] extends itself through {}",
+                chain.join(" -> ")
+            ));
         }
-        let parent = all.get(&parent_id).ok_or_else(|| format!("[impl.{}] extends unknown implementation `{parent_id}`", chain.last().map(String::as_str).unwrap_or(id)))?;
+        let parent = all.get(&parent_id).ok_or_else(|| {
+            format!(
+                "[impl.{}] extends unknown implementation `{parent_id}`",
+                chain.last().map(String::as_str).unwrap_or(id)
+            )
+        })?;
         chain.push(parent_id);
         let mut env = parent.env.clone();
         env.extend(std::mem::take(&mut raw.env));
@@ -192,7 +251,11 @@ mod tests {
     use super::*;
 
     fn placeholders() -> Placeholders {
-        Placeholders { root: PathBuf::from("/repo"), python: "python3".into(), node: "node".into() }
+        Placeholders {
+            root: PathBuf::from("/repo"),
+            python: "python3".into(),
+            node: "node".into(),
+        }
     }
 
     fn load(text: &str) -> Result<Impls, Error> {
@@ -219,31 +282,54 @@ mod tests {
         )
         .unwrap();
         let child = &impls.impls["child"];
-        assert_eq!(child.command.argv, ["python3", "/repo/adapters/py/adapter.py"]);
-        assert_eq!(child.command.env, [("A".to_owned(), "/repo/a".to_owned()), ("B".to_owned(), "override".to_owned())]);
+        assert_eq!(
+            child.command.argv,
+            ["python3", "/repo/adapters/py/adapter.py"]
+        );
+        assert_eq!(
+            child.command.env,
+            [
+                ("A".to_owned(), "/repo/a".to_owned()),
+                ("B".to_owned(), "override".to_owned())
+            ]
+        );
         assert!(child.mutant && !impls.impls["base"].mutant);
-        let all: Vec<String> = impls.select(&["all".into()]).unwrap().into_iter().map(|i| i.id).collect();
+        let all: Vec<String> = impls
+            .select(&["all".into()])
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         assert_eq!(all, ["base"]);
     }
 
     #[test]
     fn malformed_configs_name_the_file_and_the_problem() {
-        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\n").unwrap_err();
+        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\n")
+            .unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        assert!(err.to_string().contains("impls.toml") && err.to_string().contains("line"), "{err}");
-        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = [\"nope\"]\nargv = [\"a\"]\n").unwrap_err();
+        assert!(
+            err.to_string().contains("impls.toml") && err.to_string().contains("line"),
+            "{err}"
+        );
+        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = [\"nope\"]\nargv = [\"a\"]\n")
+            .unwrap_err();
         assert!(err.to_string().contains("unknown contract `nope`"), "{err}");
         let err = load("[impl.x]\nextends = \"y\"\n[impl.y]\nextends = \"x\"\n").unwrap_err();
         assert!(err.to_string().contains("extends itself"), "{err}");
         let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = [\"budget\"]\n").unwrap_err();
         assert!(err.to_string().contains("has no `argv`"), "{err}");
-        let err = load("[impl.x]\nlanguage = \"python\"\ncontracts = []\nargv = [\"a\"]\ncolour = 1\n").unwrap_err();
+        let err =
+            load("[impl.x]\nlanguage = \"python\"\ncontracts = []\nargv = [\"a\"]\ncolour = 1\n")
+                .unwrap_err();
         assert!(err.to_string().contains("colour"), "{err}");
     }
 
     #[test]
     fn unknown_impl_is_a_usage_error_listing_the_known_ones() {
-        let impls = load("[impl.a]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"x\"]\n").unwrap();
+        let impls =
+            load("[impl.a]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"x\"]\n")
+                .unwrap();
         let err = impls.select(&["b".into()]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.hint().unwrap().contains("a"));

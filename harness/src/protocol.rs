@@ -15,7 +15,8 @@ fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
         // The schema ships inside the binary; a unit test proves it parses and compiles.
-        let schema: Value = serde_json::from_str(SCHEMA_TEXT).expect("protocol schema is valid JSON");
+        let schema: Value =
+            serde_json::from_str(SCHEMA_TEXT).expect("protocol schema is valid JSON");
         jsonschema::validator_for(&schema).expect("protocol schema compiles")
     })
 }
@@ -24,9 +25,17 @@ fn validator() -> &'static jsonschema::Validator {
 #[derive(Debug, Serialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Request<'a> {
-    Hello { protocol: u64 },
-    Run { id: u64, contract: &'a str, input: &'a Value },
-    Ping { token: u64 },
+    Hello {
+        protocol: u64,
+    },
+    Run {
+        id: u64,
+        contract: &'a str,
+        input: &'a Value,
+    },
+    Ping {
+        token: u64,
+    },
     Bye,
 }
 
@@ -118,14 +127,23 @@ pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
         problem: format!("not JSON ({e}): {}", excerpt(line)),
         id: None,
     })?;
-    let id = (value.get("op") == Some(&Value::from("result"))).then(|| value.get("id").and_then(Value::as_u64)).flatten();
+    let id = (value.get("op") == Some(&Value::from("result")))
+        .then(|| value.get("id").and_then(Value::as_u64))
+        .flatten();
     if let Some(error) = validator().iter_errors(&value).next() {
         return Err(Violation {
-            problem: format!("breaks the protocol schema at `{}`: {error}: {}", error.instance_path(), excerpt(line)),
+            problem: format!(
+                "breaks the protocol schema at `{}`: {error}: {}",
+                error.instance_path(),
+                excerpt(line)
+            ),
             id,
         });
     }
-    serde_json::from_value(value).map_err(|e| Violation { problem: format!("unreadable reply ({e}): {}", excerpt(line)), id })
+    serde_json::from_value(value).map_err(|e| Violation {
+        problem: format!("unreadable reply ({e}): {}", excerpt(line)),
+        id,
+    })
 }
 
 #[cfg(test)]
@@ -136,12 +154,23 @@ mod tests {
     #[test]
     fn requests_serialize_as_the_protocol_says() {
         let input = json!({"a": 1});
-        assert_eq!(Request::Hello { protocol: 1 }.line(), "{\"op\":\"hello\",\"protocol\":1}\n");
         assert_eq!(
-            Request::Run { id: 3, contract: "budget", input: &input }.line(),
+            Request::Hello { protocol: 1 }.line(),
+            "{\"op\":\"hello\",\"protocol\":1}\n"
+        );
+        assert_eq!(
+            Request::Run {
+                id: 3,
+                contract: "budget",
+                input: &input
+            }
+            .line(),
             "{\"op\":\"run\",\"id\":3,\"contract\":\"budget\",\"input\":{\"a\":1}}\n"
         );
-        assert_eq!(Request::Ping { token: 2 }.line(), "{\"op\":\"ping\",\"token\":2}\n");
+        assert_eq!(
+            Request::Ping { token: 2 }.line(),
+            "{\"op\":\"ping\",\"token\":2}\n"
+        );
         assert_eq!(Request::Bye.line(), "{\"op\":\"bye\"}\n");
     }
 
@@ -149,11 +178,17 @@ mod tests {
     fn valid_replies_parse() {
         let hello = r#"{"op":"hello","protocol":1,"impl":{"name":"a","language":"python","version":"3"},"contracts":["budget"],"implementations":{"budget":{"name":"aegis","version":"1"}}}"#;
         assert!(matches!(parse_reply(hello), Ok(Reply::Hello(h)) if h.contracts == ["budget"]));
-        let result = r#"{"op":"result","id":4,"output":{"x":null},"elapsedMs":1.5,"timerLagMs":-0.1}"#;
-        assert!(matches!(parse_reply(result), Ok(Reply::Result(r)) if r.id == 4 && r.elapsed_ms == Some(1.5)));
+        let result =
+            r#"{"op":"result","id":4,"output":{"x":null},"elapsedMs":1.5,"timerLagMs":-0.1}"#;
+        assert!(
+            matches!(parse_reply(result), Ok(Reply::Result(r)) if r.id == 4 && r.elapsed_ms == Some(1.5))
+        );
         let error = r#"{"op":"result","id":5,"adapterError":{"message":"boom"}}"#;
         assert!(matches!(parse_reply(error), Ok(Reply::Result(r)) if r.adapter_error.is_some()));
-        assert_eq!(parse_reply(r#"{"op":"pong","token":1}"#), Ok(Reply::Pong { token: 1 }));
+        assert_eq!(
+            parse_reply(r#"{"op":"pong","token":1}"#),
+            Ok(Reply::Pong { token: 1 })
+        );
     }
 
     #[test]
@@ -161,7 +196,9 @@ mod tests {
         let garbage = parse_reply("hello world").unwrap_err();
         assert_eq!(garbage.id, None);
         assert!(garbage.problem.starts_with("not JSON"));
-        let both = parse_reply(r#"{"op":"result","id":9,"output":1,"adapterError":{"message":"x"}}"#).unwrap_err();
+        let both =
+            parse_reply(r#"{"op":"result","id":9,"output":1,"adapterError":{"message":"x"}}"#)
+                .unwrap_err();
         assert_eq!(both.id, Some(9));
         let neither = parse_reply(r#"{"op":"result","id":9}"#).unwrap_err();
         assert_eq!(neither.id, Some(9));

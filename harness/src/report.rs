@@ -103,7 +103,13 @@ pub struct Tally {
 
 impl Tally {
     pub fn failed(&self) -> u64 {
-        self.diverge + self.crash + self.timeout + self.protocol + self.adapter_error + self.not_run + self.timing
+        self.diverge
+            + self.crash
+            + self.timeout
+            + self.protocol
+            + self.adapter_error
+            + self.not_run
+            + self.timing
     }
 }
 
@@ -249,7 +255,12 @@ impl Percentiles {
         values.sort_by(f64::total_cmp);
         let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
         let round = |v: f64| (v * 100.0).round() / 100.0;
-        Percentiles { samples: values.len(), p50: round(at(0.5)), p99: round(at(0.99)), max: round(at(1.0)) }
+        Percentiles {
+            samples: values.len(),
+            p50: round(at(0.5)),
+            p99: round(at(0.99)),
+            max: round(at(1.0)),
+        }
     }
 }
 
@@ -266,9 +277,15 @@ pub struct TimingViolation {
 
 /// Writes `contents` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    let write_error = |source| Error::Write { path: path.to_owned(), source };
+    let write_error = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
     let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
     std::fs::write(&temp, contents).map_err(write_error)?;
     std::fs::rename(&temp, path).map_err(|e| {
@@ -279,9 +296,16 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
 
 /// Creates a fresh directory for this run under `reports_dir`; never reuses one.
 pub fn create_run_dir(reports_dir: &Path, run_id: &str) -> Result<(PathBuf, String), Error> {
-    std::fs::create_dir_all(reports_dir).map_err(|source| Error::Write { path: reports_dir.to_owned(), source })?;
+    std::fs::create_dir_all(reports_dir).map_err(|source| Error::Write {
+        path: reports_dir.to_owned(),
+        source,
+    })?;
     for attempt in 1u32.. {
-        let id = if attempt == 1 { run_id.to_owned() } else { format!("{run_id}-{attempt}") };
+        let id = if attempt == 1 {
+            run_id.to_owned()
+        } else {
+            format!("{run_id}-{attempt}")
+        };
         let dir = reports_dir.join(&id);
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok((dir, id)),
@@ -306,14 +330,27 @@ impl Report {
             Some(case) => format!("case {case}"),
             None => format!("{} cases", self.settings.cases),
         };
-        format!("verify · {} · seed {} · {cases} · {} profile · harness {}", contracts.join(", "), self.seed, self.settings.profile, self.harness_version)
+        format!(
+            "verify · {} · seed {} · {cases} · {} profile · harness {}",
+            contracts.join(", "),
+            self.seed,
+            self.settings.profile,
+            self.harness_version
+        )
     }
 
     fn verdict_line(&self) -> String {
         match self.verdict {
-            Verdict::Agreement => "agreement: every implementation matched the reference (exit 0)".into(),
-            Verdict::Findings => format!("findings: {} group(s) of failing cases (exit 1)", self.groups.len() + self.incidents.len()),
-            Verdict::Infrastructure => "infrastructure failure: see the implementations above (exit 3)".into(),
+            Verdict::Agreement => {
+                "agreement: every implementation matched the reference (exit 0)".into()
+            }
+            Verdict::Findings => format!(
+                "findings: {} group(s) of failing cases (exit 1)",
+                self.groups.len() + self.incidents.len()
+            ),
+            Verdict::Infrastructure => {
+                "infrastructure failure: see the implementations above (exit 3)".into()
+            }
         }
     }
 
@@ -321,37 +358,87 @@ impl Report {
     pub fn terminal_summary(&self, report_dir: &Path) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "\n{}\n", self.headline());
-        for imp in self.implementations.iter().filter(|i| i.status != ImplStatus::Available) {
-            let _ = writeln!(out, "  {} is {}: {}", imp.id, imp.status_text(), imp.reason.as_deref().unwrap_or(""));
+        for imp in self
+            .implementations
+            .iter()
+            .filter(|i| i.status != ImplStatus::Available)
+        {
+            let _ = writeln!(
+                out,
+                "  {} is {}: {}",
+                imp.id,
+                imp.status_text(),
+                imp.reason.as_deref().unwrap_or("")
+            );
             if let Some(fix) = &imp.fix {
                 let _ = writeln!(out, "    fix: {fix}");
             }
         }
         for contract in &self.contracts {
-            let _ = writeln!(out, "  {:<28} {:>6} {:>7} {:>6} {:>7} {:>8} {:>9} {:>6} {:>7}", contract.id, "pass", "diverge", "crash", "timeout", "protocol", "adapt-err", "timing", "not-run");
+            let _ = writeln!(
+                out,
+                "  {:<28} {:>6} {:>7} {:>6} {:>7} {:>8} {:>9} {:>6} {:>7}",
+                contract.id,
+                "pass",
+                "diverge",
+                "crash",
+                "timeout",
+                "protocol",
+                "adapt-err",
+                "timing",
+                "not-run"
+            );
             for t in &contract.tallies {
                 let _ = writeln!(
                     out,
                     "  {:<28} {:>6} {:>7} {:>6} {:>7} {:>8} {:>9} {:>6} {:>7}",
-                    t.implementation, t.pass, t.diverge, t.crash, t.timeout, t.protocol, t.adapter_error, t.timing, t.not_run
+                    t.implementation,
+                    t.pass,
+                    t.diverge,
+                    t.crash,
+                    t.timeout,
+                    t.protocol,
+                    t.adapter_error,
+                    t.timing,
+                    t.not_run
                 );
             }
             for pair in &contract.agreement {
-                let _ = writeln!(out, "  {} and {} gave identical outputs on {}/{} cases", pair.a, pair.b, pair.identical, pair.compared);
+                let _ = writeln!(
+                    out,
+                    "  {} and {} gave identical outputs on {}/{} cases",
+                    pair.a, pair.b, pair.identical, pair.compared
+                );
             }
         }
         if !self.timings.implementations.is_empty() {
-            let _ = writeln!(out, "\n  timer lag (how late scripted timers fired; race band ±{} ms):", self.settings.race_band_ms);
+            let _ = writeln!(
+                out,
+                "\n  timer lag (how late scripted timers fired; race band ±{} ms):",
+                self.settings.race_band_ms
+            );
             for (key, t) in &self.timings.implementations {
                 let lag = &t.timer_lag_ms;
-                let _ = writeln!(out, "    {key:<34} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms", lag.p50, lag.p99, lag.max);
+                let _ = writeln!(
+                    out,
+                    "    {key:<34} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+                    lag.p50, lag.p99, lag.max
+                );
             }
         }
         const SHOWN: usize = 6;
         if !self.groups.is_empty() {
             let _ = writeln!(out, "\n  {} failing group(s):", self.groups.len());
             for (n, g) in self.groups.iter().take(SHOWN).enumerate() {
-                let _ = writeln!(out, "  [{}] {} · {} · {} · {} case(s)", n + 1, g.implementation, g.kind.as_str(), g.rules.join(" "), g.count);
+                let _ = writeln!(
+                    out,
+                    "  [{}] {} · {} · {} · {} case(s)",
+                    n + 1,
+                    g.implementation,
+                    g.kind.as_str(),
+                    g.rules.join(" "),
+                    g.count
+                );
                 if !g.paths.is_empty() {
                     let _ = writeln!(out, "      differs at {}", abbreviate(&g.paths, 4));
                 }
@@ -364,29 +451,57 @@ impl Report {
                 let _ = writeln!(out, "      repro: {}", g.example.repro);
             }
             if self.groups.len() > SHOWN {
-                let _ = writeln!(out, "  … and {} more in the report", self.groups.len() - SHOWN);
+                let _ = writeln!(
+                    out,
+                    "  … and {} more in the report",
+                    self.groups.len() - SHOWN
+                );
             }
             if let Some(g) = self.groups.iter().find(|g| g.example.diff.is_some()) {
                 if g.example.others.is_empty() {
-                    let _ = writeln!(out, "\n  first divergence (reference vs {}):", g.implementation);
+                    let _ = writeln!(
+                        out,
+                        "\n  first divergence (reference vs {}):",
+                        g.implementation
+                    );
                     for line in g.example.diff.iter().flat_map(|d| d.lines()).take(24) {
                         let _ = writeln!(out, "    {line}");
                     }
                 } else {
-                    let _ = writeln!(out, "\n  first divergence, side by side (case {}):", g.example.case);
+                    let _ = writeln!(
+                        out,
+                        "\n  first divergence, side by side (case {}):",
+                        g.example.case
+                    );
                     let rows = side_by_side(g, 40);
-                    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+                    let widths: Vec<usize> = (0..rows[0].len())
+                        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+                        .collect();
                     for row in rows {
-                        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+                        let cells: Vec<String> = row
+                            .iter()
+                            .zip(&widths)
+                            .map(|(cell, w)| format!("{cell:<w$}"))
+                            .collect();
                         let _ = writeln!(out, "    {}", cells.join(" │ ").trim_end());
                     }
                 }
             }
         }
         for incident in self.incidents.iter().take(3) {
-            let _ = writeln!(out, "  incident · {} · {}: {}", incident.implementation, incident.incident.kind.as_str(), incident.incident.detail);
+            let _ = writeln!(
+                out,
+                "  incident · {} · {}: {}",
+                incident.implementation,
+                incident.incident.kind.as_str(),
+                incident.incident.detail
+            );
         }
-        let _ = writeln!(out, "\n  report: {}", report_dir.join("summary.md").display());
+        let _ = writeln!(
+            out,
+            "\n  report: {}",
+            report_dir.join("summary.md").display()
+        );
         let _ = writeln!(out, "  rerun:  {}", self.repro);
         let _ = writeln!(out, "  {}", self.verdict_line());
         out
@@ -401,23 +516,51 @@ impl Report {
         let _ = writeln!(md, "Reproduce: `{}`\n", self.repro);
         let _ = writeln!(md, "## Implementations\n\n| id | language | status | packages |\n| --- | --- | --- | --- |");
         for imp in &self.implementations {
-            let packages: Vec<String> = imp.packages.iter().map(|(c, p)| format!("{c}: {} {}", p.name, p.version)).collect();
+            let packages: Vec<String> = imp
+                .packages
+                .iter()
+                .map(|(c, p)| format!("{c}: {} {}", p.name, p.version))
+                .collect();
             let status = match (&imp.reason, &imp.fix) {
-                (Some(reason), Some(fix)) => format!("{} — {} — fix: `{}`", imp.status_text(), md_cell(reason), md_cell(fix)),
+                (Some(reason), Some(fix)) => format!(
+                    "{} — {} — fix: `{}`",
+                    imp.status_text(),
+                    md_cell(reason),
+                    md_cell(fix)
+                ),
                 (Some(reason), None) => format!("{} — {}", imp.status_text(), md_cell(reason)),
                 _ => imp.status_text().to_owned(),
             };
-            let _ = writeln!(md, "| {} | {} | {} | {} |", imp.id, imp.language, status, md_cell(&packages.join(", ")));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                imp.id,
+                imp.language,
+                status,
+                md_cell(&packages.join(", "))
+            );
         }
         for contract in &self.contracts {
             let _ = writeln!(md, "\n## Contract `{}`\n", contract.id);
             let _ = writeln!(md, "| implementation | cases | pass | diverge | crash | timeout | protocol | adapter error | timing | not run |");
-            let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            let _ = writeln!(
+                md,
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+            );
             for t in &contract.tallies {
                 let _ = writeln!(
                     md,
                     "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    t.implementation, t.cases, t.pass, t.diverge, t.crash, t.timeout, t.protocol, t.adapter_error, t.timing, t.not_run
+                    t.implementation,
+                    t.cases,
+                    t.pass,
+                    t.diverge,
+                    t.crash,
+                    t.timeout,
+                    t.protocol,
+                    t.adapter_error,
+                    t.timing,
+                    t.not_run
                 );
             }
         }
@@ -425,13 +568,42 @@ impl Report {
             let _ = writeln!(md, "\n## Failing groups\n");
         }
         for (n, g) in self.groups.iter().enumerate() {
-            let _ = writeln!(md, "### {}. `{}` · {} · {}\n", n + 1, g.implementation, g.kind.as_str(), g.rules.join(", "));
-            let _ = writeln!(md, "- contract: `{}`; cases: {} (first: {})", g.contract, g.count, g.first_cases.iter().map(u64::to_string).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                md,
+                "### {}. `{}` · {} · {}\n",
+                n + 1,
+                g.implementation,
+                g.kind.as_str(),
+                g.rules.join(", ")
+            );
+            let _ = writeln!(
+                md,
+                "- contract: `{}`; cases: {} (first: {})",
+                g.contract,
+                g.count,
+                g.first_cases
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             if !g.paths.is_empty() {
-                let _ = writeln!(md, "- differs at: {}", g.paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "));
+                let _ = writeln!(
+                    md,
+                    "- differs at: {}",
+                    g.paths
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
             if g.shared_with_all > 0 {
-                let _ = writeln!(md, "- in {} of these cases every implementation gave this same output", g.shared_with_all);
+                let _ = writeln!(
+                    md,
+                    "- in {} of these cases every implementation gave this same output",
+                    g.shared_with_all
+                );
             }
             if let Some(drift) = &g.example.drift {
                 let _ = writeln!(md, "- {drift}");
@@ -440,10 +612,20 @@ impl Report {
             if let Some(detail) = &g.example.detail {
                 let _ = writeln!(md, "{}\n", fenced("text", detail));
             }
-            let _ = writeln!(md, "Smallest input (case {}):\n\n{}\n", g.example.case, fenced("json", &canonical_pretty(&g.example.input)));
+            let _ = writeln!(
+                md,
+                "Smallest input (case {}):\n\n{}\n",
+                g.example.case,
+                fenced("json", &canonical_pretty(&g.example.input))
+            );
             if !g.example.others.is_empty() {
                 let rows = side_by_side(g, 80);
-                let _ = writeln!(md, "| {} |\n|{}", rows[0].join(" | "), " --- |".repeat(rows[0].len()));
+                let _ = writeln!(
+                    md,
+                    "| {} |\n|{}",
+                    rows[0].join(" | "),
+                    " --- |".repeat(rows[0].len())
+                );
                 for row in &rows[1..] {
                     let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
                     let _ = writeln!(md, "| {} |", cells.join(" | "));
@@ -451,22 +633,46 @@ impl Report {
                 let _ = writeln!(md);
             }
             if let Some(diff) = &g.example.diff {
-                let _ = writeln!(md, "Expected (reference) vs actual:\n\n{}\n", fenced("diff", diff));
+                let _ = writeln!(
+                    md,
+                    "Expected (reference) vs actual:\n\n{}\n",
+                    fenced("diff", diff)
+                );
             }
-            if let Some(tail) = g.example.stderr_tail.as_deref().filter(|t| !t.trim().is_empty()) {
+            if let Some(tail) = g
+                .example
+                .stderr_tail
+                .as_deref()
+                .filter(|t| !t.trim().is_empty())
+            {
                 let _ = writeln!(md, "Adapter stderr (tail):\n\n{}\n", fenced("text", tail));
             }
         }
         if !self.incidents.is_empty() {
             let _ = writeln!(md, "\n## Adapter incidents (not tied to a case)\n");
             for i in &self.incidents {
-                let _ = writeln!(md, "- `{}` ({}): {} — {}", i.implementation, i.contract, i.incident.kind.as_str(), md_cell(&i.incident.detail));
+                let _ = writeln!(
+                    md,
+                    "- `{}` ({}): {} — {}",
+                    i.implementation,
+                    i.contract,
+                    i.incident.kind.as_str(),
+                    md_cell(&i.incident.detail)
+                );
             }
         }
         if !self.timings.implementations.is_empty() {
             let _ = writeln!(md, "\n## Timings\n\n| contract/implementation | elapsed p50 | elapsed p99 | timer lag p50 | timer lag p99 | timer lag max |\n| --- | ---: | ---: | ---: | ---: | ---: |");
             for (key, t) in &self.timings.implementations {
-                let _ = writeln!(md, "| {key} | {} ms | {} ms | {} ms | {} ms | {} ms |", t.elapsed_ms.p50, t.elapsed_ms.p99, t.timer_lag_ms.p50, t.timer_lag_ms.p99, t.timer_lag_ms.max);
+                let _ = writeln!(
+                    md,
+                    "| {key} | {} ms | {} ms | {} ms | {} ms | {} ms |",
+                    t.elapsed_ms.p50,
+                    t.elapsed_ms.p99,
+                    t.timer_lag_ms.p50,
+                    t.timer_lag_ms.p99,
+                    t.timer_lag_ms.max
+                );
             }
         }
         md
@@ -487,7 +693,11 @@ impl ImplRecord {
 /// differing paths (header first), each value as compact canonical JSON.
 fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
     let example = &group.example;
-    let mut header = vec!["path".to_owned(), "reference".to_owned(), group.implementation.clone()];
+    let mut header = vec![
+        "path".to_owned(),
+        "reference".to_owned(),
+        group.implementation.clone(),
+    ];
     header.extend(example.others.iter().map(|o| o.implementation.clone()));
     let cell = |output: Option<&Value>, path: &str| -> String {
         let text = match output.map(|o| o.pointer(path)) {
@@ -503,7 +713,15 @@ fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
     };
     let mut rows = vec![header];
     for path in group.paths.iter().take(8) {
-        let mut row = vec![if path.is_empty() { "(whole output)".into() } else { path.clone() }, cell(example.expected.as_ref(), path), cell(example.actual.as_ref(), path)];
+        let mut row = vec![
+            if path.is_empty() {
+                "(whole output)".into()
+            } else {
+                path.clone()
+            },
+            cell(example.expected.as_ref(), path),
+            cell(example.actual.as_ref(), path),
+        ];
         row.extend(example.others.iter().map(|o| match &o.output {
             Some(output) => cell(Some(output), path),
             None => o.status.clone(),
@@ -514,7 +732,12 @@ fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
 }
 
 fn abbreviate(items: &[String], keep: usize) -> String {
-    let mut shown = items.iter().take(keep).cloned().collect::<Vec<_>>().join(" ");
+    let mut shown = items
+        .iter()
+        .take(keep)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
     if items.len() > keep {
         let _ = write!(shown, " (+{} more)", items.len() - keep);
     }
@@ -560,6 +783,10 @@ mod tests {
         write_atomically(&first.join("x.json"), b"1").unwrap();
         write_atomically(&first.join("x.json"), b"2").unwrap();
         assert_eq!(std::fs::read(first.join("x.json")).unwrap(), b"2");
-        assert_eq!(std::fs::read_dir(&first).unwrap().count(), 1, "no temporary file left behind");
+        assert_eq!(
+            std::fs::read_dir(&first).unwrap().count(),
+            1,
+            "no temporary file left behind"
+        );
     }
 }

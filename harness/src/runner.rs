@@ -67,10 +67,22 @@ impl FailureKind {
 /// What running one case produced.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Output { output: Value, elapsed_ms: Option<f64>, timer_lag_ms: Option<f64> },
-    AdapterError { message: String },
-    Failed { kind: FailureKind, detail: String, stderr_tail: String },
-    NotRun { reason: String },
+    Output {
+        output: Value,
+        elapsed_ms: Option<f64>,
+        timer_lag_ms: Option<f64>,
+    },
+    AdapterError {
+        message: String,
+    },
+    Failed {
+        kind: FailureKind,
+        detail: String,
+        stderr_tail: String,
+    },
+    NotRun {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -112,9 +124,13 @@ pub struct RunnerSettings {
 pub enum StartError {
     #[error("could not start `{program}`: {error}")]
     Spawn { program: String, error: String },
-    #[error("the adapter exited before its hello ({status}); its stderr ends with:\n{stderr_tail}")]
+    #[error(
+        "the adapter exited before its hello ({status}); its stderr ends with:\n{stderr_tail}"
+    )]
     Exited { status: String, stderr_tail: String },
-    #[error("the adapter did not answer hello within {seconds} s; its stderr ends with:\n{stderr_tail}")]
+    #[error(
+        "the adapter did not answer hello within {seconds} s; its stderr ends with:\n{stderr_tail}"
+    )]
     Silent { seconds: u64, stderr_tail: String },
     #[error("the adapter's hello is not protocol {PROTOCOL_VERSION}: {problem}")]
     Protocol { problem: String },
@@ -183,18 +199,27 @@ impl Session {
     /// Asks the adapter to exit, and makes sure it does.
     pub async fn close(&mut self) {
         self.send(&Request::Bye);
-        if timeout(Duration::from_secs(2), self.child.wait()).await.is_err() {
+        if timeout(Duration::from_secs(2), self.child.wait())
+            .await
+            .is_err()
+        {
             self.kill().await;
         }
     }
 }
 
 /// Starts the adapter and completes the `hello` exchange.
-pub async fn start(command: &AdapterCommand, handshake_timeout: Duration) -> Result<(Session, Hello), StartError> {
-    let (program, args) = command.argv.split_first().ok_or_else(|| StartError::Spawn {
-        program: String::new(),
-        error: "the argv list is empty".into(),
-    })?;
+pub async fn start(
+    command: &AdapterCommand,
+    handshake_timeout: Duration,
+) -> Result<(Session, Hello), StartError> {
+    let (program, args) = command
+        .argv
+        .split_first()
+        .ok_or_else(|| StartError::Spawn {
+            program: String::new(),
+            error: "the argv list is empty".into(),
+        })?;
     let mut child = Command::new(program)
         .args(args)
         .envs(command.env.iter().map(|(k, v)| (k, v)))
@@ -204,7 +229,10 @@ pub async fn start(command: &AdapterCommand, handshake_timeout: Duration) -> Res
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| StartError::Spawn { program: program.clone(), error: e.to_string() })?;
+        .map_err(|e| StartError::Spawn {
+            program: program.clone(),
+            error: e.to_string(),
+        })?;
 
     let (event_tx, events) = mpsc::unbounded_channel();
     let stdout = child.stdout.take().expect("stdout is piped");
@@ -272,36 +300,55 @@ pub async fn start(command: &AdapterCommand, handshake_timeout: Duration) -> Res
         }
     });
 
-    let mut session = Session { child, writer, events, stderr: tail };
-    session.send(&Request::Hello { protocol: PROTOCOL_VERSION });
+    let mut session = Session {
+        child,
+        writer,
+        events,
+        stderr: tail,
+    };
+    session.send(&Request::Hello {
+        protocol: PROTOCOL_VERSION,
+    });
     let first = timeout(handshake_timeout, session.events.recv()).await;
     let line = match first {
         Err(_) => {
             let stderr_tail = session.stderr_tail();
             session.kill().await;
-            return Err(StartError::Silent { seconds: handshake_timeout.as_secs(), stderr_tail });
+            return Err(StartError::Silent {
+                seconds: handshake_timeout.as_secs(),
+                stderr_tail,
+            });
         }
         Ok(Some(Event::Line(line))) => line,
         Ok(Some(Event::Garbage(line))) => {
             session.kill().await;
-            return Err(StartError::Protocol { problem: format!("not UTF-8: {line}") });
+            return Err(StartError::Protocol {
+                problem: format!("not UTF-8: {line}"),
+            });
         }
         Ok(_) => {
             // Give the stderr reader a moment to collect the last words.
             let status = session.exit_status().await;
             tokio::time::sleep(Duration::from_millis(50)).await;
-            return Err(StartError::Exited { status, stderr_tail: session.stderr_tail() });
+            return Err(StartError::Exited {
+                status,
+                stderr_tail: session.stderr_tail(),
+            });
         }
     };
     match parse_reply(&line) {
         Ok(Reply::Hello(hello)) if hello.protocol == PROTOCOL_VERSION => Ok((session, hello)),
         Ok(Reply::Hello(hello)) => {
             session.kill().await;
-            Err(StartError::Protocol { problem: format!("it speaks protocol {}", hello.protocol) })
+            Err(StartError::Protocol {
+                problem: format!("it speaks protocol {}", hello.protocol),
+            })
         }
         Ok(_) => {
             session.kill().await;
-            Err(StartError::Protocol { problem: format!("its first line is not a hello: {line}") })
+            Err(StartError::Protocol {
+                problem: format!("its first line is not a hello: {line}"),
+            })
         }
         Err(v) => {
             session.kill().await;
@@ -380,7 +427,10 @@ impl Driver {
                     break;
                 }
             }
-            let can_take = fresh_open && !self.running_suspects && self.suspects.is_empty() && self.in_flight.len() < self.settings.window;
+            let can_take = fresh_open
+                && !self.running_suspects
+                && self.suspects.is_empty()
+                && self.in_flight.len() < self.settings.window;
             let wake = self.next_wake();
             tokio::select! {
                 event = self.session.events.recv() => {
@@ -402,13 +452,38 @@ impl Driver {
         }
         if self.summary.fatal.is_some() {
             // Whatever the dead adapter could not run is still accounted for.
-            let reason = format!("adapter could not be restarted: {}", self.summary.fatal.as_ref().map(ToString::to_string).unwrap_or_default());
-            let leftovers: Vec<Job> = self.in_flight.drain().map(|(_, f)| f.job).chain(self.suspects.drain(..).flatten()).chain(self.ping.take().into_iter().flat_map(|p| p.overdue)).collect();
+            let reason = format!(
+                "adapter could not be restarted: {}",
+                self.summary
+                    .fatal
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            );
+            let leftovers: Vec<Job> = self
+                .in_flight
+                .drain()
+                .map(|(_, f)| f.job)
+                .chain(self.suspects.drain(..).flatten())
+                .chain(self.ping.take().into_iter().flat_map(|p| p.overdue))
+                .collect();
             for job in leftovers {
-                self.report(job.index, Outcome::NotRun { reason: reason.clone() }).await;
+                self.report(
+                    job.index,
+                    Outcome::NotRun {
+                        reason: reason.clone(),
+                    },
+                )
+                .await;
             }
             while let Some(job) = jobs.recv().await {
-                self.report(job.index, Outcome::NotRun { reason: reason.clone() }).await;
+                self.report(
+                    job.index,
+                    Outcome::NotRun {
+                        reason: reason.clone(),
+                    },
+                )
+                .await;
             }
         } else {
             self.session.close().await;
@@ -419,7 +494,11 @@ impl Driver {
     fn send(&mut self, job: Job) {
         let id = self.next_id;
         self.next_id += 1;
-        self.session.send(&Request::Run { id, contract: self.contract, input: &job.input });
+        self.session.send(&Request::Run {
+            id,
+            contract: self.contract,
+            input: &job.input,
+        });
         let deadline = Instant::now() + job.time_limit;
         self.in_flight.insert(id, InFlight { job, deadline });
     }
@@ -432,7 +511,14 @@ impl Driver {
 
     async fn report(&self, index: u64, outcome: Outcome) {
         // The receiver lives as long as the run; a closed channel means the run is over.
-        let _ = self.done.send(Done { slot: self.slot, index, outcome }).await;
+        let _ = self
+            .done
+            .send(Done {
+                slot: self.slot,
+                index,
+                outcome,
+            })
+            .await;
     }
 
     /// Handles one event from the adapter; false when the run must stop.
@@ -445,31 +531,84 @@ impl Driver {
                         let overdue = self.ping.take().map(|p| p.overdue).unwrap_or_default();
                         let stderr_tail = self.session.stderr_tail();
                         for job in overdue {
-                            let detail = format!("no result within {} ms (the adapter still answered a ping)", job.time_limit.as_millis());
-                            self.report(job.index, Outcome::Failed { kind: FailureKind::Timeout, detail, stderr_tail: stderr_tail.clone() }).await;
+                            let detail = format!(
+                                "no result within {} ms (the adapter still answered a ping)",
+                                job.time_limit.as_millis()
+                            );
+                            self.report(
+                                job.index,
+                                Outcome::Failed {
+                                    kind: FailureKind::Timeout,
+                                    detail,
+                                    stderr_tail: stderr_tail.clone(),
+                                },
+                            )
+                            .await;
                         }
                     }
                     true
                 }
-                Ok(Reply::Hello(_)) => self.fail_session(FailureKind::Protocol, "a second hello in the middle of the run".into()).await,
-                Err(violation) => match violation.id.and_then(|id| self.in_flight.remove(&id).map(|f| (id, f))) {
+                Ok(Reply::Hello(_)) => {
+                    self.fail_session(
+                        FailureKind::Protocol,
+                        "a second hello in the middle of the run".into(),
+                    )
+                    .await
+                }
+                Err(violation) => match violation
+                    .id
+                    .and_then(|id| self.in_flight.remove(&id).map(|f| (id, f)))
+                {
                     Some((id, flight)) => {
                         self.abandoned.insert(id);
                         let stderr_tail = self.session.stderr_tail();
-                        self.report(flight.job.index, Outcome::Failed { kind: FailureKind::Protocol, detail: violation.problem, stderr_tail }).await;
+                        self.report(
+                            flight.job.index,
+                            Outcome::Failed {
+                                kind: FailureKind::Protocol,
+                                detail: violation.problem,
+                                stderr_tail,
+                            },
+                        )
+                        .await;
                         true
                     }
-                    None => self.fail_session(FailureKind::Protocol, format!("the adapter wrote a line that is not a valid message: {}", violation.problem)).await,
+                    None => {
+                        self.fail_session(
+                            FailureKind::Protocol,
+                            format!(
+                                "the adapter wrote a line that is not a valid message: {}",
+                                violation.problem
+                            ),
+                        )
+                        .await
+                    }
                 },
             },
-            Event::Garbage(line) => self.fail_session(FailureKind::Protocol, format!("the adapter wrote a line that is not UTF-8: {}", crate::protocol::excerpt(&line))).await,
+            Event::Garbage(line) => {
+                self.fail_session(
+                    FailureKind::Protocol,
+                    format!(
+                        "the adapter wrote a line that is not UTF-8: {}",
+                        crate::protocol::excerpt(&line)
+                    ),
+                )
+                .await
+            }
             Event::Closed => {
                 let status = self.session.exit_status().await;
                 // Let the stderr reader catch the adapter's last words.
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                self.fail_session(FailureKind::Crash, format!("the adapter exited ({status})")).await
+                self.fail_session(FailureKind::Crash, format!("the adapter exited ({status})"))
+                    .await
             }
-            Event::WriteFailed(error) => self.fail_session(FailureKind::Crash, format!("the adapter stopped reading its input ({error})")).await,
+            Event::WriteFailed(error) => {
+                self.fail_session(
+                    FailureKind::Crash,
+                    format!("the adapter stopped reading its input ({error})"),
+                )
+                .await
+            }
         }
     }
 
@@ -478,13 +617,30 @@ impl Driver {
             if self.abandoned.remove(&reply.id) {
                 return true; // a late answer for a case already recorded
             }
-            return self.fail_session(FailureKind::Protocol, format!("answered id {} which is not in flight: {}", reply.id, crate::protocol::excerpt(line))).await;
+            return self
+                .fail_session(
+                    FailureKind::Protocol,
+                    format!(
+                        "answered id {} which is not in flight: {}",
+                        reply.id,
+                        crate::protocol::excerpt(line)
+                    ),
+                )
+                .await;
         };
         let outcome = match (reply.output, reply.adapter_error) {
-            (Some(output), None) => Outcome::Output { output, elapsed_ms: reply.elapsed_ms, timer_lag_ms: reply.timer_lag_ms },
-            (_, Some(error)) => Outcome::AdapterError { message: error.message },
+            (Some(output), None) => Outcome::Output {
+                output,
+                elapsed_ms: reply.elapsed_ms,
+                timer_lag_ms: reply.timer_lag_ms,
+            },
+            (_, Some(error)) => Outcome::AdapterError {
+                message: error.message,
+            },
             // The schema requires exactly one of the two.
-            (None, None) => Outcome::AdapterError { message: "reply has neither output nor adapterError".into() },
+            (None, None) => Outcome::AdapterError {
+                message: "reply has neither output nor adapterError".into(),
+            },
         };
         self.report(flight.job.index, outcome).await;
         true
@@ -495,11 +651,19 @@ impl Driver {
         let now = Instant::now();
         if let Some(ping) = &self.ping {
             if ping.deadline <= now {
-                let detail = format!("the adapter stopped answering (no pong within {} ms)", self.settings.ping_grace.as_millis());
+                let detail = format!(
+                    "the adapter stopped answering (no pong within {} ms)",
+                    self.settings.ping_grace.as_millis()
+                );
                 return self.fail_session(FailureKind::Timeout, detail).await;
             }
         }
-        let expired: Vec<u64> = self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(id, _)| *id).collect();
+        let expired: Vec<u64> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| f.deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
         if expired.is_empty() {
             return true;
         }
@@ -516,7 +680,11 @@ impl Driver {
                 let token = self.next_id;
                 self.next_id += 1;
                 self.session.send(&Request::Ping { token });
-                self.ping = Some(PendingPing { token, deadline: now + self.settings.ping_grace, overdue });
+                self.ping = Some(PendingPing {
+                    token,
+                    deadline: now + self.settings.ping_grace,
+                    overdue,
+                });
             }
         }
         true
@@ -527,15 +695,32 @@ impl Driver {
     async fn fail_session(&mut self, kind: FailureKind, detail: String) -> bool {
         let stderr_tail = self.session.stderr_tail();
         self.session.kill().await;
-        let mut suspects: Vec<Job> = self.in_flight.drain().map(|(_, f)| f.job).chain(self.ping.take().into_iter().flat_map(|p| p.overdue)).collect();
+        let mut suspects: Vec<Job> = self
+            .in_flight
+            .drain()
+            .map(|(_, f)| f.job)
+            .chain(self.ping.take().into_iter().flat_map(|p| p.overdue))
+            .collect();
         suspects.sort_by_key(|j| j.index);
         self.abandoned.clear();
         self.running_suspects = false;
         match suspects.len() {
-            0 => self.summary.incidents.push(Incident { kind, detail, stderr_tail }),
+            0 => self.summary.incidents.push(Incident {
+                kind,
+                detail,
+                stderr_tail,
+            }),
             1 => {
                 let job = suspects.remove(0);
-                self.report(job.index, Outcome::Failed { kind, detail, stderr_tail }).await;
+                self.report(
+                    job.index,
+                    Outcome::Failed {
+                        kind,
+                        detail,
+                        stderr_tail,
+                    },
+                )
+                .await;
             }
             n => {
                 let second = suspects.split_off(n / 2);

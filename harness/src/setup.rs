@@ -50,13 +50,20 @@ impl SetupSpec {
         if self.is_current(&fingerprint) {
             return Ok(());
         }
-        eprint!("setting up {} (first use, or its inputs changed): {} … ", self.name, self.describe());
+        eprint!(
+            "setting up {} (first use, or its inputs changed): {} … ",
+            self.name,
+            self.describe()
+        );
         let started = Instant::now();
         for step in &self.steps {
             run_step(self, step)?;
         }
         if let Some(parent) = self.stamp.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| Error::Write { path: parent.to_owned(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                path: parent.to_owned(),
+                source,
+            })?;
         }
         crate::report::write_atomically(&self.stamp, fingerprint.as_bytes())?;
         eprintln!("done in {:.1} s", started.elapsed().as_secs_f64());
@@ -64,16 +71,26 @@ impl SetupSpec {
     }
 
     fn describe(&self) -> String {
-        self.steps.iter().map(|s| s.join(" ")).collect::<Vec<_>>().join(" && ")
+        self.steps
+            .iter()
+            .map(|s| s.join(" "))
+            .collect::<Vec<_>>()
+            .join(" && ")
     }
 }
 
 fn run_step(setup: &SetupSpec, step: &[String]) -> Result<(), Error> {
     let failed = |message: String| Error::Infrastructure {
         message: format!("setup `{}` failed: {message}", setup.name),
-        hint: Some(format!("run it by hand to see why: (cd {} && {})", setup.dir.display(), step.join(" "))),
+        hint: Some(format!(
+            "run it by hand to see why: (cd {} && {})",
+            setup.dir.display(),
+            step.join(" ")
+        )),
     };
-    let (program, args) = step.split_first().ok_or_else(|| failed("a step has an empty argv".into()))?;
+    let (program, args) = step
+        .split_first()
+        .ok_or_else(|| failed("a step has an empty argv".into()))?;
     let output = Command::new(program)
         .args(args)
         .current_dir(&setup.dir)
@@ -85,7 +102,12 @@ fn run_step(setup: &SetupSpec, step: &[String]) -> Result<(), Error> {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(failed(format!("`{}` exited with {}:\n{}", step.join(" "), output.status, tail.join("\n"))));
+        return Err(failed(format!(
+            "`{}` exited with {}:\n{}",
+            step.join(" "),
+            output.status,
+            tail.join("\n")
+        )));
     }
     Ok(())
 }
@@ -116,10 +138,16 @@ mod tests {
         let setup = spec(dir.path(), &["sh", "-c", "echo x >> runs"]);
         setup.ensure().unwrap();
         setup.ensure().unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join("runs")).unwrap(), "x\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("runs")).unwrap(),
+            "x\n"
+        );
         std::fs::write(dir.path().join("input.lock"), "v2").unwrap();
         setup.ensure().unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join("runs")).unwrap(), "x\nx\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("runs")).unwrap(),
+            "x\nx\n"
+        );
     }
 
     #[test]

@@ -16,8 +16,9 @@ use crate::compare::{canonical, diff_text, judge, Verdict as Judgement};
 use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE};
 use crate::impls::ImplSpec;
 use crate::report::{
-    create_run_dir, ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentRecord, PairAgreement, Percentiles,
-    Report, SettingsRecord, SideRecord, Tally, Timings, TimingViolation, Verdict, SCHEMA_VERSION,
+    create_run_dir, ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings,
+    IncidentRecord, PairAgreement, Percentiles, Report, SettingsRecord, SideRecord, Tally,
+    TimingViolation, Timings, Verdict, SCHEMA_VERSION,
 };
 use crate::runner::{self, Done, Driver, FailureKind, Job, Outcome, RunnerSettings};
 
@@ -50,14 +51,25 @@ pub struct Repro {
 
 impl Repro {
     fn case(&self, impl_id: &str, contract: &str, seed: u64, case: u64) -> String {
-        let mut parts = vec![self.program.clone(), "verify".into(), format!("--impl {impl_id}"), format!("--contract {contract}"), format!("--seed {seed}"), format!("--case {case}")];
+        let mut parts = vec![
+            self.program.clone(),
+            "verify".into(),
+            format!("--impl {impl_id}"),
+            format!("--contract {contract}"),
+            format!("--seed {seed}"),
+            format!("--case {case}"),
+        ];
         parts.extend(self.case_flags.iter().cloned());
         parts.join(" ")
     }
 
     fn run(&self, settings: &VerifySettings) -> String {
         let impls: Vec<&str> = settings.impls.iter().map(|i| i.id.as_str()).collect();
-        let mut parts = vec![self.program.clone(), "verify".into(), format!("--impl {}", impls.join(","))];
+        let mut parts = vec![
+            self.program.clone(),
+            "verify".into(),
+            format!("--impl {}", impls.join(",")),
+        ];
         if let [contract] = settings.contracts.as_slice() {
             parts.push(format!("--contract {}", contract.id()));
         }
@@ -95,12 +107,19 @@ pub fn verify(settings: &VerifySettings) -> Result<RunResult, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Infrastructure { message: format!("cannot start the async runtime: {e}"), hint: None })?;
+        .map_err(|e| Error::Infrastructure {
+            message: format!("cannot start the async runtime: {e}"),
+            hint: None,
+        })?;
     runtime.block_on(verify_async(settings))
 }
 
 async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
-    let mut setups: Vec<&crate::setup::SetupSpec> = settings.impls.iter().filter_map(|i| i.setup.as_ref()).collect();
+    let mut setups: Vec<&crate::setup::SetupSpec> = settings
+        .impls
+        .iter()
+        .filter_map(|i| i.setup.as_ref())
+        .collect();
     setups.dedup_by_key(|s| s.name.clone());
     for setup in setups {
         setup.ensure()?;
@@ -109,7 +128,11 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
     let started_at = time::OffsetDateTime::now_utc();
     let run_id = format!(
         "{}-s{}",
-        started_at.format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")).unwrap_or_default(),
+        started_at
+            .format(time::macros::format_description!(
+                "[year][month][day]T[hour][minute][second]Z"
+            ))
+            .unwrap_or_default(),
         settings.seed
     );
     let (report_dir, run_id) = create_run_dir(&settings.reports_dir, &run_id)?;
@@ -132,15 +155,31 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
             (i.id.clone(), record)
         })
         .collect();
-    let total = settings.contracts.iter().map(|c| settings.impls.iter().filter(|i| i.contracts.iter().any(|id| id == c.id())).count() as u64).sum::<u64>()
+    let total = settings
+        .contracts
+        .iter()
+        .map(|c| {
+            settings
+                .impls
+                .iter()
+                .filter(|i| i.contracts.iter().any(|id| id == c.id()))
+                .count() as u64
+        })
+        .sum::<u64>()
         * settings.only_case.map_or(settings.cases, |_| 1);
     let progress = progress_bar(total, settings.show_progress);
 
     for contract in &settings.contracts {
-        let claimed: Vec<&ImplSpec> = settings.impls.iter().filter(|i| i.contracts.iter().any(|id| id == contract.id())).collect();
+        let claimed: Vec<&ImplSpec> = settings
+            .impls
+            .iter()
+            .filter(|i| i.contracts.iter().any(|id| id == contract.id()))
+            .collect();
         let mut active = Vec::new();
         for spec in claimed {
-            let record = records.get_mut(&spec.id).expect("every selected impl has a record");
+            let record = records
+                .get_mut(&spec.id)
+                .expect("every selected impl has a record");
             match runner::start(&spec.command, settings.runner.handshake_timeout).await {
                 Err(e) => {
                     record.status = ImplStatus::FailedToStart;
@@ -150,12 +189,20 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
                     record.adapter = Some(hello.adapter.clone());
                     if hello.contracts.iter().any(|c| c == contract.id()) {
                         if let Some(package) = hello.implementations.get(contract.id()) {
-                            record.packages.insert(contract.id().to_owned(), package.clone());
+                            record
+                                .packages
+                                .insert(contract.id().to_owned(), package.clone());
                         }
                         active.push((spec, session));
                     } else {
                         record.status = ImplStatus::Unavailable;
-                        let reason = hello.unavailable.get(contract.id()).cloned().unwrap_or_else(|| format!("the adapter does not offer contract `{}`", contract.id()));
+                        let reason = hello
+                            .unavailable
+                            .get(contract.id())
+                            .cloned()
+                            .unwrap_or_else(|| {
+                                format!("the adapter does not offer contract `{}`", contract.id())
+                            });
                         record.reason = Some(format!("{}: {reason}", contract.id()));
                         record.fix = spec.fix.clone();
                         session.close().await;
@@ -178,7 +225,15 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         (false, false) => (Verdict::Agreement, EXIT_AGREEMENT),
     };
     let mut groups: Vec<Group> = state.groups.into_values().collect();
-    groups.sort_by(|a, b| (&a.contract, &a.implementation, a.kind, &a.rules, &a.paths).cmp(&(&b.contract, &b.implementation, b.kind, &b.rules, &b.paths)));
+    groups.sort_by(|a, b| {
+        (&a.contract, &a.implementation, a.kind, &a.rules, &a.paths).cmp(&(
+            &b.contract,
+            &b.implementation,
+            b.kind,
+            &b.rules,
+            &b.paths,
+        ))
+    });
     let report = Report {
         schema_version: SCHEMA_VERSION,
         run_id,
@@ -204,7 +259,9 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         verdict,
         exit_code,
         timings: Timings {
-            started_at: started_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            started_at: started_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
             wall_ms: started.elapsed().as_millis() as u64,
             implementations: state.timings,
             timing_violations: state.timing_violations,
@@ -219,7 +276,9 @@ fn progress_bar(total: u64, show: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases · {per_sec} · eta {eta}") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases · {per_sec} · eta {eta}",
+    ) {
         bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(100));
@@ -258,7 +317,13 @@ async fn run_contract(
     for (slot, (spec, session)) in active.into_iter().enumerate() {
         let (job_tx, job_rx) = mpsc::channel::<Job>(256);
         job_senders.push(job_tx);
-        let driver = Driver::new(spec.command.clone(), contract.id(), settings.runner, session, (slot, done_tx.clone()));
+        let driver = Driver::new(
+            spec.command.clone(),
+            contract.id(),
+            settings.runner,
+            session,
+            (slot, done_tx.clone()),
+        );
         drivers.push(tokio::spawn(driver.run(job_rx)));
     }
     drop(done_tx);
@@ -276,25 +341,55 @@ async fn run_contract(
             for index in indices {
                 let input = generate_case(contract, &generation, seed, index).current();
                 let expectation = contract.expect(&input, &generation);
-                let time_limit = Duration::from_millis(expectation.virtual_duration_ms.saturating_mul(2).saturating_add(slack).saturating_add(1000));
+                let time_limit = Duration::from_millis(
+                    expectation
+                        .virtual_duration_ms
+                        .saturating_mul(2)
+                        .saturating_add(slack)
+                        .saturating_add(1000),
+                );
                 let shared_input = Arc::new(input.clone());
                 if let Ok(mut map) = pending.lock() {
-                    map.insert(index, CaseData { input, expectation, outcomes: vec![None; slots] });
+                    map.insert(
+                        index,
+                        CaseData {
+                            input,
+                            expectation,
+                            outcomes: vec![None; slots],
+                        },
+                    );
                 }
                 for tx in &job_senders {
                     // A closed channel means that driver gave up; its cases are reported by it.
-                    let _ = tx.send(Job { index, input: shared_input.clone(), time_limit }).await;
+                    let _ = tx
+                        .send(Job {
+                            index,
+                            input: shared_input.clone(),
+                            time_limit,
+                        })
+                        .await;
                 }
             }
         })
     };
 
-    let mut tallies: Vec<Tally> = impl_ids.iter().map(|id| Tally { implementation: id.clone(), ..Tally::default() }).collect();
+    let mut tallies: Vec<Tally> = impl_ids
+        .iter()
+        .map(|id| Tally {
+            implementation: id.clone(),
+            ..Tally::default()
+        })
+        .collect();
     let mut samples: Vec<Samples> = impl_ids.iter().map(|_| Samples::default()).collect();
     let mut agreement: Vec<PairAgreement> = Vec::new();
     for (a, first) in impl_ids.iter().enumerate() {
         for second in &impl_ids[a + 1..] {
-            agreement.push(PairAgreement { a: first.clone(), b: second.clone(), compared: 0, identical: 0 });
+            agreement.push(PairAgreement {
+                a: first.clone(),
+                b: second.clone(),
+                compared: 0,
+                identical: 0,
+            });
         }
     }
     while let Some(done) = done_rx.recv().await {
@@ -312,7 +407,16 @@ async fn run_contract(
             }
         };
         let Some(case) = finished else { continue };
-        let sides: Vec<Side> = case.outcomes.iter().zip(&impl_ids).filter_map(|(outcome, id)| outcome.as_ref().map(|o| Side::new(id, o, &case.expectation))).collect();
+        let sides: Vec<Side> = case
+            .outcomes
+            .iter()
+            .zip(&impl_ids)
+            .filter_map(|(outcome, id)| {
+                outcome
+                    .as_ref()
+                    .map(|o| Side::new(id, o, &case.expectation))
+            })
+            .collect();
         let mut pairs = agreement.iter_mut();
         for (a, first) in sides.iter().enumerate() {
             for second in &sides[a + 1..] {
@@ -324,7 +428,14 @@ async fn run_contract(
             }
         }
         for slot in 0..sides.len() {
-            let judged = JudgeContext { contract, settings, index: done.index, case: &case, sides: &sides, slot };
+            let judged = JudgeContext {
+                contract,
+                settings,
+                index: done.index,
+                case: &case,
+                sides: &sides,
+                slot,
+            };
             judged.record(&mut tallies[slot], &mut samples[slot], state);
         }
     }
@@ -333,19 +444,31 @@ async fn run_contract(
         let Ok(summary) = driver.await else { continue };
         tallies[slot].restarts = summary.restarts;
         state.fatal |= summary.fatal.is_some();
-        state.incidents.extend(summary.incidents.into_iter().map(|incident| IncidentRecord {
-            contract: contract.id().into(),
-            implementation: impl_ids[slot].clone(),
-            incident,
-        }));
+        state.incidents.extend(
+            summary
+                .incidents
+                .into_iter()
+                .map(|incident| IncidentRecord {
+                    contract: contract.id().into(),
+                    implementation: impl_ids[slot].clone(),
+                    incident,
+                }),
+        );
     }
     for (slot, s) in samples.into_iter().enumerate() {
         state.timings.insert(
             format!("{}/{}", contract.id(), impl_ids[slot]),
-            ImplTimings { elapsed_ms: Percentiles::of(s.elapsed_ms), timer_lag_ms: Percentiles::of(s.timer_lag_ms) },
+            ImplTimings {
+                elapsed_ms: Percentiles::of(s.elapsed_ms),
+                timer_lag_ms: Percentiles::of(s.timer_lag_ms),
+            },
         );
     }
-    state.contracts.push(ContractRecord { id: contract.id().into(), tallies, agreement });
+    state.contracts.push(ContractRecord {
+        id: contract.id().into(),
+        tallies,
+        agreement,
+    });
 }
 
 /// What one implementation did with a case, as the comparison needs it.
@@ -364,7 +487,12 @@ impl<'a> Side<'a> {
             Outcome::Output { output, .. } => Some(output),
             _ => None,
         };
-        Side { implementation, outcome, canonical: output.map(canonical), judgement: output.map(|o| judge(expectation, o)) }
+        Side {
+            implementation,
+            outcome,
+            canonical: output.map(canonical),
+            judgement: output.map(|o| judge(expectation, o)),
+        }
     }
 
     fn status(&self) -> &'static str {
@@ -382,7 +510,11 @@ impl<'a> Side<'a> {
             Outcome::Output { output, .. } => Some(output.clone()),
             _ => None,
         };
-        SideRecord { implementation: self.implementation.into(), status: self.status().into(), output }
+        SideRecord {
+            implementation: self.implementation.into(),
+            status: self.status().into(),
+            output,
+        }
     }
 }
 
@@ -402,7 +534,11 @@ impl JudgeContext<'_> {
     }
 
     fn others(&self) -> impl Iterator<Item = &Side<'_>> {
-        self.sides.iter().enumerate().filter(move |(i, _)| *i != self.slot).map(|(_, s)| s)
+        self.sides
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != self.slot)
+            .map(|(_, s)| s)
     }
 
     /// Which side drifted, when other implementations ran the same case; and whether every
@@ -413,14 +549,25 @@ impl JudgeContext<'_> {
         if others.is_empty() {
             return (None, false);
         }
-        if others.iter().all(|o| o.canonical.is_some() && o.canonical == me.canonical) {
+        if others
+            .iter()
+            .all(|o| o.canonical.is_some() && o.canonical == me.canonical)
+        {
             return (Some("every implementation gives this same output: a contract question (or a reference bug), not a port drift".into()), true);
         }
-        let with_reference: Vec<&str> = others.iter().filter(|o| matches!(o.judgement, Some(Judgement::Agrees))).map(|o| o.implementation).collect();
+        let with_reference: Vec<&str> = others
+            .iter()
+            .filter(|o| matches!(o.judgement, Some(Judgement::Agrees)))
+            .map(|o| o.implementation)
+            .collect();
         let text = if with_reference.is_empty() {
             "the implementations disagree with the reference and with each other".to_owned()
         } else {
-            format!("{} drifted: {} agree(s) with the reference", me.implementation, with_reference.join(", "))
+            format!(
+                "{} drifted: {} agree(s) with the reference",
+                me.implementation,
+                with_reference.join(", ")
+            )
         };
         (Some(text), false)
     }
@@ -429,7 +576,11 @@ impl JudgeContext<'_> {
         let side = &self.sides[self.slot];
         tally.cases += 1;
         match side.outcome {
-            Outcome::Output { output, elapsed_ms, timer_lag_ms } => {
+            Outcome::Output {
+                output,
+                elapsed_ms,
+                timer_lag_ms,
+            } => {
                 samples.elapsed_ms.extend(*elapsed_ms);
                 samples.timer_lag_ms.extend(*timer_lag_ms);
                 match &side.judgement {
@@ -447,12 +598,33 @@ impl JudgeContext<'_> {
                         };
                         // Cite rules in the contract's order, whatever order the paths came in.
                         let mut rules = d.rules.clone();
-                        rules.sort_by_key(|id| self.contract.rules().iter().position(|r| r.id == *id));
-                        let group = self.add(state, GroupKind::Divergence, rules.iter().map(|r| r.to_string()).collect(), d.paths.clone(), example);
+                        for extra in self.contract.extra_citations(
+                            &self.case.input,
+                            &self.case.expectation.acceptable[d.closest],
+                            output,
+                        ) {
+                            if !rules.contains(&extra) {
+                                rules.push(extra);
+                            }
+                        }
+                        rules.sort_by_key(|id| {
+                            self.contract.rules().iter().position(|r| r.id == *id)
+                        });
+                        let group = self.add(
+                            state,
+                            GroupKind::Divergence,
+                            rules.iter().map(|r| r.to_string()).collect(),
+                            d.paths.clone(),
+                            example,
+                        );
                         group.shared_with_all += u64::from(shared);
                     }
                     _ => {
-                        let limit = self.contract.timing_limit(&self.case.input, output, self.settings.timing_slack_ms);
+                        let limit = self.contract.timing_limit(
+                            &self.case.input,
+                            output,
+                            self.settings.timing_slack_ms,
+                        );
                         match (limit, elapsed_ms) {
                             (Some(limit), Some(elapsed)) if *elapsed > limit.limit_ms => {
                                 tally.timing += 1;
@@ -464,9 +636,21 @@ impl JudgeContext<'_> {
                                     elapsed_ms: *elapsed,
                                     limit_ms: limit.limit_ms,
                                 });
-                                let detail = format!("took longer than the {} ms the contract allows", limit.limit_ms);
-                                let example = Example { actual: Some(output.clone()), ..self.example(Some(detail), None) };
-                                self.add(state, GroupKind::Timing, vec![limit.rule.into()], vec![], example);
+                                let detail = format!(
+                                    "took longer than the {} ms the contract allows",
+                                    limit.limit_ms
+                                );
+                                let example = Example {
+                                    actual: Some(output.clone()),
+                                    ..self.example(Some(detail), None)
+                                };
+                                self.add(
+                                    state,
+                                    GroupKind::Timing,
+                                    vec![limit.rule.into()],
+                                    vec![],
+                                    example,
+                                );
                             }
                             _ => tally.pass += 1,
                         }
@@ -475,9 +659,19 @@ impl JudgeContext<'_> {
             }
             Outcome::AdapterError { message } => {
                 tally.adapter_error += 1;
-                self.add(state, GroupKind::AdapterError, vec![], vec![], self.example(Some(message.clone()), None));
+                self.add(
+                    state,
+                    GroupKind::AdapterError,
+                    vec![],
+                    vec![],
+                    self.example(Some(message.clone()), None),
+                );
             }
-            Outcome::Failed { kind, detail, stderr_tail } => {
+            Outcome::Failed {
+                kind,
+                detail,
+                stderr_tail,
+            } => {
                 let group_kind = match kind {
                     FailureKind::Crash => {
                         tally.crash += 1;
@@ -492,11 +686,23 @@ impl JudgeContext<'_> {
                         GroupKind::Protocol
                     }
                 };
-                self.add(state, group_kind, vec![], vec![], self.example(Some(detail.clone()), Some(stderr_tail.clone())));
+                self.add(
+                    state,
+                    group_kind,
+                    vec![],
+                    vec![],
+                    self.example(Some(detail.clone()), Some(stderr_tail.clone())),
+                );
             }
             Outcome::NotRun { reason } => {
                 tally.not_run += 1;
-                self.add(state, GroupKind::NotRun, vec![], vec![], self.example(Some(reason.clone()), None));
+                self.add(
+                    state,
+                    GroupKind::NotRun,
+                    vec![],
+                    vec![],
+                    self.example(Some(reason.clone()), None),
+                );
             }
         }
     }
@@ -510,15 +716,34 @@ impl JudgeContext<'_> {
             diff: None,
             detail,
             stderr_tail,
-            repro: self.settings.repro.case(self.impl_id(), self.contract.id(), self.settings.seed, self.index),
+            repro: self.settings.repro.case(
+                self.impl_id(),
+                self.contract.id(),
+                self.settings.seed,
+                self.index,
+            ),
             others: Vec::new(),
             drift: None,
         }
     }
 
     /// Adds a failing case to its group, keeping the group's smallest example.
-    fn add<'s>(&self, state: &'s mut RunState, kind: GroupKind, rules: Vec<String>, paths: Vec<String>, example: Example) -> &'s mut Group {
-        let key = format!("{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", self.contract.id(), self.impl_id(), kind.as_str(), rules.join(","), paths.join(","));
+    fn add<'s>(
+        &self,
+        state: &'s mut RunState,
+        kind: GroupKind,
+        rules: Vec<String>,
+        paths: Vec<String>,
+        example: Example,
+    ) -> &'s mut Group {
+        let key = format!(
+            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+            self.contract.id(),
+            self.impl_id(),
+            kind.as_str(),
+            rules.join(","),
+            paths.join(",")
+        );
         let size = |e: &Example| (canonical(&e.input).len(), e.case);
         let group = state.groups.entry(key).or_insert_with(|| Group {
             contract: self.contract.id().into(),

@@ -126,6 +126,17 @@ pub trait Contract: Sync {
     /// The contract's bound on elapsed time for this input and the output produced, if any.
     fn timing_limit(&self, input: &Value, output: &Value, slack_ms: u64) -> Option<TimingLimit>;
 
+    /// Rules an output breaks beyond those its differing parts name: for example the rule
+    /// that *allowed* an input an implementation refused. Empty by default.
+    fn extra_citations(
+        &self,
+        _input: &Value,
+        _expected: &Acceptable,
+        _actual: &Value,
+    ) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     fn rule(&self, id: &str) -> Option<&'static Rule> {
         self.rules().iter().find(|r| r.id == id)
     }

@@ -1,12 +1,18 @@
 //! Runs the real `harness` binary in a scrubbed environment.
 
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("harness/ sits in the repository").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("harness/ sits in the repository")
+        .to_owned()
 }
 
 pub fn fixture_config() -> PathBuf {
@@ -23,7 +29,12 @@ pub struct Run {
 
 impl Run {
     pub fn report(&self) -> &Value {
-        self.report.as_ref().unwrap_or_else(|| panic!("no report written\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        self.report.as_ref().unwrap_or_else(|| {
+            panic!(
+                "no report written\nstdout:\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// The tally of one implementation for one contract.
@@ -37,7 +48,10 @@ impl Run {
     }
 
     pub fn groups(&self) -> Vec<&Value> {
-        self.report()["groups"].as_array().map(|g| g.iter().collect()).unwrap_or_default()
+        self.report()["groups"]
+            .as_array()
+            .map(|g| g.iter().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -48,7 +62,14 @@ pub fn harness(args: &[&str]) -> Run {
     let reports = tempfile::tempdir().expect("temporary directory");
     let root = repo_root();
     let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
-    command.args(args).arg("--root").arg(&root).arg("--reports-dir").arg(reports.path()).env_clear().current_dir(&root);
+    command
+        .args(args)
+        .arg("--root")
+        .arg(&root)
+        .arg("--reports-dir")
+        .arg(reports.path())
+        .env_clear()
+        .current_dir(&root);
     for keep in ["PATH", "HOME"] {
         if let Some(value) = std::env::var_os(keep) {
             command.env(keep, value);

@@ -8,7 +8,7 @@ pub mod types;
 use proptest::strategy::BoxedStrategy;
 use serde_json::Value;
 
-use crate::contract::{Contract, Expectation, GenSettings, Rule, TimingLimit};
+use crate::contract::{Acceptable, Contract, Expectation, GenSettings, Rule, TimingLimit};
 
 /// The `budget` contract.
 pub struct Budget;
@@ -28,6 +28,23 @@ impl Contract for Budget {
 
     fn expect(&self, input: &Value, settings: &GenSettings) -> Expectation {
         rules::evaluate(input, settings.race_band_ms)
+    }
+
+    fn extra_citations(
+        &self,
+        input: &Value,
+        expected: &Acceptable,
+        actual: &Value,
+    ) -> Vec<&'static str> {
+        // Refusing a valid input breaks the rule that allows it: equal or cheaper fallback
+        // classes (FALLBACK-RANK), or an input inside the schema.
+        let refused =
+            actual["outcome"] == "config_error" && expected.output["outcome"] != "config_error";
+        match (refused, input.get("fallback").is_some()) {
+            (false, _) => Vec::new(),
+            (true, true) => vec![rules::FALLBACK_RANK],
+            (true, false) => vec![rules::SCHEMA],
+        }
     }
 
     fn timing_limit(&self, input: &Value, output: &Value, slack_ms: u64) -> Option<TimingLimit> {

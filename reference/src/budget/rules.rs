@@ -487,9 +487,15 @@ pub fn evaluate(input: &Value, band_ms: u64) -> Expectation {
             // saw once it ran is ONE-EVENT's and TAGS'.
             path_rules: vec![
                 PathRule::new("/events/*/outcome", c.decided_by.clone()),
-                PathRule::new("/events/*/fallbackResourceClass", [c.decided_by.clone(), vec![ONE_EVENT]].concat()),
+                PathRule::new(
+                    "/events/*/fallbackResourceClass",
+                    [c.decided_by.clone(), vec![ONE_EVENT]].concat(),
+                ),
                 PathRule::new("/events", vec![ONE_EVENT]),
-                PathRule::new("/tagsSeen/fallback", [c.decided_by.clone(), vec![TAGS]].concat()),
+                PathRule::new(
+                    "/tagsSeen/fallback",
+                    [c.decided_by.clone(), vec![TAGS]].concat(),
+                ),
                 PathRule::new("/tagsSeen", vec![TAGS]),
                 PathRule::new("/tagsAfter", vec![TAGS]),
                 PathRule::new("", c.decided_by),

@@ -65,6 +65,23 @@ fn equal_resource_classes_are_allowed() {
 }
 
 #[test]
+fn refusing_an_allowed_fallback_cites_the_rank_rule() {
+    let mut input = case(
+        json!({"kind": "resolve", "value": 1, "delayMs": 1}),
+        Some(json!({"kind": "hang_until_abort"})),
+    );
+    input["fallback"]["resourceClass"] = json!("llm");
+    let expected = &evaluate(&input, BAND).acceptable[0];
+    assert_eq!(
+        Budget.extra_citations(&input, expected, &config_error_output()),
+        [FALLBACK_RANK]
+    );
+    assert!(Budget
+        .extra_citations(&input, expected, &expected.output)
+        .is_empty());
+}
+
+#[test]
 fn unknown_class_is_config_error_with_or_without_fallback() {
     let mut without = case(json!({"kind": "resolve", "value": 1, "delayMs": 1}), None);
     without["primaryResourceClass"] = json!("gpu");
