@@ -169,6 +169,9 @@ pub struct Example {
     pub actual: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// Where this example's output differs from the reference (the group's paths, unfolded).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -712,7 +715,7 @@ fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
         }
     };
     let mut rows = vec![header];
-    for path in group.paths.iter().take(8) {
+    for path in example.paths.iter().take(8) {
         let mut row = vec![
             if path.is_empty() {
                 "(whole output)".into()

@@ -414,7 +414,7 @@ async fn run_contract(
             .filter_map(|(outcome, id)| {
                 outcome
                     .as_ref()
-                    .map(|o| Side::new(id, o, &case.expectation))
+                    .map(|o| Side::new(contract, id, o, &case.expectation))
             })
             .collect();
         let mut pairs = agreement.iter_mut();
@@ -475,23 +475,31 @@ async fn run_contract(
 struct Side<'a> {
     implementation: &'a str,
     outcome: &'a Outcome,
-    /// Canonical output, when there is one.
+    /// The compared part of the output, and its canonical form, when there is an output.
+    comparable: Option<Value>,
     canonical: Option<String>,
     /// The output judged against the reference, when there is one.
     judgement: Option<Judgement>,
 }
 
 impl<'a> Side<'a> {
-    fn new(implementation: &'a str, outcome: &'a Outcome, expectation: &Expectation) -> Self {
-        let output = match outcome {
-            Outcome::Output { output, .. } => Some(output),
+    fn new(
+        contract: &dyn Contract,
+        implementation: &'a str,
+        outcome: &'a Outcome,
+        expectation: &Expectation,
+    ) -> Self {
+        let comparable = match outcome {
+            Outcome::Output { output, .. } => Some(contract.comparable(output)),
             _ => None,
         };
+        let judgement = comparable.as_ref().map(|o| judge(expectation, o));
         Side {
             implementation,
             outcome,
-            canonical: output.map(canonical),
-            judgement: output.map(|o| judge(expectation, o)),
+            canonical: comparable.as_ref().map(canonical),
+            comparable,
+            judgement,
         }
     }
 
@@ -587,9 +595,11 @@ impl JudgeContext<'_> {
                     Some(Judgement::Diverges(d)) => {
                         tally.diverge += 1;
                         let expected = &self.case.expectation.acceptable[d.closest].output;
+                        let compared = side.comparable.as_ref().unwrap_or(output);
                         let (drift, shared) = self.drift();
                         let example = Example {
-                            diff: Some(diff_text(expected, output, "reference", self.impl_id())),
+                            diff: Some(diff_text(expected, compared, "reference", self.impl_id())),
+                            paths: d.paths.clone(),
                             expected: Some(expected.clone()),
                             actual: Some(output.clone()),
                             others: self.others().map(Side::record).collect(),
@@ -610,11 +620,17 @@ impl JudgeContext<'_> {
                         rules.sort_by_key(|id| {
                             self.contract.rules().iter().position(|r| r.id == *id)
                         });
+                        let mut paths: Vec<String> = Vec::new();
+                        for path in d.paths.iter().map(|p| self.contract.group_path(p)) {
+                            if !paths.contains(&path) {
+                                paths.push(path);
+                            }
+                        }
                         let group = self.add(
                             state,
                             GroupKind::Divergence,
                             rules.iter().map(|r| r.to_string()).collect(),
-                            d.paths.clone(),
+                            paths,
                             example,
                         );
                         group.shared_with_all += u64::from(shared);
@@ -714,6 +730,7 @@ impl JudgeContext<'_> {
             expected: None,
             actual: None,
             diff: None,
+            paths: Vec::new(),
             detail,
             stderr_tail,
             repro: self.settings.repro.case(

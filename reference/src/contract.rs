@@ -46,13 +46,16 @@ impl Default for GenSettings {
 /// everything below it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathRule {
-    pub pattern: &'static str,
+    pub pattern: String,
     pub rules: Vec<&'static str>,
 }
 
 impl PathRule {
-    pub fn new(pattern: &'static str, rules: Vec<&'static str>) -> Self {
-        PathRule { pattern, rules }
+    pub fn new(pattern: impl Into<String>, rules: Vec<&'static str>) -> Self {
+        PathRule {
+            pattern: pattern.into(),
+            rules,
+        }
     }
 
     fn matches(&self, pointer: &str) -> bool {
@@ -126,6 +129,18 @@ pub trait Contract: Sync {
     /// The contract's bound on elapsed time for this input and the output produced, if any.
     fn timing_limit(&self, input: &Value, output: &Value, slack_ms: u64) -> Option<TimingLimit>;
 
+    /// The part of an output that is compared: parts the contract records but never diffs
+    /// (error messages, say) removed. The whole output by default.
+    fn comparable(&self, output: &Value) -> Value {
+        output.clone()
+    }
+
+    /// The form of a differing path used to group divergences: payload-specific parts (array
+    /// indices, keys inside free-form values) folded so one bug makes one group.
+    fn group_path(&self, pointer: &str) -> String {
+        fold_indices(pointer)
+    }
+
     /// Rules an output breaks beyond those its differing parts name: for example the rule
     /// that *allowed* an input an implementation refused. Empty by default.
     fn extra_citations(
@@ -140,6 +155,21 @@ pub trait Contract: Sync {
     fn rule(&self, id: &str) -> Option<&'static Rule> {
         self.rules().iter().find(|r| r.id == id)
     }
+}
+
+/// A JSON Pointer with its array indices replaced by `*`.
+pub fn fold_indices(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|seg| {
+            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The generator's value tree for case `index` of the stream named by `seed`.
@@ -259,6 +289,12 @@ mod tests {
         assert_eq!(acceptable.rules_for("/events/0/tags"), ["B"]);
         assert_eq!(acceptable.rules_for("/value"), [] as [&str; 0]);
         assert_eq!(acceptable.all_rules(), ["A", "B"]);
+    }
+
+    #[test]
+    fn indices_fold_to_wildcards() {
+        assert_eq!(fold_indices("/events/0/tags/12a"), "/events/*/tags/12a");
+        assert_eq!(fold_indices(""), "");
     }
 
     #[test]

@@ -7,14 +7,15 @@
 
 pub mod budget;
 pub mod contract;
+pub mod migrate;
 
 pub use contract::{
-    generate_case, Acceptable, Contract, Expectation, GenSettings, PathRule, Profile, Rule,
-    TimingLimit,
+    fold_indices, generate_case, Acceptable, Contract, Expectation, GenSettings, PathRule, Profile,
+    Rule, TimingLimit,
 };
 
 /// Every contract the harness knows, in the order reports list them.
-pub static CONTRACTS: &[&dyn Contract] = &[&budget::Budget];
+pub static CONTRACTS: &[&dyn Contract] = &[&budget::Budget, &migrate::Migrate];
 
 /// Looks a contract up by its id (`budget`, …).
 pub fn contract(id: &str) -> Option<&'static dyn Contract> {

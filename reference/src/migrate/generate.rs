@@ -1,0 +1,195 @@
+//! Case generation for `migrate`: documents shaped like each antaris schema at every
+//! version, with keys a step would add already present (with other values, or null),
+//! versions valid, unknown, malformed and non-string, and every pair of versions.
+
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+use super::rules::{step_keys, VERSIONS};
+use crate::contract::{json as any_json, GenSettings, Profile};
+
+/// A version argument or `schema_version` value.
+fn version() -> BoxedStrategy<Value> {
+    prop_oneof![
+        8 => prop::sample::select(VERSIONS.to_vec()).prop_map(Value::from),
+        1 => prop::sample::select(vec!["9.9.9", "2.2", "v2.2.0", "", "2.0", "2.2.0 ", "1.0.0", "3.0.0", "2.1.1-rc1"]).prop_map(Value::from),
+        1 => prop::sample::select(vec![json!(2.2), json!(2), Value::Null, json!([]), json!(["2.2.0"]), json!({"v": "2.2.0"}), json!(true), json!(0)]),
+    ]
+    .boxed()
+}
+
+/// An optional version argument: mostly absent or null, which means "not given".
+fn optional_version(absent_weight: u32) -> BoxedStrategy<Option<Value>> {
+    prop_oneof![
+        absent_weight => Just(None),
+        1 => Just(Some(Value::Null)),
+        6 => version().prop_map(Some),
+    ]
+    .boxed()
+}
+
+fn text() -> BoxedStrategy<Value> {
+    any_json::string().prop_map(Value::from).boxed()
+}
+
+fn number() -> BoxedStrategy<Value> {
+    prop_oneof![
+        (0u32..100_000).prop_map(Value::from),
+        (0.0f64..1.0).prop_map(Value::from)
+    ]
+    .boxed()
+}
+
+fn strings() -> BoxedStrategy<Value> {
+    prop::collection::vec(any_json::string(), 0..4)
+        .prop_map(|v| json!(v))
+        .boxed()
+}
+
+/// The fields of one antaris state schema, before versioning.
+fn schema_fields() -> BoxedStrategy<Map<String, Value>> {
+    let entries = |fields: Vec<(&'static str, BoxedStrategy<Value>)>| {
+        fields
+            .into_iter()
+            .map(|(name, strategy)| {
+                prop::option::weighted(0.85, strategy).prop_map(move |v| (name, v))
+            })
+            .collect::<Vec<_>>()
+            .prop_map(|pairs| {
+                pairs
+                    .into_iter()
+                    .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+                    .collect::<Map<_, _>>()
+            })
+            .boxed()
+    };
+    prop_oneof![
+        // MemoryEntry
+        entries(vec![
+            ("content", text()),
+            ("source", text()),
+            ("line", number()),
+            ("category", text()),
+            ("importance", number()),
+            ("confidence", number())
+        ]),
+        // RouteDecision
+        entries(vec![
+            ("model", text()),
+            ("tier", text()),
+            ("confidence", number()),
+            ("basis", text()),
+            ("evidence", strings()),
+            ("payload", any_json::value())
+        ]),
+        // GuardDecision
+        entries(vec![
+            ("action", text()),
+            ("pattern", text()),
+            ("score", number()),
+            ("reasons", strings())
+        ]),
+        // TelemetryEvent
+        entries(vec![
+            ("event_id", text()),
+            ("event_type", text()),
+            ("timestamp", number()),
+            ("payload", any_json::value()),
+            ("performance", any_json::value())
+        ]),
+        // ContextPacket
+        entries(vec![
+            ("query", text()),
+            (
+                "items",
+                prop::collection::vec(any_json::value(), 0..4)
+                    .prop_map(Value::Array)
+                    .boxed()
+            ),
+            ("budget_tokens", number())
+        ]),
+        // Anything else
+        prop::collection::btree_map(any_json::string(), any_json::value(), 0..6)
+            .prop_map(|m| m.into_iter().collect::<Map<_, _>>()),
+    ]
+    .boxed()
+}
+
+/// Keys a step would add or remove, already present with some value (often null).
+fn prefilled() -> BoxedStrategy<Vec<(&'static str, Value)>> {
+    let keys: Vec<&'static str> = step_keys().collect();
+    let value =
+        prop_oneof![2 => Just(Value::Null), 1 => any_json::value(), 1 => Just(json!("kept"))];
+    prop::collection::vec((prop::sample::select(keys), value), 0..3).boxed()
+}
+
+/// A state document at some version (or none, or a broken one).
+fn document() -> BoxedStrategy<Value> {
+    (
+        schema_fields(),
+        optional_version(1),
+        prefilled(),
+        prop::option::weighted(0.25, any_json::value()),
+        prop::option::weighted(0.1, any_json::value()),
+    )
+        .prop_map(|(mut doc, schema_version, prefilled, heartbeat, extra)| {
+            for (key, value) in prefilled {
+                doc.insert(key.to_owned(), value);
+            }
+            if let Some(v) = heartbeat {
+                doc.insert("_heartbeat_contaminated".into(), v);
+            }
+            if let Some(v) = extra {
+                doc.insert(
+                    "nested".into(),
+                    json!({ "deeper": [v, { "ünïcødé": "𝄞" }] }),
+                );
+            }
+            if let Some(v) = schema_version {
+                doc.insert("schema_version".into(), v);
+            }
+            Value::Object(doc)
+        })
+        .boxed()
+}
+
+fn non_object() -> BoxedStrategy<Value> {
+    prop_oneof![
+        Just(Value::Null),
+        Just(json!(5)),
+        Just(json!("2.0.0")),
+        Just(json!([])),
+        Just(json!([{ "schema_version": "2.0.0" }])),
+        Just(json!(true)),
+    ]
+    .boxed()
+}
+
+fn migrate_case(data: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+    (data, optional_version(5), optional_version(4))
+        .prop_map(|(data, from, to)| {
+            let mut case = json!({ "op": "migrate", "data": data });
+            if let Some(from) = from {
+                case["fromVersion"] = from;
+            }
+            if let Some(to) = to {
+                case["toVersion"] = to;
+            }
+            case
+        })
+        .boxed()
+}
+
+/// The generator of case inputs.
+pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+    let data = match settings.profile {
+        Profile::Normal => document(),
+        Profile::Hostile => prop_oneof![1 => document(), 1 => non_object()].boxed(),
+    };
+    prop_oneof![
+        6 => migrate_case(data),
+        2 => (version(), version()).prop_map(|(from, to)| json!({ "op": "path", "fromVersion": from, "toVersion": to })),
+        1 => (version(), version()).prop_map(|(a, b)| json!({ "op": "compare", "a": a, "b": b })),
+    ]
+    .boxed()
+}

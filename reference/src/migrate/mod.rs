@@ -1,0 +1,62 @@
+//! Contract `migrate`: versioned state-schema migrations (antaris-contracts' `migrate`,
+//! `get_migration_path`, `SchemaVersion`, `MigrationError`).
+
+pub mod generate;
+pub mod rules;
+
+use proptest::strategy::BoxedStrategy;
+use serde_json::Value;
+
+use crate::contract::{Contract, Expectation, GenSettings, Rule, TimingLimit};
+
+/// The `migrate` contract.
+pub struct Migrate;
+
+impl Contract for Migrate {
+    fn id(&self) -> &'static str {
+        "migrate"
+    }
+
+    fn rules(&self) -> &'static [Rule] {
+        rules::RULES
+    }
+
+    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
+        generate::strategy(settings)
+    }
+
+    fn expect(&self, input: &Value, _settings: &GenSettings) -> Expectation {
+        rules::evaluate(input)
+    }
+
+    fn comparable(&self, output: &Value) -> Value {
+        // Error messages are recorded in reports but not compared: errors match by type.
+        let mut output = output.clone();
+        if let Some(error) = output.get_mut("error").and_then(Value::as_object_mut) {
+            error.remove("message");
+        }
+        output
+    }
+
+    fn group_path(&self, pointer: &str) -> String {
+        // Keys a step owns keep their name (each belongs to one rule); any other key of the
+        // document is payload and folds to `*`.
+        let mut segments = pointer.split('/').skip(1);
+        match (segments.next(), segments.next()) {
+            (Some("ok"), Some(key))
+                if key == "schema_version" || rules::step_keys().any(|k| k == key) =>
+            {
+                format!("/ok/{key}")
+            }
+            (Some("ok"), Some(_)) => "/ok/*".into(),
+            _ => crate::contract::fold_indices(pointer),
+        }
+    }
+
+    fn timing_limit(&self, _input: &Value, _output: &Value, _slack_ms: u64) -> Option<TimingLimit> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;
