@@ -32,7 +32,29 @@ def load():
         raise ImportError(f"the importable `aegis` ({implementation.__file__}) has no with_resource_budget")
     aegis = implementation
     aegis.set_aegis_observer(_observe)
-    return {"name": "aegis", "version": str(getattr(aegis, "__version__", "unknown"))}
+    return {"name": "aegis", "version": _version(source)}
+
+
+def _version(source):
+    """The package's own version, else its distribution's, else its checkout's pyproject."""
+    declared = getattr(aegis, "__version__", None)
+    if declared:
+        return str(declared)
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("stack-aegis")
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    if source:
+        import tomllib
+
+        try:
+            with open(os.path.join(source, os.pardir, "pyproject.toml"), "rb") as f:
+                return str(tomllib.load(f)["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            pass
+    return "unknown"
 
 
 def _observe(event):
