@@ -116,6 +116,16 @@ pub struct TimingLimit {
     pub limit_ms: f64,
 }
 
+/// A hand-picked case: the contract's examples, frozen as golden vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// Stable, unique within the contract; kebab-case.
+    pub id: &'static str,
+    /// One line saying what the case shows.
+    pub description: &'static str,
+    pub input: Value,
+}
+
 /// A behavioural contract with its reference implementation.
 pub trait Contract: Sync {
     /// Stable id used on the command line, in the protocol and in reports.
@@ -124,6 +134,8 @@ pub trait Contract: Sync {
     fn rules(&self) -> &'static [Rule];
     /// The generator of case inputs.
     fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value>;
+    /// Hand-picked cases covering every rule and edge (race-band cases included).
+    fn examples(&self) -> Vec<Example>;
     /// The set of acceptable outputs for `input` (which may break the input schema).
     fn expect(&self, input: &Value, settings: &GenSettings) -> Expectation;
     /// The contract's bound on elapsed time for this input and the output produced, if any.

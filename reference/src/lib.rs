@@ -10,7 +10,7 @@ pub mod contract;
 pub mod migrate;
 
 pub use contract::{
-    fold_indices, generate_case, Acceptable, Contract, Expectation, GenSettings, PathRule, Profile,
+    fold_indices, generate_case, Acceptable, Contract, Example, Expectation, GenSettings, PathRule, Profile,
     Rule, TimingLimit,
 };
 

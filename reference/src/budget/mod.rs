@@ -1,6 +1,7 @@
 //! Contract `budget`: the aegis resource-budget wrapper (`withResourceBudget` /
 //! `with_resource_budget`), run under a deadline with an optional cheaper fallback.
 
+pub mod examples;
 pub mod generate;
 pub mod rules;
 pub mod types;
@@ -8,7 +9,7 @@ pub mod types;
 use proptest::strategy::BoxedStrategy;
 use serde_json::Value;
 
-use crate::contract::{Acceptable, Contract, Expectation, GenSettings, Rule, TimingLimit};
+use crate::contract::{Example, Acceptable, Contract, Expectation, GenSettings, Rule, TimingLimit};
 
 /// The `budget` contract.
 pub struct Budget;
@@ -20,6 +21,10 @@ impl Contract for Budget {
 
     fn rules(&self) -> &'static [Rule] {
         rules::RULES
+    }
+
+    fn examples(&self) -> Vec<Example> {
+        examples::examples()
     }
 
     fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {

@@ -1,13 +1,14 @@
 //! Contract `migrate`: versioned state-schema migrations (antaris-contracts' `migrate`,
 //! `get_migration_path`, `SchemaVersion`, `MigrationError`).
 
+pub mod examples;
 pub mod generate;
 pub mod rules;
 
 use proptest::strategy::BoxedStrategy;
 use serde_json::Value;
 
-use crate::contract::{Contract, Expectation, GenSettings, Rule, TimingLimit};
+use crate::contract::{Example, Contract, Expectation, GenSettings, Rule, TimingLimit};
 
 /// The `migrate` contract.
 pub struct Migrate;
@@ -19,6 +20,10 @@ impl Contract for Migrate {
 
     fn rules(&self) -> &'static [Rule] {
         rules::RULES
+    }
+
+    fn examples(&self) -> Vec<Example> {
+        examples::examples()
     }
 
     fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
