@@ -28,6 +28,89 @@ pub struct Cli {
 pub enum Command {
     /// Generate cases, run them through implementations, diff against the reference.
     Verify(VerifyArgs),
+    /// Golden vectors: regenerate them from the reference, check them, import upstream ones.
+    Vectors(VectorsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VectorsArgs {
+    #[command(subcommand)]
+    pub action: VectorsAction,
+    /// The golden vectors folder [default: ROOT/vectors].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub vectors_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VectorsAction {
+    /// Rewrite the vectors files from the reference (byte-stable, atomic).
+    Regen(ContractFilter),
+    /// Fail (exit 1) with a diff when a regen would change any byte.
+    Check(ContractFilter),
+    /// Convert another project's golden vectors to ours, reporting disagreements.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContractFilter {
+    /// Only this contract [default: all].
+    #[arg(long, value_name = "ID")]
+    pub contract: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormat {
+    /// aegis's `vectors/budget-cases.json`.
+    Aegis,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(long, value_enum)]
+    pub format: ImportFormat,
+    /// The file to import.
+    pub file: PathBuf,
+}
+
+/// What a `vectors` command does, resolved.
+pub struct VectorsSettings {
+    pub dir: PathBuf,
+    pub action: VectorsTask,
+}
+
+pub enum VectorsTask {
+    Regen(Vec<&'static dyn Contract>),
+    Check(Vec<&'static dyn Contract>),
+    ImportAegis(PathBuf),
+}
+
+fn contracts_named(filter: &ContractFilter) -> Result<Vec<&'static dyn Contract>, Error> {
+    match &filter.contract {
+        None => Ok(reference::CONTRACTS.to_vec()),
+        Some(id) => reference::contract(id).map(|c| vec![c]).ok_or_else(|| {
+            Error::usage(
+                format!("unknown contract `{id}`"),
+                Some(format!("known contracts: {}", known_contracts())),
+            )
+        }),
+    }
+}
+
+impl VectorsArgs {
+    pub fn resolve(self) -> Result<VectorsSettings, Error> {
+        let root = find_root(self.project.root.as_deref())?;
+        let dir = self.vectors_dir.unwrap_or_else(|| root.join("vectors"));
+        let action = match self.action {
+            VectorsAction::Regen(filter) => VectorsTask::Regen(contracts_named(&filter)?),
+            VectorsAction::Check(filter) => VectorsTask::Check(contracts_named(&filter)?),
+            VectorsAction::Import(args) => match args.format {
+                ImportFormat::Aegis => VectorsTask::ImportAegis(args.file),
+            },
+        };
+        Ok(VectorsSettings { dir, action })
+    }
 }
 
 /// Where the project lives and where reports go.
@@ -72,9 +155,18 @@ pub struct VerifyArgs {
     /// Seed of the case stream [default: random, always printed].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Run only case N of the seed's stream (what repro commands use).
-    #[arg(long, value_name = "N")]
+    /// Run only case N of the seed's stream (what repro commands use); no vectors.
+    #[arg(long, value_name = "N", conflicts_with_all = ["vector", "vectors_only"])]
     pub case: Option<u64>,
+    /// Run only the golden vectors, no generated cases.
+    #[arg(long)]
+    pub vectors_only: bool,
+    /// Run only this golden vector (by id).
+    #[arg(long, value_name = "ID", requires = "contract")]
+    pub vector: Option<String>,
+    /// The golden vectors folder [default: ROOT/vectors].
+    #[arg(long, value_name = "DIR")]
+    pub vectors_dir: Option<PathBuf>,
     /// Which inputs to generate: inside the schema, or about half breaking it.
     #[arg(long, value_enum, default_value = "normal")]
     pub profile: ProfileArg,
@@ -207,12 +299,38 @@ impl VerifyArgs {
             case_flags.push(format!("--timing-slack-ms {}", self.timing_slack_ms));
         }
         let seed = self.seed.unwrap_or_else(random_seed);
+        let vectors_dir = self
+            .vectors_dir
+            .clone()
+            .unwrap_or_else(|| root.join("vectors"));
+        let mut vectors = Vec::new();
+        for contract in &contracts {
+            let mut cases = Vec::new();
+            if self.case.is_none() {
+                for path in crate::vectors::files_for(&vectors_dir, contract.id()) {
+                    let file = crate::vectors::load(&path)?;
+                    cases.extend(file.vectors.into_iter().map(|v| (v.id, v.input)));
+                }
+            }
+            if let Some(id) = &self.vector {
+                cases.retain(|(vector, _)| vector == id);
+                if cases.is_empty() {
+                    return Err(Error::usage(
+                        format!("no golden vector `{id}` for contract `{}` in {}", contract.id(), vectors_dir.display()),
+                        Some("vector ids are listed in the vectors files; `cargo run -- vectors regen` writes them".into()),
+                    ));
+                }
+            }
+            vectors.push(cases);
+        }
         Ok(VerifySettings {
             impls: selected,
             contracts,
             cases: self.cases,
             seed,
             only_case: self.case,
+            vectors,
+            vectors_only: self.vectors_only || self.vector.is_some(),
             generation,
             timing_slack_ms: self.timing_slack_ms,
             runner: RunnerSettings {

@@ -19,8 +19,13 @@ pub fn canonical(value: &Value) -> String {
 
 /// Canonical form with RFC 8785 ordering and number formatting, indented for people.
 pub fn canonical_pretty(value: &Value) -> String {
+    canonical_pretty_at(value, 0)
+}
+
+/// [`canonical_pretty`] for a value that starts `depth` levels deep in a larger document.
+pub fn canonical_pretty_at(value: &Value, depth: usize) -> String {
     let mut out = String::new();
-    write_canonical(&mut out, value, Some(2), 0);
+    write_canonical(&mut out, value, Some(2), depth);
     out
 }
 

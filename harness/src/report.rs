@@ -43,6 +43,8 @@ pub struct SettingsRecord {
     pub cases: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_case: Option<u64>,
+    /// Golden vectors run before the generated cases.
+    pub vectors: u64,
     pub profile: String,
     pub race_band_ms: u64,
     pub timing_slack_ms: u64,
@@ -153,15 +155,23 @@ pub struct Group {
     /// Cases where every other implementation gave this same output: a contract question
     /// (or a reference bug) rather than one implementation drifting.
     pub shared_with_all: u64,
-    /// The lowest case indices in the group (at most ten).
+    /// The lowest generated case indices in the group (at most ten).
     pub first_cases: Vec<u64>,
+    /// The golden vectors in the group (at most ten, by id).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vectors: Vec<String>,
     pub example: Example,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Example {
-    pub case: u64,
+    /// The generated case's index, or …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<u64>,
+    /// … the golden vector's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
     pub input: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<Value>,
@@ -272,7 +282,7 @@ impl Percentiles {
 pub struct TimingViolation {
     pub contract: String,
     pub implementation: String,
-    pub case: u64,
+    pub case: crate::verify::CaseLabel,
     pub rule: String,
     pub elapsed_ms: f64,
     pub limit_ms: f64,
@@ -473,8 +483,8 @@ impl Report {
                 } else {
                     let _ = writeln!(
                         out,
-                        "\n  first divergence, side by side (case {}):",
-                        g.example.case
+                        "\n  first divergence, side by side ({}):",
+                        g.example.which()
                     );
                     let rows = side_by_side(g, 40);
                     let widths: Vec<usize> = (0..rows[0].len())
@@ -617,8 +627,8 @@ impl Report {
             }
             let _ = writeln!(
                 md,
-                "Smallest input (case {}):\n\n{}\n",
-                g.example.case,
+                "Smallest input ({}):\n\n{}\n",
+                g.example.which(),
                 fenced("json", &canonical_pretty(&g.example.input))
             );
             if !g.example.others.is_empty() {
@@ -679,6 +689,17 @@ impl Report {
             }
         }
         md
+    }
+}
+
+impl Example {
+    /// "case 42" or "vector fallback-succeeds".
+    pub fn which(&self) -> String {
+        match (&self.vector, self.case) {
+            (Some(id), _) => format!("vector {id}"),
+            (None, Some(case)) => format!("case {case}"),
+            (None, None) => "case ?".into(),
+        }
     }
 }
 

@@ -31,6 +31,10 @@ pub struct VerifySettings {
     pub seed: u64,
     /// Run only this case of the seed's stream.
     pub only_case: Option<u64>,
+    /// Golden vectors run before generated cases, per contract, as (id, input).
+    pub vectors: Vec<Vec<(String, Value)>>,
+    /// Run no generated cases.
+    pub vectors_only: bool,
     pub generation: GenSettings,
     pub timing_slack_ms: u64,
     pub runner: RunnerSettings,
@@ -50,14 +54,17 @@ pub struct Repro {
 }
 
 impl Repro {
-    fn case(&self, impl_id: &str, contract: &str, seed: u64, case: u64) -> String {
+    fn case(&self, impl_id: &str, contract: &str, seed: u64, label: &CaseLabel) -> String {
+        let which = match label {
+            CaseLabel::Vector(id) => format!("--vector {id}"),
+            CaseLabel::Generated(case) => format!("--seed {seed} --case {case}"),
+        };
         let mut parts = vec![
             self.program.clone(),
             "verify".into(),
             format!("--impl {impl_id}"),
             format!("--contract {contract}"),
-            format!("--seed {seed}"),
-            format!("--case {case}"),
+            which,
         ];
         parts.extend(self.case_flags.iter().cloned());
         parts.join(" ")
@@ -73,9 +80,10 @@ impl Repro {
         if let [contract] = settings.contracts.as_slice() {
             parts.push(format!("--contract {}", contract.id()));
         }
-        match settings.only_case {
-            Some(case) => parts.push(format!("--case {case}")),
-            None => parts.push(format!("--cases {}", settings.cases)),
+        match (settings.only_case, settings.vectors_only) {
+            (Some(case), _) => parts.push(format!("--case {case}")),
+            (None, true) => parts.push("--vectors-only".into()),
+            (None, false) => parts.push(format!("--cases {}", settings.cases)),
         }
         parts.push(format!("--seed {}", settings.seed));
         parts.extend(self.case_flags.iter().cloned());
@@ -83,8 +91,19 @@ impl Repro {
     }
 }
 
-/// One generated case, shared by every implementation's runner.
+/// Which case of the run this is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CaseLabel {
+    /// A golden vector, by id.
+    Vector(String),
+    /// Case N of the seed's generated stream.
+    Generated(u64),
+}
+
+/// One case, shared by every implementation's runner.
 struct CaseData {
+    label: CaseLabel,
     input: Value,
     expectation: Expectation,
     /// Slots not yet answered; the case is judged when the last one arrives.
@@ -166,7 +185,20 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
                 .count() as u64
         })
         .sum::<u64>()
-        * settings.only_case.map_or(settings.cases, |_| 1);
+        * settings.generated_count()
+        + settings
+            .vectors
+            .iter()
+            .zip(&settings.contracts)
+            .map(|(v, c)| {
+                v.len() as u64
+                    * settings
+                        .impls
+                        .iter()
+                        .filter(|i| i.contracts.iter().any(|id| id == c.id()))
+                        .count() as u64
+            })
+            .sum::<u64>();
     let progress = progress_bar(total, settings.show_progress);
 
     for contract in &settings.contracts {
@@ -241,8 +273,9 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         repro: settings.repro.run(settings),
         seed: settings.seed,
         settings: SettingsRecord {
-            cases: settings.only_case.map_or(settings.cases, |_| 1),
+            cases: settings.generated_count(),
             only_case: settings.only_case,
+            vectors: settings.vectors.iter().map(|v| v.len() as u64).sum(),
             profile: match settings.generation.profile {
                 Profile::Normal => "normal".into(),
                 Profile::Hostile => "hostile".into(),
@@ -332,14 +365,32 @@ async fn run_contract(
         let pending = pending.clone();
         let generation = settings.generation.clone();
         let (seed, slack) = (settings.seed, settings.timing_slack_ms);
-        let indices: Box<dyn Iterator<Item = u64> + Send> = match settings.only_case {
-            Some(case) => Box::new(std::iter::once(case)),
-            None => Box::new(0..settings.cases),
-        };
+        let indices: Box<dyn Iterator<Item = u64> + Send> =
+            match (settings.only_case, settings.vectors_only) {
+                (Some(case), _) => Box::new(std::iter::once(case)),
+                (None, true) => Box::new(std::iter::empty()),
+                (None, false) => Box::new(0..settings.cases),
+            };
+        let position = settings
+            .contracts
+            .iter()
+            .position(|c| c.id() == contract.id())
+            .unwrap_or(0);
+        let vector_cases = settings.vectors.get(position).cloned().unwrap_or_default();
         let slots = impl_ids.len();
         tokio::spawn(async move {
-            for index in indices {
-                let input = generate_case(contract, &generation, seed, index).current();
+            let vectors = vector_cases
+                .into_iter()
+                .map(|(id, input)| (CaseLabel::Vector(id), Some(input)));
+            let generated = indices.map(|index| (CaseLabel::Generated(index), None));
+            for (index, (label, given)) in (0u64..).zip(vectors.chain(generated)) {
+                let input = match (&label, given) {
+                    (_, Some(input)) => input,
+                    (CaseLabel::Generated(case), None) => {
+                        generate_case(contract, &generation, seed, *case).current()
+                    }
+                    (CaseLabel::Vector(_), None) => continue,
+                };
                 let expectation = contract.expect(&input, &generation);
                 let time_limit = Duration::from_millis(
                     expectation
@@ -353,6 +404,7 @@ async fn run_contract(
                     map.insert(
                         index,
                         CaseData {
+                            label,
                             input,
                             expectation,
                             outcomes: vec![None; slots],
@@ -431,7 +483,6 @@ async fn run_contract(
             let judged = JudgeContext {
                 contract,
                 settings,
-                index: done.index,
                 case: &case,
                 sides: &sides,
                 slot,
@@ -529,7 +580,6 @@ impl<'a> Side<'a> {
 struct JudgeContext<'a> {
     contract: &'static dyn Contract,
     settings: &'a VerifySettings,
-    index: u64,
     case: &'a CaseData,
     /// Every implementation's result for this case; `slot` is the one being recorded.
     sides: &'a [Side<'a>],
@@ -647,7 +697,7 @@ impl JudgeContext<'_> {
                                 state.timing_violations.push(TimingViolation {
                                     contract: self.contract.id().into(),
                                     implementation: self.impl_id().into(),
-                                    case: self.index,
+                                    case: self.case.label.clone(),
                                     rule: limit.rule.into(),
                                     elapsed_ms: *elapsed,
                                     limit_ms: limit.limit_ms,
@@ -724,8 +774,13 @@ impl JudgeContext<'_> {
     }
 
     fn example(&self, detail: Option<String>, stderr_tail: Option<String>) -> Example {
+        let (case, vector) = match &self.case.label {
+            CaseLabel::Generated(case) => (Some(*case), None),
+            CaseLabel::Vector(id) => (None, Some(id.clone())),
+        };
         Example {
-            case: self.index,
+            case,
+            vector,
             input: self.case.input.clone(),
             expected: None,
             actual: None,
@@ -737,7 +792,7 @@ impl JudgeContext<'_> {
                 self.impl_id(),
                 self.contract.id(),
                 self.settings.seed,
-                self.index,
+                &self.case.label,
             ),
             others: Vec::new(),
             drift: None,
@@ -761,7 +816,7 @@ impl JudgeContext<'_> {
             rules.join(","),
             paths.join(",")
         );
-        let size = |e: &Example| (canonical(&e.input).len(), e.case);
+        let size = |e: &Example| (canonical(&e.input).len(), e.vector.clone(), e.case);
         let group = state.groups.entry(key).or_insert_with(|| Group {
             contract: self.contract.id().into(),
             implementation: self.impl_id().into(),
@@ -771,18 +826,38 @@ impl JudgeContext<'_> {
             count: 0,
             shared_with_all: 0,
             first_cases: Vec::new(),
+            vectors: Vec::new(),
             example: example.clone(),
         });
         group.count += 1;
         if size(&example) < size(&group.example) {
             group.example = example;
         }
-        const FIRST_CASES: usize = 10;
-        let at = group.first_cases.partition_point(|&c| c < self.index);
-        if at < FIRST_CASES {
-            group.first_cases.insert(at, self.index);
-            group.first_cases.truncate(FIRST_CASES);
+        match &self.case.label {
+            CaseLabel::Generated(case) => keep_lowest(&mut group.first_cases, *case),
+            CaseLabel::Vector(id) => keep_lowest(&mut group.vectors, id.clone()),
         }
         group
+    }
+}
+
+/// Inserts `item` into the sorted `list`, keeping only the ten lowest.
+fn keep_lowest<T: Ord>(list: &mut Vec<T>, item: T) {
+    const KEEP: usize = 10;
+    let at = list.partition_point(|x| *x < item);
+    if at < KEEP {
+        list.insert(at, item);
+        list.truncate(KEEP);
+    }
+}
+
+impl VerifySettings {
+    /// How many generated cases run per contract.
+    fn generated_count(&self) -> u64 {
+        match (self.only_case, self.vectors_only) {
+            (Some(_), _) => 1,
+            (None, true) => 0,
+            (None, false) => self.cases,
+        }
     }
 }
