@@ -9,7 +9,7 @@ pub mod types;
 use proptest::strategy::BoxedStrategy;
 use serde_json::Value;
 
-use crate::contract::{Example, Acceptable, Contract, Expectation, GenSettings, Rule, TimingLimit};
+use crate::contract::{Acceptable, Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
 
 /// The `budget` contract.
 pub struct Budget;

@@ -8,7 +8,7 @@ pub mod rules;
 use proptest::strategy::BoxedStrategy;
 use serde_json::Value;
 
-use crate::contract::{Example, Contract, Expectation, GenSettings, Rule, TimingLimit};
+use crate::contract::{Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
 
 /// The `migrate` contract.
 pub struct Migrate;

@@ -216,9 +216,8 @@ fn evaluate_migrate(input: &Value) -> Expectation {
         PathRule::new("/ok/schema_version", vec![CHAIN, STEPS[to - 1].rule]),
     ];
     let mut decided = vec![CHAIN];
-    for i in from..to {
+    for (i, step) in STEPS.iter().enumerate().take(to).skip(from) {
         apply_step(&mut migrated, i);
-        let step = &STEPS[i];
         decided.push(step.rule);
         for key in step
             .adds
