@@ -392,13 +392,7 @@ async fn run_contract(
                     (CaseLabel::Vector(_), None) => continue,
                 };
                 let expectation = contract.expect(&input, &generation);
-                let time_limit = Duration::from_millis(
-                    expectation
-                        .virtual_duration_ms
-                        .saturating_mul(2)
-                        .saturating_add(slack)
-                        .saturating_add(1000),
-                );
+                let time_limit = time_limit(&expectation, slack);
                 let shared_input = Arc::new(input.clone());
                 if let Ok(mut map) = pending.lock() {
                     map.insert(
@@ -860,4 +854,103 @@ impl VerifySettings {
             (None, false) => self.cases,
         }
     }
+}
+
+/// Why an implementation could not run a contract's cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRunnable {
+    pub reason: String,
+    pub fix: Option<String>,
+}
+
+/// Runs `inputs` of `contract` through one implementation's adapter and returns what each
+/// produced, in order. The engine under `verify`, for callers that judge cases themselves
+/// (the conformance test target).
+pub fn run_inputs(
+    spec: &ImplSpec,
+    contract: &'static dyn Contract,
+    inputs: &[Value],
+    runner: RunnerSettings,
+) -> Result<Vec<Outcome>, NotRunnable> {
+    let not_runnable = |reason: String| NotRunnable {
+        reason,
+        fix: spec.fix.clone(),
+    };
+    if let Some(setup) = &spec.setup {
+        setup.ensure().map_err(|e| not_runnable(e.to_string()))?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| not_runnable(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let (mut session, hello) = runner::start(&spec.command, runner.handshake_timeout)
+            .await
+            .map_err(|e| not_runnable(e.to_string()))?;
+        if !hello.contracts.iter().any(|c| c == contract.id()) {
+            session.close().await;
+            let reason = hello
+                .unavailable
+                .get(contract.id())
+                .cloned()
+                .unwrap_or_else(|| {
+                    format!("the adapter does not offer contract `{}`", contract.id())
+                });
+            return Err(not_runnable(reason));
+        }
+        let (job_tx, job_rx) = mpsc::channel::<Job>(256);
+        let (done_tx, mut done_rx) = mpsc::channel::<Done>(256);
+        let driver = tokio::spawn(
+            Driver::new(
+                spec.command.clone(),
+                contract.id(),
+                runner,
+                session,
+                (0, done_tx),
+            )
+            .run(job_rx),
+        );
+        let settings = GenSettings::default();
+        let jobs: Vec<Job> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| Job {
+                index: i as u64,
+                input: Arc::new(input.clone()),
+                time_limit: time_limit(&contract.expect(input, &settings), 200),
+            })
+            .collect();
+        tokio::spawn(async move {
+            for job in jobs {
+                let _ = job_tx.send(job).await;
+            }
+        });
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; inputs.len()];
+        while let Some(done) = done_rx.recv().await {
+            if let Some(slot) = outcomes.get_mut(done.index as usize) {
+                *slot = Some(done.outcome);
+            }
+        }
+        let _ = driver.await;
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(Outcome::NotRun {
+                    reason: "no result".into(),
+                })
+            })
+            .collect())
+    })
+}
+
+/// How long a case may run before the harness asks whether it hung: twice the reference's
+/// virtual duration, the timing slack, and a second for the adapter's own work.
+fn time_limit(expectation: &Expectation, slack_ms: u64) -> Duration {
+    Duration::from_millis(
+        expectation
+            .virtual_duration_ms
+            .saturating_mul(2)
+            .saturating_add(slack_ms)
+            .saturating_add(1000),
+    )
 }
