@@ -1045,6 +1045,11 @@ mod tests {
             assert!(is_kebab_case(example.id), "not kebab-case: {}", example.id);
             assert!(seen.insert(example.id), "duplicate id: {}", example.id);
             assert!(
+                !example.id.starts_with("generated-"),
+                "{} collides with the generated vectors' ids",
+                example.id
+            );
+            assert!(
                 !example.description.trim().is_empty() && !example.description.contains('\n'),
                 "description of {} must be one non-empty line",
                 example.id
