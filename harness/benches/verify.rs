@@ -1,60 +1,152 @@
 //! Wall-clock figures for whole `verify` runs (a benchmark, never a timed test).
 //!
 //! `cargo bench` runs 1000 budget cases through each bundled sample and through both at
-//! once, three times each, and prints the best and median wall time. Targets (from the
-//! issues): ≤ 3 s wall for 1000 budget cases, on a 2-core machine.
+//! once, three times each, and prints the best and median wall time (target: ≤ 3 s wall
+//! on a 2-core machine). Then it puts migrate cases/s through the Python adapter and the
+//! real antaris-contracts beside the same calls made in-process in Python (targets:
+//! ≥ 20,000 cases/s, and ≥ 50 % of in-process speed).
 
+use std::io::Write as _;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Instant;
 
+use proptest::strategy::ValueTree;
+
 const RUNS: usize = 3;
-const CASES: &str = "1000";
+const BUDGET_CASES: u64 = 1000;
+const MIGRATE_CASES: u64 = 20_000;
+
+fn harness(root: &Path, reports: &Path, args: &[&str]) -> ExitStatus {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .arg("--reports-dir")
+        .arg(reports)
+        .stdout(Stdio::null())
+        .status()
+        .expect("the harness binary runs")
+}
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("harness/ sits in the repository");
     let reports = std::env::temp_dir().join(format!("harness-bench-{}", std::process::id()));
+    budget_wall_times(root, &reports);
+    migrate_throughput(root, &reports);
+    let _ = std::fs::remove_dir_all(&reports);
+}
+
+fn budget_wall_times(root: &Path, reports: &Path) {
+    println!("budget, {BUDGET_CASES} generated cases:");
     println!(
-        "{:<24} {:>8} {:>8} {:>10}",
+        "  {:<24} {:>8} {:>8} {:>10}",
         "implementations", "best s", "median s", "cases/s"
     );
     for impls in ["py-sample", "ts-sample", "py-sample,ts-sample"] {
         let mut walls = Vec::new();
         for run in 0..RUNS {
+            let seed = (run + 1).to_string();
             let started = Instant::now();
-            let status = Command::new(env!("CARGO_BIN_EXE_harness"))
-                .args([
+            let status = harness(
+                root,
+                reports,
+                &[
                     "verify",
                     "--impl",
                     impls,
                     "--contract",
                     "budget",
                     "--cases",
-                    CASES,
+                    &BUDGET_CASES.to_string(),
                     "--seed",
-                    &(run + 1).to_string(),
+                    &seed,
                     "--quiet",
-                ])
-                .arg("--root")
-                .arg(root)
-                .arg("--reports-dir")
-                .arg(&reports)
-                .stdout(std::process::Stdio::null())
-                .status()
-                .expect("the harness binary runs");
+                ],
+            );
             assert!(status.success(), "{impls} run {run} failed: {status}");
             walls.push(started.elapsed().as_secs_f64());
         }
         walls.sort_by(f64::total_cmp);
-        let cases: f64 = CASES.parse().unwrap_or(1000.0);
         println!(
-            "{impls:<24} {:>8.2} {:>8.2} {:>10.0}",
+            "  {impls:<24} {:>8.2} {:>8.2} {:>10.0}",
             walls[0],
             walls[RUNS / 2],
-            cases / walls[RUNS / 2]
+            BUDGET_CASES as f64 / walls[RUNS / 2]
         );
     }
-    let _ = std::fs::remove_dir_all(&reports);
+}
+
+fn migrate_throughput(root: &Path, reports: &Path) {
+    // The first run installs the managed venv, so the timed runs find it ready.
+    harness(
+        root,
+        reports,
+        &[
+            "verify",
+            "--impl",
+            "py",
+            "--contract",
+            "migrate",
+            "--cases",
+            "1",
+            "--quiet",
+        ],
+    );
+    let contract = reference::contract("migrate").expect("migrate is registered");
+    std::fs::create_dir_all(reports).expect("temporary reports folder");
+    let cases_file = reports.join("migrate-cases.jsonl");
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(&cases_file).expect("temporary cases file"));
+    for index in 0..MIGRATE_CASES {
+        let input =
+            reference::generate_case(contract, &reference::GenSettings::default(), 1, index)
+                .current();
+        writeln!(file, "{input}").expect("write a case");
+    }
+    drop(file);
+    let in_process = Command::new(root.join(".harness/venv/bin/python"))
+        .arg(root.join("harness/benches/migrate_inprocess.py"))
+        .arg(&cases_file)
+        .output()
+        .expect("the managed venv's python runs");
+    let in_process: f64 = String::from_utf8_lossy(&in_process.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0.0);
+    println!("\nmigrate, {MIGRATE_CASES} generated cases (seed 1):");
+    println!("  in-process Python, antaris-contracts called directly {in_process:>9.0} cases/s");
+    for implementation in ["py", "py-sample"] {
+        let started = Instant::now();
+        harness(
+            root,
+            reports,
+            &[
+                "verify",
+                "--impl",
+                implementation,
+                "--contract",
+                "migrate",
+                "--cases",
+                &MIGRATE_CASES.to_string(),
+                "--seed",
+                "1",
+                "--quiet",
+            ],
+        );
+        let rate = MIGRATE_CASES as f64 / started.elapsed().as_secs_f64();
+        let ratio = if implementation == "py" {
+            format!(
+                "  ({:.0} % of in-process)",
+                100.0 * rate / in_process.max(1.0)
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "  verify --impl {implementation:<10} (adapter, end to end) {rate:>9.0} cases/s{ratio}"
+        );
+    }
 }

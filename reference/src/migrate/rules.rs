@@ -187,7 +187,10 @@ fn evaluate_migrate(input: &Value) -> Expectation {
     else {
         return failure(true, vec![SOURCE]);
     };
-    let target = given(input.get("toVersion"))
+    // Only null (or no argument) means the default target; "" is an unknown version.
+    let target = input
+        .get("toVersion")
+        .filter(|v| !v.is_null())
         .cloned()
         .unwrap_or_else(|| Value::from(CURRENT));
     let (Some(from), Some(to)) = (version_index(source), version_index(&target)) else {

@@ -79,6 +79,12 @@ fn unknown_and_non_string_versions_fail_closed_even_when_equal() {
         assert!(is_error(&out(input.clone())), "{from} -> {to}");
         assert_eq!(cited(&input, "/error"), [UNKNOWN]);
     }
+    let empty_target = migrate(json!({ "schema_version": "2.0.0" }), Value::Null, json!(""));
+    assert!(
+        is_error(&out(empty_target.clone())),
+        "\"\" is an unknown target, not the default"
+    );
+    assert_eq!(cited(&empty_target, "/error"), [UNKNOWN]);
     let non_string_doc = migrate(json!({ "schema_version": 2 }), Value::Null, Value::Null);
     assert!(is_error(&out(non_string_doc)));
 }
