@@ -1,25 +1,84 @@
 """Harness adapter for Python implementations, protocol 1 (see ../PROTOCOL.md).
 
-Stdlib only. One asyncio loop reads JSON Lines from stdin and runs every case as its own
-task, so many cases are in flight at once and each has its own `contextvars` context.
-Any exception while handling a case becomes an `adapterError` reply for that case only.
+Stdlib only. One asyncio loop reads JSON Lines from stdin. A binding's `run` is either a
+coroutine function, and then every case runs as its own task (many cases in flight at once,
+each with its own `contextvars` context), or a plain function, and then the case is called
+inline in the read loop and answered at once, with no task and no per-case scheduling (for
+calls that return promptly: while one runs, nothing else is read, so a call that hangs goes
+unanswered, pings included, and the harness treats the adapter as stuck). Any exception while
+handling a case becomes an `adapterError` reply for that case only.
 """
 
 import asyncio
 import importlib
+import inspect
 import json
+import json.scanner
 import os
 import platform
+import re
 import sys
 import traceback
 
 PROTOCOL = 1
 
 # Contract id -> binding module (under bindings/). A binding has `load()`, which imports
-# the implementation and returns {"name", "version"} or raises, and `async run(input)`.
+# the implementation and returns {"name", "version"} or raises, and `run(input)`, a coroutine
+# function or a plain function, which returns {"output", ...} (see PROTOCOL.md, `result`).
 BINDINGS = {
     "budget": "bindings.budget",
+    "migrate": "bindings.migrate",
 }
+
+
+def _reply_encoder():
+    """The function that encodes every reply: compact, UTF-8 text, no NaN.
+
+    `json.dumps` with options builds a new encoder per call, and `JSONEncoder.encode` builds
+    its C encoder per call too; at tens of thousands of replies a second both show, so the C
+    encoder (`json.encoder.c_make_encoder`, what `encode` uses inside) is built once here.
+    The stdlib path is used when it is missing or encodes a probe differently. No circular
+    check (a third of the cost): a reply with a cycle still fails to encode (RecursionError),
+    which becomes that case's adapterError like any other encoding failure.
+    """
+    standard = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return standard.encode
+    try:
+        chunks = make(None, standard.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+
+        def encode(message):
+            return "".join(chunks(message, 0))
+
+        probe = {"op": "result", "id": 7, "output": {"ok": ["é\n\u2028", 1.5, -0.0, 10**20, None, True, {"k": []}]}}
+        if encode(probe) == standard.encode(probe):
+            return encode
+    except Exception:
+        pass
+    return standard.encode
+
+
+_encode = _reply_encoder()
+
+# The scanner under `json.loads`, without its per-call decoding and whitespace regexes.
+_scan = json.scanner.make_scanner(json.JSONDecoder())
+
+
+def parse(line):
+    """One protocol line (str) as JSON; raises like `json.loads` on anything else."""
+    try:
+        value, end = _scan(line, 0)
+    except StopIteration:  # leading whitespace, or not JSON: the full decoder decides
+        return json.loads(line)
+    if end != len(line) and line[end:].strip():
+        return json.loads(line)  # raises "Extra data"
+    return value
+
+
+# A run message the adapter cannot parse (nesting beyond the parser's limit) still names its
+# case in its head: the harness writes `{"op":"run","id":N,"contract":...,"input":...}`.
+_HEAD_ID = re.compile(rb'"id"\s*:\s*(\d+)')
 
 
 def take_protocol_stream():
@@ -34,28 +93,42 @@ def take_protocol_stream():
     return os.fdopen(protocol_fd, "wb", buffering=1 << 16)
 
 
-class Replies:
-    """Writes protocol messages, flushing once per turn of the event loop."""
+def log(message):
+    print(f"[py-adapter] {message}", file=sys.stderr)
 
-    def __init__(self, stream):
+
+class Replies:
+    """Writes protocol messages into a buffer that is flushed once per turn of the loop."""
+
+    def __init__(self, stream, loop):
         self._stream = stream
+        self._write = stream.write
+        self._loop = loop
         self._flush_scheduled = False
 
     def send(self, message):
         # Encode fully before writing, so a message that cannot be encoded never leaves
-        # half a line on the stream.
-        data = json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        self._stream.write(data.encode("utf-8") + b"\n")
+        # half a line on the stream (the caller turns the exception into an adapterError).
+        self._write((_encode(message) + "\n").encode("utf-8"))
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            self._loop.call_soon(self.flush)
 
     def flush(self):
         self._flush_scheduled = False
         self._stream.flush()
 
 
+def adapter_error(case_id, err):
+    return {
+        "op": "result",
+        "id": case_id,
+        "adapterError": {"message": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()},
+    }
+
+
 def load_bindings():
+    """Imports every binding; returns (bindings, implementations, unavailable)."""
     available, implementations, unavailable = {}, {}, {}
     for contract, module_name in BINDINGS.items():
         try:
@@ -67,62 +140,163 @@ def load_bindings():
     return available, implementations, unavailable
 
 
-async def stdin_lines():
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=1 << 26)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    while line := await reader.readline():
-        yield line
-
-
-async def run_case(replies, bindings, message):
-    case_id = message.get("id")
+async def run_case(replies, binding, case_id, case_input):
+    """One case of an asynchronous binding, as its own task."""
     try:
-        binding = bindings.get(message.get("contract"))
-        if binding is None:
-            raise LookupError(f"contract {message.get('contract')!r} is not available in this adapter")
-        result = await binding.run(message["input"])
+        result = await binding.run(case_input)
         replies.send({"op": "result", "id": case_id, **result})
     except BaseException as err:
-        replies.send({
-            "op": "result",
-            "id": case_id,
-            "adapterError": {"message": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()},
+        replies.send(adapter_error(case_id, err))
+
+
+class Adapter(asyncio.Protocol):
+    """Reads stdin as it arrives, splits it into lines and handles each one at once."""
+
+    def __init__(self, replies, finished):
+        self.replies = replies
+        self.finished = finished  # a future: the exit status
+        self.greeted = False
+        self.pieces = []  # the start of a line whose end has not arrived yet
+        self.sync_runs = {}  # contract -> plain `run` function, called inline
+        self.async_bindings = {}  # contract -> binding module whose `run` is a coroutine function
+        self.running = set()  # strong references, so pending case tasks are not garbage-collected
+
+    # -- transport callbacks
+
+    def data_received(self, data):
+        if self.finished.done():
+            return
+        if b"\n" not in data:
+            self.pieces.append(data)
+            return
+        if self.pieces:
+            self.pieces.append(data)
+            data = b"".join(self.pieces)
+            self.pieces = []
+        complete, _, tail = data.rpartition(b"\n")
+        if tail:
+            self.pieces.append(tail)
+        try:
+            lines = complete.decode("utf-8").split("\n")
+        except UnicodeDecodeError:  # each line fails (or not) on its own
+            lines = complete.split(b"\n")
+        on_line = self.on_line
+        try:
+            for line in lines:
+                on_line(line)
+                if self.finished.done():
+                    return
+        except BaseException:  # a bug of the adapter itself (cases have their own handler)
+            log(f"adapter failure:\n{traceback.format_exc()}")
+            self.finish(1)
+
+    def eof_received(self):
+        if self.pieces and not self.finished.done():
+            line, self.pieces = b"".join(self.pieces), []
+            self.on_line(line)
+        # The harness is gone: like `bye`, pending cases are dropped.
+        self.finish(0)
+        return False
+
+    def connection_lost(self, exc):
+        self.finish(0)
+
+    def finish(self, status):
+        if not self.finished.done():
+            self.finished.set_result(status)
+
+    # -- messages
+
+    def on_line(self, line):
+        if not line.strip():
+            return
+        try:
+            message = parse(line) if type(line) is str else json.loads(line)
+        except Exception as err:
+            self.unparseable(line, err)
+            return
+        if type(message) is not dict:
+            log(f"ignoring a line that is not a JSON object: {line[:200]!r}")
+            if not self.greeted:
+                self.finish(2)
+            return
+        op = message.get("op")
+        if not self.greeted:
+            self.greet(message)
+        elif op == "run":
+            self.run(message)
+        elif op == "ping":
+            self.replies.send({"op": "pong", "token": message.get("token")})
+        elif op == "bye":
+            self.finish(0)
+        else:
+            log(f"ignoring unknown op {op!r}")
+
+    def greet(self, message):
+        if message.get("op") != "hello":
+            log(f"expected hello, got {message!r}")
+            self.finish(2)
+            return
+        self.greeted = True
+        bindings, implementations, unavailable = load_bindings()
+        for contract, module in bindings.items():
+            if inspect.iscoroutinefunction(module.run):
+                self.async_bindings[contract] = module
+            else:
+                self.sync_runs[contract] = module.run
+        self.replies.send({
+            "op": "hello",
+            "protocol": PROTOCOL,
+            "impl": {"name": "python-adapter", "language": "python", "version": platform.python_version()},
+            "contracts": sorted(bindings),
+            "implementations": implementations,
+            "unavailable": unavailable,
         })
+
+    def run(self, message):
+        case_id = message.get("id")
+        try:
+            contract = message.get("contract")
+            run = self.sync_runs.get(contract)
+            if run is not None:
+                result = run(message["input"])
+                self.replies.send({"op": "result", "id": case_id, **result})
+                return
+            binding = self.async_bindings.get(contract)
+            if binding is None:
+                raise LookupError(f"contract {contract!r} is not available in this adapter")
+            task = asyncio.create_task(run_case(self.replies, binding, case_id, message["input"]))
+            self.running.add(task)
+            task.add_done_callback(self.running.discard)
+        except BaseException as err:
+            self.replies.send(adapter_error(case_id, err))
+
+    def unparseable(self, line, err):
+        """A line json cannot read: fail that case alone when the line names it, else stop."""
+        if type(line) is str:
+            line = line.encode("utf-8", "surrogatepass")
+        head = line.split(b'"input"', 1)[0]
+        ids = _HEAD_ID.findall(head)
+        if self.greeted and b'"run"' in head and len(ids) == 1:
+            self.replies.send({
+                "op": "result",
+                "id": int(ids[0]),
+                "adapterError": {"message": f"cannot parse the run message: {type(err).__name__}: {err}"},
+            })
+            return
+        log(f"cannot parse a line ({type(err).__name__}: {err}): {line[:200]!r}")
+        self.finish(1)
 
 
 async def main():
-    replies = Replies(take_protocol_stream())
-    lines = stdin_lines()
-    first = json.loads(await anext(lines))
-    if first.get("op") != "hello":
-        print(f"expected hello, got {first!r}", file=sys.stderr)
-        return 2
-    bindings, implementations, unavailable = load_bindings()
-    replies.send({
-        "op": "hello",
-        "protocol": PROTOCOL,
-        "impl": {"name": "python-adapter", "language": "python", "version": platform.python_version()},
-        "contracts": sorted(bindings),
-        "implementations": implementations,
-        "unavailable": unavailable,
-    })
-    running = set()  # strong references, so pending case tasks are not garbage-collected
-    async for line in lines:
-        message = json.loads(line)
-        op = message.get("op")
-        if op == "run":
-            task = asyncio.create_task(run_case(replies, bindings, message))
-            running.add(task)
-            task.add_done_callback(running.discard)
-        elif op == "ping":
-            replies.send({"op": "pong", "token": message.get("token")})
-        elif op == "bye":
-            break
-        else:
-            print(f"ignoring unknown op {op!r}", file=sys.stderr)
+    loop = asyncio.get_running_loop()
+    replies = Replies(take_protocol_stream(), loop)
+    finished = loop.create_future()
+    adapter = Adapter(replies, finished)
+    await loop.connect_read_pipe(lambda: adapter, sys.stdin)
+    status = await finished
     replies.flush()
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
  * Harness adapter for TypeScript implementations, protocol 1 (see ../PROTOCOL.md).
  *
  * Runs on Node 20 under tsx (see README.md for the argv). One event loop reads JSON Lines from
- * stdin and runs every case as its own promise, so many cases are in flight at once and each
- * has its own async context. Any exception while handling a case becomes an `adapterError`
- * reply for that case only.
+ * stdin. A binding whose `run` returns a promise runs every case as its own promise, so many
+ * cases are in flight at once and each has its own async context; a binding whose `run` returns
+ * its result directly is answered at once, in the read loop, with no promise per case. Any
+ * exception while handling a case becomes an `adapterError` reply for that case only.
  *
  * Only Node built-ins are imported statically: the bindings (and through them the
  * implementations) are imported after the protocol stream has been taken.
@@ -17,15 +18,18 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const PROTOCOL = 1;
 
 // Contract id -> binding module (under bindings/). A binding exports `load()`, which imports
-// the implementation and resolves to {name, version} or throws, and `run(input)`, which
-// resolves to {output, elapsedMs, timerLagMs}.
+// the implementation and resolves to {name, version} or throws, and `run(input)`, which returns
+// {output, elapsedMs?, timerLagMs?} or a promise of it.
 const BINDINGS: Record<string, string> = {
   budget: "./bindings/budget.ts",
+  migrate: "./bindings/migrate.ts",
 };
+
+type RunResult = Record<string, unknown>;
 
 interface Binding {
   load(): Promise<{ name: string; version: string }> | { name: string; version: string };
-  run(input: unknown): Promise<Record<string, unknown>>;
+  run(input: unknown): Promise<RunResult> | RunResult;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,27 +152,54 @@ async function loadBindings(): Promise<{
 
 let bindings = new Map<string, Binding>();
 
-async function runCase(message: Record<string, unknown>): Promise<void> {
-  const id = message.id;
+function isPromiseLike(value: unknown): value is PromiseLike<RunResult> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+function failed(id: unknown, error: unknown): void {
+  if (!closing) replies.sendLine(JSON.stringify({ op: "result", id, adapterError: describe(error) }));
+}
+
+function finished(id: unknown, result: RunResult): void {
   let line: string;
+  try {
+    // An output that cannot be encoded (a BigInt, a cycle) is the adapter's failure too.
+    line = JSON.stringify({ op: "result", id, ...result });
+  } catch (error) {
+    failed(id, error);
+    return;
+  }
+  if (!closing) replies.sendLine(line);
+}
+
+function runCase(message: Record<string, unknown>): void {
+  const id = message.id;
+  let result: Promise<RunResult> | RunResult;
   try {
     const binding = bindings.get(message.contract as string);
     if (binding === undefined) {
       throw new Error(`contract ${JSON.stringify(message.contract)} is not available in this adapter`);
     }
-    const result = await binding.run(message.input);
-    // An output that cannot be encoded (a BigInt, a cycle) is the adapter's failure too.
-    line = JSON.stringify({ op: "result", id, ...result });
+    result = binding.run(message.input);
   } catch (error) {
-    line = JSON.stringify({ op: "result", id, adapterError: describe(error) });
+    failed(id, error);
+    return;
   }
-  if (!closing) replies.sendLine(line);
+  if (isPromiseLike(result)) {
+    // Through Promise.resolve, so a thenable whose `then` throws is still this case's failure.
+    Promise.resolve(result).then(
+      (value) => finished(id, value),
+      (error: unknown) => failed(id, error),
+    );
+  } else {
+    finished(id, result);
+  }
 }
 
 function handle(message: Record<string, unknown>): void {
   switch (message.op) {
     case "run":
-      void runCase(message);
+      runCase(message);
       break;
     case "ping":
       replies.send({ op: "pong", token: message.token });

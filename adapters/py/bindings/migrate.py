@@ -1,0 +1,151 @@
+"""Binding for contract `migrate`: drives `antaris_contracts.migration`.
+
+The implementation is the `antaris_contracts` package found first on `ANTARIS_PY_SRC` (a
+directory holding an `antaris_contracts/` package: a checkout's sources, or our bundled
+sample), else the importable one (the published `antaris-contracts` distribution). See
+../../PROTOCOL.md (section `migrate`) for the calls made and the canonical output.
+
+`run` is a plain function: the adapter calls it inline, with no task per case.
+"""
+
+import importlib.metadata
+import json
+import marshal
+import os
+import sys
+from enum import Enum
+
+# The implementation's API, bound by load().
+_migrate = None
+_get_migration_path = None
+_SchemaVersion = None
+_MigrationError = None  # not used to classify: an error is reported by its class name
+
+# `data` as JSON text (key order included): what MIG-PURE compares. No circular check: the
+# input comes from JSON, and a cycle an implementation leaves in it fails to encode, which
+# counts as changed.
+_json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+_DISTRIBUTION = "antaris-contracts"
+
+
+def load():
+    global _migrate, _get_migration_path, _SchemaVersion, _MigrationError
+    source = os.environ.get("ANTARIS_PY_SRC")
+    if source:
+        if not os.path.isdir(os.path.join(source, "antaris_contracts")):
+            raise FileNotFoundError(
+                f"ANTARIS_PY_SRC={source} has no antaris_contracts/ package "
+                "(point it at the directory that contains antaris_contracts/)"
+            )
+        sys.path.insert(0, os.path.abspath(source))
+    import antaris_contracts as package
+    from antaris_contracts.migration import MigrationError, SchemaVersion, get_migration_path, migrate
+
+    if source and not _inside(package.__file__, source):
+        raise ImportError(f"ANTARIS_PY_SRC={source}, but antaris_contracts was imported from {package.__file__}")
+    _migrate, _get_migration_path, _SchemaVersion, _MigrationError = migrate, get_migration_path, SchemaVersion, MigrationError
+    return {"name": _DISTRIBUTION, "version": _version_of(package)}
+
+
+def _inside(file, directory):
+    return os.path.realpath(file).startswith(os.path.realpath(directory) + os.sep)
+
+
+def _version_of(package):
+    """The installed distribution's version when the imported package is that distribution's
+    files; else the package's `__version__`; else "unknown"."""
+    try:
+        distribution = importlib.metadata.distribution(_DISTRIBUTION)
+        installed = distribution.locate_file("antaris_contracts/__init__.py")
+        if os.path.exists(installed) and os.path.samefile(installed, package.__file__):
+            return distribution.version
+    except (importlib.metadata.PackageNotFoundError, OSError, TypeError):
+        pass
+    version = getattr(package, "__version__", None)
+    return "unknown" if version is None else str(version)
+
+
+def _plain(value):
+    """A version as JSON: an enum member (SchemaVersion is a str enum) becomes its value."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _error(err):
+    return {"type": type(err).__name__, "message": str(err)}
+
+
+def run(case):
+    op = case["op"]
+    if op == "migrate":
+        return _run_migrate(case)
+    if op == "path":
+        return _run_path(case)
+    if op == "compare":
+        return _run_compare(case)
+    raise ValueError(f"unknown migrate op {op!r}")
+
+
+def _run_migrate(case):
+    data = case.get("data")
+    from_version = case.get("fromVersion")
+    to_version = case.get("toVersion")
+    before = _snapshot(data)  # an input that cannot be serialized is the adapter's failure
+    try:
+        if to_version is None:
+            result = _migrate(data, from_version=from_version)
+        else:
+            result = _migrate(data, from_version=from_version, to_version=to_version)
+    except Exception as err:
+        return {"output": {"error": _error(err), "inputUnchanged": _unchanged(data, before)}}
+    return {"output": {"ok": result, "inputUnchanged": _unchanged(data, before)}}
+
+
+# MIG-PURE, fast. The rule is "`data` serializes to the same JSON text after the call as
+# before". Encoding JSON twice per case costs more than many implementations' whole call, so
+# the snapshot is `marshal` format 2: exact types, insertion order, no back-references (so the
+# bytes do not depend on reference counts), about three times faster. Equal bytes mean equal
+# JSON text; different bytes (or a value marshal refuses) are settled by the rule itself,
+# comparing the JSON text of `data` with that of the snapshot loaded back.
+_MARSHAL_FORMAT = 2
+
+
+def _snapshot(data):
+    try:
+        return marshal.dumps(data, _MARSHAL_FORMAT)
+    except ValueError:
+        return _json_text(data)  # fails too: the adapter cannot take this input
+
+
+def _unchanged(data, before):
+    try:
+        if type(before) is bytes:
+            try:
+                if marshal.dumps(data, _MARSHAL_FORMAT) == before:
+                    return True
+            except ValueError:
+                pass
+            before = _json_text(marshal.loads(before))
+        return _json_text(data) == before
+    except Exception:  # the implementation left something unserializable in it: changed
+        return False
+
+
+def _run_path(case):
+    try:
+        steps = _get_migration_path(case.get("fromVersion"), case.get("toVersion"))
+    except Exception as err:
+        return {"output": {"error": _error(err)}}
+    return {"output": {"ok": [[_plain(source), _plain(target)] for source, target in steps]}}
+
+
+def _run_compare(case):
+    a, b = case["a"], case["b"]
+    try:
+        x = _SchemaVersion(a)
+        y = _SchemaVersion(b)
+        lt = x < y
+        le = x <= y
+    except Exception as err:
+        return {"output": {"error": _error(err)}}
+    return {"output": {"ok": {"lt": lt, "le": le}}}

@@ -1,0 +1,189 @@
+/**
+ * Binding for contract `migrate`: drives a TypeScript port of the antaris-contracts migrations.
+ *
+ * The port is the module whose entry file `ANTARIS_TS_SRC` names. It must export (the bundled
+ * sample, adapters/samples/ts/antaris/migration.ts, is the model):
+ *   migrate(data, fromVersion?, toVersion?)   the migrated copy of `data`; toVersion defaults to
+ *                                              the current version when the argument is left out
+ *   getMigrationPath(fromVersion, toVersion)  the steps, as [from, to] pairs
+ *   compareVersions(a, b)                     { lt, le }: version a < b and a <= b; throws for a
+ *                                              version that is not known
+ *   MigrationError                            the error class
+ * (`schemaVersion(x)`, the comparable version object, is part of the port but not called here.)
+ *
+ * Calls and output: ../../PROTOCOL.md, section `migrate`. An error's type is its `.name`, or
+ * its constructor's name when `.name` is just the inherited "Error" (a subclass that did not set
+ * one). `run` is synchronous: the adapter answers each case at once, with no promise per case.
+ */
+
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+interface Port {
+  migrate: (data: unknown, fromVersion?: unknown, toVersion?: unknown) => unknown;
+  getMigrationPath: (fromVersion: unknown, toVersion: unknown) => unknown;
+  compareVersions: (a: unknown, b: unknown) => { lt: unknown; le: unknown };
+  MigrationError: abstract new (...args: never[]) => unknown;
+}
+
+const FUNCTIONS = ["migrate", "getMigrationPath", "compareVersions", "MigrationError"] as const;
+
+let port: Port | undefined; // the implementation, bound by load()
+
+// ---------------------------------------------------------------------------------------------
+// Loading the implementation
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The entry file named by `ANTARIS_TS_SRC`. */
+function locateEntry(source: string | undefined = process.env.ANTARIS_TS_SRC): string {
+  if (source === undefined || source === "") {
+    throw new Error("ANTARIS_TS_SRC is not set: point it at a TypeScript port's entry file");
+  }
+  const entry = path.resolve(source);
+  if (!isFile(entry)) throw new Error(`ANTARIS_TS_SRC=${source}: ${entry} is not a file (point it at the port's entry file)`);
+  return entry;
+}
+
+/** The version in the package.json nearest to `entry`, or "unknown". */
+function packageVersion(entry: string): string {
+  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (isFile(manifest)) {
+      try {
+        const version = (JSON.parse(readFileSync(manifest, "utf8")) as { version?: unknown }).version;
+        return typeof version === "string" && version !== "" ? version : "unknown";
+      } catch {
+        return "unknown";
+      }
+    }
+    if (path.dirname(dir) === dir) return "unknown";
+  }
+}
+
+/** The module's exports, or those of its default export when it was compiled to CommonJS. */
+function exportsOf(module: Record<string, unknown>): Record<string, unknown> {
+  if (typeof module.migrate !== "function" && typeof module.default === "object" && module.default !== null) {
+    return module.default as Record<string, unknown>;
+  }
+  return module;
+}
+
+export async function load(): Promise<{ name: string; version: string }> {
+  const entry = locateEntry();
+  const module = exportsOf((await import(pathToFileURL(entry).href)) as Record<string, unknown>);
+  const missing = FUNCTIONS.filter((name) => typeof module[name] !== "function");
+  if (missing.length > 0) throw new Error(`${entry} does not export ${missing.join(", ")}`);
+  port = module as unknown as Port;
+  return { name: "antaris-contracts (TypeScript port)", version: packageVersion(entry) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running one case
+
+/** `.name`, unless it is only the inherited "Error": then the constructor's name. */
+function errorType(error: unknown): string {
+  if ((typeof error === "object" && error !== null) || typeof error === "function") {
+    const name = (error as { name?: unknown }).name;
+    const ctor = (error as { constructor?: { name?: unknown } }).constructor;
+    if (typeof name === "string" && name !== "" && name !== "Error") return name;
+    if (typeof ctor?.name === "string" && ctor.name !== "") return ctor.name;
+    return typeof name === "string" ? name : "Object";
+  }
+  return typeof error;
+}
+
+function errorMessage(error: unknown): string {
+  if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
+    return (error as { message: string }).message;
+  }
+  try {
+    return String(error);
+  } catch {
+    return "";
+  }
+}
+
+function failure(error: unknown): { type: string; message: string } {
+  return { type: errorType(error), message: errorMessage(error) };
+}
+
+export interface RunResult {
+  output: Record<string, unknown>;
+}
+
+export function run(input: unknown): RunResult {
+  const impl = port;
+  if (impl === undefined) throw new Error("the migrate binding is not loaded");
+  if (typeof input !== "object" || input === null || Array.isArray(input)) throw new TypeError("the case input is not an object");
+  const c = input as Record<string, unknown>;
+  switch (c.op) {
+    case "migrate":
+      return runMigrate(impl, c);
+    case "path":
+      return runPath(impl, c);
+    case "compare":
+      return runCompare(impl, c);
+    default:
+      throw new Error(`unknown migrate op ${JSON.stringify(c.op)}`);
+  }
+}
+
+function runMigrate(impl: Port, c: Record<string, unknown>): RunResult {
+  const data = c.data;
+  const fromVersion = c.fromVersion; // null stays null (as given); absent is undefined
+  const toVersion = c.toVersion;
+  // Snapshot first: an input the adapter cannot serialize is the adapter's failure.
+  const before = JSON.stringify(data);
+  let result: unknown;
+  try {
+    result =
+      toVersion === null || toVersion === undefined
+        ? impl.migrate(data, fromVersion)
+        : impl.migrate(data, fromVersion, toVersion);
+  } catch (error) {
+    return { output: { error: failure(error), inputUnchanged: unchanged(data, before) } };
+  }
+  return { output: { ok: result, inputUnchanged: unchanged(data, before) } };
+}
+
+/** MIG-PURE: `data` serializes exactly as it did before the call (key order included). */
+function unchanged(data: unknown, before: string | undefined): boolean {
+  try {
+    return JSON.stringify(data) === before;
+  } catch {
+    return false; // the implementation left something unserializable in it: changed
+  }
+}
+
+function runPath(impl: Port, c: Record<string, unknown>): RunResult {
+  let steps: unknown;
+  try {
+    steps = impl.getMigrationPath(c.fromVersion, c.toVersion);
+  } catch (error) {
+    return { output: { error: failure(error) } };
+  }
+  // Anything but a list of pairs cannot be put in the canonical form: the adapter's failure.
+  if (!Array.isArray(steps)) throw new TypeError(`getMigrationPath returned ${typeof steps}, not an array`);
+  for (const step of steps) {
+    if (!Array.isArray(step) || step.length !== 2) throw new TypeError(`getMigrationPath returned a step that is not a pair: ${JSON.stringify(step)}`);
+  }
+  return { output: { ok: steps } };
+}
+
+function runCompare(impl: Port, c: Record<string, unknown>): RunResult {
+  let result: { lt: unknown; le: unknown };
+  try {
+    result = impl.compareVersions(c.a, c.b);
+  } catch (error) {
+    return { output: { error: failure(error) } };
+  }
+  return { output: { ok: { lt: result.lt, le: result.le } } };
+}
