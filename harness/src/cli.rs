@@ -11,7 +11,9 @@ use reference::{Contract, GenSettings, Profile};
 use crate::errors::Error;
 use crate::impls::{known_contracts, Impls, Placeholders};
 use crate::runner::RunnerSettings;
-use crate::verify::{Repro, VerifySettings};
+use crate::shrink::ShrinkBounds;
+use crate::verify::{CaseLabel, Repro, VerifySettings};
+use serde_json::Value;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -167,6 +169,12 @@ pub struct VerifyArgs {
     /// The golden vectors folder [default: ROOT/vectors].
     #[arg(long, value_name = "DIR")]
     pub vectors_dir: Option<PathBuf>,
+    /// The corpus of minimal divergences [default: ROOT/corpus].
+    #[arg(long, value_name = "DIR")]
+    pub corpus_dir: Option<PathBuf>,
+    /// Neither replay the corpus nor save new cases to it.
+    #[arg(long)]
+    pub no_corpus: bool,
     /// Which inputs to generate: inside the schema, or about half breaking it.
     #[arg(long, value_enum, default_value = "normal")]
     pub profile: ProfileArg,
@@ -183,6 +191,9 @@ pub struct VerifyArgs {
     /// the event loop fire timers later (the summary shows how late).
     #[arg(long, default_value_t = 256)]
     pub window: usize,
+    /// Longest time spent shrinking one divergence, in seconds (0: do not shrink).
+    #[arg(long, default_value_t = 30)]
+    pub shrink_time: u64,
     /// How long an adapter may leave a ping unanswered before it counts as stuck, in ms.
     #[arg(long, default_value_t = 2000)]
     pub ping_grace_ms: u64,
@@ -303,25 +314,37 @@ impl VerifyArgs {
             .vectors_dir
             .clone()
             .unwrap_or_else(|| root.join("vectors"));
-        let mut vectors = Vec::new();
+        let corpus_dir = self
+            .corpus_dir
+            .clone()
+            .unwrap_or_else(|| root.join("corpus"));
+        let mut fixed = Vec::new();
         for contract in &contracts {
-            let mut cases = Vec::new();
+            let mut cases: Vec<(CaseLabel, Value)> = Vec::new();
             if self.case.is_none() {
                 for path in crate::vectors::files_for(&vectors_dir, contract.id()) {
                     let file = crate::vectors::load(&path)?;
-                    cases.extend(file.vectors.into_iter().map(|v| (v.id, v.input)));
+                    cases.extend(
+                        file.vectors
+                            .into_iter()
+                            .map(|v| (CaseLabel::Vector(v.id), v.input)),
+                    );
                 }
             }
             if let Some(id) = &self.vector {
-                cases.retain(|(vector, _)| vector == id);
+                cases.retain(|(label, _)| *label == CaseLabel::Vector(id.clone()));
                 if cases.is_empty() {
                     return Err(Error::usage(
                         format!("no golden vector `{id}` for contract `{}` in {}", contract.id(), vectors_dir.display()),
                         Some("vector ids are listed in the vectors files; `cargo run -- vectors regen` writes them".into()),
                     ));
                 }
+            } else if self.case.is_none() && !self.no_corpus {
+                for (path, case) in crate::corpus::load_contract(&corpus_dir, contract.id())? {
+                    cases.push((CaseLabel::Corpus(display_path(&root, &path)), case.input));
+                }
             }
-            vectors.push(cases);
+            fixed.push(cases);
         }
         Ok(VerifySettings {
             impls: selected,
@@ -329,8 +352,14 @@ impl VerifyArgs {
             cases: self.cases,
             seed,
             only_case: self.case,
-            vectors,
+            fixed,
+            corpus_dir: (!self.no_corpus).then_some(corpus_dir),
+            root: root.clone(),
             vectors_only: self.vectors_only || self.vector.is_some(),
+            shrink: (self.shrink_time > 0).then(|| ShrinkBounds {
+                time: Duration::from_secs(self.shrink_time),
+                max_steps: 2000,
+            }),
             generation,
             timing_slack_ms: self.timing_slack_ms,
             runner: RunnerSettings {
@@ -363,4 +392,12 @@ fn random_seed() -> u64 {
             .unwrap_or_default(),
     );
     hasher.finish() % 1_000_000
+}
+
+/// `path` relative to `root` when it lies inside it (for commands people copy).
+pub fn display_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
 }

@@ -218,6 +218,33 @@ fn rules_for_paths(acceptable: &Acceptable, paths: &[String]) -> Vec<&'static st
     rules
 }
 
+/// How a divergence is grouped: the rules it breaks, in the contract's order, and its
+/// differing paths folded by the contract (one bug, one group, whatever the payload).
+pub fn group_key(
+    contract: &dyn reference::Contract,
+    input: &Value,
+    expectation: &Expectation,
+    divergence: &Divergence,
+    actual: &Value,
+) -> (Vec<String>, Vec<String>) {
+    let mut rules = divergence.rules.clone();
+    if let Some(closest) = expectation.acceptable.get(divergence.closest) {
+        for extra in contract.extra_citations(input, closest, actual) {
+            if !rules.contains(&extra) {
+                rules.push(extra);
+            }
+        }
+    }
+    rules.sort_by_key(|id| contract.rules().iter().position(|r| r.id == *id));
+    let mut paths: Vec<String> = Vec::new();
+    for path in divergence.paths.iter().map(|p| contract.group_path(p)) {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    (rules.into_iter().map(str::to_owned).collect(), paths)
+}
+
 /// A unified line diff of two values' pretty canonical forms.
 pub fn diff_text(
     expected: &Value,

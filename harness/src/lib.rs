@@ -8,12 +8,14 @@
 
 pub mod cli;
 pub mod compare;
+pub mod corpus;
 pub mod errors;
 pub mod impls;
 pub mod protocol;
 pub mod report;
 pub mod runner;
 pub mod setup;
+pub mod shrink;
 pub mod vectors;
 pub mod verify;
 

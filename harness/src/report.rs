@@ -43,8 +43,8 @@ pub struct SettingsRecord {
     pub cases: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_case: Option<u64>,
-    /// Golden vectors run before the generated cases.
-    pub vectors: u64,
+    /// Golden vectors and corpus cases run before the generated cases.
+    pub fixed_cases: u64,
     pub profile: String,
     pub race_band_ms: u64,
     pub timing_slack_ms: u64,
@@ -160,6 +160,9 @@ pub struct Group {
     /// The golden vectors in the group (at most ten, by id).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vectors: Vec<String>,
+    /// The corpus cases in the group (at most ten, by file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corpus: Vec<String>,
     pub example: Example,
 }
 
@@ -169,9 +172,12 @@ pub struct Example {
     /// The generated case's index, or …
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case: Option<u64>,
-    /// … the golden vector's id.
+    /// … the golden vector's id, or …
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vector: Option<String>,
+    /// … the corpus file it was replayed from, or saved to once shrunk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corpus: Option<String>,
     pub input: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<Value>,
@@ -194,6 +200,22 @@ pub struct Example {
     /// Which side drifted, judged from the other implementations' outputs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<String>,
+    /// How the example was shrunk from the case first found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shrink: Option<ShrinkRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShrinkRecord {
+    pub from_bytes: usize,
+    pub to_bytes: usize,
+    /// Candidates tried, and how many still diverged the same way.
+    pub steps: u32,
+    pub accepted: u32,
+    /// The bound that stopped the shrink early, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -695,6 +717,11 @@ impl Report {
 impl Example {
     /// "case 42" or "vector fallback-succeeds".
     pub fn which(&self) -> String {
+        if let Some(path) = &self.corpus {
+            if self.case.is_none() {
+                return format!("corpus case {path}");
+            }
+        }
         match (&self.vector, self.case) {
             (Some(id), _) => format!("vector {id}"),
             (None, Some(case)) => format!("case {case}"),

@@ -45,6 +45,20 @@ pub struct Job {
     pub time_limit: Duration,
 }
 
+impl Job {
+    /// How long a case may run before the harness asks whether it hung: twice the
+    /// reference's virtual duration, the timing slack, and a second for the adapter's work.
+    pub fn time_limit_for(expectation: &reference::Expectation, slack_ms: u64) -> Duration {
+        Duration::from_millis(
+            expectation
+                .virtual_duration_ms
+                .saturating_mul(2)
+                .saturating_add(slack_ms)
+                .saturating_add(1000),
+        )
+    }
+}
+
 /// Failures of a case that produced no output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

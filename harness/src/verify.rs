@@ -2,7 +2,7 @@
 //! each output against the reference, group the failures, and report.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,14 +13,16 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::compare::{canonical, diff_text, judge, Verdict as Judgement};
+use crate::corpus::CorpusCase;
 use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE};
 use crate::impls::ImplSpec;
 use crate::report::{
     create_run_dir, ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings,
-    IncidentRecord, PairAgreement, Percentiles, Report, SettingsRecord, SideRecord, Tally,
-    TimingViolation, Timings, Verdict, SCHEMA_VERSION,
+    IncidentRecord, PairAgreement, Percentiles, Report, SettingsRecord, ShrinkRecord, SideRecord,
+    Tally, TimingViolation, Timings, Verdict, SCHEMA_VERSION,
 };
 use crate::runner::{self, Done, Driver, FailureKind, Job, Outcome, RunnerSettings};
+use crate::shrink::{Key, Prober, ShrinkBounds, Shrinker};
 
 /// Everything `verify` needs, resolved from the command line.
 #[derive(Clone)]
@@ -31,10 +33,16 @@ pub struct VerifySettings {
     pub seed: u64,
     /// Run only this case of the seed's stream.
     pub only_case: Option<u64>,
-    /// Golden vectors run before generated cases, per contract, as (id, input).
-    pub vectors: Vec<Vec<(String, Value)>>,
+    /// Cases run before generated ones, per contract: golden vectors, then the corpus.
+    pub fixed: Vec<Vec<(CaseLabel, Value)>>,
+    /// Where minimal divergences are saved and replayed from (`None`: do not save).
+    pub corpus_dir: Option<PathBuf>,
+    /// The repository root, for paths shown in repro commands.
+    pub root: PathBuf,
     /// Run no generated cases.
     pub vectors_only: bool,
+    /// Shrink divergences within these bounds (`None`: report them as found).
+    pub shrink: Option<ShrinkBounds>,
     pub generation: GenSettings,
     pub timing_slack_ms: u64,
     pub runner: RunnerSettings,
@@ -58,6 +66,7 @@ impl Repro {
         let which = match label {
             CaseLabel::Vector(id) => format!("--vector {id}"),
             CaseLabel::Generated(case) => format!("--seed {seed} --case {case}"),
+            CaseLabel::Corpus(path) => return self.corpus(path, impl_id),
         };
         let mut parts = vec![
             self.program.clone(),
@@ -68,6 +77,11 @@ impl Repro {
         ];
         parts.extend(self.case_flags.iter().cloned());
         parts.join(" ")
+    }
+
+    /// The one command that replays a corpus case against an implementation.
+    pub fn corpus(&self, path: &str, impl_id: &str) -> String {
+        format!("{} repro {path} --impl {impl_id}", self.program)
     }
 
     fn run(&self, settings: &VerifySettings) -> String {
@@ -97,6 +111,8 @@ impl Repro {
 pub enum CaseLabel {
     /// A golden vector, by id.
     Vector(String),
+    /// A saved minimal case, by its corpus file (relative to the repository root).
+    Corpus(String),
     /// Case N of the seed's generated stream.
     Generated(u64),
 }
@@ -187,7 +203,7 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         .sum::<u64>()
         * settings.generated_count()
         + settings
-            .vectors
+            .fixed
             .iter()
             .zip(&settings.contracts)
             .map(|(v, c)| {
@@ -221,6 +237,10 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
                     record.adapter = Some(hello.adapter.clone());
                     if hello.contracts.iter().any(|c| c == contract.id()) {
                         if let Some(package) = hello.implementations.get(contract.id()) {
+                            state.packages.insert(
+                                (spec.id.clone(), contract.id().to_owned()),
+                                package.clone(),
+                            );
                             record
                                 .packages
                                 .insert(contract.id().to_owned(), package.clone());
@@ -275,7 +295,7 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         settings: SettingsRecord {
             cases: settings.generated_count(),
             only_case: settings.only_case,
-            vectors: settings.vectors.iter().map(|v| v.len() as u64).sum(),
+            fixed_cases: settings.fixed.iter().map(|v| v.len() as u64).sum(),
             profile: match settings.generation.profile {
                 Profile::Normal => "normal".into(),
                 Profile::Hostile => "hostile".into(),
@@ -320,6 +340,12 @@ fn progress_bar(total: u64, show: bool) -> ProgressBar {
 
 #[derive(Default)]
 struct RunState {
+    /// Per divergence group: the smallest generated case (bytes, index, output).
+    shrink_seeds: HashMap<String, (usize, u64, Value)>,
+    /// New failure groups not yet shown on the terminal.
+    announcements: Vec<String>,
+    /// The package each implementation runs for each contract, from its adapter's hello.
+    packages: HashMap<(String, String), crate::protocol::Package>,
     contracts: Vec<ContractRecord>,
     groups: BTreeMap<String, Group>,
     incidents: Vec<IncidentRecord>,
@@ -347,6 +373,7 @@ async fn run_contract(
     let mut job_senders = Vec::new();
     let mut drivers = Vec::new();
     let impl_ids: Vec<String> = active.iter().map(|(spec, _)| spec.id.clone()).collect();
+    let specs: Vec<&ImplSpec> = active.iter().map(|(spec, _)| *spec).collect();
     for (slot, (spec, session)) in active.into_iter().enumerate() {
         let (job_tx, job_rx) = mpsc::channel::<Job>(256);
         job_senders.push(job_tx);
@@ -376,23 +403,23 @@ async fn run_contract(
             .iter()
             .position(|c| c.id() == contract.id())
             .unwrap_or(0);
-        let vector_cases = settings.vectors.get(position).cloned().unwrap_or_default();
+        let fixed_cases = settings.fixed.get(position).cloned().unwrap_or_default();
         let slots = impl_ids.len();
         tokio::spawn(async move {
-            let vectors = vector_cases
+            let fixed = fixed_cases
                 .into_iter()
-                .map(|(id, input)| (CaseLabel::Vector(id), Some(input)));
+                .map(|(label, input)| (label, Some(input)));
             let generated = indices.map(|index| (CaseLabel::Generated(index), None));
-            for (index, (label, given)) in (0u64..).zip(vectors.chain(generated)) {
+            for (index, (label, given)) in (0u64..).zip(fixed.chain(generated)) {
                 let input = match (&label, given) {
                     (_, Some(input)) => input,
                     (CaseLabel::Generated(case), None) => {
                         generate_case(contract, &generation, seed, *case).current()
                     }
-                    (CaseLabel::Vector(_), None) => continue,
+                    (_, None) => continue,
                 };
                 let expectation = contract.expect(&input, &generation);
-                let time_limit = time_limit(&expectation, slack);
+                let time_limit = Job::time_limit_for(&expectation, slack);
                 let shared_input = Arc::new(input.clone());
                 if let Ok(mut map) = pending.lock() {
                     map.insert(
@@ -483,6 +510,9 @@ async fn run_contract(
             };
             judged.record(&mut tallies[slot], &mut samples[slot], state);
         }
+        for line in state.announcements.drain(..) {
+            progress.suspend(|| eprintln!("{line}"));
+        }
     }
     let _ = producer.await;
     for (slot, driver) in drivers.into_iter().enumerate() {
@@ -508,6 +538,9 @@ async fn run_contract(
                 timer_lag_ms: Percentiles::of(s.timer_lag_ms),
             },
         );
+    }
+    if let Some(bounds) = settings.shrink {
+        shrink_groups(contract, &specs, settings, bounds, state).await;
     }
     state.contracts.push(ContractRecord {
         id: contract.id().into(),
@@ -596,32 +629,7 @@ impl JudgeContext<'_> {
     /// Which side drifted, when other implementations ran the same case; and whether every
     /// other implementation gave this very output.
     fn drift(&self) -> (Option<String>, bool) {
-        let me = &self.sides[self.slot];
-        let others: Vec<&Side> = self.others().collect();
-        if others.is_empty() {
-            return (None, false);
-        }
-        if others
-            .iter()
-            .all(|o| o.canonical.is_some() && o.canonical == me.canonical)
-        {
-            return (Some("every implementation gives this same output: a contract question (or a reference bug), not a port drift".into()), true);
-        }
-        let with_reference: Vec<&str> = others
-            .iter()
-            .filter(|o| matches!(o.judgement, Some(Judgement::Agrees)))
-            .map(|o| o.implementation)
-            .collect();
-        let text = if with_reference.is_empty() {
-            "the implementations disagree with the reference and with each other".to_owned()
-        } else {
-            format!(
-                "{} drifted: {} agree(s) with the reference",
-                me.implementation,
-                with_reference.join(", ")
-            )
-        };
-        (Some(text), false)
+        drift(self.sides, self.slot)
     }
 
     fn record(&self, tally: &mut Tally, samples: &mut Samples, state: &mut RunState) {
@@ -650,33 +658,14 @@ impl JudgeContext<'_> {
                             drift,
                             ..self.example(None, None)
                         };
-                        // Cite rules in the contract's order, whatever order the paths came in.
-                        let mut rules = d.rules.clone();
-                        for extra in self.contract.extra_citations(
+                        let (rules, paths) = crate::compare::group_key(
+                            self.contract,
                             &self.case.input,
-                            &self.case.expectation.acceptable[d.closest],
+                            &self.case.expectation,
+                            d,
                             output,
-                        ) {
-                            if !rules.contains(&extra) {
-                                rules.push(extra);
-                            }
-                        }
-                        rules.sort_by_key(|id| {
-                            self.contract.rules().iter().position(|r| r.id == *id)
-                        });
-                        let mut paths: Vec<String> = Vec::new();
-                        for path in d.paths.iter().map(|p| self.contract.group_path(p)) {
-                            if !paths.contains(&path) {
-                                paths.push(path);
-                            }
-                        }
-                        let group = self.add(
-                            state,
-                            GroupKind::Divergence,
-                            rules.iter().map(|r| r.to_string()).collect(),
-                            paths,
-                            example,
                         );
+                        let group = self.add(state, GroupKind::Divergence, rules, paths, example);
                         group.shared_with_all += u64::from(shared);
                     }
                     _ => {
@@ -768,13 +757,15 @@ impl JudgeContext<'_> {
     }
 
     fn example(&self, detail: Option<String>, stderr_tail: Option<String>) -> Example {
-        let (case, vector) = match &self.case.label {
-            CaseLabel::Generated(case) => (Some(*case), None),
-            CaseLabel::Vector(id) => (None, Some(id.clone())),
+        let (case, vector, corpus) = match &self.case.label {
+            CaseLabel::Generated(case) => (Some(*case), None, None),
+            CaseLabel::Vector(id) => (None, Some(id.clone()), None),
+            CaseLabel::Corpus(path) => (None, None, Some(path.clone())),
         };
         Example {
             case,
             vector,
+            corpus,
             input: self.case.input.clone(),
             expected: None,
             actual: None,
@@ -790,6 +781,7 @@ impl JudgeContext<'_> {
             ),
             others: Vec::new(),
             drift: None,
+            shrink: None,
         }
     }
 
@@ -811,7 +803,22 @@ impl JudgeContext<'_> {
             paths.join(",")
         );
         let size = |e: &Example| (canonical(&e.input).len(), e.vector.clone(), e.case);
-        let group = state.groups.entry(key).or_insert_with(|| Group {
+        if !state.groups.contains_key(&key) {
+            // Say so as soon as a new kind of failure shows up, before any shrinking.
+            state.announcements.push(format!(
+                "found: {} · {} · {} · {} on {}",
+                self.contract.id(),
+                self.impl_id(),
+                kind.as_str(),
+                if rules.is_empty() {
+                    "-".to_owned()
+                } else {
+                    rules.join(" ")
+                },
+                example.which()
+            ));
+        }
+        state.groups.entry(key.clone()).or_insert_with(|| Group {
             contract: self.contract.id().into(),
             implementation: self.impl_id().into(),
             kind,
@@ -821,8 +828,22 @@ impl JudgeContext<'_> {
             shared_with_all: 0,
             first_cases: Vec::new(),
             vectors: Vec::new(),
+            corpus: Vec::new(),
             example: example.clone(),
         });
+        if let (CaseLabel::Generated(case), Some(actual)) = (&self.case.label, &example.actual) {
+            // The smallest generated case is where shrinking starts (vectors have no tree).
+            let bytes = canonical(&example.input).len();
+            let seed =
+                state
+                    .shrink_seeds
+                    .entry(key.clone())
+                    .or_insert((bytes, *case, actual.clone()));
+            if (bytes, *case) < (seed.0, seed.1) {
+                *seed = (bytes, *case, actual.clone());
+            }
+        }
+        let group = state.groups.get_mut(&key).expect("inserted above");
         group.count += 1;
         if size(&example) < size(&group.example) {
             group.example = example;
@@ -830,6 +851,7 @@ impl JudgeContext<'_> {
         match &self.case.label {
             CaseLabel::Generated(case) => keep_lowest(&mut group.first_cases, *case),
             CaseLabel::Vector(id) => keep_lowest(&mut group.vectors, id.clone()),
+            CaseLabel::Corpus(path) => keep_lowest(&mut group.corpus, path.clone()),
         }
         group
     }
@@ -917,7 +939,7 @@ pub fn run_inputs(
             .map(|(i, input)| Job {
                 index: i as u64,
                 input: Arc::new(input.clone()),
-                time_limit: time_limit(&contract.expect(input, &settings), 200),
+                time_limit: Job::time_limit_for(&contract.expect(input, &settings), 200),
             })
             .collect();
         tokio::spawn(async move {
@@ -943,14 +965,225 @@ pub fn run_inputs(
     })
 }
 
-/// How long a case may run before the harness asks whether it hung: twice the reference's
-/// virtual duration, the timing slack, and a second for the adapter's own work.
-fn time_limit(expectation: &Expectation, slack_ms: u64) -> Duration {
-    Duration::from_millis(
-        expectation
-            .virtual_duration_ms
-            .saturating_mul(2)
-            .saturating_add(slack_ms)
-            .saturating_add(1000),
-    )
+/// Which side drifted, when other implementations ran the same case; and whether every
+/// other implementation gave this very output.
+fn drift(sides: &[Side], slot: usize) -> (Option<String>, bool) {
+    let me = &sides[slot];
+    let others: Vec<&Side> = sides
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != slot)
+        .map(|(_, s)| s)
+        .collect();
+    if others.is_empty() {
+        return (None, false);
+    }
+    if others
+        .iter()
+        .all(|o| o.canonical.is_some() && o.canonical == me.canonical)
+    {
+        return (Some("every implementation gives this same output: a contract question (or a reference bug), not a port drift".into()), true);
+    }
+    let with_reference: Vec<&str> = others
+        .iter()
+        .filter(|o| matches!(o.judgement, Some(Judgement::Agrees)))
+        .map(|o| o.implementation)
+        .collect();
+    let text = if with_reference.is_empty() {
+        "the implementations disagree with the reference and with each other".to_owned()
+    } else {
+        format!(
+            "{} drifted: {} agree(s) with the reference",
+            me.implementation,
+            with_reference.join(", ")
+        )
+    };
+    (Some(text), false)
+}
+
+/// Shrinks every divergence group of `contract` found on a generated case, through the
+/// implementation that diverged, and re-runs the minimal case on the others.
+async fn shrink_groups(
+    contract: &'static dyn Contract,
+    specs: &[&ImplSpec],
+    settings: &VerifySettings,
+    bounds: ShrinkBounds,
+    state: &mut RunState,
+) {
+    let shrinker = Shrinker {
+        contract,
+        generation: &settings.generation,
+        slack_ms: settings.timing_slack_ms,
+        bounds,
+    };
+    let mut probers: HashMap<usize, Prober> = HashMap::new();
+    let targets: Vec<String> = state
+        .groups
+        .iter()
+        .filter(|(key, g)| {
+            g.contract == contract.id()
+                && g.kind == GroupKind::Divergence
+                && state.shrink_seeds.contains_key(*key)
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
+    for key in targets {
+        let (Some(group), Some((original_size, case, actual))) = (
+            state.groups.get(&key),
+            state.shrink_seeds.get(&key).cloned(),
+        ) else {
+            continue;
+        };
+        let Some(slot) = specs.iter().position(|s| s.id == group.implementation) else {
+            continue;
+        };
+        let grouping: Key = (group.rules.clone(), group.paths.clone());
+        eprintln!(
+            "shrinking {} · {} · {} (case {case}, {original_size} bytes)…",
+            contract.id(),
+            group.implementation,
+            group.rules.join(" ")
+        );
+        let prober = match probers.entry(slot) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                match Prober::start(specs[slot], contract, settings.runner).await {
+                    Ok(p) => e.insert(p),
+                    Err(reason) => {
+                        eprintln!("  cannot shrink: {reason}");
+                        continue;
+                    }
+                }
+            }
+        };
+        let tree = generate_case(contract, &settings.generation, settings.seed, case);
+        let shrunk = shrinker.shrink(prober, tree, &grouping, actual).await;
+        // Run the minimal case on every implementation, so the side-by-side view matches it.
+        let expectation = contract.expect(&shrunk.input, &settings.generation);
+        let limit = Job::time_limit_for(&expectation, settings.timing_slack_ms);
+        let mut outcomes = Vec::new();
+        for (other, spec) in specs.iter().enumerate() {
+            if other == slot {
+                outcomes.push(Outcome::Output {
+                    output: shrunk.output.clone(),
+                    elapsed_ms: None,
+                    timer_lag_ms: None,
+                });
+                continue;
+            }
+            let prober = match probers.entry(other) {
+                std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    Prober::start(spec, contract, settings.runner)
+                        .await
+                        .ok()
+                        .map(|p| e.insert(p))
+                }
+            };
+            outcomes.push(match prober {
+                Some(p) => p.run(&shrunk.input, limit).await,
+                None => Outcome::NotRun {
+                    reason: "could not start the adapter again".into(),
+                },
+            });
+        }
+        let sides: Vec<Side> = specs
+            .iter()
+            .zip(&outcomes)
+            .map(|(spec, o)| Side::new(contract, &spec.id, o, &expectation))
+            .collect();
+        let Some(Judgement::Diverges(d)) = &sides[slot].judgement else {
+            continue;
+        };
+        let (drift, _) = drift(&sides, slot);
+        let package = state
+            .packages
+            .get(&(specs[slot].id.clone(), contract.id().to_owned()))
+            .cloned();
+        let Some(group) = state.groups.get_mut(&key) else {
+            continue;
+        };
+        let expected = expectation.acceptable[d.closest].output.clone();
+        let compared = sides[slot].comparable.clone().unwrap_or(Value::Null);
+        group.example.diff = Some(diff_text(
+            &expected,
+            &compared,
+            "reference",
+            &group.implementation,
+        ));
+        group.example.paths = d.paths.clone();
+        group.example.expected = Some(expected);
+        group.example.actual = Some(shrunk.output.clone());
+        group.example.others = sides
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != slot)
+            .map(|(_, s)| s.record())
+            .collect();
+        group.example.drift = drift;
+        group.example.shrink = Some(ShrinkRecord {
+            from_bytes: original_size,
+            to_bytes: canonical(&shrunk.input).len(),
+            steps: shrunk.steps,
+            accepted: shrunk.accepted,
+            stopped_by: shrunk.stopped_by.clone(),
+        });
+        group.example.input = shrunk.input;
+        group.example.case = Some(case);
+        group.example.vector = None;
+        group.example.corpus = None;
+        group.example.detail = None;
+        if let Some(dir) = &settings.corpus_dir {
+            save_to_corpus(dir, settings, group, case, package);
+        }
+        eprintln!(
+            "  shrunk to {} bytes in {} steps{}",
+            group.example.shrink.as_ref().map_or(0, |s| s.to_bytes),
+            shrunk.steps,
+            shrunk
+                .stopped_by
+                .map(|b| format!(" (stopped by {b}; keeping the best so far)"))
+                .unwrap_or_default()
+        );
+    }
+    for (_, prober) in probers {
+        prober.close().await;
+    }
+}
+
+/// Saves a shrunk group's example to the corpus and points its repro command there.
+fn save_to_corpus(
+    dir: &Path,
+    settings: &VerifySettings,
+    group: &mut Group,
+    case: u64,
+    package: Option<crate::protocol::Package>,
+) {
+    let (Some(expected), Some(actual)) =
+        (group.example.expected.clone(), group.example.actual.clone())
+    else {
+        return;
+    };
+    let entry = CorpusCase {
+        contract: group.contract.clone(),
+        implementation: group.implementation.clone(),
+        package,
+        rules: group.rules.clone(),
+        paths: group.paths.clone(),
+        input: group.example.input.clone(),
+        expected,
+        actual,
+        seed: settings.seed,
+        case,
+        found: time::OffsetDateTime::now_utc().date().to_string(),
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    match crate::corpus::save(dir, &entry) {
+        Ok(saved) => {
+            let shown = crate::cli::display_path(&settings.root, saved.path());
+            group.example.repro = settings.repro.corpus(&shown, &group.implementation);
+            group.example.corpus = Some(shown);
+        }
+        Err(e) => eprintln!("  could not save to the corpus: {e}"),
+    }
 }
