@@ -32,6 +32,150 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Golden vectors: regenerate them from the reference, check them, import upstream ones.
     Vectors(VectorsArgs),
+    /// Run one saved corpus case against an implementation and show the diff.
+    Repro(ReproArgs),
+    /// The corpus of minimal divergences: list it, or prune cases that now pass.
+    Corpus(CorpusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReproArgs {
+    /// A corpus file (corpus/<contract>/<hash>.json).
+    pub file: PathBuf,
+    /// The implementation to run it against [default: the one it was found in].
+    #[arg(long = "impl", value_name = "ID")]
+    pub implementation: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CorpusArgs {
+    #[command(subcommand)]
+    pub action: CorpusAction,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorpusAction {
+    /// List the saved cases.
+    List(ContractFilter),
+    /// Re-run the cases found in one implementation and delete those that now pass.
+    Prune {
+        #[arg(long = "impl", value_name = "ID")]
+        implementation: String,
+        #[command(flatten)]
+        filter: ContractFilter,
+    },
+}
+
+/// A resolved `repro` or `corpus prune`: the cases and who runs them.
+pub struct ReplaySettings {
+    pub root: PathBuf,
+    pub cases: Vec<(PathBuf, crate::corpus::CorpusCase)>,
+    pub implementation: crate::impls::ImplSpec,
+    pub runner: RunnerSettings,
+}
+
+fn default_runner() -> RunnerSettings {
+    RunnerSettings {
+        window: 256,
+        ping_grace: Duration::from_secs(2),
+        handshake_timeout: Duration::from_secs(60),
+    }
+}
+
+impl ProjectArgs {
+    fn load_impls(&self) -> Result<(PathBuf, Impls), Error> {
+        let root = find_root(self.root.as_deref())?;
+        let config = self
+            .config
+            .clone()
+            .unwrap_or_else(|| root.join("adapters/impls.toml"));
+        let placeholders = Placeholders {
+            root: root.clone(),
+            python: "python3".into(),
+            node: "node".into(),
+        };
+        let impls = Impls::load(&config, &placeholders)?;
+        Ok((root, impls))
+    }
+
+    fn corpus_dir(&self, root: &Path) -> PathBuf {
+        self.corpus_dir
+            .clone()
+            .unwrap_or_else(|| root.join("corpus"))
+    }
+}
+
+fn one_impl(impls: &Impls, id: &str) -> Result<crate::impls::ImplSpec, Error> {
+    impls.select(&[id.to_owned()]).map(|mut v| v.remove(0))
+}
+
+impl ReproArgs {
+    pub fn resolve(self) -> Result<ReplaySettings, Error> {
+        let (root, impls) = self.project.load_impls()?;
+        let case = crate::corpus::load(&self.file)?;
+        let id = self
+            .implementation
+            .clone()
+            .unwrap_or_else(|| case.implementation.clone());
+        let implementation = one_impl(&impls, &id)?;
+        if !implementation.contracts.contains(&case.contract) {
+            return Err(Error::usage(
+                format!(
+                    "implementation `{id}` does not implement contract `{}`",
+                    case.contract
+                ),
+                None,
+            ));
+        }
+        Ok(ReplaySettings {
+            root,
+            cases: vec![(self.file, case)],
+            implementation,
+            runner: default_runner(),
+        })
+    }
+}
+
+pub enum CorpusTask {
+    List(Vec<(PathBuf, crate::corpus::CorpusCase)>, PathBuf),
+    Prune(ReplaySettings),
+}
+
+impl CorpusArgs {
+    pub fn resolve(self) -> Result<CorpusTask, Error> {
+        let (root, impls) = self.project.load_impls()?;
+        let dir = self.project.corpus_dir(&root);
+        let load = |filter: &ContractFilter| -> Result<Vec<_>, Error> {
+            let mut all = Vec::new();
+            for contract in contracts_named(filter)? {
+                all.extend(crate::corpus::load_contract(&dir, contract.id())?);
+            }
+            Ok(all)
+        };
+        match self.action {
+            CorpusAction::List(filter) => Ok(CorpusTask::List(load(&filter)?, root)),
+            CorpusAction::Prune {
+                implementation,
+                filter,
+            } => {
+                let spec = one_impl(&impls, &implementation)?;
+                let cases = load(&filter)?
+                    .into_iter()
+                    .filter(|(_, c)| c.implementation == implementation)
+                    .collect();
+                Ok(CorpusTask::Prune(ReplaySettings {
+                    root,
+                    cases,
+                    implementation: spec,
+                    runner: default_runner(),
+                }))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +274,9 @@ pub struct ProjectArgs {
     /// No progress bar.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// The corpus of minimal divergences [default: ROOT/corpus].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub corpus_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -169,9 +316,6 @@ pub struct VerifyArgs {
     /// The golden vectors folder [default: ROOT/vectors].
     #[arg(long, value_name = "DIR")]
     pub vectors_dir: Option<PathBuf>,
-    /// The corpus of minimal divergences [default: ROOT/corpus].
-    #[arg(long, value_name = "DIR")]
-    pub corpus_dir: Option<PathBuf>,
     /// Neither replay the corpus nor save new cases to it.
     #[arg(long)]
     pub no_corpus: bool,
@@ -314,10 +458,7 @@ impl VerifyArgs {
             .vectors_dir
             .clone()
             .unwrap_or_else(|| root.join("vectors"));
-        let corpus_dir = self
-            .corpus_dir
-            .clone()
-            .unwrap_or_else(|| root.join("corpus"));
+        let corpus_dir = self.project.corpus_dir(&root);
         let mut fixed = Vec::new();
         for contract in &contracts {
             let mut cases: Vec<(CaseLabel, Value)> = Vec::new();

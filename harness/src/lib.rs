@@ -21,7 +21,7 @@ pub mod verify;
 
 use std::process::ExitCode;
 
-use cli::{Cli, Command, VectorsSettings, VectorsTask};
+use cli::{display_path, Cli, Command, CorpusTask, ReplaySettings, VectorsSettings, VectorsTask};
 use errors::{EXIT_AGREEMENT, EXIT_FINDINGS};
 
 /// Runs one parsed command line and returns the process exit code.
@@ -33,6 +33,16 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(result.exit_code())
         }),
         Command::Vectors(args) => args.resolve().and_then(|settings| run_vectors(&settings)),
+        Command::Repro(args) => args
+            .resolve()
+            .and_then(|settings| run_replay(&settings, false)),
+        Command::Corpus(args) => args.resolve().and_then(|task| match task {
+            CorpusTask::List(cases, root) => {
+                list_corpus(&cases, &root);
+                Ok(EXIT_AGREEMENT)
+            }
+            CorpusTask::Prune(settings) => run_replay(&settings, true),
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -88,4 +98,86 @@ fn run_vectors(settings: &VectorsSettings) -> Result<u8, errors::Error> {
             Ok(EXIT_FINDINGS)
         }
     }
+}
+
+fn list_corpus(cases: &[(std::path::PathBuf, corpus::CorpusCase)], root: &std::path::Path) {
+    if cases.is_empty() {
+        println!("the corpus is empty");
+    }
+    for (path, case) in cases {
+        println!(
+            "{}  {} · {} · {} · {} bytes · found {}",
+            display_path(root, path),
+            case.contract,
+            case.implementation,
+            case.rules.join(" "),
+            compare::canonical(&case.input).len(),
+            case.found
+        );
+    }
+}
+
+/// `repro` (one case, show the diff) and `corpus prune` (delete the cases that now pass).
+fn run_replay(settings: &ReplaySettings, prune: bool) -> Result<u8, errors::Error> {
+    let mut still_failing = 0;
+    let spec = &settings.implementation;
+    for contract in reference::CONTRACTS {
+        let cases: Vec<&(std::path::PathBuf, corpus::CorpusCase)> = settings
+            .cases
+            .iter()
+            .filter(|(_, c)| c.contract == contract.id())
+            .collect();
+        if cases.is_empty() {
+            continue;
+        }
+        let inputs: Vec<serde_json::Value> = cases.iter().map(|(_, c)| c.input.clone()).collect();
+        let replayed = verify::replay(spec, *contract, &inputs, settings.runner).map_err(|e| {
+            errors::Error::Infrastructure {
+                message: format!(
+                    "{} is unavailable for {}: {}",
+                    spec.id,
+                    contract.id(),
+                    e.reason
+                ),
+                hint: e.fix,
+            }
+        })?;
+        for ((path, case), result) in cases.into_iter().zip(replayed) {
+            let shown = display_path(&settings.root, path);
+            match (&result.divergence, prune) {
+                (None, true) => {
+                    std::fs::remove_file(path).map_err(|source| errors::Error::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    println!("pruned {shown}: {} now agrees with the reference", spec.id);
+                }
+                (None, false) => println!(
+                    "{shown}: {} agrees with the reference now ({} was found on {})",
+                    spec.id,
+                    case.rules.join(" "),
+                    case.found
+                ),
+                (Some(what), true) => {
+                    still_failing += 1;
+                    println!("kept {shown}: still {what}");
+                }
+                (Some(what), false) => {
+                    still_failing += 1;
+                    println!(
+                        "{shown}: {} still diverges: {what}\n\n{}",
+                        spec.id, result.detail
+                    );
+                }
+            }
+        }
+    }
+    if prune {
+        return Ok(EXIT_AGREEMENT);
+    }
+    Ok(if still_failing > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_AGREEMENT
+    })
 }

@@ -1187,3 +1187,71 @@ fn save_to_corpus(
         Err(e) => eprintln!("  could not save to the corpus: {e}"),
     }
 }
+
+/// What replaying one corpus case showed.
+pub struct Replayed {
+    /// `None` when the implementation now agrees with the reference.
+    pub divergence: Option<String>,
+    /// The diff, or the failure, to show.
+    pub detail: String,
+}
+
+/// Runs saved corpus cases through one implementation and judges each against the
+/// reference as it is today.
+pub fn replay(
+    spec: &ImplSpec,
+    contract: &'static dyn Contract,
+    cases: &[Value],
+    runner: RunnerSettings,
+) -> Result<Vec<Replayed>, NotRunnable> {
+    let outcomes = run_inputs(spec, contract, cases, runner)?;
+    let settings = GenSettings::default();
+    Ok(cases
+        .iter()
+        .zip(outcomes)
+        .map(|(input, outcome)| {
+            let expectation = contract.expect(input, &settings);
+            let output = match &outcome {
+                Outcome::Output { output, .. } => output,
+                Outcome::AdapterError { message } => {
+                    return Replayed {
+                        divergence: Some("adapter error".into()),
+                        detail: message.clone(),
+                    }
+                }
+                Outcome::Failed {
+                    kind,
+                    detail,
+                    stderr_tail,
+                } => {
+                    return Replayed {
+                        divergence: Some(kind.as_str().into()),
+                        detail: format!("{detail}\nstderr:\n{stderr_tail}"),
+                    }
+                }
+                Outcome::NotRun { reason } => {
+                    return Replayed {
+                        divergence: Some("not run".into()),
+                        detail: reason.clone(),
+                    }
+                }
+            };
+            let comparable = contract.comparable(output);
+            match judge(&expectation, &comparable) {
+                Judgement::Agrees => Replayed {
+                    divergence: None,
+                    detail: String::new(),
+                },
+                Judgement::Diverges(d) => {
+                    let (rules, _) =
+                        crate::compare::group_key(contract, input, &expectation, &d, output);
+                    let expected = &expectation.acceptable[d.closest].output;
+                    Replayed {
+                        divergence: Some(rules.join(" ")),
+                        detail: diff_text(expected, &comparable, "reference", &spec.id),
+                    }
+                }
+            }
+        })
+        .collect())
+}
