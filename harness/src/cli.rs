@@ -142,7 +142,7 @@ impl ReproArgs {
 
 pub enum CorpusTask {
     List(Vec<(PathBuf, crate::corpus::CorpusCase)>, PathBuf),
-    Prune(ReplaySettings),
+    Prune(Box<ReplaySettings>),
 }
 
 impl CorpusArgs {
