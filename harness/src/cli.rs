@@ -167,12 +167,12 @@ impl CorpusArgs {
                     .into_iter()
                     .filter(|(_, c)| c.implementation == implementation)
                     .collect();
-                Ok(CorpusTask::Prune(ReplaySettings {
+                Ok(CorpusTask::Prune(Box::new(ReplaySettings {
                     root,
                     cases,
                     implementation: spec,
                     runner: default_runner(),
-                }))
+                })))
             }
         }
     }
