@@ -236,12 +236,13 @@ pub fn group_key(
         }
     }
     rules.sort_by_key(|id| contract.rules().iter().position(|r| r.id == *id));
-    let mut paths: Vec<String> = Vec::new();
-    for path in divergence.paths.iter().map(|p| contract.group_path(p)) {
-        if !paths.contains(&path) {
-            paths.push(path);
-        }
-    }
+    let mut paths: Vec<String> = divergence
+        .paths
+        .iter()
+        .map(|p| contract.group_path(p))
+        .collect();
+    paths.sort();
+    paths.dedup();
     (rules.into_iter().map(str::to_owned).collect(), paths)
 }
 

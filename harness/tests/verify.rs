@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Mutex;
 
-use common::{fixture_config, harness, Run};
+use common::{fixture_config, harness, Run, Sandbox};
 use proptest::strategy::ValueTree;
 use reference::{generate_case, GenSettings};
 use serde_json::Value;
@@ -332,4 +332,238 @@ fn an_adapter_that_answers_an_unknown_id() {
         .as_str()
         .unwrap_or_default()
         .contains("not in flight"));
+}
+
+#[test]
+fn migrate_samples_agree_and_each_migrate_mutant_is_caught_citing_its_rule() {
+    let _guard = serial();
+    let samples = harness(&[
+        "verify",
+        "--impl",
+        "py-sample,ts-sample",
+        "--contract",
+        "migrate",
+        "--cases",
+        "2000",
+        "--seed",
+        "5",
+        "--quiet",
+    ]);
+    assert_eq!(samples.code, 0, "{}\n{}", samples.stdout, samples.stderr);
+    for (mutant, rule) in [
+        ("py-mutant-overwrite", "MIG-STEP-2.1.1"),
+        ("py-mutant-mutates-input", "MIG-PURE"),
+        ("py-mutant-shortcut-path", "MIG-PATH"),
+        ("py-mutant-unknown-same-copy", "MIG-UNKNOWN"),
+        ("ts-mutant-downgrade-allowed", "MIG-DOWNGRADE"),
+        ("ts-mutant-heartbeat-kept", "MIG-STEP-2.1.0"),
+        ("ts-mutant-null-as-absent", "MIG-STEP-2.0.0"),
+        ("ts-mutant-not-object-typeerror", "MIG-NOT-OBJECT"),
+    ] {
+        let hostile = if mutant.contains("not-object") {
+            "hostile"
+        } else {
+            "normal"
+        };
+        let run = harness(&[
+            "verify",
+            "--impl",
+            mutant,
+            "--contract",
+            "migrate",
+            "--cases",
+            "200",
+            "--seed",
+            "7",
+            "--profile",
+            hostile,
+            "--shrink-time",
+            "0",
+            "--quiet",
+        ]);
+        assert_eq!(run.code, 1, "{mutant} not caught:\n{}", run.stdout);
+        let cites = |g: &&Value| {
+            g["rules"]
+                .as_array()
+                .is_some_and(|rules| rules.iter().any(|r| r == rule))
+        };
+        assert!(
+            run.groups().iter().any(cites),
+            "{mutant} should cite {rule}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn divergences_shrink_to_what_the_bug_needs_and_land_in_the_corpus() {
+    let _guard = serial();
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(&[
+        "verify",
+        "--impl",
+        "ts-mutant-tenant-dropped",
+        "--contract",
+        "budget",
+        "--cases",
+        "200",
+        "--seed",
+        "7",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1);
+    let group = &run.groups()[0];
+    let input = &group["example"]["input"];
+    let tags: Vec<&str> = input["tags"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tags,
+        ["component", "op", "tenantId"],
+        "only the optional tag the bug needs: {input}"
+    );
+    assert!(
+        input.get("fallback").is_none() && input["budget"].get("pgStatementTimeoutMs").is_none(),
+        "{input}"
+    );
+    assert!(
+        group["example"]["shrink"]["toBytes"].as_u64()
+            <= group["example"]["shrink"]["fromBytes"].as_u64()
+    );
+    let repro = group["example"]["repro"].as_str().unwrap();
+    assert!(
+        repro.contains(" repro ") && repro.contains("--impl ts-mutant-tenant-dropped"),
+        "{repro}"
+    );
+
+    // The same groups come back on a second run, found first in the corpus.
+    let again = sandbox.run(&[
+        "verify",
+        "--impl",
+        "ts-mutant-tenant-dropped",
+        "--contract",
+        "budget",
+        "--cases",
+        "50",
+        "--seed",
+        "8",
+        "--quiet",
+    ]);
+    assert_eq!(again.code, 1);
+    let key = |g: &Value| (g["rules"].clone(), g["paths"].clone());
+    assert_eq!(
+        again.groups().iter().map(|g| key(g)).collect::<Vec<_>>(),
+        run.groups().iter().map(|g| key(g)).collect::<Vec<_>>()
+    );
+    assert!(
+        !again.groups()[0]["corpus"].as_array().unwrap().is_empty(),
+        "replayed from the corpus"
+    );
+
+    // A migrate mutant that overwrites step keys shrinks to a document with one such key.
+    let overwrite = sandbox.run(&[
+        "verify",
+        "--impl",
+        "py-mutant-overwrite",
+        "--contract",
+        "migrate",
+        "--cases",
+        "200",
+        "--seed",
+        "7",
+        "--quiet",
+    ]);
+    let single = overwrite
+        .groups()
+        .into_iter()
+        .find(|g| g["rules"].as_array().map(Vec::len) == Some(1))
+        .expect("a one-rule group");
+    let data = single["example"]["input"]["data"].as_object().unwrap();
+    let step_keys = data.keys().filter(|k| *k != "schema_version").count();
+    assert_eq!(step_keys, 1, "{data:?}");
+}
+
+#[test]
+fn repro_replays_one_corpus_case() {
+    let _guard = serial();
+    let sandbox = Sandbox::new();
+    let found = sandbox.run(&[
+        "verify",
+        "--impl",
+        "py-mutant-tags-leak",
+        "--contract",
+        "budget",
+        "--cases",
+        "30",
+        "--seed",
+        "3",
+        "--quiet",
+    ]);
+    assert_eq!(found.code, 1);
+    let file = found.groups()[0]["example"]["corpus"]
+        .as_str()
+        .expect("saved to the corpus")
+        .to_owned();
+    let path = sandbox.corpus.path().join(
+        file.strip_prefix(&format!("{}/", sandbox.corpus.path().display()))
+            .unwrap_or(&file),
+    );
+    let path = path.to_string_lossy();
+    let still = sandbox.run(&["repro", &path]);
+    assert_eq!(still.code, 1, "{}", still.stdout);
+    assert!(
+        still.stdout.contains("still diverges: BUDGET-TAGS")
+            && still.stdout.contains("+  \"tagsAfter\": {"),
+        "{}",
+        still.stdout
+    );
+    let fixed = sandbox.run(&["repro", &path, "--impl", "py-sample"]);
+    assert_eq!(fixed.code, 0, "{}", fixed.stdout);
+    assert!(fixed.stdout.contains("agrees with the reference now"));
+}
+
+#[test]
+fn the_real_antaris_package_diverges_in_its_known_ways() {
+    let _guard = serial();
+    // Installs the managed venv (pinned, hashed) on first use.
+    let run = harness(&[
+        "verify",
+        "--impl",
+        "py",
+        "--contract",
+        "migrate",
+        "--cases",
+        "500",
+        "--seed",
+        "1",
+        "--shrink-time",
+        "0",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let packages = &run.report()["implementations"][0]["packages"]["migrate"];
+    assert_eq!(
+        (packages["name"].as_str(), packages["version"].as_str()),
+        (Some("antaris-contracts"), Some("4.9.20"))
+    );
+    let groups = run.groups();
+    assert!(
+        groups.iter().any(|g| g["rules"][0] == "MIG-UNKNOWN"),
+        "{}",
+        run.stdout
+    );
+    let total: u64 = groups.iter().map(|g| g["count"].as_u64().unwrap()).sum();
+    assert_eq!(
+        total,
+        run.tally("migrate", "py")["diverge"].as_u64().unwrap(),
+        "every divergent case is in exactly one group"
+    );
+    assert!(
+        groups.len() < 12 && groups.iter().any(|g| g["count"].as_u64() >= Some(10)),
+        "grouped, not listed: {}",
+        run.stdout
+    );
 }

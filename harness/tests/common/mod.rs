@@ -56,36 +56,64 @@ impl Run {
 }
 
 /// Runs `harness ARGS…` with only PATH and HOME from the environment (Python and Node
-/// need them to be found), against the repository root, writing reports to a temporary
-/// directory.
+/// need them to be found), against the repository root, with fresh temporary folders for
+/// reports and the corpus.
 pub fn harness(args: &[&str]) -> Run {
-    let reports = tempfile::tempdir().expect("temporary directory");
-    let root = repo_root();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
-    command
-        .args(args)
-        .arg("--root")
-        .arg(&root)
-        .arg("--reports-dir")
-        .arg(reports.path())
-        .env_clear()
-        .current_dir(&root);
-    for keep in ["PATH", "HOME"] {
-        if let Some(value) = std::env::var_os(keep) {
-            command.env(keep, value);
+    Sandbox::new().run(args)
+}
+
+/// Temporary reports and corpus folders that several runs share.
+pub struct Sandbox {
+    reports: tempfile::TempDir,
+    pub corpus: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            reports: tempfile::tempdir().expect("temporary directory"),
+            corpus: tempfile::tempdir().expect("temporary directory"),
         }
     }
-    let output = command.output().expect("the harness binary runs");
-    let report = std::fs::read_dir(reports.path())
-        .ok()
-        .and_then(|mut dirs| dirs.next())
-        .and_then(|dir| dir.ok())
-        .and_then(|dir| std::fs::read_to_string(dir.path().join("report.json")).ok())
-        .and_then(|text| serde_json::from_str(&text).ok());
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        report,
+
+    /// Runs the binary; `report` is the newest run's report.json.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let root = repo_root();
+        let before: Vec<PathBuf> = self.run_dirs();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
+        command
+            .args(args)
+            .arg("--root")
+            .arg(&root)
+            .arg("--reports-dir")
+            .arg(self.reports.path())
+            .arg("--corpus-dir")
+            .arg(self.corpus.path())
+            .env_clear()
+            .current_dir(&root);
+        for keep in ["PATH", "HOME"] {
+            if let Some(value) = std::env::var_os(keep) {
+                command.env(keep, value);
+            }
+        }
+        let output = command.output().expect("the harness binary runs");
+        let report = self
+            .run_dirs()
+            .into_iter()
+            .find(|dir| !before.contains(dir))
+            .and_then(|dir| std::fs::read_to_string(dir.join("report.json")).ok())
+            .and_then(|text| serde_json::from_str(&text).ok());
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            report,
+        }
+    }
+
+    fn run_dirs(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.reports.path())
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
     }
 }

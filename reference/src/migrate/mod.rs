@@ -44,16 +44,18 @@ impl Contract for Migrate {
     }
 
     fn group_path(&self, pointer: &str) -> String {
-        // Keys a step owns keep their name (each belongs to one rule); any other key of the
-        // document is payload and folds to `*`.
+        // A key a step owns folds to that step (one bug in a step, one group, whichever of
+        // its keys a case happens to hold); any other key of the document is payload.
         let mut segments = pointer.split('/').skip(1);
         match (segments.next(), segments.next()) {
-            (Some("ok"), Some(key))
-                if key == "schema_version" || rules::step_keys().any(|k| k == key) =>
+            (Some("ok"), Some("schema_version")) => "/ok/schema_version".into(),
+            (Some("ok"), Some(key)) => match rules::STEPS
+                .iter()
+                .find(|s| s.adds.iter().any(|(k, _)| *k == key) || s.removes.contains(&key))
             {
-                format!("/ok/{key}")
-            }
-            (Some("ok"), Some(_)) => "/ok/*".into(),
+                Some(step) => format!("/ok/<{} key>", step.rule),
+                None => "/ok/*".into(),
+            },
             _ => crate::contract::fold_indices(pointer),
         }
     }
