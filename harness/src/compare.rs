@@ -253,8 +253,8 @@ pub fn diff_text(
     expected_label: &str,
     actual_label: &str,
 ) -> String {
-    let expected = canonical_pretty(expected);
-    let actual = canonical_pretty(actual);
+    let expected = canonical_pretty(expected) + "\n";
+    let actual = canonical_pretty(actual) + "\n";
     similar::TextDiff::from_lines(&expected, &actual)
         .unified_diff()
         .context_radius(3)

@@ -37,11 +37,7 @@ pub struct CorpusCase {
 impl CorpusCase {
     /// Short content hash naming the file: the input and the implementation.
     pub fn short_hash(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(canonical(&self.input).as_bytes());
-        hasher.update([0]);
-        hasher.update(self.implementation.as_bytes());
-        format!("{:x}", hasher.finalize())[..10].to_owned()
+        short_hash(&self.input, &self.implementation)
     }
 
     fn size(&self) -> usize {
@@ -61,6 +57,15 @@ impl CorpusCase {
             &other.paths,
         )
     }
+}
+
+/// Ten hex digits naming one case of one implementation (corpus files, bug reports).
+pub fn short_hash(input: &Value, implementation: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(canonical(input).as_bytes());
+    hasher.update([0]);
+    hasher.update(implementation.as_bytes());
+    format!("{:x}", hasher.finalize())[..10].to_owned()
 }
 
 pub fn load(path: &Path) -> Result<CorpusCase, Error> {

@@ -36,6 +36,12 @@ pub enum Request<'a> {
     Ping {
         token: u64,
     },
+    /// Optional: asks for a paste-ready program reproducing `input` with the real API.
+    Snippet {
+        id: u64,
+        contract: &'a str,
+        input: &'a Value,
+    },
     Bye,
 }
 
@@ -100,6 +106,15 @@ pub enum Reply {
     Hello(Hello),
     Result(CaseReply),
     Pong { token: u64 },
+    Snippet(SnippetReply),
+}
+
+/// A program in the implementation's language that reproduces one case.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct SnippetReply {
+    pub id: u64,
+    pub language: String,
+    pub code: Option<String>,
 }
 
 /// A line that is not a valid reply.

@@ -203,6 +203,15 @@ pub struct Example {
     /// How the example was shrunk from the case first found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shrink: Option<ShrinkRecord>,
+    /// A program reproducing the example with the implementation's real API.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    pub language: String,
+    pub code: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -356,7 +365,142 @@ impl Report {
         let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
         json.push('\n');
         write_atomically(&dir.join("report.json"), json.as_bytes())?;
-        write_atomically(&dir.join("summary.md"), self.markdown().as_bytes())
+        write_atomically(&dir.join("summary.md"), self.markdown().as_bytes())?;
+        let bugs: Vec<&Group> = self
+            .groups
+            .iter()
+            .filter(|g| g.kind == GroupKind::Divergence)
+            .collect();
+        if !bugs.is_empty() {
+            let bugs_dir = dir.join("bugs");
+            std::fs::create_dir_all(&bugs_dir).map_err(|source| Error::Write {
+                path: bugs_dir.clone(),
+                source,
+            })?;
+            for group in bugs {
+                write_atomically(
+                    &bugs_dir.join(bug_file_name(group)),
+                    self.bug_report(group).as_bytes(),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A paste-ready Markdown bug report for one divergence group, for the tracker of the
+    /// implementation that diverged.
+    pub fn bug_report(&self, g: &Group) -> String {
+        let e = &g.example;
+        let contract = reference::contract(&g.contract);
+        let rule_text = |id: &str| {
+            contract
+                .and_then(|c| c.rule(id))
+                .map(|r| r.text)
+                .unwrap_or("")
+        };
+        let headline_rule = g
+            .rules
+            .first()
+            .map(String::as_str)
+            .unwrap_or("the contract");
+        let first_sentence = rule_text(headline_rule)
+            .split(". ")
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.');
+        let implementation = self
+            .implementations
+            .iter()
+            .find(|i| i.id == g.implementation);
+        let package = implementation
+            .and_then(|i| i.packages.get(&g.contract))
+            .map(|p| format!("{} {}", p.name, p.version))
+            .unwrap_or_else(|| "unknown package".into());
+        let runtime = implementation
+            .and_then(|i| i.adapter.as_ref())
+            .map(|a| format!("{} {}", a.language, a.version))
+            .unwrap_or_default();
+
+        let mut md = String::new();
+        let _ = writeln!(md, "# {package}: {first_sentence} ({headline_rule})\n");
+        let _ = writeln!(md, "The conformance harness found that `{}` ({package}, {runtime}) diverges from the `{}` contract.", g.implementation, g.contract);
+        let _ = writeln!(
+            md,
+            "It breaks {}.\n",
+            g.rules
+                .iter()
+                .map(|r| format!("**{r}**"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(md, "## Smallest case that shows it\n");
+        match &e.snippet {
+            Some(snippet) => {
+                let _ = writeln!(md, "{}\n", fenced(&snippet.language, &snippet.code));
+            }
+            None => {
+                let _ = writeln!(
+                    md,
+                    "Input (as the harness sends it to the adapter):\n\n{}\n",
+                    fenced("json", &canonical_pretty(&e.input))
+                );
+            }
+        }
+        if let Some(diff) = &e.diff {
+            let _ = writeln!(
+                md,
+                "Expected by the contract (`-`) and what {} did (`+`):\n\n{}\n",
+                g.implementation,
+                fenced("diff", diff)
+            );
+        }
+        if let Some(drift) = &e.drift {
+            let _ = writeln!(md, "Other implementations on the same case: {drift}.\n");
+        }
+        let _ = writeln!(md, "## The rule\n");
+        for rule in &g.rules {
+            let _ = writeln!(md, "> **{rule}** — {}\n", rule_text(rule));
+        }
+        let _ = writeln!(md, "## Details\n");
+        let found = match (e.case, &e.vector) {
+            (Some(case), _) => format!("generated case {case} of seed {}", self.seed),
+            (None, Some(vector)) => format!("golden vector `{vector}`"),
+            _ => e.which(),
+        };
+        let _ = writeln!(
+            md,
+            "- Found in {found}; {} case(s) of this run diverge the same way.",
+            g.count
+        );
+        if let Some(shrink) = &e.shrink {
+            let _ = writeln!(
+                md,
+                "- Shrunk through the implementation from {} to {} bytes ({} steps).",
+                shrink.from_bytes, shrink.to_bytes, shrink.steps
+            );
+        }
+        let _ = writeln!(
+            md,
+            "- Differs at: {}.",
+            e.paths
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(
+            md,
+            "- Harness {}; reproduce with `{}`.",
+            self.harness_version, e.repro
+        );
+        if e.snippet.is_some() {
+            let _ = writeln!(
+                md,
+                "\n<details><summary>Input as the harness sends it</summary>\n\n{}\n\n</details>",
+                fenced("json", &canonical_pretty(&e.input))
+            );
+        }
+        md
     }
 
     fn headline(&self) -> String {
@@ -738,6 +882,15 @@ impl ImplRecord {
             ImplStatus::FailedToStart => "failed to start",
         }
     }
+}
+
+/// `bugs/<implementation>-<hash>.md`: one file per group, named after its example.
+fn bug_file_name(group: &Group) -> String {
+    format!(
+        "{}-{}.md",
+        group.implementation,
+        crate::corpus::short_hash(&group.example.input, &group.implementation)
+    )
 }
 
 /// Rows of `path | reference | this implementation | the others…` for a divergence's

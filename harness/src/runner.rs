@@ -20,7 +20,9 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 
-use crate::protocol::{parse_reply, CaseReply, Hello, Reply, Request, PROTOCOL_VERSION};
+use crate::protocol::{
+    parse_reply, CaseReply, Hello, Reply, Request, SnippetReply, PROTOCOL_VERSION,
+};
 
 /// How to start one implementation's adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -371,6 +373,44 @@ pub async fn start(
     }
 }
 
+/// Asks a fresh adapter for paste-ready programs reproducing `inputs` (the optional
+/// `snippet` operation). `None` where the adapter wrote none, or did not answer in time.
+pub async fn snippets(
+    command: &AdapterCommand,
+    contract: &str,
+    inputs: &[Value],
+    handshake_timeout: Duration,
+) -> Vec<Option<SnippetReply>> {
+    let mut out: Vec<Option<SnippetReply>> = vec![None; inputs.len()];
+    let Ok((mut session, _)) = start(command, handshake_timeout).await else {
+        return out;
+    };
+    for (id, input) in (0u64..).zip(inputs) {
+        session.send(&Request::Snippet {
+            id,
+            contract,
+            input,
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut missing = inputs.len();
+    while missing > 0 {
+        let Ok(Some(Event::Line(line))) =
+            tokio::time::timeout_at(deadline, session.events.recv()).await
+        else {
+            break;
+        };
+        if let Ok(Reply::Snippet(reply)) = parse_reply(&line) {
+            if let Some(slot) = usize::try_from(reply.id).ok().and_then(|i| out.get_mut(i)) {
+                missing -= usize::from(slot.is_none());
+                *slot = Some(reply);
+            }
+        }
+    }
+    session.close().await;
+    out
+}
+
 struct InFlight {
     job: Job,
     deadline: Instant,
@@ -562,10 +602,13 @@ impl Driver {
                     }
                     true
                 }
-                Ok(Reply::Hello(_)) => {
+                Ok(Reply::Hello(_) | Reply::Snippet(_)) => {
                     self.fail_session(
                         FailureKind::Protocol,
-                        "a second hello in the middle of the run".into(),
+                        format!(
+                            "an unasked-for message in the middle of the run: {}",
+                            crate::protocol::excerpt(&line)
+                        ),
                     )
                     .await
                 }

@@ -542,6 +542,7 @@ async fn run_contract(
     if let Some(bounds) = settings.shrink {
         shrink_groups(contract, &specs, settings, bounds, state).await;
     }
+    attach_snippets(contract, &specs, settings, state).await;
     state.contracts.push(ContractRecord {
         id: contract.id().into(),
         tallies,
@@ -782,6 +783,7 @@ impl JudgeContext<'_> {
             others: Vec::new(),
             drift: None,
             shrink: None,
+            snippet: None,
         }
     }
 
@@ -1254,4 +1256,49 @@ pub fn replay(
             }
         })
         .collect())
+}
+
+/// Asks each implementation's adapter for a program reproducing its divergences' examples,
+/// for the bug reports.
+async fn attach_snippets(
+    contract: &'static dyn Contract,
+    specs: &[&ImplSpec],
+    settings: &VerifySettings,
+    state: &mut RunState,
+) {
+    for spec in specs {
+        let keys: Vec<String> = state
+            .groups
+            .iter()
+            .filter(|(_, g)| {
+                g.contract == contract.id()
+                    && g.implementation == spec.id
+                    && g.kind == GroupKind::Divergence
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let inputs: Vec<Value> = keys
+            .iter()
+            .filter_map(|k| state.groups.get(k))
+            .map(|g| g.example.input.clone())
+            .collect();
+        let snippets = runner::snippets(
+            &spec.command,
+            contract.id(),
+            &inputs,
+            settings.runner.handshake_timeout,
+        )
+        .await;
+        for (key, snippet) in keys.iter().zip(snippets) {
+            if let (Some(group), Some(snippet)) = (state.groups.get_mut(key), snippet) {
+                group.example.snippet = snippet.code.map(|code| crate::report::Snippet {
+                    language: snippet.language,
+                    code,
+                });
+            }
+        }
+    }
 }
