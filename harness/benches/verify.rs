@@ -24,6 +24,8 @@ fn harness(root: &Path, reports: &Path, args: &[&str]) -> ExitStatus {
         .arg(root)
         .arg("--reports-dir")
         .arg(reports)
+        // Figures for finding and comparing cases only: no shrinking, nothing saved.
+        .args(["--no-corpus", "--shrink-time", "0"])
         .stdout(Stdio::null())
         .status()
         .expect("the harness binary runs")
