@@ -6,7 +6,8 @@ each with its own `contextvars` context), or a plain function, and then the case
 inline in the read loop and answered at once, with no task and no per-case scheduling (for
 calls that return promptly: while one runs, nothing else is read, so a call that hangs goes
 unanswered, pings included, and the harness treats the adapter as stuck). Any exception while
-handling a case becomes an `adapterError` reply for that case only.
+handling a case becomes an `adapterError` reply for that case only. The optional `snippet` op
+is answered inline too; a failure there is a `"code": null` reply, never an adapterError.
 """
 
 import asyncio
@@ -24,7 +25,8 @@ PROTOCOL = 1
 
 # Contract id -> binding module (under bindings/). A binding has `load()`, which imports
 # the implementation and returns {"name", "version"} or raises, and `run(input)`, a coroutine
-# function or a plain function, which returns {"output", ...} (see PROTOCOL.md, `result`).
+# function or a plain function, which returns {"output", ...} (see PROTOCOL.md, `result`);
+# optionally `snippet(input)`, which returns a program reproducing the case (a str) or None.
 BINDINGS = {
     "budget": "bindings.budget",
     "migrate": "bindings.migrate",
@@ -159,6 +161,7 @@ class Adapter(asyncio.Protocol):
         self.pieces = []  # the start of a line whose end has not arrived yet
         self.sync_runs = {}  # contract -> plain `run` function, called inline
         self.async_bindings = {}  # contract -> binding module whose `run` is a coroutine function
+        self.bindings = {}  # contract -> binding module (every available one), for `snippet`
         self.running = set()  # strong references, so pending case tasks are not garbage-collected
 
     # -- transport callbacks
@@ -225,6 +228,8 @@ class Adapter(asyncio.Protocol):
             self.greet(message)
         elif op == "run":
             self.run(message)
+        elif op == "snippet":
+            self.snippet(message)
         elif op == "ping":
             self.replies.send({"op": "pong", "token": message.get("token")})
         elif op == "bye":
@@ -239,6 +244,7 @@ class Adapter(asyncio.Protocol):
             return
         self.greeted = True
         bindings, implementations, unavailable = load_bindings()
+        self.bindings = bindings
         for contract, module in bindings.items():
             if inspect.iscoroutinefunction(module.run):
                 self.async_bindings[contract] = module
@@ -270,6 +276,27 @@ class Adapter(asyncio.Protocol):
             task.add_done_callback(self.running.discard)
         except BaseException as err:
             self.replies.send(adapter_error(case_id, err))
+
+    def snippet(self, message):
+        """The `snippet` op: the program reproducing one case, or null when the binding cannot
+        write one. Never an adapterError: a failure is logged and answered with null."""
+        case_id = message.get("id")
+        code = None
+        try:
+            write = getattr(self.bindings.get(message.get("contract")), "snippet", None)
+            if write is not None:
+                code = write(message.get("input"))
+                if code is not None and type(code) is not str:
+                    raise TypeError(f"snippet() returned {type(code).__name__}, not str or None")
+        except BaseException:
+            log(f"cannot write a snippet (id {case_id!r}, contract {message.get('contract')!r}):\n{traceback.format_exc()}")
+            code = None
+        reply = {"op": "snippet", "id": case_id, "language": "python", "code": code}
+        try:
+            self.replies.send(reply)
+        except BaseException:  # a code string that cannot be encoded (a lone surrogate)
+            log(f"cannot send the snippet (id {case_id!r}):\n{traceback.format_exc()}")
+            self.replies.send({**reply, "code": None})
 
     def unparseable(self, line, err):
         """A line json cannot read: fail that case alone when the line names it, else stop."""

@@ -5,7 +5,9 @@
  * stdin. A binding whose `run` returns a promise runs every case as its own promise, so many
  * cases are in flight at once and each has its own async context; a binding whose `run` returns
  * its result directly is answered at once, in the read loop, with no promise per case. Any
- * exception while handling a case becomes an `adapterError` reply for that case only.
+ * exception while handling a case becomes an `adapterError` reply for that case only. The optional
+ * `snippet` op is answered at once too; a failure there is a `"code": null` reply, never an
+ * adapterError.
  *
  * Only Node built-ins are imported statically: the bindings (and through them the
  * implementations) are imported after the protocol stream has been taken.
@@ -19,7 +21,8 @@ const PROTOCOL = 1;
 
 // Contract id -> binding module (under bindings/). A binding exports `load()`, which imports
 // the implementation and resolves to {name, version} or throws, and `run(input)`, which returns
-// {output, elapsedMs?, timerLagMs?} or a promise of it.
+// {output, elapsedMs?, timerLagMs?} or a promise of it; optionally `snippet(input)`, which returns a
+// program reproducing the case (a string) or null.
 const BINDINGS: Record<string, string> = {
   budget: "./bindings/budget.ts",
   migrate: "./bindings/migrate.ts",
@@ -30,6 +33,7 @@ type RunResult = Record<string, unknown>;
 interface Binding {
   load(): Promise<{ name: string; version: string }> | { name: string; version: string };
   run(input: unknown): Promise<RunResult> | RunResult;
+  snippet?(input: unknown): string | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,10 +200,36 @@ function runCase(message: Record<string, unknown>): void {
   }
 }
 
+/**
+ * The `snippet` op: the program reproducing one case, or null when the binding cannot write one.
+ * Never an adapterError: a failure is logged and answered with null.
+ */
+function snippet(message: Record<string, unknown>): void {
+  let code: string | null = null;
+  try {
+    const write = bindings.get(message.contract as string)?.snippet;
+    if (typeof write === "function") {
+      const written: unknown = write(message.input);
+      if (written !== null && typeof written !== "string") {
+        throw new TypeError(`snippet() returned ${typeof written}, not a string or null`);
+      }
+      code = written as string | null;
+    }
+  } catch (error) {
+    const { message: text, traceback } = describe(error);
+    log(`cannot write a snippet (id ${JSON.stringify(message.id)}, contract ${JSON.stringify(message.contract)}): ${text}\n${traceback ?? ""}`);
+    code = null;
+  }
+  if (!closing) replies.send({ op: "snippet", id: message.id, language: "typescript", code });
+}
+
 function handle(message: Record<string, unknown>): void {
   switch (message.op) {
     case "run":
       runCase(message);
+      break;
+    case "snippet":
+      snippet(message);
       break;
     case "ping":
       replies.send({ op: "pong", token: message.token });

@@ -5,7 +5,8 @@ directory holding an `antaris_contracts/` package: a checkout's sources, or our 
 sample), else the importable one (the published `antaris-contracts` distribution). See
 ../../PROTOCOL.md (section `migrate`) for the calls made and the canonical output.
 
-`run` is a plain function: the adapter calls it inline, with no task per case.
+`run` is a plain function: the adapter calls it inline, with no task per case. `snippet`
+writes the program reproducing a case (the `snippet` op).
 """
 
 import importlib.metadata
@@ -149,3 +150,103 @@ def _run_compare(case):
     except Exception as err:
         return {"output": {"error": _error(err)}}
     return {"output": {"ok": {"lt": lt, "le": le}}}
+
+
+# ---------------------------------------------------------------------------------------------
+# Snippets (the `snippet` op of ../../PROTOCOL.md): a paste-ready program that reproduces one
+# case with the real `antaris_contracts.migration` API, making exactly the call `run` makes.
+
+_IMPORT = "from antaris_contracts.migration import migrate, get_migration_path, SchemaVersion, MigrationError"
+_RAISED = ["except Exception as err:", '    print("raised:", type(err).__name__, err)']
+
+
+def snippet(case):
+    """The program reproducing `case`, or None when it cannot be written (an input `run`
+    cannot translate either)."""
+    if not isinstance(case, dict):
+        return None
+    op = case.get("op")
+    lit = _Literals()
+    if op == "migrate":
+        call = f"migrate(data, from_version={lit(case.get('fromVersion'))}"
+        if case.get("toVersion") is not None:  # null or absent: the default target (no argument)
+            call += f", to_version={lit(case['toVersion'])}"
+        look = "the migrated document or the exception, and whether `data` was modified (MIG-PURE)"
+        body = [
+            f"data = {lit(case.get('data'))}",
+            "before = copy.deepcopy(data)",
+            "try:",
+            f"    result = {call})",
+            '    print("returned:", repr(result))',
+            *_RAISED,
+            'print("input unchanged:", repr(data) == repr(before))  # key order included',
+        ]
+    elif op == "path":
+        look = "the steps returned ([] for equal versions) or the exception"
+        body = [
+            "try:",
+            f"    steps = get_migration_path({lit(case.get('fromVersion'))}, {lit(case.get('toVersion'))})",
+            '    print("returned:", steps)',
+            *_RAISED,
+        ]
+    elif op == "compare":
+        if "a" not in case or "b" not in case:
+            return None
+        look = "the two comparisons (version order: 2.0.0, 2.1.0, 2.1.1, 2.2.0) or the exception"
+        body = [
+            "try:",
+            f"    a = SchemaVersion({lit(case['a'])})",
+            f"    b = SchemaVersion({lit(case['b'])})",
+            '    print("a < b:", a < b, "| a <= b:", a <= b)',
+            *_RAISED,
+        ]
+    else:
+        return None
+    head = [
+        "# Reproduces a divergence found by the conformance harness: contract migrate",
+        f"# Look at: {look}.",
+        *(["import copy"] if op == "migrate" else []),
+        *(["import json"] if lit.uses_json else []),
+        *([""] if op == "migrate" or lit.uses_json else []),
+        _IMPORT,
+        "",
+    ]
+    code = "\n".join(head + body) + "\n"
+    compile(code, "<snippet>", "exec")  # a program that does not compile is never handed out
+    return code
+
+
+class _Literals:
+    """Writes JSON values as Python literals (true/false/null as True/False/None; strings by
+    repr, so non-printable characters are escaped). A value nested deeper than Python's parser
+    accepts is written as JSON text for json.loads, and `uses_json` is set."""
+
+    MAX_DEPTH = 90
+
+    def __init__(self):
+        self.uses_json = False
+
+    def __call__(self, value):
+        if _depth(value) > self.MAX_DEPTH:
+            self.uses_json = True
+            return f"json.loads({json.dumps(value, ensure_ascii=False)!r})"
+        return _literal(value)
+
+
+def _literal(value):
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    return repr(value)  # str, int, float, bool, None
+
+
+def _depth(value):
+    """How deeply `value` nests; iterative, so a deep value cannot exhaust the stack."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest

@@ -3,7 +3,8 @@
  *
  * The implementation is the module named by `AEGIS_TS_SRC`: an entry file itself, or an aegis
  * checkout whose `src/index.ts` (v0.1.1 layout) or `ts/src/index.ts` (earlier layout) is the
- * entry. See ../../PROTOCOL.md for the canonical output this binding produces.
+ * entry. See ../../PROTOCOL.md for the canonical output this binding produces; `snippet` writes
+ * the program reproducing a case (the `snippet` op).
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -314,4 +315,215 @@ async function runCase(input: unknown, events: unknown[]): Promise<RunResult> {
   output.tagsSeen = { primary: state.seen.get("primary") ?? null, fallback: state.seen.get("fallback") ?? null };
   output.tagsAfter = tagsAfter;
   return { output, elapsedMs: end - start, timerLagMs: state.maxLagMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snippets (the `snippet` op of ../../PROTOCOL.md): a paste-ready program that reproduces one
+// case with the real aegis API, for a bug report. It does what `run` does: the same arguments,
+// scripted functions that behave the same, errors named the same.
+
+const SNIPPET_IMPORT =
+  'import { withResourceBudget, setAegisObserver, getAegisTags, BudgetExceededError, FallbackFailedError, AegisConfigError } from "@exemplar-stack/aegis";';
+
+/** The program reproducing `input`, or null when `run` could not script it either. */
+export function snippet(input: unknown): string | null {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return null;
+  const c = input as Record<string, unknown>;
+  const fallback = isPlainObject(c.fallback) ? c.fallback : undefined; // else passed as given, no function
+  const stages: [Stage, Record<string, unknown>][] = [];
+  try {
+    // The same checks `run` makes before calling anything: what it refuses has no program.
+    scripted(c.primary, "primary", new CaseState(), "primary");
+    stages.push(["primary", c.primary as Record<string, unknown>]);
+    if (fallback !== undefined) {
+      scripted(fallback.fn, "fallback", new CaseState(), "fallback.fn");
+      stages.push(["fallback", fallback.fn as Record<string, unknown>]);
+    }
+  } catch {
+    return null;
+  }
+  const kinds = new Set(stages.map(([, spec]) => spec.kind));
+
+  const lines = [
+    "// Reproduces a divergence found by the conformance harness: contract budget",
+    `// Scenario: ${scenario(c, stages)}`,
+    "// Look at: what the call returns or throws, the observer events (exactly one per completed",
+    "// call, none for AegisConfigError) and the tags seen inside and after the call.",
+    SNIPPET_IMPORT,
+    "",
+  ];
+  if ([...kinds].some((kind) => kind !== "ignore_abort_resolve")) {
+    lines.push(
+      "function namedError(name: string, message: string): Error {",
+      "  const error = new Error(message);",
+      "  error.name = name;",
+      "  return error;",
+      "}",
+      "",
+    );
+  }
+  if (kinds.has("resolve") || kinds.has("reject")) {
+    lines.push(
+      "/** Resolves after `ms`, or rejects with an AbortError as soon as `signal` fires. */",
+      "function sleepOrAbort(ms: number, signal: AbortSignal): Promise<void> {",
+      "  return new Promise((resolve, reject) => {",
+      '    if (signal?.aborted) return reject(namedError("AbortError", "aborted"));',
+      "    const onAbort = (): void => {",
+      "      clearTimeout(timer);",
+      '      reject(namedError("AbortError", "aborted"));',
+      "    };",
+      "    const timer = setTimeout(() => {",
+      '      signal?.removeEventListener("abort", onAbort);',
+      "      resolve();",
+      "    }, ms);",
+      '    signal?.addEventListener("abort", onAbort, { once: true });',
+      "  });",
+      "}",
+      "",
+    );
+  }
+  if (kinds.has("hang_until_abort")) {
+    lines.push(
+      "/** Never settles on its own; rejects with an AbortError when `signal` fires. */",
+      "function untilAbort(signal: AbortSignal): Promise<never> {",
+      "  return new Promise((_resolve, reject) => {",
+      '    if (signal?.aborted) return reject(namedError("AbortError", "aborted"));',
+      '    signal?.addEventListener("abort", () => reject(namedError("AbortError", "aborted")), { once: true });',
+      "  });",
+      "}",
+      "",
+    );
+  }
+  for (const [stage, spec] of stages) lines.push(...functionSource(stage, spec), "");
+
+  // The arguments as `run` builds them: the input without `primary`, the fallback's `fn`
+  // replaced by the scripted function (a fallback that is not an object is passed as given).
+  const properties = Object.keys(c)
+    .filter((key) => key !== "primary")
+    .map((key) => {
+      if (key !== "fallback" || fallback === undefined) return `    ${propertyKey(key)}: ${jsLiteral(c[key])},`;
+      const inner = Object.keys(fallback).map((k) => `${propertyKey(k)}: ${k === "fn" ? "fallback" : jsLiteral(fallback[k])}`);
+      if (!("fn" in fallback)) inner.push("fn: fallback");
+      return `    fallback: { ${inner.join(", ")} },`;
+    });
+  lines.push(
+    "async function main(): Promise<void> {",
+    '  setAegisObserver((event) => console.log("event:", JSON.stringify(event)));',
+    "  // The arguments exactly as the harness passed them (`any`: they may break the declared types).",
+    "  const args: any = {",
+    ...properties,
+    "  };",
+    "  try {",
+    "    const result = await withResourceBudget(args, primary);",
+    '    console.log("returned:", JSON.stringify(result));',
+    "  } catch (error) {",
+    "    const err = error as Error;",
+    "    const aegisClass = [AegisConfigError, BudgetExceededError, FallbackFailedError].find((cls) => error instanceof cls);",
+    '    console.log("threw:", err?.name, "| aegis class:", aegisClass?.name ?? "none", "|", err?.message);',
+    "    if (error instanceof FallbackFailedError) {",
+    '      console.log("causes:", (error.originalCause as Error)?.name, (error.fallbackCause as Error)?.name);',
+    "    }",
+    "  }",
+    '  console.log("tags after:", JSON.stringify(getAegisTags()));',
+    "  await new Promise((resolve) => setImmediate(resolve)); // an event emitted just after settling still prints",
+    "}",
+    "",
+    "// Exit when done: timers of functions the wrapper abandoned must not keep Node alive.",
+    "main().then(() => process.exit(0));",
+    "",
+  );
+  return lines.join("\n");
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The scripted function of `stage` as source lines (behaving as `scripted` does). */
+function functionSource(stage: Stage, spec: Record<string, unknown>): string[] {
+  const tags = `  console.log("${stage} sees tags:", JSON.stringify(getAegisTags()));`;
+  const delay = jsLiteral(spec.delayMs ?? 0);
+  const thrown = (): string =>
+    `namedError(${jsLiteral(String(spec.errorName))}, ${jsLiteral(spec.errorMessage === undefined ? "" : String(spec.errorMessage))})`;
+  const head = [`async function ${stage}(signal: AbortSignal): Promise<unknown> {`, tags];
+  switch (spec.kind) {
+    case "sync_throw":
+      return [`function ${stage}(_signal: AbortSignal): Promise<unknown> {`, tags, `  throw ${thrown()};`, "}"];
+    case "hang_until_abort":
+      return [...head, "  return untilAbort(signal);", "}"];
+    case "ignore_abort_resolve":
+      return [
+        `async function ${stage}(_signal: AbortSignal): Promise<unknown> {`,
+        tags,
+        `  await new Promise((resolve) => setTimeout(resolve, ${delay})); // ignores the signal`,
+        `  return ${jsLiteral(spec.value)};`,
+        "}",
+      ];
+    case "resolve":
+      return [...head, `  await sleepOrAbort(${delay}, signal);`, `  return ${jsLiteral(spec.value)};`, "}"];
+    default: // reject
+      return [...head, `  await sleepOrAbort(${delay}, signal);`, `  throw ${thrown()};`, "}"];
+  }
+}
+
+/** One line describing the case, for the program's opening comment (literals keep it one line). */
+function scenario(c: Record<string, unknown>, stages: [Stage, Record<string, unknown>][]): string {
+  const describeStage = (role: string, spec: Record<string, unknown>): string => {
+    const delay = `${jsLiteral(spec.delayMs ?? 0)} ms`;
+    const name = jsLiteral(spec.errorName);
+    const what: Record<string, string> = {
+      resolve: `returns a value after ${delay}`,
+      reject: `throws ${name} after ${delay}`,
+      hang_until_abort: "hangs until aborted",
+      ignore_abort_resolve: `ignores the abort, returns after ${delay}`,
+      sync_throw: `throws ${name} synchronously`,
+    };
+    return `${role} ${what[spec.kind as string]}`;
+  };
+  const budget = isPlainObject(c.budget) ? c.budget.timeoutMs : undefined;
+  const parts = [`budget ${jsLiteral(budget)} ms`, describeStage(`primary (${jsLiteral(c.primaryResourceClass)})`, stages[0][1])];
+  const fallback = stages[1];
+  if (fallback !== undefined) {
+    parts.push(describeStage(`fallback (${jsLiteral((c.fallback as Record<string, unknown>).resourceClass)})`, fallback[1]));
+  } else {
+    parts.push("no fallback");
+  }
+  return parts.join("; ");
+}
+
+/** A property name in an object literal; `__proto__` computed, so it stays an own property. */
+function propertyKey(key: string): string {
+  if (key === "__proto__") return '["__proto__"]';
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? key : jsLiteral(key);
+}
+
+/**
+ * A JSON value as a JavaScript literal: its JSON text, with invisible and line-breaking
+ * characters escaped (U+2028 would end a `//` comment; a bidi control would hide code). A value
+ * holding a `__proto__` key goes through JSON.parse, which keeps it an own property.
+ */
+function jsLiteral(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return "undefined";
+  return escapeInvisible(hasProtoKey(value) ? `JSON.parse(${JSON.stringify(text)})` : text);
+}
+
+function escapeInvisible(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Co}\p{Cn}]/gu, (ch) => {
+    if (ch === " ") return ch;
+    let escaped = "";
+    for (let i = 0; i < ch.length; i++) escaped += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
+    return escaped;
+  });
+}
+
+function hasProtoKey(value: unknown): boolean {
+  const pending = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item !== "object" || item === null) continue;
+    if (!Array.isArray(item) && Object.prototype.hasOwnProperty.call(item, "__proto__")) return true;
+    for (const child of Object.values(item)) pending.push(child);
+  }
+  return false;
 }

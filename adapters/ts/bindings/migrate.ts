@@ -14,6 +14,7 @@
  * Calls and output: ../../PROTOCOL.md, section `migrate`. An error's type is its `.name`, or
  * its constructor's name when `.name` is just the inherited "Error" (a subclass that did not set
  * one). `run` is synchronous: the adapter answers each case at once, with no promise per case.
+ * `snippet` writes the program reproducing a case (the `snippet` op).
  */
 
 import { readFileSync, statSync } from "node:fs";
@@ -186,4 +187,106 @@ function runCompare(impl: Port, c: Record<string, unknown>): RunResult {
     return { output: { error: failure(error) } };
   }
   return { output: { ok: { lt: result.lt, le: result.le } } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snippets (the `snippet` op of ../../PROTOCOL.md): a paste-ready program that reproduces one
+// case with the port's API, making exactly the call `run` makes.
+
+const THREW = [
+  "} catch (error) {",
+  "  const err = error as Error;",
+  '  console.log("threw:", err?.name, "| class:", err?.constructor?.name, "|", err?.message);',
+  "}",
+];
+
+/** The program reproducing `input`, or null when `run` could not translate it either. */
+export function snippet(input: unknown): string | null {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return null;
+  const c = input as Record<string, unknown>;
+  let name: string;
+  let look: string;
+  let body: string[];
+  switch (c.op) {
+    case "migrate": {
+      // null or absent toVersion: the default target, so the argument is left out.
+      const args = ["data", argument(c.fromVersion)];
+      if (c.toVersion !== null && c.toVersion !== undefined) args.push(argument(c.toVersion));
+      name = "migrate";
+      look = "the migrated document or the error, and whether `data` was modified (MIG-PURE)";
+      body = [
+        "// `any`: the data exactly as the harness had it, even where it breaks the port's types.",
+        `const data: any = ${jsLiteral(c.data)};`,
+        "const before = JSON.stringify(data);",
+        "try {",
+        `  const result = migrate(${args.join(", ")});`,
+        '  console.log("returned:", JSON.stringify(result));',
+        ...THREW,
+        'console.log("input unchanged:", JSON.stringify(data) === before); // key order included',
+      ];
+      break;
+    }
+    case "path":
+      name = "getMigrationPath";
+      look = "the steps returned ([] for equal versions) or the error";
+      body = [
+        "try {",
+        `  console.log("returned:", JSON.stringify(getMigrationPath(${argument(c.fromVersion)}, ${argument(c.toVersion)})));`,
+        ...THREW,
+      ];
+      break;
+    case "compare":
+      name = "compareVersions";
+      look = "lt and le (version order: 2.0.0, 2.1.0, 2.1.1, 2.2.0) or the error";
+      body = ["try {", `  console.log("returned:", JSON.stringify(compareVersions(${argument(c.a)}, ${argument(c.b)})));`, ...THREW];
+      break;
+    default:
+      return null;
+  }
+  return [
+    "// Reproduces a divergence found by the conformance harness: contract migrate",
+    `// Look at: ${look}.`,
+    "// Point this import at the port's entry file.",
+    `import { ${name} } from "./migration";`,
+    "",
+    ...body,
+    "",
+  ].join("\n");
+}
+
+/** A version argument as given: a string as it is, anything else cast (it breaks the types). */
+function argument(value: unknown): string {
+  if (value === undefined) return "undefined";
+  return typeof value === "string" ? jsLiteral(value) : `${jsLiteral(value)} as any`;
+}
+
+/**
+ * A JSON value as a JavaScript literal: its JSON text, with invisible and line-breaking
+ * characters escaped (U+2028 would end a `//` comment; a bidi control would hide code). A value
+ * holding a `__proto__` key goes through JSON.parse, which keeps it an own property.
+ */
+function jsLiteral(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return "undefined";
+  return escapeInvisible(hasProtoKey(value) ? `JSON.parse(${JSON.stringify(text)})` : text);
+}
+
+function escapeInvisible(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Co}\p{Cn}]/gu, (ch) => {
+    if (ch === " ") return ch;
+    let escaped = "";
+    for (let i = 0; i < ch.length; i++) escaped += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
+    return escaped;
+  });
+}
+
+function hasProtoKey(value: unknown): boolean {
+  const pending = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item !== "object" || item === null) continue;
+    if (!Array.isArray(item) && Object.prototype.hasOwnProperty.call(item, "__proto__")) return true;
+    for (const child of Object.values(item)) pending.push(child);
+  }
+  return false;
 }
