@@ -101,6 +101,9 @@ pub struct Tally {
     /// Cases whose output agreed but whose elapsed time broke the timing rule.
     pub timing: u64,
     pub restarts: u32,
+    /// Cases that diverged while the adapter's timers ran later than the race band, and
+    /// were re-run alone before being judged (their tally reflects the re-run).
+    pub rerun_alone: u64,
 }
 
 impl Tally {
@@ -582,6 +585,9 @@ impl Report {
                     t.not_run
                 );
             }
+            for t in contract.tallies.iter().filter(|t| t.rerun_alone > 0) {
+                let _ = writeln!(out, "  {}: {} divergent case(s) ran with timers late by more than the race band; each was re-run alone before being judged", t.implementation, t.rerun_alone);
+            }
             for pair in &contract.agreement {
                 let _ = writeln!(
                     out,
@@ -596,7 +602,12 @@ impl Report {
                 "\n  timer lag (how late scripted timers fired; race band ±{} ms):",
                 self.settings.race_band_ms
             );
-            for (key, t) in &self.timings.implementations {
+            for (key, t) in self
+                .timings
+                .implementations
+                .iter()
+                .filter(|(_, t)| t.timer_lag_ms.max > 0.0)
+            {
                 let lag = &t.timer_lag_ms;
                 let _ = writeln!(
                     out,
