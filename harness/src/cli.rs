@@ -308,8 +308,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "N", conflicts_with_all = ["vector", "vectors_only"])]
     pub case: Option<u64>,
     /// Run only the golden vectors, no generated cases.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_vectors")]
     pub vectors_only: bool,
+    /// Skip the golden vectors: generated cases (and the corpus) only.
+    #[arg(long)]
+    pub no_vectors: bool,
     /// Run only this golden vector (by id).
     #[arg(long, value_name = "ID", requires = "contract")]
     pub vector: Option<String>,
@@ -462,7 +465,7 @@ impl VerifyArgs {
         let mut fixed = Vec::new();
         for contract in &contracts {
             let mut cases: Vec<(CaseLabel, Value)> = Vec::new();
-            if self.case.is_none() {
+            if self.case.is_none() && !self.no_vectors {
                 for path in crate::vectors::files_for(&vectors_dir, contract.id()) {
                     let file = crate::vectors::load(&path)?;
                     cases.extend(

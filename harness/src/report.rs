@@ -596,7 +596,12 @@ impl Report {
                 );
             }
         }
-        if !self.timings.implementations.is_empty() {
+        if self
+            .timings
+            .implementations
+            .values()
+            .any(|t| t.timer_lag_ms.max > 0.0)
+        {
             let _ = writeln!(
                 out,
                 "\n  timer lag (how late scripted timers fired; race band ±{} ms):",

@@ -32,6 +32,7 @@ fn samples_agree_and_same_seed_gives_the_same_report() {
     // any event attributed to the wrong case would show up as a divergence.
     let args = [
         "verify",
+        "--no-vectors",
         "--impl",
         "py-sample,ts-sample",
         "--cases",
@@ -80,7 +81,17 @@ fn each_mutant_is_caught_within_200_cases_citing_its_rule() {
         ("ts-mutant-stale-signal", "BUDGET-FALLBACK"),
     ] {
         let run = harness(&[
-            "verify", "--impl", mutant, "--cases", "200", "--seed", "7", "--quiet",
+            "verify",
+            "--no-vectors",
+            "--impl",
+            mutant,
+            "--cases",
+            "200",
+            "--seed",
+            "7",
+            "--shrink-time",
+            "0",
+            "--quiet",
         ]);
         assert_eq!(run.code, 1, "{mutant} not caught:\n{}", run.stdout);
         let groups = run.groups();
@@ -109,14 +120,18 @@ fn each_mutant_is_caught_within_200_cases_citing_its_rule() {
 #[test]
 fn a_repro_command_reruns_exactly_that_case() {
     let _guard = serial();
+    // Without shrinking, a group's example is a generated case as it was found.
     let whole = harness(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "py-mutant-late-value",
         "--cases",
         "200",
         "--seed",
         "7",
+        "--shrink-time",
+        "0",
         "--quiet",
     ]);
     let group = whole.groups()[0].clone();
@@ -125,12 +140,15 @@ fn a_repro_command_reruns_exactly_that_case() {
         .expect("example case index");
     let alone = harness(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "py-mutant-late-value",
         "--seed",
         "7",
         "--case",
         &case.to_string(),
+        "--shrink-time",
+        "0",
         "--quiet",
     ]);
     assert_eq!(alone.code, 1);
@@ -147,6 +165,7 @@ fn a_three_way_run_shows_both_sides_and_names_the_one_that_drifted() {
     let _guard = serial();
     let run = harness(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "py-mutant-late-value,ts-sample",
         "--cases",
@@ -180,6 +199,7 @@ fn a_divergence_every_implementation_shares_is_flagged_as_a_contract_question() 
     let config = fixture_config();
     let run = harness(&[
         "verify",
+        "--no-vectors",
         "--config",
         &config.to_string_lossy(),
         "--impl",
@@ -222,6 +242,7 @@ fn chaos(implementation: &str, seed: u64, cases: u64) -> (Run, Vec<u64>) {
     let config = config.to_string_lossy();
     let run = harness(&[
         "verify",
+        "--no-vectors",
         "--config",
         &config,
         "--impl",
@@ -326,8 +347,8 @@ fn an_adapter_that_prints_garbage() {
 #[test]
 fn an_adapter_that_answers_an_unknown_id() {
     let _guard = serial();
-    let (run, expected) = chaos("chaos-unknown-id", 3, 40);
-    assert_accounted(&run, "chaos-unknown-id", "protocol", 40, &expected);
+    let (run, expected) = chaos("chaos-unknown-id", 3, 20);
+    assert_accounted(&run, "chaos-unknown-id", "protocol", 20, &expected);
     assert!(run.groups()[0]["example"]["detail"]
         .as_str()
         .unwrap_or_default()
@@ -339,6 +360,7 @@ fn migrate_samples_agree_and_each_migrate_mutant_is_caught_citing_its_rule() {
     let _guard = serial();
     let samples = harness(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "py-sample,ts-sample",
         "--contract",
@@ -367,6 +389,7 @@ fn migrate_samples_agree_and_each_migrate_mutant_is_caught_citing_its_rule() {
         };
         let run = harness(&[
             "verify",
+            "--no-vectors",
             "--impl",
             mutant,
             "--contract",
@@ -401,6 +424,7 @@ fn divergences_shrink_to_what_the_bug_needs_and_land_in_the_corpus() {
     let sandbox = Sandbox::new();
     let run = sandbox.run(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "ts-mutant-tenant-dropped",
         "--contract",
@@ -438,10 +462,27 @@ fn divergences_shrink_to_what_the_bug_needs_and_land_in_the_corpus() {
         repro.contains(" repro ") && repro.contains("--impl ts-mutant-tenant-dropped"),
         "{repro}"
     );
+    // A paste-ready bug report, with the case as TypeScript using the real API.
+    let bugs: Vec<_> = std::fs::read_dir(run.report_dir.as_ref().unwrap().join("bugs"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
+    assert_eq!(bugs.len(), 1);
+    let report = std::fs::read_to_string(bugs[0].path()).unwrap();
+    assert!(
+        report.starts_with("# aegis 0.1.0-sample: ") && report.contains("(BUDGET-ONE-EVENT)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("withResourceBudget(") && report.contains("> **BUDGET-ONE-EVENT** —"),
+        "{report}"
+    );
+    assert!(report.contains(repro), "{report}");
 
     // The same groups come back on a second run, found first in the corpus.
     let again = sandbox.run(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "ts-mutant-tenant-dropped",
         "--contract",
@@ -466,6 +507,7 @@ fn divergences_shrink_to_what_the_bug_needs_and_land_in_the_corpus() {
     // A migrate mutant that overwrites step keys shrinks to a document with one such key.
     let overwrite = sandbox.run(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "py-mutant-overwrite",
         "--contract",
@@ -492,6 +534,7 @@ fn repro_replays_one_corpus_case() {
     let sandbox = Sandbox::new();
     let found = sandbox.run(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "py-mutant-tags-leak",
         "--contract",
@@ -531,6 +574,7 @@ fn the_real_antaris_package_diverges_in_its_known_ways() {
     // Installs the managed venv (pinned, hashed) on first use.
     let run = harness(&[
         "verify",
+        "--no-vectors",
         "--impl",
         "py",
         "--contract",

@@ -23,8 +23,9 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
-    /// `report.json` of the run, when one was written.
+    /// `report.json` of the run, when one was written, and its folder.
     pub report: Option<Value>,
+    pub report_dir: Option<PathBuf>,
 }
 
 impl Run {
@@ -97,10 +98,12 @@ impl Sandbox {
             }
         }
         let output = command.output().expect("the harness binary runs");
-        let report = self
+        let report_dir = self
             .run_dirs()
             .into_iter()
-            .find(|dir| !before.contains(dir))
+            .find(|dir| !before.contains(dir));
+        let report = report_dir
+            .as_ref()
             .and_then(|dir| std::fs::read_to_string(dir.join("report.json")).ok())
             .and_then(|text| serde_json::from_str(&text).ok());
         Run {
@@ -108,6 +111,7 @@ impl Sandbox {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             report,
+            report_dir,
         }
     }
 
