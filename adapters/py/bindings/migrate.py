@@ -16,6 +16,8 @@ import os
 import sys
 from enum import Enum
 
+from .literals import Literals
+
 # The implementation's API, bound by load().
 _migrate = None
 _get_migration_path = None
@@ -166,7 +168,7 @@ def snippet(case):
     if not isinstance(case, dict):
         return None
     op = case.get("op")
-    lit = _Literals()
+    lit = Literals()
     if op == "migrate":
         call = f"migrate(data, from_version={lit(case.get('fromVersion'))}"
         if case.get("toVersion") is not None:  # null or absent: the default target (no argument)
@@ -214,39 +216,3 @@ def snippet(case):
     code = "\n".join(head + body) + "\n"
     compile(code, "<snippet>", "exec")  # a program that does not compile is never handed out
     return code
-
-
-class _Literals:
-    """Writes JSON values as Python literals (true/false/null as True/False/None; strings by
-    repr, so non-printable characters are escaped). A value nested deeper than Python's parser
-    accepts is written as JSON text for json.loads, and `uses_json` is set."""
-
-    MAX_DEPTH = 90
-
-    def __init__(self):
-        self.uses_json = False
-
-    def __call__(self, value):
-        if _depth(value) > self.MAX_DEPTH:
-            self.uses_json = True
-            return f"json.loads({json.dumps(value, ensure_ascii=False)!r})"
-        return _literal(value)
-
-
-def _literal(value):
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    return repr(value)  # str, int, float, bool, None
-
-
-def _depth(value):
-    """How deeply `value` nests; iterative, so a deep value cannot exhaust the stack."""
-    deepest, pending = 0, [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, depth)
-            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest

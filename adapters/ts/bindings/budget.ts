@@ -8,10 +8,11 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import { isFile, packageVersion, jsLiteral } from "./common.ts";
 
 type Constructor = abstract new (...args: never[]) => unknown;
 
@@ -39,13 +40,6 @@ const caseEvents = new AsyncLocalStorage<unknown[]>();
 // ---------------------------------------------------------------------------------------------
 // Loading the implementation
 
-function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** The entry file of the implementation named by `AEGIS_TS_SRC`. */
 export function locateEntry(source: string | undefined = process.env.AEGIS_TS_SRC): string {
@@ -68,24 +62,6 @@ export function locateEntry(source: string | undefined = process.env.AEGIS_TS_SR
   throw new Error(`AEGIS_TS_SRC=${source}: no src/index.ts or ts/src/index.ts under ${given}`);
 }
 
-/** The version in the package.json nearest to `entry`, or "unknown". */
-function packageVersion(entry: string): string {
-  let dir = path.dirname(entry);
-  for (;;) {
-    const manifest = path.join(dir, "package.json");
-    if (isFile(manifest)) {
-      try {
-        const version = (JSON.parse(readFileSync(manifest, "utf8")) as { version?: unknown }).version;
-        return typeof version === "string" && version !== "" ? version : "unknown";
-      } catch {
-        return "unknown";
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return "unknown";
-    dir = parent;
-  }
-}
 
 /** The module's exports, or those of its default export when it was compiled to CommonJS. */
 function exportsOf(module: Record<string, unknown>): Record<string, unknown> {
@@ -497,33 +473,5 @@ function propertyKey(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? key : jsLiteral(key);
 }
 
-/**
- * A JSON value as a JavaScript literal: its JSON text, with invisible and line-breaking
- * characters escaped (U+2028 would end a `//` comment; a bidi control would hide code). A value
- * holding a `__proto__` key goes through JSON.parse, which keeps it an own property.
- */
-function jsLiteral(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return "undefined";
-  return escapeInvisible(hasProtoKey(value) ? `JSON.parse(${JSON.stringify(text)})` : text);
-}
 
-function escapeInvisible(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Co}\p{Cn}]/gu, (ch) => {
-    if (ch === " ") return ch;
-    let escaped = "";
-    for (let i = 0; i < ch.length; i++) escaped += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
-    return escaped;
-  });
-}
 
-function hasProtoKey(value: unknown): boolean {
-  const pending = [value];
-  while (pending.length > 0) {
-    const item = pending.pop();
-    if (typeof item !== "object" || item === null) continue;
-    if (!Array.isArray(item) && Object.prototype.hasOwnProperty.call(item, "__proto__")) return true;
-    for (const child of Object.values(item)) pending.push(child);
-  }
-  return false;
-}

@@ -17,9 +17,9 @@
  * `snippet` writes the program reproducing a case (the `snippet` op).
  */
 
-import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { isFile, packageVersion, jsLiteral } from "./common.ts";
 
 interface Port {
   migrate: (data: unknown, fromVersion?: unknown, toVersion?: unknown) => unknown;
@@ -35,13 +35,6 @@ let port: Port | undefined; // the implementation, bound by load()
 // ---------------------------------------------------------------------------------------------
 // Loading the implementation
 
-function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** The entry file named by `ANTARIS_TS_SRC`. */
 function locateEntry(source: string | undefined = process.env.ANTARIS_TS_SRC): string {
@@ -53,21 +46,6 @@ function locateEntry(source: string | undefined = process.env.ANTARIS_TS_SRC): s
   return entry;
 }
 
-/** The version in the package.json nearest to `entry`, or "unknown". */
-function packageVersion(entry: string): string {
-  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    if (isFile(manifest)) {
-      try {
-        const version = (JSON.parse(readFileSync(manifest, "utf8")) as { version?: unknown }).version;
-        return typeof version === "string" && version !== "" ? version : "unknown";
-      } catch {
-        return "unknown";
-      }
-    }
-    if (path.dirname(dir) === dir) return "unknown";
-  }
-}
 
 /** The module's exports, or those of its default export when it was compiled to CommonJS. */
 function exportsOf(module: Record<string, unknown>): Record<string, unknown> {
@@ -260,33 +238,5 @@ function argument(value: unknown): string {
   return typeof value === "string" ? jsLiteral(value) : `${jsLiteral(value)} as any`;
 }
 
-/**
- * A JSON value as a JavaScript literal: its JSON text, with invisible and line-breaking
- * characters escaped (U+2028 would end a `//` comment; a bidi control would hide code). A value
- * holding a `__proto__` key goes through JSON.parse, which keeps it an own property.
- */
-function jsLiteral(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return "undefined";
-  return escapeInvisible(hasProtoKey(value) ? `JSON.parse(${JSON.stringify(text)})` : text);
-}
 
-function escapeInvisible(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Co}\p{Cn}]/gu, (ch) => {
-    if (ch === " ") return ch;
-    let escaped = "";
-    for (let i = 0; i < ch.length; i++) escaped += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
-    return escaped;
-  });
-}
 
-function hasProtoKey(value: unknown): boolean {
-  const pending = [value];
-  while (pending.length > 0) {
-    const item = pending.pop();
-    if (typeof item !== "object" || item === null) continue;
-    if (!Array.isArray(item) && Object.prototype.hasOwnProperty.call(item, "__proto__")) return true;
-    for (const child of Object.values(item)) pending.push(child);
-  }
-  return false;
-}
