@@ -370,18 +370,7 @@ fn find_root(explicit: Option<&Path>) -> Result<PathBuf, Error> {
 
 impl VerifyArgs {
     pub fn resolve(self) -> Result<VerifySettings, Error> {
-        let root = find_root(self.project.root.as_deref())?;
-        let config = self
-            .project
-            .config
-            .clone()
-            .unwrap_or_else(|| root.join("adapters/impls.toml"));
-        let placeholders = Placeholders {
-            root: root.clone(),
-            python: "python3".into(),
-            node: "node".into(),
-        };
-        let impls = Impls::load(&config, &placeholders)?;
+        let (root, impls) = self.project.load_impls()?;
         let selected = impls.select(&self.impls)?;
         if selected.is_empty() {
             return Err(Error::usage(

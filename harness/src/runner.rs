@@ -373,6 +373,26 @@ pub async fn start(
     }
 }
 
+/// Starts the adapter and checks it offers `contract`: the reason when it does not.
+pub async fn start_for(
+    command: &AdapterCommand,
+    contract: &str,
+    handshake_timeout: Duration,
+) -> Result<Session, String> {
+    let (mut session, hello) = start(command, handshake_timeout)
+        .await
+        .map_err(|e| e.to_string())?;
+    if hello.contracts.iter().any(|c| c == contract) {
+        return Ok(session);
+    }
+    session.close().await;
+    Err(hello
+        .unavailable
+        .get(contract)
+        .cloned()
+        .unwrap_or_else(|| format!("the adapter does not offer contract `{contract}`")))
+}
+
 /// Asks a fresh adapter for paste-ready programs reproducing `inputs` (the optional
 /// `snippet` operation). `None` where the adapter wrote none, or did not answer in time.
 pub async fn snippets(

@@ -29,16 +29,8 @@ impl Prober {
         contract: &'static dyn Contract,
         runner: RunnerSettings,
     ) -> Result<Prober, String> {
-        let (mut session, hello) = runner::start(&spec.command, runner.handshake_timeout)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !hello.contracts.iter().any(|c| c == contract.id()) {
-            session.close().await;
-            return Err(format!(
-                "the adapter does not offer contract `{}`",
-                contract.id()
-            ));
-        }
+        let session =
+            runner::start_for(&spec.command, contract.id(), runner.handshake_timeout).await?;
         let (jobs, job_rx) = mpsc::channel(1);
         let (done_tx, done) = mpsc::channel(1);
         let driver = tokio::spawn(
@@ -83,6 +75,46 @@ impl Prober {
     pub async fn close(self) {
         drop(self.jobs);
         let _ = self.driver.await;
+    }
+}
+
+/// One prober per implementation slot, started on first use and kept for the run.
+pub struct Probers<'a> {
+    specs: &'a [&'a ImplSpec],
+    contract: &'static dyn Contract,
+    runner: RunnerSettings,
+    started: std::collections::HashMap<usize, Prober>,
+}
+
+impl<'a> Probers<'a> {
+    pub fn new(
+        specs: &'a [&'a ImplSpec],
+        contract: &'static dyn Contract,
+        runner: RunnerSettings,
+    ) -> Self {
+        Probers {
+            specs,
+            contract,
+            runner,
+            started: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The prober of `slot`, starting its adapter if need be.
+    pub async fn get(&mut self, slot: usize) -> Result<&mut Prober, String> {
+        if !self.started.contains_key(&slot) {
+            let prober = Prober::start(self.specs[slot], self.contract, self.runner).await?;
+            self.started.insert(slot, prober);
+        }
+        self.started
+            .get_mut(&slot)
+            .ok_or_else(|| "no such implementation".to_owned())
+    }
+
+    pub async fn close(self) {
+        for (_, prober) in self.started {
+            prober.close().await;
+        }
     }
 }
 

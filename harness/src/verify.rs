@@ -22,7 +22,7 @@ use crate::report::{
     Tally, TimingViolation, Timings, Verdict, SCHEMA_VERSION,
 };
 use crate::runner::{self, Done, Driver, FailureKind, Job, Outcome, RunnerSettings};
-use crate::shrink::{Key, Prober, ShrinkBounds, Shrinker};
+use crate::shrink::{Key, Probers, ShrinkBounds, Shrinker};
 
 /// Everything `verify` needs, resolved from the command line.
 #[derive(Clone)]
@@ -514,20 +514,11 @@ async fn run_contract(
         }
     }
     if !held.is_empty() {
-        let mut probers: HashMap<usize, Prober> = HashMap::new();
+        let mut probers = Probers::new(&specs, contract, settings.runner);
         for (mut case, suspect) in held {
             for slot in suspect {
                 tallies[slot].rerun_alone += 1;
-                let prober = match probers.entry(slot) {
-                    std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        Prober::start(specs[slot], contract, settings.runner)
-                            .await
-                            .ok()
-                            .map(|p| e.insert(p))
-                    }
-                };
-                if let Some(prober) = prober {
+                if let Ok(prober) = probers.get(slot).await {
                     case.outcomes[slot] = Some(
                         prober
                             .run(
@@ -549,9 +540,7 @@ async fn run_contract(
                 state,
             );
         }
-        for (_, prober) in probers {
-            prober.close().await;
-        }
+        probers.close().await;
         for line in state.announcements.drain(..) {
             eprintln!("{line}");
         }
@@ -950,20 +939,9 @@ pub fn run_inputs(
         .build()
         .map_err(|e| not_runnable(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let (mut session, hello) = runner::start(&spec.command, runner.handshake_timeout)
+        let session = runner::start_for(&spec.command, contract.id(), runner.handshake_timeout)
             .await
-            .map_err(|e| not_runnable(e.to_string()))?;
-        if !hello.contracts.iter().any(|c| c == contract.id()) {
-            session.close().await;
-            let reason = hello
-                .unavailable
-                .get(contract.id())
-                .cloned()
-                .unwrap_or_else(|| {
-                    format!("the adapter does not offer contract `{}`", contract.id())
-                });
-            return Err(not_runnable(reason));
-        }
+            .map_err(not_runnable)?;
         let (job_tx, job_rx) = mpsc::channel::<Job>(256);
         let (done_tx, mut done_rx) = mpsc::channel::<Done>(256);
         let driver = tokio::spawn(
@@ -1060,7 +1038,7 @@ async fn shrink_groups(
         slack_ms: settings.timing_slack_ms,
         bounds,
     };
-    let mut probers: HashMap<usize, Prober> = HashMap::new();
+    let mut probers = Probers::new(specs, contract, settings.runner);
     let targets: Vec<String> = state
         .groups
         .iter()
@@ -1088,16 +1066,11 @@ async fn shrink_groups(
             group.implementation,
             group.rules.join(" ")
         );
-        let prober = match probers.entry(slot) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                match Prober::start(specs[slot], contract, settings.runner).await {
-                    Ok(p) => e.insert(p),
-                    Err(reason) => {
-                        eprintln!("  cannot shrink: {reason}");
-                        continue;
-                    }
-                }
+        let prober = match probers.get(slot).await {
+            Ok(prober) => prober,
+            Err(reason) => {
+                eprintln!("  cannot shrink: {reason}");
+                continue;
             }
         };
         let tree = generate_case(contract, &settings.generation, settings.seed, case);
@@ -1106,7 +1079,7 @@ async fn shrink_groups(
         let expectation = contract.expect(&shrunk.input, &settings.generation);
         let limit = Job::time_limit_for(&expectation, settings.timing_slack_ms);
         let mut outcomes = Vec::new();
-        for (other, spec) in specs.iter().enumerate() {
+        for other in 0..specs.len() {
             if other == slot {
                 outcomes.push(Outcome::Output {
                     output: shrunk.output.clone(),
@@ -1115,18 +1088,9 @@ async fn shrink_groups(
                 });
                 continue;
             }
-            let prober = match probers.entry(other) {
-                std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    Prober::start(spec, contract, settings.runner)
-                        .await
-                        .ok()
-                        .map(|p| e.insert(p))
-                }
-            };
-            outcomes.push(match prober {
-                Some(p) => p.run(&shrunk.input, limit).await,
-                None => Outcome::NotRun {
+            outcomes.push(match probers.get(other).await {
+                Ok(p) => p.run(&shrunk.input, limit).await,
+                Err(_) => Outcome::NotRun {
                     reason: "could not start the adapter again".into(),
                 },
             });
@@ -1190,9 +1154,7 @@ async fn shrink_groups(
                 .unwrap_or_default()
         );
     }
-    for (_, prober) in probers {
-        prober.close().await;
-    }
+    probers.close().await;
 }
 
 /// Saves a shrunk group's example to the corpus and points its repro command there.

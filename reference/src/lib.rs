@@ -21,3 +21,71 @@ pub static CONTRACTS: &[&dyn Contract] = &[&budget::Budget, &migrate::Migrate];
 pub fn contract(id: &str) -> Option<&'static dyn Contract> {
     CONTRACTS.iter().copied().find(|c| c.id() == id)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The rule ids an example cites: every acceptable output's rules, plus the timing rule
+    /// when the contract bounds the elapsed time of its first acceptable output.
+    fn cited(contract: &dyn Contract, example: &Example) -> BTreeSet<&'static str> {
+        let expectation = contract.expect(&example.input, &GenSettings::default());
+        let mut rules: BTreeSet<&'static str> = expectation
+            .acceptable
+            .iter()
+            .flat_map(|a| a.all_rules())
+            .collect();
+        rules.extend(
+            contract
+                .timing_limit(&example.input, &expectation.acceptable[0].output, 200)
+                .map(|l| l.rule),
+        );
+        rules
+    }
+
+    #[test]
+    fn every_contract_has_at_least_45_well_formed_examples_citing_every_rule() {
+        for contract in CONTRACTS {
+            let examples = contract.examples();
+            assert!(
+                examples.len() >= 45,
+                "{}: only {} examples",
+                contract.id(),
+                examples.len()
+            );
+            let mut seen = BTreeSet::new();
+            for example in &examples {
+                let kebab = example.id.split('-').all(|part| {
+                    !part.is_empty()
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                });
+                assert!(kebab, "not kebab-case: {}", example.id);
+                assert!(seen.insert(example.id), "duplicate id: {}", example.id);
+                assert!(
+                    !example.id.starts_with("generated-"),
+                    "{} collides with the generated vectors' ids",
+                    example.id
+                );
+                assert!(
+                    !example.description.trim().is_empty() && !example.description.contains('\n'),
+                    "description of {} must be one line",
+                    example.id
+                );
+            }
+            let all_cited: BTreeSet<&str> =
+                examples.iter().flat_map(|e| cited(*contract, e)).collect();
+            for rule in contract.rules() {
+                assert!(
+                    all_cited.contains(rule.id),
+                    "{}: no example cites {}",
+                    contract.id(),
+                    rule.id
+                );
+            }
+        }
+    }
+}

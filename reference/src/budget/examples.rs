@@ -1005,70 +1005,9 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::examples;
-    use crate::budget::rules::{RULES, TIMING};
+
     use crate::budget::Budget;
-    use crate::contract::{Contract, Example, GenSettings};
-
-    fn is_kebab_case(id: &str) -> bool {
-        !id.is_empty()
-            && id.split('-').all(|part| {
-                !part.is_empty()
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            })
-    }
-
-    /// The rule ids an example cites: every acceptable output's rules, plus the timing rule
-    /// when the contract bounds the elapsed time of its first acceptable output.
-    fn cited(example: &Example) -> BTreeSet<&'static str> {
-        let settings = GenSettings::default();
-        let expectation = Budget.expect(&example.input, &settings);
-        let mut rules: BTreeSet<&'static str> = expectation
-            .acceptable
-            .iter()
-            .flat_map(|a| a.all_rules())
-            .collect();
-        if Budget
-            .timing_limit(&example.input, &expectation.acceptable[0].output, 200)
-            .is_some()
-        {
-            rules.insert(TIMING);
-        }
-        rules
-    }
-
-    #[test]
-    fn ids_are_unique_kebab_case_and_descriptions_one_line() {
-        let mut seen = BTreeSet::new();
-        for example in examples() {
-            assert!(is_kebab_case(example.id), "not kebab-case: {}", example.id);
-            assert!(seen.insert(example.id), "duplicate id: {}", example.id);
-            assert!(
-                !example.id.starts_with("generated-"),
-                "{} collides with the generated vectors' ids",
-                example.id
-            );
-            assert!(
-                !example.description.trim().is_empty() && !example.description.contains('\n'),
-                "description of {} must be one non-empty line",
-                example.id
-            );
-        }
-    }
-
-    #[test]
-    fn there_are_at_least_45_examples() {
-        assert!(examples().len() >= 45, "only {} examples", examples().len());
-    }
-
-    #[test]
-    fn every_rule_is_cited_by_some_example() {
-        let cited: BTreeSet<&str> = examples().iter().flat_map(cited).collect();
-        for rule in RULES {
-            assert!(cited.contains(rule.id), "no example cites {}", rule.id);
-        }
-    }
+    use crate::contract::{Contract, GenSettings};
 
     #[test]
     fn ids_name_the_expected_outcome() {
