@@ -64,22 +64,35 @@ fn malformed_config_names_file_and_line() {
 }
 
 #[test]
-fn unavailable_implementation_is_reported_with_its_fix_and_never_substituted() {
-    let run = harness(&["verify", "--impl", "py", "--cases", "5", "--quiet"]);
-    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("py is unavailable")
-            && run.stdout.contains("fix: export AEGIS_PY_SRC="),
-        "{}",
-        run.stdout
-    );
-    let report = run.report();
-    assert_eq!(report["verdict"], "infrastructure");
-    assert_eq!(
-        report["contracts"].as_array().map(Vec::len),
-        Some(0),
-        "nothing ran in its place"
-    );
+fn unavailable_implementations_are_reported_with_their_fix_and_never_substituted() {
+    for (id, fix) in [
+        ("py", "fix: export AEGIS_PY_SRC="),
+        ("ts", "fix: export AEGIS_TS_SRC="),
+    ] {
+        let run = harness(&[
+            "verify",
+            "--impl",
+            id,
+            "--contract",
+            "budget",
+            "--cases",
+            "5",
+            "--quiet",
+        ]);
+        assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains(&format!("{id} is unavailable")) && run.stdout.contains(fix),
+            "{}",
+            run.stdout
+        );
+        let report = run.report();
+        assert_eq!(report["verdict"], "infrastructure");
+        assert_eq!(
+            report["contracts"].as_array().map(Vec::len),
+            Some(0),
+            "nothing ran in its place"
+        );
+    }
 }
 
 #[test]
