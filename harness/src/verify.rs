@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use proptest::strategy::ValueTree;
-use reference::{generate_case, Contract, Expectation, GenSettings, Profile};
+use reference::{generate_case, CaseGenerator, Contract, Expectation, GenSettings, Profile};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -405,7 +405,9 @@ async fn run_contract(
             .unwrap_or(0);
         let fixed_cases = settings.fixed.get(position).cloned().unwrap_or_default();
         let slots = impl_ids.len();
-        tokio::spawn(async move {
+        // Generation is CPU work: it runs on a blocking thread, feeding the runners.
+        tokio::task::spawn_blocking(move || {
+            let generator = CaseGenerator::new(contract, &generation);
             let fixed = fixed_cases
                 .into_iter()
                 .map(|(label, input)| (label, Some(input)));
@@ -413,9 +415,7 @@ async fn run_contract(
             for (index, (label, given)) in (0u64..).zip(fixed.chain(generated)) {
                 let input = match (&label, given) {
                     (_, Some(input)) => input,
-                    (CaseLabel::Generated(case), None) => {
-                        generate_case(contract, &generation, seed, *case).current()
-                    }
+                    (CaseLabel::Generated(case), None) => generator.tree(seed, *case).current(),
                     (_, None) => continue,
                 };
                 let expectation = contract.expect(&input, &generation);
@@ -434,13 +434,11 @@ async fn run_contract(
                 }
                 for tx in &job_senders {
                     // A closed channel means that driver gave up; its cases are reported by it.
-                    let _ = tx
-                        .send(Job {
-                            index,
-                            input: shared_input.clone(),
-                            time_limit,
-                        })
-                        .await;
+                    let _ = tx.blocking_send(Job {
+                        index,
+                        input: shared_input.clone(),
+                        time_limit,
+                    });
                 }
             }
         })

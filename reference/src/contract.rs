@@ -184,25 +184,43 @@ pub fn fold_indices(pointer: &str) -> String {
         .join("/")
 }
 
-/// The generator's value tree for case `index` of the stream named by `seed`.
-///
-/// Every case has its own ChaCha stream derived from `(seed, index)`, so a case can be
-/// regenerated alone, shards can pick cases without generating the others, and the same
-/// seed yields the same bytes on every machine.
+/// The generator of one contract's cases, built once and asked for each case.
+pub struct CaseGenerator {
+    strategy: BoxedStrategy<Value>,
+}
+
+impl CaseGenerator {
+    pub fn new(contract: &dyn Contract, settings: &GenSettings) -> Self {
+        CaseGenerator {
+            strategy: contract.strategy(settings),
+        }
+    }
+
+    /// The value tree for case `index` of the stream named by `seed`.
+    ///
+    /// Every case has its own ChaCha stream derived from `(seed, index)`, so a case can be
+    /// regenerated alone, shards can pick cases without generating the others, and the same
+    /// seed yields the same bytes on every machine.
+    pub fn tree(&self, seed: u64, index: u64) -> Box<dyn ValueTree<Value = Value>> {
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &case_seed(seed, index));
+        let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+        // Our strategies never reject values, so tree creation cannot fail; a strategy that
+        // starts filtering would be a programming error caught by the unit tests.
+        self.strategy
+            .new_tree(&mut runner)
+            .expect("contract strategies do not reject")
+    }
+}
+
+/// The value tree for case `index` of the stream named by `seed` (for a single case; use a
+/// [`CaseGenerator`] for many).
 pub fn generate_case(
     contract: &dyn Contract,
     settings: &GenSettings,
     seed: u64,
     index: u64,
 ) -> Box<dyn ValueTree<Value = Value>> {
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &case_seed(seed, index));
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    // Our strategies never reject values, so tree creation cannot fail; a strategy that
-    // starts filtering would be a programming error caught by the unit tests.
-    contract
-        .strategy(settings)
-        .new_tree(&mut runner)
-        .expect("contract strategies do not reject")
+    CaseGenerator::new(contract, settings).tree(seed, index)
 }
 
 /// 32 seed bytes for case `index` of stream `seed` (SplitMix64 expansion).

@@ -10,8 +10,8 @@ pub mod contract;
 pub mod migrate;
 
 pub use contract::{
-    fold_indices, generate_case, Acceptable, Contract, Example, Expectation, GenSettings, PathRule,
-    Profile, Rule, TimingLimit,
+    fold_indices, generate_case, Acceptable, CaseGenerator, Contract, Example, Expectation,
+    GenSettings, PathRule, Profile, Rule, TimingLimit,
 };
 
 /// Every contract the harness knows, in the order reports list them.

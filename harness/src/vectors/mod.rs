@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use proptest::strategy::ValueTree;
-use reference::{generate_case, Contract, Expectation, GenSettings};
+use reference::{CaseGenerator, Contract, Expectation, GenSettings};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -140,8 +140,9 @@ pub fn build(contract: &dyn Contract) -> VectorFile {
             )
         })
         .collect();
+    let generator = CaseGenerator::new(contract, &settings);
     for index in 0..GENERATED_COUNT {
-        let input = generate_case(contract, &settings, GENERATED_SEED, index).current();
+        let input = generator.tree(GENERATED_SEED, index).current();
         let description = format!("generated: case {index} of seed {GENERATED_SEED}");
         vectors.push(vector(
             contract,
