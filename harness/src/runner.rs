@@ -393,6 +393,29 @@ pub async fn start_for(
         .unwrap_or_else(|| format!("the adapter does not offer contract `{contract}`")))
 }
 
+/// A driver on its own task, for callers that feed cases one by one or in a batch.
+pub struct Running {
+    pub jobs: mpsc::Sender<Job>,
+    pub done: mpsc::Receiver<Done>,
+    pub driver: tokio::task::JoinHandle<RunSummary>,
+}
+
+/// Spawns a driver for a started session, with channels of `capacity`.
+pub fn spawn_driver(
+    command: &AdapterCommand,
+    contract: &'static str,
+    settings: RunnerSettings,
+    session: Session,
+    capacity: usize,
+) -> Running {
+    let (jobs, job_rx) = mpsc::channel(capacity);
+    let (done_tx, done) = mpsc::channel(capacity);
+    let driver = tokio::spawn(
+        Driver::new(command.clone(), contract, settings, session, (0, done_tx)).run(job_rx),
+    );
+    Running { jobs, done, driver }
+}
+
 /// Asks a fresh adapter for paste-ready programs reproducing `inputs` (the optional
 /// `snippet` operation). `None` where the adapter wrote none, or did not answer in time.
 pub async fn snippets(

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::compare::{canonical, group_key, judge, Verdict};
 use crate::impls::ImplSpec;
-use crate::runner::{self, Done, Driver, Job, Outcome, RunSummary, RunnerSettings};
+use crate::runner::{self, Done, Job, Outcome, RunSummary, RunnerSettings};
 
 /// One implementation's adapter, answering one case at a time.
 pub struct Prober {
@@ -31,22 +31,11 @@ impl Prober {
     ) -> Result<Prober, String> {
         let session =
             runner::start_for(&spec.command, contract.id(), runner.handshake_timeout).await?;
-        let (jobs, job_rx) = mpsc::channel(1);
-        let (done_tx, done) = mpsc::channel(1);
-        let driver = tokio::spawn(
-            Driver::new(
-                spec.command.clone(),
-                contract.id(),
-                runner,
-                session,
-                (0, done_tx),
-            )
-            .run(job_rx),
-        );
+        let running = runner::spawn_driver(&spec.command, contract.id(), runner, session, 1);
         Ok(Prober {
-            jobs,
-            done,
-            driver,
+            jobs: running.jobs,
+            done: running.done,
+            driver: running.driver,
             next: 0,
         })
     }

@@ -940,18 +940,11 @@ pub fn run_inputs(
         let session = runner::start_for(&spec.command, contract.id(), runner.handshake_timeout)
             .await
             .map_err(not_runnable)?;
-        let (job_tx, job_rx) = mpsc::channel::<Job>(256);
-        let (done_tx, mut done_rx) = mpsc::channel::<Done>(256);
-        let driver = tokio::spawn(
-            Driver::new(
-                spec.command.clone(),
-                contract.id(),
-                runner,
-                session,
-                (0, done_tx),
-            )
-            .run(job_rx),
-        );
+        let runner::Running {
+            jobs: job_tx,
+            done: mut done_rx,
+            driver,
+        } = runner::spawn_driver(&spec.command, contract.id(), runner, session, 256);
         let settings = GenSettings::default();
         let jobs: Vec<Job> = inputs
             .iter()
