@@ -251,7 +251,7 @@ pub mod json {
         // The empty string first: shrinking moves towards the first alternative.
         prop_oneof![
             1 => Just(String::new()),
-            4 => "[a-z][a-z0-9._-]{0,10}",
+            4 => regex("[a-z][a-z0-9._-]{0,10}"),
             1 => prop::sample::select(vec![
                 "\"quoted\"", "back\\slash", "tab\there", "line\nbreak", "ünïcødé",
                 "日本語", "emoji 🎉", "𝄞 clef", "\u{0}nul", "\u{7f}\u{80}", "'single'",
@@ -260,6 +260,14 @@ pub mod json {
             2 => prop::collection::vec(any::<char>(), 0..8).prop_map(String::from_iter),
         ]
         .boxed()
+    }
+
+    /// Strings matching `pattern`. A `&str` used as a strategy compiles its regex on every
+    /// new value; this compiles it once, when the strategy is built.
+    pub fn regex(pattern: &str) -> BoxedStrategy<String> {
+        proptest::string::string_regex(pattern)
+            .expect("the generators' patterns are valid regexes")
+            .boxed()
     }
 
     /// Finite doubles of every shape (JSON has no NaN or infinity).
@@ -282,10 +290,13 @@ pub mod json {
             float().prop_map(|f| Number::from_f64(f).map_or(Value::Null, Value::Number)),
             string().prop_map(Value::String),
         ];
-        leaf.prop_recursive(3, 16, 4, |inner| {
+        // proptest rebuilds the recursive levels for every new value, so the key strategy is
+        // built once here and shared.
+        let key = string();
+        leaf.prop_recursive(3, 16, 4, move |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                prop::collection::btree_map(string(), inner, 0..4)
+                prop::collection::btree_map(key.clone(), inner, 0..4)
                     .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
             ]
         })

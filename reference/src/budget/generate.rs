@@ -71,7 +71,7 @@ fn error_name() -> BoxedStrategy<String> {
             "ValueError", "ConnectionError", "RuntimeError",
         ])
         .prop_map(str::to_owned),
-        1 => "[A-Z][a-zA-Z]{0,12}Error",
+        1 => json::regex("[A-Z][a-zA-Z]{0,12}Error"),
     ]
     .boxed()
 }
