@@ -8,11 +8,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use reference::{Contract, GenSettings, Profile};
 
+use crate::baseline::Baseline;
 use crate::errors::Error;
 use crate::impls::{known_contracts, Impls, Placeholders};
+use crate::report::Shard;
 use crate::runner::RunnerSettings;
 use crate::shrink::ShrinkBounds;
-use crate::verify::{CaseLabel, Repro, VerifySettings};
+use crate::verify::{CaseLabel, ProgressMode, Repro, VerifySettings};
 use serde_json::Value;
 
 #[derive(Debug, Parser)]
@@ -36,6 +38,47 @@ pub enum Command {
     Repro(ReproArgs),
     /// The corpus of minimal divergences: list it, or prune cases that now pass.
     Corpus(CorpusArgs),
+    /// Run reports: compare two runs.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub action: ReportAction,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// Show the failure groups that appeared, disappeared or changed from RUN_A to RUN_B
+    /// (exit 1 when any did). A run is a folder under reports/, its report.json, a run
+    /// id, or `latest`.
+    Diff { run_a: PathBuf, run_b: PathBuf },
+}
+
+/// A resolved `report diff`: the two report.json files.
+pub struct ReportDiffSettings {
+    pub a: PathBuf,
+    pub b: PathBuf,
+}
+
+impl ReportArgs {
+    pub fn resolve(self) -> Result<ReportDiffSettings, Error> {
+        let root = find_root(self.project.root.as_deref())?;
+        let reports = self
+            .project
+            .reports_dir
+            .clone()
+            .unwrap_or_else(|| root.join("reports"));
+        match self.action {
+            ReportAction::Diff { run_a, run_b } => Ok(ReportDiffSettings {
+                a: crate::rundiff::locate(&run_a, &reports),
+                b: crate::rundiff::locate(&run_b, &reports),
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -344,8 +387,66 @@ pub struct VerifyArgs {
     /// How long an adapter may leave a ping unanswered before it counts as stuck, in ms.
     #[arg(long, default_value_t = 2000)]
     pub ping_grace_ms: u64,
+    /// Adapter processes run at once per implementation.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub jobs: usize,
+    /// Run only part K of N of the case stream, so N machines together run exactly the
+    /// cases of one unsharded run.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
     #[command(flatten)]
     pub project: ProjectArgs,
+}
+
+/// Known divergences: what a CI gate accepts.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Known divergence groups (TOML, or JSON by extension): the run fails on any other
+    /// group, and on any listed group that no longer diverges.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Known-flaky groups: reported when they show up, never failing the run.
+    #[arg(long, value_name = "FILE")]
+    pub known_flaky: Option<PathBuf>,
+    /// Write this run's groups to FILE as a new baseline (never overwrites a file).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+impl GateArgs {
+    fn resolve(&self) -> Result<(Option<Baseline>, Option<Baseline>), Error> {
+        if let Some(path) = &self.write_baseline {
+            if path.exists() {
+                return Err(Error::usage(
+                    format!("--write-baseline {}: the file exists", path.display()),
+                    Some("pass a new path, or edit the existing baseline by hand".into()),
+                ));
+            }
+        }
+        let load = |path: &Option<PathBuf>| path.as_deref().map(Baseline::load).transpose();
+        Ok((load(&self.baseline)?, load(&self.known_flaky)?))
+    }
+}
+
+/// `K/N` with 1 ≤ K ≤ N.
+fn parse_shard(text: &str) -> Result<Shard, Error> {
+    let bad = || {
+        Error::usage(
+            format!("--shard {text}: expected K/N with 1 ≤ K ≤ N, e.g. --shard 2/4"),
+            None,
+        )
+    };
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (index, count) = (
+        k.trim().parse::<u64>().map_err(|_| bad())?,
+        n.trim().parse::<u64>().map_err(|_| bad())?,
+    );
+    if index == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(Shard { index, count })
 }
 
 /// The repository root: `--root`, else the nearest ancestor of the current directory with
@@ -422,6 +523,11 @@ impl VerifyArgs {
         if self.window == 0 {
             return Err(Error::usage("--window must be at least 1", None));
         }
+        if self.jobs == 0 {
+            return Err(Error::usage("--jobs must be at least 1", None));
+        }
+        let shard = self.shard.as_deref().map(parse_shard).transpose()?;
+        let (baseline, known_flaky) = self.gate.resolve()?;
         let profile = match self.profile {
             ProfileArg::Normal => Profile::Normal,
             ProfileArg::Hostile => Profile::Hostile,
@@ -444,6 +550,17 @@ impl VerifyArgs {
         }
         if self.timing_slack_ms != 200 {
             case_flags.push(format!("--timing-slack-ms {}", self.timing_slack_ms));
+        }
+        // Flags of the whole run that a one-case repro does not need go to `run_flags`.
+        let mut run_flags = Vec::new();
+        if let Some(shard) = &self.shard {
+            run_flags.push(format!("--shard {shard}"));
+        }
+        if let Some(path) = &self.gate.baseline {
+            run_flags.push(format!(
+                "--baseline {}",
+                display_path(&root, &std::path::absolute(path).unwrap_or(path.clone()))
+            ));
         }
         let seed = self.seed.unwrap_or_else(random_seed);
         let vectors_dir = self
@@ -505,10 +622,23 @@ impl VerifyArgs {
                 .reports_dir
                 .clone()
                 .unwrap_or_else(|| root.join("reports")),
-            show_progress: !self.project.quiet && std::io::stderr().is_terminal(),
+            progress: match (self.project.quiet, std::io::stderr().is_terminal()) {
+                (true, _) => ProgressMode::Hidden,
+                (false, true) => ProgressMode::Bar,
+                (false, false) => ProgressMode::Lines,
+            },
+            colour: std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            jobs: self.jobs,
+            partial: shard.is_some() || self.case.is_some() || self.vector.is_some(),
+            shard,
+            baseline,
+            known_flaky,
+            write_baseline: self.gate.write_baseline.clone(),
             repro: Repro {
                 program: "cargo run --release --".into(),
                 case_flags,
+                run_flags,
             },
         })
     }

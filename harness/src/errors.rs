@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 agreement; 1 divergence, invariant violation or failed case; 2 usage or
 //! input error; 3 infrastructure failure (an adapter that cannot start, an unavailable
-//! implementation, a report that cannot be written).
+//! implementation, a report that cannot be written); 130 a run stopped by Ctrl-C (its
+//! partial report says so), as shells report an interrupted command.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ pub const EXIT_AGREEMENT: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_INFRASTRUCTURE: u8 = 3;
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// An error the harness expects and explains; anything else is a bug.
 #[derive(Debug, thiserror::Error)]

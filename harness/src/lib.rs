@@ -6,13 +6,16 @@
 //! writes them down. [`cli`] turns the command line into settings, and [`errors`] maps
 //! every expected error to an exit code.
 
+pub mod baseline;
 pub mod cli;
 pub mod compare;
 pub mod corpus;
 pub mod errors;
 pub mod impls;
+pub mod junit;
 pub mod protocol;
 pub mod report;
+pub mod rundiff;
 pub mod runner;
 pub mod setup;
 pub mod shrink;
@@ -29,7 +32,12 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => args.resolve().and_then(|settings| {
             let result = verify::verify(&settings)?;
-            print!("{}", result.report.terminal_summary(&result.report_dir));
+            print!(
+                "{}",
+                result
+                    .report
+                    .terminal_summary(&result.report_dir, settings.colour)
+            );
             Ok(result.exit_code())
         }),
         Command::Vectors(args) => args.resolve().and_then(|settings| run_vectors(&settings)),
@@ -42,6 +50,17 @@ pub fn run(cli: Cli) -> ExitCode {
                 Ok(EXIT_AGREEMENT)
             }
             CorpusTask::Prune(settings) => run_replay(&settings, true),
+        }),
+        Command::Report(args) => args.resolve().and_then(|settings| {
+            let a = rundiff::RunGroups::load(&settings.a)?;
+            let b = rundiff::RunGroups::load(&settings.b)?;
+            let diff = rundiff::RunDiff::between(&a, &b);
+            print!("{}", diff.render(&a, &b));
+            Ok(if diff.is_empty() {
+                EXIT_AGREEMENT
+            } else {
+                EXIT_FINDINGS
+            })
         }),
     };
     match result {

@@ -16,7 +16,9 @@ use crate::errors::Error;
 use crate::protocol::{AdapterInfo, Package};
 use crate::runner::Incident;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
+/// that a reader could notice.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,6 +34,13 @@ pub struct Report {
     pub contracts: Vec<ContractRecord>,
     pub groups: Vec<Group>,
     pub incidents: Vec<IncidentRecord>,
+    /// Every golden vector's result, per implementation.
+    pub vectors: Vec<VectorOutcome>,
+    /// How the groups stand against `--baseline` and `--known-flaky`, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Outcome>,
+    /// The run was stopped (Ctrl-C) before it finished: what it reports is partial.
+    pub interrupted: bool,
     pub verdict: Verdict,
     pub exit_code: u8,
     pub timings: Timings,
@@ -50,6 +59,41 @@ pub struct SettingsRecord {
     pub timing_slack_ms: u64,
     pub max_case_ms: u64,
     pub window: usize,
+    /// Adapters run at once per implementation.
+    pub jobs: usize,
+    /// This run's part of the case stream (`--shard K/N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// Shard `index` of `count` (1-based): the cases whose position in the stream is
+/// `index - 1` modulo `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the case at `position` of the stream (vectors, corpus, then generated) is
+    /// this shard's.
+    pub fn owns(&self, position: u64) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
+/// One golden vector's result for one implementation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VectorOutcome {
+    pub contract: String,
+    pub implementation: String,
+    pub id: String,
+    /// `pass`, or the failing group's kind (`divergence`, `crash`, …).
+    pub status: String,
+    /// The rules it breaks, when it fails.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -118,7 +162,9 @@ impl Tally {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupKind {
     Divergence,
@@ -166,7 +212,17 @@ pub struct Group {
     /// The corpus cases in the group (at most ten, by file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub corpus: Vec<String>,
+    /// Listed in `--baseline` or `--known-flaky` (absent: a new group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Mark>,
     pub example: Example,
+}
+
+impl Group {
+    /// Whether this group fails the run (it is not listed as known or flaky).
+    pub fn is_new(&self) -> bool {
+        self.baseline.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -266,6 +322,7 @@ pub enum Verdict {
     Agreement,
     Findings,
     Infrastructure,
+    Interrupted,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -361,6 +418,44 @@ pub fn create_run_dir(reports_dir: &Path, run_id: &str) -> Result<(PathBuf, Stri
         }
     }
     unreachable!("the attempt counter is unbounded")
+}
+
+/// Points `reports_dir/latest` at the run folder `run_id` (a relative symbolic link,
+/// replaced atomically). Where links cannot be made, `latest` is a file naming the run.
+pub fn point_latest(reports_dir: &Path, run_id: &str) -> Result<(), Error> {
+    let latest = reports_dir.join("latest");
+    let write_error = |source| Error::Write {
+        path: latest.clone(),
+        source,
+    };
+    if latest.is_dir() && !latest.is_symlink() {
+        // Someone's own folder named `latest`: never replaced.
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        let temp = reports_dir.join(format!(".latest.tmp-{}", std::process::id()));
+        let _ = std::fs::remove_file(&temp);
+        std::os::unix::fs::symlink(run_id, &temp).map_err(write_error)?;
+        std::fs::rename(&temp, &latest).map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            write_error(e)
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        write_atomically(&latest, format!("{run_id}\n").as_bytes())
+    }
+}
+
+/// The run folder `latest` points at, for commands that take a run.
+pub fn resolve_latest(path: &Path) -> PathBuf {
+    if path.is_file() && path.file_name().is_some_and(|n| n == "latest") {
+        if let Ok(name) = std::fs::read_to_string(path) {
+            return path.with_file_name(name.trim());
+        }
+    }
+    path.to_owned()
 }
 
 impl Report {
@@ -522,22 +617,43 @@ impl Report {
     }
 
     fn verdict_line(&self) -> String {
+        let known = self.groups.len() - self.new_groups().count();
         match self.verdict {
+            Verdict::Agreement if known > 0 => format!(
+                "agreement: every implementation matched the reference, but for {known} known group(s) (exit 0)"
+            ),
             Verdict::Agreement => {
                 "agreement: every implementation matched the reference (exit 0)".into()
             }
-            Verdict::Findings => format!(
-                "findings: {} group(s) of failing cases (exit 1)",
-                self.groups.len() + self.incidents.len()
-            ),
+            Verdict::Findings => {
+                let mut parts = vec![format!(
+                    "{} {}group(s) of failing cases",
+                    self.new_groups().count() + self.incidents.len(),
+                    if self.baseline.is_some() { "new " } else { "" }
+                )];
+                if let Some(b) = self.baseline.as_ref().filter(|b| b.fails()) {
+                    parts.push(format!("{} stale baseline entr(ies)", b.stale.len()));
+                }
+                format!("findings: {} (exit 1)", parts.join(", "))
+            }
             Verdict::Infrastructure => {
                 "infrastructure failure: see the implementations above (exit 3)".into()
+            }
+            Verdict::Interrupted => {
+                "interrupted: this partial report judges only the cases that finished (exit 130)"
+                    .into()
             }
         }
     }
 
-    /// The one-screen terminal summary.
-    pub fn terminal_summary(&self, report_dir: &Path) -> String {
+    /// Groups that fail the run: those no baseline lists.
+    pub fn new_groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.iter().filter(|g| g.is_new())
+    }
+
+    /// The one-screen terminal summary, in colour when `colour`.
+    pub fn terminal_summary(&self, report_dir: &Path, colour: bool) -> String {
+        let paint = Paint(colour);
         let mut out = String::new();
         let _ = writeln!(out, "\n{}\n", self.headline());
         for imp in self
@@ -624,10 +740,21 @@ impl Report {
         const SHOWN: usize = 6;
         if !self.groups.is_empty() {
             let _ = writeln!(out, "\n  {} failing group(s):", self.groups.len());
-            for (n, g) in self.groups.iter().take(SHOWN).enumerate() {
+            // New groups first: they are what fails the run.
+            let mut shown: Vec<&Group> = self.new_groups().collect();
+            shown.extend(self.groups.iter().filter(|g| !g.is_new()));
+            for (n, g) in shown.into_iter().take(SHOWN).enumerate() {
+                let mark = match &g.baseline {
+                    None if self.baseline.is_some() => paint.red("new "),
+                    None => String::new(),
+                    Some(m) if m.status == crate::baseline::MarkStatus::Known => {
+                        paint.dim("known ")
+                    }
+                    Some(_) => paint.dim("flaky "),
+                };
                 let _ = writeln!(
                     out,
-                    "  [{}] {} · {} · {} · {} case(s)",
+                    "  [{}] {mark}{} · {} · {} · {} case(s)",
                     n + 1,
                     g.implementation,
                     g.kind.as_str(),
@@ -683,6 +810,19 @@ impl Report {
                 }
             }
         }
+        if let Some(b) = &self.baseline {
+            for entry in b.stale.iter().take(SHOWN) {
+                let what = if b.stale_fails {
+                    paint.red("stale: remove it from the baseline")
+                } else {
+                    "not seen in this partial run".into()
+                };
+                let _ = writeln!(out, "  {what} · {}", entry.describe());
+            }
+            if b.stale.len() > SHOWN {
+                let _ = writeln!(out, "  … and {} more stale entries", b.stale.len() - SHOWN);
+            }
+        }
         for incident in self.incidents.iter().take(3) {
             let _ = writeln!(
                 out,
@@ -694,11 +834,17 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "\n  report: {}",
+            "\n  report: {} (also index.html, junit.xml, report.json)",
             report_dir.join("summary.md").display()
         );
         let _ = writeln!(out, "  rerun:  {}", self.repro);
-        let _ = writeln!(out, "  {}", self.verdict_line());
+        let verdict = self.verdict_line();
+        let verdict = match self.verdict {
+            Verdict::Agreement => paint.green(&verdict),
+            Verdict::Findings => paint.red(&verdict),
+            Verdict::Infrastructure | Verdict::Interrupted => paint.yellow(&verdict),
+        };
+        let _ = writeln!(out, "  {verdict}");
         out
     }
 
@@ -708,7 +854,32 @@ impl Report {
         let _ = writeln!(md, "# Conformance run {}\n", self.run_id);
         let _ = writeln!(md, "{}\n", self.headline());
         let _ = writeln!(md, "**{}**\n", self.verdict_line());
+        if self.interrupted {
+            let _ = writeln!(md, "> The run was interrupted: tallies and groups cover only the cases that finished.\n");
+        }
         let _ = writeln!(md, "Reproduce: `{}`\n", self.repro);
+        if let Some(b) = &self.baseline {
+            let _ = writeln!(
+                md,
+                "Baseline `{}`: {} known, {} flaky, {} new group(s), {} stale entr(ies){}.\n",
+                b.baseline.as_deref().unwrap_or("(none)"),
+                b.known,
+                b.flaky,
+                b.new,
+                b.stale.len(),
+                if b.stale_fails || b.stale.is_empty() {
+                    ""
+                } else {
+                    " (not checked: partial run)"
+                }
+            );
+            for entry in &b.stale {
+                let _ = writeln!(md, "- stale, remove it: {}", md_cell(&entry.describe()));
+            }
+            if !b.stale.is_empty() {
+                let _ = writeln!(md);
+            }
+        }
         let _ = writeln!(md, "## Implementations\n\n| id | language | status | packages |\n| --- | --- | --- | --- |");
         for imp in &self.implementations {
             let packages: Vec<String> = imp
@@ -763,9 +934,21 @@ impl Report {
             let _ = writeln!(md, "\n## Failing groups\n");
         }
         for (n, g) in self.groups.iter().enumerate() {
+            let mark = match &g.baseline {
+                Some(m) => format!(
+                    " · {} ({})",
+                    match m.status {
+                        crate::baseline::MarkStatus::Known => "known",
+                        crate::baseline::MarkStatus::Flaky => "flaky",
+                    },
+                    md_cell(&m.reason)
+                ),
+                None if self.baseline.is_some() => " · **new**".into(),
+                None => String::new(),
+            };
             let _ = writeln!(
                 md,
-                "### {}. `{}` · {} · {}\n",
+                "### {}. `{}` · {} · {}{mark}\n",
                 n + 1,
                 g.implementation,
                 g.kind.as_str(),
@@ -875,6 +1058,27 @@ impl Report {
 }
 
 impl Example {
+    /// An example with nothing but its input and repro command.
+    pub fn for_input(input: Value, repro: String) -> Example {
+        Example {
+            case: None,
+            vector: None,
+            corpus: None,
+            input,
+            expected: None,
+            actual: None,
+            diff: None,
+            paths: Vec::new(),
+            detail: None,
+            stderr_tail: None,
+            repro,
+            others: Vec::new(),
+            drift: None,
+            shrink: None,
+            snippet: None,
+        }
+    }
+
     /// "case 42" or "vector fallback-succeeds".
     pub fn which(&self) -> String {
         if let Some(path) = &self.corpus {
@@ -962,6 +1166,31 @@ fn abbreviate(items: &[String], keep: usize) -> String {
         let _ = write!(shown, " (+{} more)", items.len() - keep);
     }
     shown
+}
+
+/// ANSI colour for the terminal summary, or plain text when off.
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    fn red(&self, text: &str) -> String {
+        self.wrap("1;31", text)
+    }
+    fn green(&self, text: &str) -> String {
+        self.wrap("1;32", text)
+    }
+    fn yellow(&self, text: &str) -> String {
+        self.wrap("1;33", text)
+    }
+    fn dim(&self, text: &str) -> String {
+        self.wrap("2", text)
+    }
 }
 
 /// Text inside a Markdown table cell: no pipes or newlines to break the table.

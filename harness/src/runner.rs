@@ -243,6 +243,9 @@ pub async fn start(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group: a Ctrl-C at the terminal reaches the harness alone, which
+        // then shuts its adapters down in order (an orphaned adapter exits at end of input).
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| StartError::Spawn {
@@ -483,6 +486,8 @@ pub struct Driver {
     running_suspects: bool,
     ping: Option<PendingPing>,
     summary: RunSummary,
+    /// Becomes true when the run is interrupted: stop at once and shut the adapter down.
+    stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Driver {
@@ -507,11 +512,32 @@ impl Driver {
             running_suspects: false,
             ping: None,
             summary: RunSummary::default(),
+            stop: None,
+        }
+    }
+
+    /// Stops (closing the adapter, reporting nothing more) once `stop` turns true.
+    pub fn stopping_on(mut self, stop: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Resolves when the run is interrupted; never, without a stop signal.
+    async fn stopped(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+        match stop {
+            Some(rx) => {
+                // A dropped sender means the run is over without an interruption.
+                if rx.wait_for(|stopped| *stopped).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            None => std::future::pending().await,
         }
     }
 
     pub async fn run(mut self, mut jobs: mpsc::Receiver<Job>) -> RunSummary {
         let mut fresh_open = true;
+        let mut stop = self.stop.take();
         loop {
             if self.in_flight.is_empty() && self.ping.is_none() {
                 self.running_suspects = false;
@@ -529,22 +555,34 @@ impl Driver {
                 && self.suspects.is_empty()
                 && self.in_flight.len() < self.settings.window;
             let wake = self.next_wake();
-            tokio::select! {
+            let interrupted = tokio::select! {
+                biased;
+                _ = Self::stopped(&mut stop) => true,
                 event = self.session.events.recv() => {
                     let event = event.unwrap_or(Event::Closed);
                     if !self.handle(event).await {
                         break;
                     }
+                    false
                 }
-                job = jobs.recv(), if can_take => match job {
-                    Some(job) => self.send(job),
-                    None => fresh_open = false,
-                },
+                job = jobs.recv(), if can_take => {
+                    match job {
+                        Some(job) => self.send(job),
+                        None => fresh_open = false,
+                    }
+                    false
+                }
                 _ = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {
                     if !self.handle_clock().await {
                         break;
                     }
+                    false
                 }
+            };
+            if interrupted {
+                // Cases in flight are left unjudged: the partial report counts what finished.
+                self.session.close().await;
+                return self.summary;
             }
         }
         if self.summary.fatal.is_some() {

@@ -12,14 +12,15 @@ use reference::{generate_case, CaseGenerator, Contract, Expectation, GenSettings
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::baseline::{Baseline, Entry};
 use crate::compare::{canonical, diff_text, judge, Verdict as Judgement};
 use crate::corpus::CorpusCase;
-use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE};
+use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED};
 use crate::impls::ImplSpec;
 use crate::report::{
     create_run_dir, ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings,
-    IncidentRecord, PairAgreement, Percentiles, Report, SettingsRecord, ShrinkRecord, SideRecord,
-    Tally, TimingViolation, Timings, Verdict, SCHEMA_VERSION,
+    IncidentRecord, PairAgreement, Percentiles, Report, SettingsRecord, Shard, ShrinkRecord,
+    SideRecord, Tally, TimingViolation, Timings, VectorOutcome, Verdict, SCHEMA_VERSION,
 };
 use crate::runner::{self, Done, Driver, FailureKind, Job, Outcome, RunnerSettings};
 use crate::shrink::{Key, Probers, ShrinkBounds, Shrinker};
@@ -47,7 +48,22 @@ pub struct VerifySettings {
     pub timing_slack_ms: u64,
     pub runner: RunnerSettings,
     pub reports_dir: PathBuf,
-    pub show_progress: bool,
+    /// How progress is shown on stderr.
+    pub progress: ProgressMode,
+    /// Colour in the terminal summary (stdout is a terminal and NO_COLOR is unset).
+    pub colour: bool,
+    /// Adapters run at once per implementation (`--jobs`).
+    pub jobs: usize,
+    /// Only this part of the case stream (`--shard K/N`).
+    pub shard: Option<Shard>,
+    /// Known divergences (`--baseline`) and known-flaky ones (`--known-flaky`).
+    pub baseline: Option<Baseline>,
+    pub known_flaky: Option<Baseline>,
+    /// Write this run's groups as a new baseline file (`--write-baseline`).
+    pub write_baseline: Option<PathBuf>,
+    /// The run covers only part of the stream (a shard, one case, one vector), so a
+    /// baseline entry that does not show up may simply not have been run.
+    pub partial: bool,
     /// The command line that reproduces this run, and the flags that shape its cases.
     pub repro: Repro,
 }
@@ -59,6 +75,8 @@ pub struct Repro {
     pub program: String,
     /// Flags besides --impl/--contract/--cases/--seed/--case that change the cases.
     pub case_flags: Vec<String>,
+    /// Flags of the whole run only (shard, baseline).
+    pub run_flags: Vec<String>,
 }
 
 impl Repro {
@@ -101,6 +119,7 @@ impl Repro {
         }
         parts.push(format!("--seed {}", settings.seed));
         parts.extend(self.case_flags.iter().cloned());
+        parts.extend(self.run_flags.iter().cloned());
         parts.join(" ")
     }
 }
@@ -171,6 +190,7 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         settings.seed
     );
     let (report_dir, run_id) = create_run_dir(&settings.reports_dir, &run_id)?;
+    let stop = watch_for_interrupt();
 
     let mut state = RunState::default();
     let mut records: BTreeMap<String, ImplRecord> = settings
@@ -191,33 +211,24 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         })
         .collect();
     let total = settings
-        .contracts
+        .fixed
         .iter()
-        .map(|c| {
-            settings
+        .zip(&settings.contracts)
+        .map(|(fixed, c)| {
+            let impls = settings
                 .impls
                 .iter()
                 .filter(|i| i.contracts.iter().any(|id| id == c.id()))
-                .count() as u64
+                .count() as u64;
+            impls * settings.stream_len(fixed.len() as u64)
         })
-        .sum::<u64>()
-        * settings.generated_count()
-        + settings
-            .fixed
-            .iter()
-            .zip(&settings.contracts)
-            .map(|(v, c)| {
-                v.len() as u64
-                    * settings
-                        .impls
-                        .iter()
-                        .filter(|i| i.contracts.iter().any(|id| id == c.id()))
-                        .count() as u64
-            })
-            .sum::<u64>();
-    let progress = progress_bar(total, settings.show_progress);
+        .sum::<u64>();
+    let progress = Progress::new(total, settings.progress);
 
     for contract in &settings.contracts {
+        if *stop.borrow() {
+            break;
+        }
         let claimed: Vec<&ImplSpec> = settings
             .impls
             .iter()
@@ -265,18 +276,12 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         if active.is_empty() {
             continue;
         }
-        run_contract(*contract, active, settings, &mut state, &progress).await;
+        run_contract(*contract, active, settings, &mut state, &progress, &stop).await;
     }
-    progress.finish_and_clear();
+    progress.finish();
+    let interrupted = *stop.borrow();
 
-    let infrastructure = records.values().any(|r| r.status != ImplStatus::Available) || state.fatal;
-    let findings = !state.groups.is_empty() || !state.incidents.is_empty();
-    let (verdict, exit_code) = match (infrastructure, findings) {
-        (true, _) => (Verdict::Infrastructure, EXIT_INFRASTRUCTURE),
-        (false, true) => (Verdict::Findings, EXIT_FINDINGS),
-        (false, false) => (Verdict::Agreement, EXIT_AGREEMENT),
-    };
-    let mut groups: Vec<Group> = state.groups.into_values().collect();
+    let mut groups: Vec<Group> = std::mem::take(&mut state.groups).into_values().collect();
     groups.sort_by(|a, b| {
         (&a.contract, &a.implementation, a.kind, &a.rules, &a.paths).cmp(&(
             &b.contract,
@@ -286,6 +291,29 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
             &b.paths,
         ))
     });
+    let written = match &settings.write_baseline {
+        Some(path) if !interrupted => Some(adopt(path, &groups, &run_id)?),
+        _ => None,
+    };
+    let baseline = written.as_ref().or(settings.baseline.as_ref());
+    let baseline_outcome = (baseline.is_some() || settings.known_flaky.is_some()).then(|| {
+        crate::baseline::apply(
+            &mut groups,
+            baseline,
+            settings.known_flaky.as_ref(),
+            !settings.partial && !interrupted,
+        )
+    });
+    let infrastructure = records.values().any(|r| r.status != ImplStatus::Available) || state.fatal;
+    let findings = groups.iter().any(Group::is_new)
+        || !state.incidents.is_empty()
+        || baseline_outcome.as_ref().is_some_and(|b| b.fails());
+    let (verdict, exit_code) = match (interrupted, infrastructure, findings) {
+        (true, _, _) => (Verdict::Interrupted, EXIT_INTERRUPTED),
+        (false, true, _) => (Verdict::Infrastructure, EXIT_INFRASTRUCTURE),
+        (false, false, true) => (Verdict::Findings, EXIT_FINDINGS),
+        (false, false, false) => (Verdict::Agreement, EXIT_AGREEMENT),
+    };
     let report = Report {
         schema_version: SCHEMA_VERSION,
         run_id,
@@ -304,11 +332,16 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
             timing_slack_ms: settings.timing_slack_ms,
             max_case_ms: settings.generation.max_case_ms,
             window: settings.runner.window,
+            jobs: settings.jobs,
+            shard: settings.shard,
         },
         implementations: records.into_values().collect(),
         contracts: state.contracts,
         groups,
         incidents: state.incidents,
+        vectors: state.vectors,
+        baseline: baseline_outcome,
+        interrupted,
         verdict,
         exit_code,
         timings: Timings {
@@ -321,21 +354,111 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         },
     };
     report.write(&report_dir)?;
+    std::fs::write(report_dir.join("junit.xml"), crate::junit::xml(&report)).ok();
+    crate::report::point_latest(&settings.reports_dir, &report.run_id)?;
     Ok(RunResult { report, report_dir })
 }
 
-fn progress_bar(total: u64, show: bool) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
+/// Writes `groups` as a new baseline (`--write-baseline`) and returns it, to apply at once.
+fn adopt(path: &Path, groups: &[Group], run_id: &str) -> Result<Baseline, Error> {
+    let reason = format!("adopted from run {run_id}: replace with why this is accepted");
+    let entries: Vec<Entry> = groups.iter().map(|g| Entry::of(g, &reason)).collect();
+    Baseline::write_new(path, entries.clone())?;
+    eprintln!(
+        "wrote {} known group(s) to {}: give each a reason, then commit it",
+        entries.len(),
+        path.display()
+    );
+    Ok(Baseline {
+        path: path.to_owned(),
+        entries,
+    })
+}
+
+/// Becomes true on the first Ctrl-C: the run stops taking cases, shuts its adapters down
+/// and writes a partial report. A second Ctrl-C exits at once.
+fn watch_for_interrupt() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return; // no signal handling here: Ctrl-C keeps its default effect
+        }
+        eprintln!("\ninterrupted: stopping the adapters and writing a partial report (Ctrl-C again to quit at once)");
+        let _ = tx.send(true);
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+    rx
+}
+
+/// How progress is shown on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// A live bar with cases/s and ETA (stderr is a terminal).
+    Bar,
+    /// A plain line at every tenth of the run (logs, CI).
+    Lines,
+    /// Nothing (`--quiet`).
+    Hidden,
+}
+
+/// The run's progress: a bar on a terminal, plain lines elsewhere.
+struct Progress {
+    bar: ProgressBar,
+    mode: ProgressMode,
+    total: u64,
+    done: std::sync::atomic::AtomicU64,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: u64, mode: ProgressMode) -> Progress {
+        let bar = if mode == ProgressMode::Bar {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases · {per_sec} · eta {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(100));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Progress {
+            bar,
+            mode,
+            total,
+            done: 0.into(),
+            started: Instant::now(),
+        }
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases · {per_sec} · eta {eta}",
-    ) {
-        bar.set_style(style);
+
+    fn inc(&self) {
+        self.bar.inc(1);
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let tenth = (self.total / 10).max(1);
+        if self.mode == ProgressMode::Lines && done % tenth == 0 && done < self.total {
+            let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
+            let rate = done as f64 / elapsed;
+            let eta = (self.total - done) as f64 / rate.max(1e-9);
+            eprintln!(
+                "progress: {done}/{} cases ({}%) · {rate:.0} cases/s · eta {eta:.0} s",
+                self.total,
+                done * 100 / self.total.max(1)
+            );
+        }
     }
-    bar.enable_steady_tick(Duration::from_millis(100));
-    bar
+
+    /// Prints `line` without tearing the bar.
+    fn say(&self, line: &str) {
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 #[derive(Default)]
@@ -351,6 +474,7 @@ struct RunState {
     incidents: Vec<IncidentRecord>,
     timings: BTreeMap<String, ImplTimings>,
     timing_violations: Vec<TimingViolation>,
+    vectors: Vec<VectorOutcome>,
     fatal: bool,
 }
 
@@ -366,25 +490,44 @@ async fn run_contract(
     active: Vec<(&ImplSpec, runner::Session)>,
     settings: &VerifySettings,
     state: &mut RunState,
-    progress: &ProgressBar,
+    progress: &Progress,
+    stop: &tokio::sync::watch::Receiver<bool>,
 ) {
     let pending: Arc<Mutex<HashMap<u64, CaseData>>> = Arc::new(Mutex::new(HashMap::new()));
     let (done_tx, mut done_rx) = mpsc::channel::<Done>(1024);
-    let mut job_senders = Vec::new();
-    let mut drivers = Vec::new();
+    // Per implementation, one job channel per adapter process (`--jobs`); the producer
+    // deals cases to them in turn.
+    let mut job_senders: Vec<Vec<mpsc::Sender<Job>>> = Vec::new();
+    let mut drivers: Vec<(usize, tokio::task::JoinHandle<runner::RunSummary>)> = Vec::new();
     let impl_ids: Vec<String> = active.iter().map(|(spec, _)| spec.id.clone()).collect();
     let specs: Vec<&ImplSpec> = active.iter().map(|(spec, _)| *spec).collect();
-    for (slot, (spec, session)) in active.into_iter().enumerate() {
-        let (job_tx, job_rx) = mpsc::channel::<Job>(256);
-        job_senders.push(job_tx);
-        let driver = Driver::new(
-            spec.command.clone(),
-            contract.id(),
-            settings.runner,
-            session,
-            (slot, done_tx.clone()),
-        );
-        drivers.push(tokio::spawn(driver.run(job_rx)));
+    for (slot, (spec, first)) in active.into_iter().enumerate() {
+        let mut sessions = vec![first];
+        for _ in 1..settings.jobs {
+            match runner::start(&spec.command, settings.runner.handshake_timeout).await {
+                Ok((session, _)) => sessions.push(session),
+                Err(e) => progress.say(&format!(
+                    "{}: could not start another adapter ({e}); going on with {}",
+                    spec.id,
+                    sessions.len()
+                )),
+            }
+        }
+        let mut senders = Vec::new();
+        for session in sessions {
+            let (job_tx, job_rx) = mpsc::channel::<Job>(256);
+            senders.push(job_tx);
+            let driver = Driver::new(
+                spec.command.clone(),
+                contract.id(),
+                settings.runner,
+                session,
+                (slot, done_tx.clone()),
+            )
+            .stopping_on(stop.clone());
+            drivers.push((slot, tokio::spawn(driver.run(job_rx))));
+        }
+        job_senders.push(senders);
     }
     drop(done_tx);
 
@@ -405,6 +548,8 @@ async fn run_contract(
             .unwrap_or(0);
         let fixed_cases = settings.fixed.get(position).cloned().unwrap_or_default();
         let slots = impl_ids.len();
+        let shard = settings.shard;
+        let stop = stop.clone();
         // Generation is CPU work: it runs on a blocking thread, feeding the runners.
         tokio::task::spawn_blocking(move || {
             let generator = CaseGenerator::new(contract, &generation);
@@ -412,7 +557,13 @@ async fn run_contract(
                 .into_iter()
                 .map(|(label, input)| (label, Some(input)));
             let generated = indices.map(|index| (CaseLabel::Generated(index), None));
-            for (index, (label, given)) in (0u64..).zip(fixed.chain(generated)) {
+            let stream = (0u64..)
+                .zip(fixed.chain(generated))
+                .filter(|(position, _)| shard.is_none_or(|s| s.owns(*position)));
+            for (index, (label, given)) in stream {
+                if *stop.borrow() {
+                    break;
+                }
                 let input = match (&label, given) {
                     (_, Some(input)) => input,
                     (CaseLabel::Generated(case), None) => generator.tree(seed, *case).current(),
@@ -432,7 +583,8 @@ async fn run_contract(
                         },
                     );
                 }
-                for tx in &job_senders {
+                for senders in &job_senders {
+                    let tx = &senders[index as usize % senders.len()];
                     // A closed channel means that driver gave up; its cases are reported by it.
                     let _ = tx.blocking_send(Job {
                         index,
@@ -465,7 +617,7 @@ async fn run_contract(
         }
     }
     while let Some(done) = done_rx.recv().await {
-        progress.inc(1);
+        progress.inc();
         let finished = {
             let Ok(mut map) = pending.lock() else { break };
             let complete = map.get_mut(&done.index).map(|case| {
@@ -508,8 +660,12 @@ async fn run_contract(
             state,
         );
         for line in state.announcements.drain(..) {
-            progress.suspend(|| eprintln!("{line}"));
+            progress.say(&line);
         }
+    }
+    let interrupted = *stop.borrow();
+    if interrupted {
+        held.clear(); // a partial report judges what finished; nothing more is run
     }
     if !held.is_empty() {
         let mut probers = Probers::new(&specs, contract, settings.runner);
@@ -544,9 +700,9 @@ async fn run_contract(
         }
     }
     let _ = producer.await;
-    for (slot, driver) in drivers.into_iter().enumerate() {
+    for (slot, driver) in drivers {
         let Ok(summary) = driver.await else { continue };
-        tallies[slot].restarts = summary.restarts;
+        tallies[slot].restarts += summary.restarts;
         state.fatal |= summary.fatal.is_some();
         state.incidents.extend(
             summary
@@ -568,10 +724,12 @@ async fn run_contract(
             },
         );
     }
-    if let Some(bounds) = settings.shrink {
+    if let (Some(bounds), false) = (settings.shrink, interrupted) {
         shrink_groups(contract, &specs, settings, bounds, state).await;
     }
-    attach_snippets(contract, &specs, settings, state).await;
+    if !interrupted {
+        attach_snippets(contract, &specs, settings, state).await;
+    }
     state.contracts.push(ContractRecord {
         id: contract.id().into(),
         tallies,
@@ -731,7 +889,10 @@ impl JudgeContext<'_> {
                                     example,
                                 );
                             }
-                            _ => tally.pass += 1,
+                            _ => {
+                                tally.pass += 1;
+                                self.note_vector(state, "pass", &[]);
+                            }
                         }
                     }
                 }
@@ -792,27 +953,32 @@ impl JudgeContext<'_> {
             CaseLabel::Vector(id) => (None, Some(id.clone()), None),
             CaseLabel::Corpus(path) => (None, None, Some(path.clone())),
         };
+        let repro = self.settings.repro.case(
+            self.impl_id(),
+            self.contract.id(),
+            self.settings.seed,
+            &self.case.label,
+        );
         Example {
             case,
             vector,
             corpus,
-            input: self.case.input.clone(),
-            expected: None,
-            actual: None,
-            diff: None,
-            paths: Vec::new(),
             detail,
             stderr_tail,
-            repro: self.settings.repro.case(
-                self.impl_id(),
-                self.contract.id(),
-                self.settings.seed,
-                &self.case.label,
-            ),
-            others: Vec::new(),
-            drift: None,
-            shrink: None,
-            snippet: None,
+            ..Example::for_input(self.case.input.clone(), repro)
+        }
+    }
+
+    /// Records a golden vector's result (other cases are only counted).
+    fn note_vector(&self, state: &mut RunState, status: &str, rules: &[String]) {
+        if let CaseLabel::Vector(id) = &self.case.label {
+            state.vectors.push(VectorOutcome {
+                contract: self.contract.id().into(),
+                implementation: self.impl_id().into(),
+                id: id.clone(),
+                status: status.into(),
+                rules: rules.to_vec(),
+            });
         }
     }
 
@@ -860,6 +1026,7 @@ impl JudgeContext<'_> {
             first_cases: Vec::new(),
             vectors: Vec::new(),
             corpus: Vec::new(),
+            baseline: None,
             example: example.clone(),
         });
         if let (CaseLabel::Generated(case), Some(actual)) = (&self.case.label, &example.actual) {
@@ -874,6 +1041,9 @@ impl JudgeContext<'_> {
                 *seed = (bytes, *case, actual.clone());
             }
         }
+        let status = kind.as_str();
+        let rules = state.groups[&key].rules.clone();
+        self.note_vector(state, status, &rules);
         let group = state.groups.get_mut(&key).expect("inserted above");
         group.count += 1;
         if size(&example) < size(&group.example) {
@@ -905,6 +1075,17 @@ impl VerifySettings {
             (Some(_), _) => 1,
             (None, true) => 0,
             (None, false) => self.cases,
+        }
+    }
+
+    /// How many cases of a contract's stream (`fixed` vectors and corpus cases, then the
+    /// generated ones) this run takes: all of them, or its shard's share.
+    fn stream_len(&self, fixed: u64) -> u64 {
+        let whole = fixed + self.generated_count();
+        match self.shard {
+            None => whole,
+            // Positions index-1, index-1+count, … below `whole`.
+            Some(shard) => (whole + shard.count - shard.index) / shard.count,
         }
     }
 }

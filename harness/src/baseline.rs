@@ -1,0 +1,484 @@
+//! Baselines: committed, human-edited lists of known divergence groups (`--baseline`) and of
+//! known-flaky ones (`--known-flaky`).
+//!
+//! A run with a baseline fails on any group the baseline does not list *and* on any listed
+//! entry that no longer diverges ("stale: remove it"), so the list can only shrink as bugs
+//! get fixed and never rots. Flaky entries are reported when they show up and never fail
+//! the run, and are never stale.
+//!
+//! The file is TOML (or JSON with the same shape, by its `.json` extension):
+//!
+//! ```toml
+//! [[group]]
+//! contract = "migrate"
+//! impl = "py"
+//! rules = ["MIG-UNKNOWN"]
+//! paths = ["/error"]
+//! reason = "antaris passes unknown versions equal to the target (reports/known/…)"
+//! issue = "https://example.org/tracker/12"   # optional
+//! kind = "divergence"                          # optional: crash, timeout, timing, …
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::errors::Error;
+use crate::report::{Group, GroupKind};
+
+/// One known group, as written in a baseline file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub contract: String,
+    #[serde(rename = "impl")]
+    pub implementation: String,
+    #[serde(default = "divergence", skip_serializing_if = "is_divergence")]
+    pub kind: GroupKind,
+    pub rules: Vec<String>,
+    pub paths: Vec<String>,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+}
+
+fn divergence() -> GroupKind {
+    GroupKind::Divergence
+}
+
+fn is_divergence(kind: &GroupKind) -> bool {
+    *kind == GroupKind::Divergence
+}
+
+impl Entry {
+    /// The grouping key of the shrinking issue: contract, implementation, kind, rules and
+    /// folded paths. Rules and paths compare as sets (a human may reorder them).
+    fn matches(&self, group: &Group) -> bool {
+        let sorted = |v: &[String]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        };
+        self.contract == group.contract
+            && self.implementation == group.implementation
+            && self.kind == group.kind
+            && sorted(&self.rules) == sorted(&group.rules)
+            && sorted(&self.paths) == sorted(&group.paths)
+    }
+
+    /// `contract · impl · kind · rules · paths`, as summaries show it.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} · {} · {} · {} · {}",
+            self.contract,
+            self.implementation,
+            self.kind.as_str(),
+            if self.rules.is_empty() {
+                "-".to_owned()
+            } else {
+                self.rules.join(" ")
+            },
+            if self.paths.is_empty() {
+                "-".to_owned()
+            } else {
+                self.paths.join(" ")
+            }
+        )
+    }
+
+    /// The entry that lists `group`, for `--write-baseline`.
+    pub fn of(group: &Group, reason: &str) -> Entry {
+        Entry {
+            contract: group.contract.clone(),
+            implementation: group.implementation.clone(),
+            kind: group.kind,
+            rules: group.rules.clone(),
+            paths: group.paths.clone(),
+            reason: reason.to_owned(),
+            issue: None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    group: Vec<Entry>,
+}
+
+/// A loaded baseline file.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    pub path: PathBuf,
+    pub entries: Vec<Entry>,
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+impl Baseline {
+    /// Reads and checks a baseline file: exit 2 with its path and line when malformed.
+    pub fn load(path: &Path) -> Result<Baseline, Error> {
+        let input_error = |message: String| {
+            Error::Input {
+            path: path.to_owned(),
+            message,
+            hint: Some(
+                "each [[group]] needs contract, impl, rules, paths and a non-empty reason (see docs/ci.md)"
+                    .into(),
+            ),
+        }
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| input_error(format!("cannot read the baseline: {e}")))?;
+        let file: File = if is_json(path) {
+            serde_json::from_str(&text).map_err(|e| {
+                input_error(format!("line {}, column {}: {e}", e.line(), e.column()))
+            })?
+        } else {
+            toml::from_str(&text).map_err(|e| input_error(toml_message(&text, &e)))?
+        };
+        for (n, entry) in file.group.iter().enumerate() {
+            let at = entry_line(&text, n, is_json(path));
+            if entry.reason.trim().is_empty() {
+                return Err(input_error(format!(
+                    "{at}: group {} ({}) has an empty reason; say why it is accepted",
+                    n + 1,
+                    entry.describe()
+                )));
+            }
+            if reference::contract(&entry.contract).is_none() {
+                return Err(input_error(format!(
+                    "{at}: group {} names unknown contract `{}` (known: {})",
+                    n + 1,
+                    entry.contract,
+                    crate::impls::known_contracts()
+                )));
+            }
+            if let Some(first) = file.group[..n].iter().position(|e| same_key(e, entry)) {
+                return Err(input_error(format!(
+                    "{at}: group {} lists the same divergence as group {} ({})",
+                    n + 1,
+                    first + 1,
+                    entry.describe()
+                )));
+            }
+        }
+        Ok(Baseline {
+            path: path.to_owned(),
+            entries: file.group,
+        })
+    }
+
+    /// Writes `entries` as a new baseline file; never replaces an existing one.
+    pub fn write_new(path: &Path, entries: Vec<Entry>) -> Result<(), Error> {
+        let file = File { group: entries };
+        let text = if is_json(path) {
+            let mut json = serde_json::to_string_pretty(&file).unwrap_or_default();
+            json.push('\n');
+            json
+        } else {
+            let body = toml::to_string(&file).unwrap_or_default();
+            format!("# Known divergences: `verify --baseline` passes while these diverge and fails\n# on any other group, or once one of these stops diverging (then remove it).\n# Give each a real reason, and an issue link where there is one.\n\n{body}")
+        };
+        let write_error = |source| Error::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(write_error)?;
+        }
+        // `create_new`: a baseline someone already wrote is never overwritten.
+        use std::io::Write as _;
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(write_error)?;
+        out.write_all(text.as_bytes()).map_err(write_error)
+    }
+}
+
+fn same_key(a: &Entry, b: &Entry) -> bool {
+    let strip = |e: &Entry| Entry {
+        reason: String::new(),
+        issue: None,
+        ..e.clone()
+    };
+    let (mut a, mut b) = (strip(a), strip(b));
+    for e in [&mut a, &mut b] {
+        e.rules.sort();
+        e.paths.sort();
+    }
+    a == b
+}
+
+/// toml's message, which already names the line and column; the first line of it suffices.
+fn toml_message(text: &str, error: &toml::de::Error) -> String {
+    let line = error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+    match line {
+        Some(line) => format!("line {line}: {}", error.message()),
+        None => error.message().to_owned(),
+    }
+}
+
+/// "line N" of the n-th entry (0-based), found by its header; "group n+1" when unknown.
+fn entry_line(text: &str, n: usize, json: bool) -> String {
+    let header = |line: &str| {
+        let line = line.trim();
+        if json {
+            line.starts_with('{') && !line.contains("\"group\"")
+        } else {
+            line.starts_with("[[group]]")
+        }
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| header(line))
+        .nth(n)
+        .map(|(i, _)| format!("line {}", i + 1))
+        .unwrap_or_else(|| format!("group {}", n + 1))
+}
+
+/// How a group stands against the baselines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mark {
+    pub status: MarkStatus,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkStatus {
+    /// Listed in `--baseline`: reported, does not fail the run.
+    Known,
+    /// Listed in `--known-flaky`: reported, never fails the run.
+    Flaky,
+}
+
+/// What applying the baselines to a run's groups found.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_flaky: Option<String>,
+    /// Groups listed in the baseline / the flaky list, and groups listed in neither.
+    pub known: u64,
+    pub flaky: u64,
+    pub new: u64,
+    /// Baseline entries that did not diverge in this run.
+    pub stale: Vec<Entry>,
+    /// False when the run cannot tell (one shard, one case): stale entries are then only
+    /// reported.
+    pub stale_fails: bool,
+}
+
+impl Outcome {
+    /// Whether the baselines turn this run into a failure by themselves.
+    pub fn fails(&self) -> bool {
+        self.stale_fails && !self.stale.is_empty()
+    }
+}
+
+/// Marks every group known, flaky or new (unmarked), and lists the stale baseline entries.
+pub fn apply(
+    groups: &mut [Group],
+    baseline: Option<&Baseline>,
+    flaky: Option<&Baseline>,
+    stale_fails: bool,
+) -> Outcome {
+    let mut outcome = Outcome {
+        baseline: baseline.map(|b| b.path.display().to_string()),
+        known_flaky: flaky.map(|b| b.path.display().to_string()),
+        stale_fails,
+        ..Outcome::default()
+    };
+    let mut seen = vec![false; baseline.map_or(0, |b| b.entries.len())];
+    for group in groups.iter_mut() {
+        let known = baseline.and_then(|b| b.entries.iter().position(|e| e.matches(group)));
+        if let (Some(at), Some(b)) = (known, baseline) {
+            seen[at] = true;
+            outcome.known += 1;
+            group.baseline = Some(Mark {
+                status: MarkStatus::Known,
+                reason: b.entries[at].reason.clone(),
+                issue: b.entries[at].issue.clone(),
+            });
+            continue;
+        }
+        if let Some(entry) = flaky.and_then(|f| f.entries.iter().find(|e| e.matches(group))) {
+            outcome.flaky += 1;
+            group.baseline = Some(Mark {
+                status: MarkStatus::Flaky,
+                reason: entry.reason.clone(),
+                issue: entry.issue.clone(),
+            });
+            continue;
+        }
+        outcome.new += 1;
+    }
+    if let Some(b) = baseline {
+        outcome.stale = b
+            .entries
+            .iter()
+            .zip(&seen)
+            .filter(|(_, seen)| !**seen)
+            .map(|(e, _)| e.clone())
+            .collect();
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Example;
+
+    fn group(implementation: &str, rules: &[&str], paths: &[&str]) -> Group {
+        Group {
+            contract: "migrate".into(),
+            implementation: implementation.into(),
+            kind: GroupKind::Divergence,
+            rules: rules.iter().map(|s| s.to_string()).collect(),
+            paths: paths.iter().map(|s| s.to_string()).collect(),
+            count: 3,
+            shared_with_all: 0,
+            first_cases: vec![1],
+            vectors: vec![],
+            corpus: vec![],
+            baseline: None,
+            example: Example::for_input(serde_json::json!({}), String::new()),
+        }
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    const ONE: &str = r#"
+[[group]]
+contract = "migrate"
+impl = "py"
+rules = ["MIG-UNKNOWN"]
+paths = ["/error"]
+reason = "antaris passes unknown versions"
+"#;
+
+    #[test]
+    fn known_groups_pass_new_ones_do_not_and_missing_ones_are_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let baseline = Baseline::load(&write(dir.path(), "b.toml", ONE)).unwrap();
+        let mut groups = vec![group("py", &["MIG-UNKNOWN"], &["/error"])];
+        let outcome = apply(&mut groups, Some(&baseline), None, true);
+        assert_eq!((outcome.known, outcome.new, outcome.fails()), (1, 0, false));
+        assert_eq!(
+            groups[0].baseline.as_ref().unwrap().status,
+            MarkStatus::Known
+        );
+
+        let mut other = vec![group("py", &["MIG-PURE"], &["/inputUnchanged"])];
+        let outcome = apply(&mut other, Some(&baseline), None, true);
+        assert_eq!((outcome.known, outcome.new), (0, 1));
+        assert!(other[0].baseline.is_none());
+        assert_eq!(outcome.stale.len(), 1, "the listed group did not show up");
+        assert!(outcome.fails());
+        assert!(!apply(&mut other, Some(&baseline), None, false).fails());
+    }
+
+    #[test]
+    fn flaky_groups_never_fail_and_are_never_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let flaky = Baseline::load(&write(dir.path(), "f.toml", ONE)).unwrap();
+        let mut groups = vec![group("py", &["MIG-UNKNOWN"], &["/error"])];
+        let outcome = apply(&mut groups, None, Some(&flaky), true);
+        assert_eq!((outcome.flaky, outcome.new, outcome.fails()), (1, 0, false));
+        let outcome = apply(&mut [], None, Some(&flaky), true);
+        assert!(outcome.stale.is_empty());
+    }
+
+    #[test]
+    fn rules_and_paths_match_in_any_order() {
+        let entry = Entry {
+            rules: vec!["B".into(), "A".into()],
+            paths: vec!["/y".into(), "/x".into()],
+            ..Entry::of(&group("py", &[], &[]), "r")
+        };
+        assert!(entry.matches(&group("py", &["A", "B"], &["/x", "/y"])));
+        assert!(!entry.matches(&group("py-sample", &["A", "B"], &["/x", "/y"])));
+    }
+
+    #[test]
+    fn malformed_baselines_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (
+                "missing.toml",
+                ONE.replace("reason = \"antaris passes unknown versions\"\n", ""),
+                "reason",
+            ),
+            (
+                "empty.toml",
+                ONE.replace("antaris passes unknown versions", " "),
+                "line 2",
+            ),
+            ("unknown.toml", ONE.replace("paths", "paht"), "line "),
+            (
+                "contract.toml",
+                ONE.replace("\"migrate\"", "\"migrat\""),
+                "unknown contract",
+            ),
+            (
+                "dup.toml",
+                format!("{ONE}{ONE}"),
+                "line 9: group 2 lists the same divergence as group 1",
+            ),
+            (
+                "bad.json",
+                "{\"group\": [ {\"contract\": 1} ]}".into(),
+                "line 1",
+            ),
+        ];
+        for (name, text, expected) in cases {
+            let err = Baseline::load(&write(dir.path(), name, &text)).unwrap_err();
+            let shown = err.to_string();
+            assert_eq!(err.exit_code(), crate::errors::EXIT_USAGE, "{shown}");
+            assert!(
+                shown.contains(name) && shown.contains(expected),
+                "{name}: {shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn written_baselines_load_back_and_are_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = [
+            group("py", &["MIG-UNKNOWN"], &["/error"]),
+            group("py", &["MIG-PURE"], &["/inputUnchanged"]),
+        ];
+        for name in ["w.toml", "w.json"] {
+            let path = dir.path().join(name);
+            let entries = groups.iter().map(|g| Entry::of(g, "adopted")).collect();
+            Baseline::write_new(&path, entries).unwrap();
+            let loaded = Baseline::load(&path).unwrap();
+            assert_eq!(loaded.entries.len(), 2);
+            let mut again = groups.to_vec();
+            assert_eq!(apply(&mut again, Some(&loaded), None, true).known, 2);
+            let before = std::fs::read(&path).unwrap();
+            assert!(Baseline::write_new(&path, vec![]).is_err());
+            assert_eq!(std::fs::read(&path).unwrap(), before);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! `junit.xml`: the run report as JUnit XML for CI systems that show test results.
+//!
+//! One `<testsuite>` per contract; in it one `<testcase>` per golden vector and
+//! implementation, one per failure group (a failure when new, skipped when a baseline lists
+//! it), and one failing case per stale baseline entry.
+
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+
+use crate::baseline::MarkStatus;
+use crate::report::{Group, Report};
+
+/// The report as JUnit XML.
+pub fn xml(report: &Report) -> String {
+    let mut junit = quick_junit::Report::new(format!("conformance {}", report.run_id));
+    for contract in &report.contracts {
+        let mut suite = TestSuite::new(contract.id.as_str());
+        suite.add_property(Property::new("seed", report.seed.to_string()));
+        suite.add_property(Property::new("repro", report.repro.as_str()));
+        if report.interrupted {
+            suite.add_property(Property::new("interrupted", "true"));
+        }
+        for vector in report.vectors.iter().filter(|v| v.contract == contract.id) {
+            let status = if vector.status == "pass" {
+                TestCaseStatus::success()
+            } else {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(format!("{} {}", vector.status, vector.rules.join(" ")));
+                status.set_type(vector.status.as_str());
+                status
+            };
+            let mut case = TestCase::new(format!("vector {}", vector.id), status);
+            case.set_classname(format!("{}.{}", contract.id, vector.implementation));
+            suite.add_test_case(case);
+        }
+        for group in report.groups.iter().filter(|g| g.contract == contract.id) {
+            suite.add_test_case(group_case(group));
+        }
+        let stale = report.baseline.iter().filter(|b| b.stale_fails);
+        for entry in stale.flat_map(|b| &b.stale) {
+            if entry.contract != contract.id {
+                continue;
+            }
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message("stale baseline entry: it no longer diverges; remove it");
+            status.set_type("stale");
+            let mut case = TestCase::new(format!("baseline {}", entry.describe()), status);
+            case.set_classname(format!("{}.{}", contract.id, entry.implementation));
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.to_string().unwrap_or_default()
+}
+
+fn group_case(group: &Group) -> TestCase {
+    let name = format!(
+        "{} {} at {}",
+        group.kind.as_str(),
+        if group.rules.is_empty() {
+            "-".to_owned()
+        } else {
+            group.rules.join(" ")
+        },
+        if group.paths.is_empty() {
+            "-".to_owned()
+        } else {
+            group.paths.join(" ")
+        }
+    );
+    let example = &group.example;
+    let status = match &group.baseline {
+        Some(mark) => {
+            let mut status = TestCaseStatus::skipped();
+            let what = match mark.status {
+                MarkStatus::Known => "known divergence",
+                MarkStatus::Flaky => "known flaky",
+            };
+            status.set_message(format!("{what}: {}", mark.reason));
+            status
+        }
+        None => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(format!(
+                "{} case(s) {} on {}; reproduce: {}",
+                group.count,
+                group.kind.as_str(),
+                example.which(),
+                example.repro
+            ));
+            status.set_type(group.kind.as_str());
+            let mut description = String::new();
+            for text in [&example.drift, &example.diff, &example.detail]
+                .into_iter()
+                .flatten()
+            {
+                description.push_str(text);
+                description.push('\n');
+            }
+            status.set_description(description);
+            status
+        }
+    };
+    let mut case = TestCase::new(name, status);
+    case.set_classname(format!("{}.{}", group.contract, group.implementation));
+    if let Some(tail) = example.stderr_tail.as_deref().filter(|t| !t.is_empty()) {
+        case.set_system_err(tail);
+    }
+    case
+}

@@ -1,0 +1,228 @@
+//! `report diff RUN_A RUN_B`: which failure groups appeared, disappeared or changed
+//! between two runs' `report.json`.
+//!
+//! Reports are read as plain JSON, so a report written by another harness version still
+//! compares as long as its groups keep their key fields.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::errors::Error;
+
+/// One run's groups by key, and where the report was read from.
+pub struct RunGroups {
+    pub path: PathBuf,
+    pub run_id: String,
+    groups: BTreeMap<String, Value>,
+}
+
+/// The `report.json` of a run given as a run folder, a `report.json` file, `latest`, or a
+/// run id under `reports_dir`.
+pub fn locate(arg: &Path, reports_dir: &Path) -> PathBuf {
+    let candidates = [arg.to_owned(), reports_dir.join(arg)];
+    for candidate in candidates {
+        let candidate = crate::report::resolve_latest(&candidate);
+        if candidate.is_dir() {
+            return candidate.join("report.json");
+        }
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    arg.to_owned()
+}
+
+impl RunGroups {
+    pub fn load(path: &Path) -> Result<RunGroups, Error> {
+        let input_error = |message: String| Error::Input {
+            path: path.to_owned(),
+            message,
+            hint: Some("name a run folder under reports/, its report.json, or `latest`".into()),
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| input_error(format!("cannot read the report: {e}")))?;
+        let report: Value = serde_json::from_str(&text)
+            .map_err(|e| input_error(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+        let groups = report
+            .get("groups")
+            .and_then(Value::as_array)
+            .ok_or_else(|| input_error("not a run report: it has no `groups` list".into()))?;
+        Ok(RunGroups {
+            path: path.to_owned(),
+            run_id: report["runId"].as_str().unwrap_or("?").to_owned(),
+            groups: groups.iter().map(|g| (key(g), g.clone())).collect(),
+        })
+    }
+}
+
+/// `contract · impl · kind · rules · paths`: the grouping key, as people read it.
+fn key(group: &Value) -> String {
+    let list = |field: &str| {
+        let items: Vec<&str> = group[field]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if items.is_empty() {
+            "-".to_owned()
+        } else {
+            items.join(" ")
+        }
+    };
+    format!(
+        "{} · {} · {} · {} · {}",
+        group["contract"].as_str().unwrap_or("?"),
+        group["implementation"].as_str().unwrap_or("?"),
+        group["kind"].as_str().unwrap_or("?"),
+        list("rules"),
+        list("paths")
+    )
+}
+
+/// What differs between two runs.
+pub struct RunDiff {
+    pub appeared: Vec<String>,
+    pub disappeared: Vec<String>,
+    /// Key and what changed in it.
+    pub changed: Vec<(String, Vec<String>)>,
+    pub unchanged: usize,
+}
+
+impl RunDiff {
+    pub fn between(a: &RunGroups, b: &RunGroups) -> RunDiff {
+        let mut diff = RunDiff {
+            appeared: b
+                .groups
+                .keys()
+                .filter(|k| !a.groups.contains_key(*k))
+                .cloned()
+                .collect(),
+            disappeared: a
+                .groups
+                .keys()
+                .filter(|k| !b.groups.contains_key(*k))
+                .cloned()
+                .collect(),
+            changed: Vec::new(),
+            unchanged: 0,
+        };
+        for (k, before) in &a.groups {
+            let Some(after) = b.groups.get(k) else {
+                continue;
+            };
+            let mut what = Vec::new();
+            let count = |g: &Value| g["count"].as_u64().unwrap_or(0);
+            if count(before) != count(after) {
+                what.push(format!("cases {} → {}", count(before), count(after)));
+            }
+            let status = |g: &Value| g["baseline"]["status"].as_str().unwrap_or("new").to_owned();
+            if status(before) != status(after) {
+                what.push(format!("{} → {}", status(before), status(after)));
+            }
+            if before["example"]["input"] != after["example"]["input"] {
+                what.push("smallest example changed".into());
+            }
+            if before["example"]["actual"] != after["example"]["actual"] {
+                what.push("the implementation's output changed".into());
+            }
+            if what.is_empty() {
+                diff.unchanged += 1;
+            } else {
+                diff.changed.push((k.clone(), what));
+            }
+        }
+        diff
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.appeared.is_empty() && self.disappeared.is_empty() && self.changed.is_empty()
+    }
+
+    pub fn render(&self, a: &RunGroups, b: &RunGroups) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "groups from {} ({}) to {} ({}):",
+            a.run_id,
+            a.path.display(),
+            b.run_id,
+            b.path.display()
+        );
+        for (title, keys) in [
+            ("appeared", &self.appeared),
+            ("disappeared", &self.disappeared),
+        ] {
+            if !keys.is_empty() {
+                let _ = writeln!(out, "  {title} ({}):", keys.len());
+                for k in keys {
+                    let _ = writeln!(out, "    {k}");
+                }
+            }
+        }
+        if !self.changed.is_empty() {
+            let _ = writeln!(out, "  changed ({}):", self.changed.len());
+            for (k, what) in &self.changed {
+                let _ = writeln!(out, "    {k}: {}", what.join("; "));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  {} group(s) unchanged{}",
+            self.unchanged,
+            if self.is_empty() {
+                "; the runs found the same groups"
+            } else {
+                ""
+            }
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(groups: Value) -> RunGroups {
+        RunGroups {
+            path: "r.json".into(),
+            run_id: "r".into(),
+            groups: groups
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| (key(g), g.clone()))
+                .collect(),
+        }
+    }
+
+    fn group(rules: &[&str], count: u64) -> Value {
+        json!({"contract": "migrate", "implementation": "py", "kind": "divergence",
+               "rules": rules, "paths": ["/ok"], "count": count, "example": {"input": {}}})
+    }
+
+    #[test]
+    fn groups_appear_disappear_and_change() {
+        let a = run(json!([
+            group(&["A"], 1),
+            group(&["B"], 2),
+            group(&["C"], 3)
+        ]));
+        let b = run(json!([
+            group(&["B"], 5),
+            group(&["C"], 3),
+            group(&["D"], 1)
+        ]));
+        let diff = RunDiff::between(&a, &b);
+        assert_eq!(diff.appeared, ["migrate · py · divergence · D · /ok"]);
+        assert_eq!(diff.disappeared, ["migrate · py · divergence · A · /ok"]);
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(diff.changed[0].1, ["cases 2 → 5"]);
+        assert_eq!(diff.unchanged, 1);
+        assert!(RunDiff::between(&a, &a).is_empty());
+        assert!(diff.render(&a, &b).contains("appeared (1)"));
+    }
+}
