@@ -1,0 +1,481 @@
+//! The CI gate and the reports people read: baselines (known, stale, new), junit.xml,
+//! `report diff`, sharding, and a run interrupted with SIGINT. Every run here drives real
+//! adapters, so they run one at a time.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::{fixture_config, repo_root, Sandbox};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// migrate only: no timers, so the groups found are the same on every run.
+const MIGRATE: [&str; 9] = [
+    "--contract",
+    "migrate",
+    "--cases",
+    "200",
+    "--seed",
+    "5",
+    "--shrink-time",
+    "0",
+    "--quiet",
+];
+
+fn verify(sandbox: &Sandbox, impls: &str, extra: &[&str]) -> common::Run {
+    let mut args = vec!["verify", "--impl", impls];
+    args.extend(MIGRATE);
+    args.extend(extra);
+    sandbox.run(&args)
+}
+
+#[test]
+fn a_baseline_passes_known_groups_and_fails_on_stale_and_new_ones() {
+    let _guard = serial();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.toml");
+    let baseline_arg = baseline.to_str().unwrap();
+
+    // First adoption: write the mutant's groups; that run passes with them known.
+    let adopted = verify(
+        &sandbox,
+        "py-sample,py-mutant-overwrite",
+        &["--write-baseline", baseline_arg],
+    );
+    assert_eq!(adopted.code, 0, "{}\n{}", adopted.stdout, adopted.stderr);
+    let written = std::fs::read_to_string(&baseline).unwrap();
+    let entries = written.matches("[[group]]").count();
+    assert!(entries >= 1, "{written}");
+    assert!(
+        written.contains("impl = \"py-mutant-overwrite\""),
+        "{written}"
+    );
+    // Never overwritten: a second adoption onto the same file is refused before running.
+    let again = verify(&sandbox, "py-sample", &["--write-baseline", baseline_arg]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read_to_string(&baseline).unwrap(), written);
+
+    let known = verify(
+        &sandbox,
+        "py-sample,py-mutant-overwrite",
+        &["--baseline", baseline_arg],
+    );
+    assert_eq!(known.code, 0, "{}\n{}", known.stdout, known.stderr);
+    assert_eq!(known.report()["baseline"]["known"], entries);
+    assert!(
+        known.stdout.contains("known py-mutant-overwrite"),
+        "{}",
+        known.stdout
+    );
+
+    // The mutant leaves the run: every entry is stale and named.
+    let stale = verify(&sandbox, "py-sample", &["--baseline", baseline_arg]);
+    assert_eq!(stale.code, 1, "{}\n{}", stale.stdout, stale.stderr);
+    assert_eq!(
+        stale.report()["baseline"]["stale"].as_array().map(Vec::len),
+        Some(entries)
+    );
+    assert!(
+        stale
+            .stdout
+            .contains("stale: remove it from the baseline · migrate · py-mutant-overwrite"),
+        "{}",
+        stale.stdout
+    );
+
+    // A second mutant joins: its group is new and fails the run.
+    let new = verify(
+        &sandbox,
+        "py-sample,py-mutant-overwrite,py-mutant-shortcut-path",
+        &["--baseline", baseline_arg],
+    );
+    assert_eq!(new.code, 1, "{}\n{}", new.stdout, new.stderr);
+    assert!(
+        new.stdout
+            .contains("new py-mutant-shortcut-path · divergence · MIG-PATH"),
+        "{}",
+        new.stdout
+    );
+    assert_eq!(new.report()["baseline"]["stale"], serde_json::json!([]));
+
+    // Listed as known-flaky instead, the same group never fails the run.
+    let flaky = dir.path().join("flaky.toml");
+    std::fs::write(
+        &flaky,
+        "[[group]]\ncontract = \"migrate\"\nimpl = \"py-mutant-shortcut-path\"\nrules = [\"MIG-PATH\"]\npaths = [\"/ok\"]\nreason = \"test\"\n",
+    )
+    .unwrap();
+    let with_flaky = verify(
+        &sandbox,
+        "py-sample,py-mutant-overwrite,py-mutant-shortcut-path",
+        &[
+            "--baseline",
+            baseline_arg,
+            "--known-flaky",
+            flaky.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(with_flaky.code, 0, "{}", with_flaky.stdout);
+    assert_eq!(with_flaky.report()["baseline"]["flaky"], 1);
+
+    // `report diff` between the known run and the run with the new mutant names it.
+    let diff = sandbox.run(&[
+        "report",
+        "diff",
+        known.report_dir.as_ref().unwrap().to_str().unwrap(),
+        new.report_dir.as_ref().unwrap().to_str().unwrap(),
+    ]);
+    assert_eq!(diff.code, 1, "{}\n{}", diff.stdout, diff.stderr);
+    assert!(
+        diff.stdout.contains("appeared (1)")
+            && diff
+                .stdout
+                .contains("migrate · py-mutant-shortcut-path · divergence · MIG-PATH"),
+        "{}",
+        diff.stdout
+    );
+    let same = sandbox.run(&[
+        "report",
+        "diff",
+        known.report_dir.as_ref().unwrap().to_str().unwrap(),
+        "latest",
+    ]);
+    assert_eq!(same.code, 1, "latest is the flaky run: {}", same.stdout);
+}
+
+#[test]
+fn malformed_baselines_are_usage_errors_naming_path_and_line() {
+    let _guard = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.toml");
+    std::fs::write(
+        &path,
+        "[[group]]\ncontract = \"migrate\"\nimpl = \"py\"\nrules = [\"MIG-UNKNOWN\"]\npaths = [\"/error\"]\n",
+    )
+    .unwrap();
+    let run = Sandbox::new().run(&[
+        "verify",
+        "--impl",
+        "py-sample",
+        "--baseline",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("broken.toml")
+            && run.stderr.contains("line 1")
+            && run.stderr.contains("reason"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.report.is_none(), "nothing ran");
+}
+
+/// The JUnit XML shape CI systems read (the Jenkins/Ant JUnit schema): `testsuites` holding
+/// `testsuite`s with name and counts that match their `testcase`s, each case with a name and
+/// classname, and failures with a message.
+fn check_junit_schema(xml: &str) -> (usize, usize) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<String> = Vec::new();
+    let (mut cases, mut failures) = (0usize, 0usize);
+    let mut suite_counts: Option<(usize, usize, usize, usize)> = None; // declared tests, failures; seen
+    loop {
+        let event = reader.read_event().expect("well-formed XML");
+        let (start, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            _ => (None, false),
+        };
+        if let Some(element) = start {
+            let name = String::from_utf8(element.name().as_ref().to_vec()).unwrap();
+            let attr = |key: &str| {
+                element
+                    .try_get_attribute(key)
+                    .unwrap()
+                    .map(|a| a.unescape_value().unwrap().into_owned())
+            };
+            let parent = stack.last().map(String::as_str);
+            match name.as_str() {
+                "testsuites" => assert_eq!(parent, None, "testsuites is the root"),
+                "testsuite" => {
+                    assert_eq!(parent, Some("testsuites"));
+                    assert!(attr("name").is_some_and(|n| !n.is_empty()));
+                    let count = |k: &str| {
+                        attr(k)
+                            .unwrap_or_else(|| panic!("testsuite needs `{k}`"))
+                            .parse::<usize>()
+                            .unwrap()
+                    };
+                    let _ = count("errors");
+                    suite_counts = Some((count("tests"), count("failures"), 0, 0));
+                }
+                "testcase" => {
+                    assert_eq!(parent, Some("testsuite"));
+                    assert!(attr("name").is_some_and(|n| !n.is_empty()));
+                    assert!(attr("classname").is_some_and(|n| !n.is_empty()));
+                    cases += 1;
+                    if let Some(c) = suite_counts.as_mut() {
+                        c.2 += 1;
+                    }
+                }
+                "failure" => {
+                    assert_eq!(parent, Some("testcase"));
+                    assert!(attr("message").is_some_and(|m| !m.is_empty()));
+                    failures += 1;
+                    if let Some(c) = suite_counts.as_mut() {
+                        c.3 += 1;
+                    }
+                }
+                "skipped" | "error" | "system-out" | "system-err" => {
+                    assert_eq!(parent, Some("testcase"), "<{name}>")
+                }
+                "properties" => assert!(matches!(parent, Some("testsuite" | "testcase"))),
+                "property" => {
+                    assert_eq!(parent, Some("properties"));
+                    assert!(attr("name").is_some() && attr("value").is_some());
+                }
+                other => panic!("element <{other}> is not in the JUnit schema"),
+            }
+            if !empty {
+                stack.push(name);
+            }
+        }
+        match event {
+            Event::End(e) => {
+                let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                assert_eq!(stack.pop().as_deref(), Some(name.as_str()));
+                if name == "testsuite" {
+                    let (tests, declared_failures, seen, seen_failures) =
+                        suite_counts.take().unwrap();
+                    assert_eq!((tests, declared_failures), (seen, seen_failures));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (cases, failures)
+}
+
+#[test]
+fn junit_xml_follows_the_junit_schema_with_a_case_per_group_and_vector() {
+    let _guard = serial();
+    let sandbox = Sandbox::new();
+    let run = verify(&sandbox, "py-mutant-shortcut-path", &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let dir = run.report_dir.as_ref().unwrap();
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    let (cases, failures) = check_junit_schema(&xml);
+    let report = run.report();
+    let vectors = report["vectors"].as_array().unwrap().len();
+    let groups = report["groups"].as_array().unwrap().len();
+    assert!(vectors > 50, "every golden vector has a result");
+    assert_eq!(cases, vectors + groups, "{xml}");
+    assert!(failures >= groups && failures > 0);
+    // A maintained parser reads it back too.
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("quick-junit reads it");
+    assert_eq!(parsed.test_suites.len(), 1);
+    assert!(dir.join("index.html").is_file() && dir.join("summary.md").is_file());
+}
+
+/// Writes a config whose `recorded` implementation appends its cases to `record`.
+fn recording_config(dir: &Path, record: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(fixture_config()).unwrap();
+    let config = dir.join("impls.toml");
+    std::fs::write(
+        &config,
+        text.replace(
+            "\"RECORD_FILE\"",
+            &format!("{:?}", record.to_str().unwrap()),
+        ),
+    )
+    .unwrap();
+    config
+}
+
+fn recorded_cases(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn shards_are_disjoint_and_together_run_exactly_the_whole_stream() {
+    let _guard = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |record: &str, shard: Option<&str>| -> Vec<String> {
+        let path = dir.path().join(record);
+        let config = recording_config(dir.path(), &path);
+        let mut args = vec![
+            "verify",
+            "--config",
+            config.to_str().unwrap(),
+            "--impl",
+            "recorded",
+            "--contract",
+            "migrate",
+            "--cases",
+            "300",
+            "--seed",
+            "9",
+            "--quiet",
+        ];
+        if let Some(shard) = shard {
+            args.extend(["--shard", shard]);
+        }
+        let result = Sandbox::new().run(&args);
+        assert_eq!(result.code, 0, "{}\n{}", result.stdout, result.stderr);
+        if let Some(shard) = shard {
+            assert_eq!(result.report()["settings"]["shard"]["count"], 3);
+            assert!(
+                result.stdout.contains(&format!("--shard {shard}")),
+                "the rerun line keeps the shard"
+            );
+        }
+        recorded_cases(&path)
+    };
+    let whole = run("whole.jsonl", None);
+    let shards: Vec<Vec<String>> = ["1/3", "2/3", "3/3"]
+        .iter()
+        .enumerate()
+        .map(|(n, s)| run(&format!("shard{n}.jsonl"), Some(s)))
+        .collect();
+    assert!(whole.len() > 300, "vectors and generated cases");
+    let total: usize = shards.iter().map(Vec::len).sum();
+    assert_eq!(total, whole.len(), "no case runs twice across shards");
+    for shard in &shards {
+        assert!(shard.len() >= whole.len() / 3, "shards are balanced");
+    }
+    let mut union: Vec<String> = shards.concat();
+    union.sort();
+    let mut expected = whole.clone();
+    expected.sort();
+    // Equal as multisets and equal in size: every case of the stream ran on exactly one shard.
+    assert_eq!(
+        union, expected,
+        "together the shards run exactly the whole stream"
+    );
+}
+
+/// Processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(marker))
+        .collect()
+}
+
+#[test]
+fn sigint_stops_adapters_and_leaves_a_complete_interrupted_report() {
+    let _guard = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    // A marker on the adapter's command line, to find any adapter left behind.
+    let marker = format!("interrupt-marker-{}", std::process::id());
+    let config = dir.path().join("impls.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[impl.marked]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"{{python}}\", \"{{root}}/adapters/py/adapter.py\", \"{marker}\"]\nenv = {{ AEGIS_PY_SRC = \"{{root}}/adapters/samples/py\", AEGIS_SAMPLE_MUTANT = \"\" }}\n"
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
+    command
+        .args([
+            "verify",
+            "--impl",
+            "marked",
+            "--cases",
+            "200000",
+            "--seed",
+            "4",
+            "--no-corpus",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .arg("--root")
+        .arg(repo_root())
+        .arg("--reports-dir")
+        .arg(&reports)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    // Wait until cases are flowing (plain progress lines go to stderr off a terminal).
+    let started = Instant::now();
+    while processes_with(&marker).is_empty() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        stdout.contains("interrupted: this partial report"),
+        "{stdout}"
+    );
+
+    let run_dir = reports.join("latest");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap())
+            .expect("a complete, valid report.json");
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(report["verdict"], "interrupted");
+    assert_eq!(report["exitCode"], 130);
+    let tally = &report["contracts"][0]["tallies"][0];
+    let cases = tally["cases"].as_u64().unwrap();
+    assert!(cases > 0 && cases < 200_000, "partial: {cases} cases");
+    assert_eq!(
+        tally["pass"], tally["cases"],
+        "no case counted as failed by the interruption"
+    );
+    for file in ["summary.md", "junit.xml", "index.html"] {
+        assert!(run_dir.join(file).is_file(), "{file}");
+    }
+    assert!(std::fs::read_to_string(run_dir.join("summary.md"))
+        .unwrap()
+        .contains("interrupted"));
+    check_junit_schema(&std::fs::read_to_string(run_dir.join("junit.xml")).unwrap());
+    let leftover = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .count();
+    assert_eq!(leftover, 0, "no half-written file");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        processes_with(&marker),
+        Vec::<String>::new(),
+        "adapters shut down"
+    );
+}
