@@ -4,7 +4,9 @@
 //! once, three times each, and prints the best and median wall time (target: ≤ 3 s wall
 //! on a 2-core machine). Then it puts migrate cases/s through the Python adapter and the
 //! real antaris-contracts beside the same calls made in-process in Python (targets:
-//! ≥ 20,000 cases/s, and ≥ 50 % of in-process speed).
+//! ≥ 20,000 cases/s, and ≥ 50 % of in-process speed), with one and two adapter processes,
+//! and beside the adapter's own per-case code run in-process with no pipe: the most any
+//! harness could get through that adapter.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -112,15 +114,24 @@ fn migrate_throughput(root: &Path, reports: &Path) {
     let in_process = Command::new(root.join(".harness/venv/bin/python"))
         .arg(root.join("harness/benches/migrate_inprocess.py"))
         .arg(&cases_file)
+        .arg(root.join("adapters/py"))
         .output()
         .expect("the managed venv's python runs");
-    let in_process: f64 = String::from_utf8_lossy(&in_process.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0.0);
+    let rates: Vec<f64> = String::from_utf8_lossy(&in_process.stdout)
+        .lines()
+        .map(|l| l.trim().parse().unwrap_or(0.0))
+        .collect();
+    let (in_process, adapter_code) = (
+        rates.first().copied().unwrap_or(0.0),
+        rates.get(1).copied().unwrap_or(0.0),
+    );
     println!("\nmigrate, {MIGRATE_CASES} generated cases (seed 1):");
     println!("  in-process Python, antaris-contracts called directly {in_process:>9.0} cases/s");
-    for implementation in ["py", "py-sample"] {
+    println!(
+        "  the adapter's own per-case code, in-process, no pipe  {adapter_code:>9.0} cases/s  (ceiling through one adapter: {:.0} %)",
+        100.0 * adapter_code / in_process.max(1.0)
+    );
+    for (implementation, jobs) in [("py", "1"), ("py", "2"), ("py-sample", "1")] {
         let started = Instant::now();
         harness(
             root,
@@ -135,6 +146,8 @@ fn migrate_throughput(root: &Path, reports: &Path) {
                 &MIGRATE_CASES.to_string(),
                 "--seed",
                 "1",
+                "--jobs",
+                jobs,
                 "--quiet",
             ],
         );
@@ -148,7 +161,7 @@ fn migrate_throughput(root: &Path, reports: &Path) {
             String::new()
         };
         println!(
-            "  verify --impl {implementation:<10} (adapter, end to end) {rate:>9.0} cases/s{ratio}"
+            "  verify --impl {implementation:<10} --jobs {jobs} (end to end) {rate:>9.0} cases/s{ratio}"
         );
     }
 }
