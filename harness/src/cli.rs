@@ -28,6 +28,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// `verify` has many flags; the enum is built once per process, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate cases, run them through implementations, diff against the reference.
@@ -552,15 +554,31 @@ impl VerifyArgs {
             case_flags.push(format!("--timing-slack-ms {}", self.timing_slack_ms));
         }
         // Flags of the whole run that a one-case repro does not need go to `run_flags`.
+        let shown = |path: &Path| {
+            display_path(
+                &root,
+                &std::path::absolute(path).unwrap_or(path.to_path_buf()),
+            )
+        };
+        if let Some(config) = &self.project.config {
+            // Implementation ids come from this file: a repro without it would not find them.
+            case_flags.push(format!("--config {}", shown(config)));
+        }
         let mut run_flags = Vec::new();
+        if self.no_vectors {
+            run_flags.push("--no-vectors".to_owned());
+        }
+        if self.no_corpus {
+            run_flags.push("--no-corpus".to_owned());
+        }
         if let Some(shard) = &self.shard {
             run_flags.push(format!("--shard {shard}"));
         }
         if let Some(path) = &self.gate.baseline {
-            run_flags.push(format!(
-                "--baseline {}",
-                display_path(&root, &std::path::absolute(path).unwrap_or(path.clone()))
-            ));
+            run_flags.push(format!("--baseline {}", shown(path)));
+        }
+        if let Some(path) = &self.gate.known_flaky {
+            run_flags.push(format!("--known-flaky {}", shown(path)));
         }
         let seed = self.seed.unwrap_or_else(random_seed);
         let vectors_dir = self

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod compare;
 pub mod corpus;
 pub mod errors;
+pub mod html;
 pub mod impls;
 pub mod junit;
 pub mod protocol;

@@ -464,6 +464,8 @@ impl Report {
         json.push('\n');
         write_atomically(&dir.join("report.json"), json.as_bytes())?;
         write_atomically(&dir.join("summary.md"), self.markdown().as_bytes())?;
+        write_atomically(&dir.join("index.html"), crate::html::page(self).as_bytes())?;
+        write_atomically(&dir.join("junit.xml"), crate::junit::xml(self).as_bytes())?;
         let bugs: Vec<&Group> = self
             .groups
             .iter()
@@ -616,7 +618,8 @@ impl Report {
         )
     }
 
-    fn verdict_line(&self) -> String {
+    /// The verdict sentence every summary ends with.
+    pub fn verdict_line(&self) -> String {
         let known = self.groups.len() - self.new_groups().count();
         match self.verdict {
             Verdict::Agreement if known > 0 => format!(
@@ -626,13 +629,20 @@ impl Report {
                 "agreement: every implementation matched the reference (exit 0)".into()
             }
             Verdict::Findings => {
-                let mut parts = vec![format!(
-                    "{} {}group(s) of failing cases",
-                    self.new_groups().count() + self.incidents.len(),
-                    if self.baseline.is_some() { "new " } else { "" }
-                )];
+                let failing = self.new_groups().count() + self.incidents.len();
+                let mut parts = Vec::new();
+                if failing > 0 || self.baseline.is_none() {
+                    parts.push(format!(
+                        "{failing} {}group(s) of failing cases",
+                        if self.baseline.is_some() { "new " } else { "" }
+                    ));
+                }
                 if let Some(b) = self.baseline.as_ref().filter(|b| b.fails()) {
-                    parts.push(format!("{} stale baseline entr(ies)", b.stale.len()));
+                    parts.push(format!(
+                        "{} stale baseline entr{} (remove them)",
+                        b.stale.len(),
+                        if b.stale.len() == 1 { "y" } else { "ies" }
+                    ));
                 }
                 format!("findings: {} (exit 1)", parts.join(", "))
             }

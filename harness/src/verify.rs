@@ -354,7 +354,6 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
         },
     };
     report.write(&report_dir)?;
-    std::fs::write(report_dir.join("junit.xml"), crate::junit::xml(&report)).ok();
     crate::report::point_latest(&settings.reports_dir, &report.run_id)?;
     Ok(RunResult { report, report_dir })
 }

@@ -202,10 +202,11 @@ fn check_junit_schema(xml: &str) -> (usize, usize) {
         if let Some(element) = start {
             let name = String::from_utf8(element.name().as_ref().to_vec()).unwrap();
             let attr = |key: &str| {
-                element
-                    .try_get_attribute(key)
-                    .unwrap()
-                    .map(|a| a.unescape_value().unwrap().into_owned())
+                element.try_get_attribute(key).unwrap().map(|a| {
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .unwrap()
+                        .into_owned()
+                })
             };
             let parent = stack.last().map(String::as_str);
             match name.as_str() {

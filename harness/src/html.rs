@@ -1,0 +1,1044 @@
+//! `index.html`: one run report as a single self-contained page (inline CSS, no scripts,
+//! nothing fetched from anywhere), to open from a CI artifact or a local `reports/<run>/`.
+//!
+//! Every string that comes from an implementation, a case, a file or the command line goes
+//! through [`escape`] on its way into the page: the only unescaped text is the page's own
+//! markup. The page depends on nothing but the report, so the same report gives the same page.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::baseline::MarkStatus;
+use crate::compare::{canonical, canonical_pretty};
+use crate::report::{Example, Group, ImplRecord, ImplStatus, Report, Tally, Verdict};
+
+/// Unchanged lines kept next to a change in a side-by-side diff; longer unchanged runs fold
+/// into one "unchanged lines" row.
+const CONTEXT: usize = 5;
+
+const STYLE: &str = "
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f6f8fa; color: #1f2328;
+  font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
+main { max-width: 1200px; margin: 0 auto; padding: 24px 28px 40px; }
+h1 { font-size: 22px; margin: 0 0 6px; }
+h2 { font-size: 17px; margin: 30px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #d0d7de; }
+h3 { font-size: 15px; margin: 0 0 10px; }
+code, pre, .diff td { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace;
+  font-size: 12.5px; }
+code { background: #eff1f3; border-radius: 4px; padding: 0 4px; }
+pre { margin: 4px 0 10px; padding: 8px 10px; background: #fff; border: 1px solid #d0d7de;
+  border-radius: 6px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
+pre code, th code { background: none; padding: 0; }
+table { border-collapse: collapse; background: #fff; margin: 6px 0 10px; }
+th, td { border: 1px solid #d0d7de; padding: 5px 9px; text-align: left; vertical-align: top; }
+thead th { background: #eef1f4; font-weight: 600; }
+tbody th { font-weight: normal; }
+.sub { color: #59636e; font-size: 12.5px; }
+.note { color: #59636e; margin: 4px 0; }
+.label { color: #59636e; font-size: 12.5px; font-weight: 600; margin-top: 10px; }
+.headline { color: #3d444d; margin: 0 0 10px; }
+.verdict { display: inline-block; margin: 4px 0 8px; padding: 6px 12px; border-radius: 6px;
+  font-weight: 600; }
+.ok { background: #e6f6ea; color: #116329; }
+.fail { background: #ffebe9; color: #a40e26; }
+.warn { background: #fff8c5; color: #7d4e00; }
+.none { color: #8c959f; text-align: center; }
+.banner { margin: 8px 0; padding: 10px 14px; border: 1px solid #d4a72c; border-radius: 6px;
+  background: #fff8c5; color: #7d4e00; font-weight: 600; }
+.badge { display: inline-block; margin-left: 6px; padding: 0 8px; border-radius: 10px;
+  font-size: 12px; font-weight: 600; vertical-align: 1px; }
+.badge.new { background: #ffebe9; color: #a40e26; border: 1px solid #ffcecb; }
+.badge.known, .badge.flaky { background: #eef1f4; color: #59636e; border: 1px solid #d0d7de; }
+#matrix td { min-width: 150px; }
+#matrix th[scope=row] .sub { max-width: 440px; }
+#groups td.num, #groups th.num { text-align: right; }
+a { color: #0550ae; text-decoration: none; }
+a:hover { text-decoration: underline; }
+#matrix .count { font-weight: 600; }
+section.group { margin: 14px 0; padding: 14px 18px; background: #fff; border: 1px solid #d0d7de;
+  border-radius: 8px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px; margin: 0 0 8px; }
+dl.facts dt { color: #59636e; }
+dl.facts dd { margin: 0; }
+ul.rules { margin: 4px 0 8px; padding-left: 20px; }
+ul.rules li { margin: 2px 0; }
+table.diff { width: 100%; table-layout: fixed; border: 1px solid #d0d7de; }
+table.diff th { width: 50%; }
+table.diff th.ln, table.diff td.ln { width: 3.5em; }
+table.diff td { border: none; padding: 0 8px; white-space: pre-wrap; overflow-wrap: anywhere; }
+table.diff td.ln { color: #8c959f; text-align: right; user-select: none; border-right: 1px solid #eef1f4; }
+table.diff td.del { background: #ffebe9; }
+table.diff td.ins { background: #e6f6ea; }
+table.diff td.gap { background: #f6f8fa; }
+table.diff tr.skip td { background: #f6f8fa; color: #8c959f; text-align: center; font-style: italic; }
+details { margin: 6px 0; }
+summary { cursor: pointer; color: #3d444d; }
+footer { margin-top: 30px; color: #8c959f; font-size: 12px; }
+";
+
+/// The report as one HTML5 page.
+pub fn page(report: &Report) -> String {
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(
+        out,
+        "<title>Conformance run {}</title>",
+        escape(&report.run_id)
+    );
+    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
+    header(&mut out, report);
+    matrix(&mut out, report);
+    incidents(&mut out, report);
+    groups(&mut out, report);
+    vectors(&mut out, report);
+    let _ = writeln!(
+        out,
+        "<footer>report schema {} · harness {} · started {} · wall time {} ms · exit code {}</footer>",
+        report.schema_version,
+        escape(&report.harness_version),
+        escape(&report.timings.started_at),
+        report.timings.wall_ms,
+        report.exit_code
+    );
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
+}
+
+/// `text` safe to place in an element's content or a quoted attribute.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `<code>text</code>`, escaped.
+fn code(text: &str) -> String {
+    format!("<code>{}</code>", escape(text))
+}
+
+/// Each item as `<code>`, comma-separated; "—" when there are none.
+fn code_list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "—".into();
+    }
+    items
+        .iter()
+        .map(|item| code(item))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn labelled_pre(out: &mut String, label: &str, body: &str) {
+    let _ = writeln!(
+        out,
+        "<div class=\"label\">{}</div>\n<pre>{}</pre>",
+        escape(label),
+        escape(body)
+    );
+}
+
+fn header(out: &mut String, r: &Report) {
+    out.push_str("<header>\n");
+    let _ = writeln!(out, "<h1>Conformance run {}</h1>", code(&r.run_id));
+    let contracts: Vec<&str> = r.contracts.iter().map(|c| c.id.as_str()).collect();
+    let mut headline = vec![
+        format!("verify · {}", escape(&contracts.join(", "))),
+        format!("seed {}", r.seed),
+        match r.settings.only_case {
+            Some(case) => format!("case {case}"),
+            None => format!("{} cases", r.settings.cases),
+        },
+    ];
+    if r.settings.fixed_cases > 0 {
+        headline.push(format!(
+            "{} vector and corpus case(s)",
+            r.settings.fixed_cases
+        ));
+    }
+    if let Some(shard) = r.settings.shard {
+        headline.push(format!("shard {}/{}", shard.index, shard.count));
+    }
+    headline.push(format!("{} profile", escape(&r.settings.profile)));
+    headline.push(format!("harness {}", escape(&r.harness_version)));
+    let _ = writeln!(out, "<p class=\"headline\">{}</p>", headline.join(" · "));
+    let class = match r.verdict {
+        Verdict::Agreement => "ok",
+        Verdict::Findings => "fail",
+        Verdict::Infrastructure | Verdict::Interrupted => "warn",
+    };
+    let _ = writeln!(
+        out,
+        "<div class=\"verdict {class}\">{}</div>",
+        escape(&r.verdict_line())
+    );
+    if r.interrupted {
+        out.push_str("<div class=\"banner\">interrupted — partial report: the run was stopped before it finished, so the tallies and groups below cover only the cases that finished.</div>\n");
+    }
+    labelled_pre(out, "reproduce this run", &r.repro);
+    if let Some(b) = &r.baseline {
+        let mut files = Vec::new();
+        if let Some(path) = &b.baseline {
+            files.push(format!("baseline {}", code(path)));
+        }
+        if let Some(path) = &b.known_flaky {
+            files.push(format!("known-flaky list {}", code(path)));
+        }
+        let _ = writeln!(
+            out,
+            "<div class=\"label\">baseline</div>\n<p>{}: {} known, {} flaky, {} new group(s), {} stale entr(ies){}.</p>",
+            if files.is_empty() { "baselines".to_owned() } else { files.join(", ") },
+            b.known,
+            b.flaky,
+            b.new,
+            b.stale.len(),
+            if b.stale_fails || b.stale.is_empty() { "" } else { " (not checked: partial run)" }
+        );
+        if !b.stale.is_empty() {
+            out.push_str("<ul class=\"stale\">\n");
+            for entry in &b.stale {
+                let (class, what) = if b.stale_fails {
+                    ("fail", "stale: remove it from the baseline")
+                } else {
+                    ("warn", "not seen in this partial run")
+                };
+                let _ = writeln!(
+                    out,
+                    "<li><span class=\"{class}\">{what}</span> {} — {}</li>",
+                    code(&entry.describe()),
+                    escape(&entry.reason)
+                );
+            }
+            out.push_str("</ul>\n");
+        }
+    }
+    out.push_str("</header>\n");
+}
+
+fn matrix(out: &mut String, r: &Report) {
+    out.push_str("<h2>Implementations × contracts</h2>\n");
+    let mut ids: Vec<&str> = r.implementations.iter().map(|i| i.id.as_str()).collect();
+    for t in r.contracts.iter().flat_map(|c| &c.tallies) {
+        if !ids.contains(&t.implementation.as_str()) {
+            ids.push(&t.implementation);
+        }
+    }
+    out.push_str("<table id=\"matrix\">\n<thead><tr><th>implementation</th><th>status</th>");
+    for c in &r.contracts {
+        let _ = write!(out, "<th>{}</th>", code(&c.id));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for id in ids {
+        let record = r.implementations.iter().find(|i| i.id == id);
+        let _ = write!(out, "<tr><th scope=\"row\">{}", code(id));
+        if let Some(i) = record {
+            let _ = write!(
+                out,
+                "<div class=\"sub\">{}{}{}</div>",
+                escape(&i.language),
+                if i.description.is_empty() { "" } else { " · " },
+                escape(&i.description)
+            );
+        }
+        out.push_str("</th>");
+        match record {
+            Some(i) => status_cell(out, i),
+            None => out.push_str("<td class=\"none\">—</td>"),
+        }
+        for c in &r.contracts {
+            match c.tallies.iter().find(|t| t.implementation == id) {
+                Some(t) => {
+                    let package = record
+                        .and_then(|i| i.packages.get(&c.id))
+                        .map(|p| format!("{} {}", p.name, p.version));
+                    tally_cell(out, t, package.as_deref());
+                }
+                None => out.push_str("<td class=\"none\">—</td>"),
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+    for c in &r.contracts {
+        for pair in &c.agreement {
+            let _ = writeln!(
+                out,
+                "<p class=\"note\">{}: {} and {} gave identical outputs on {}/{} cases.</p>",
+                code(&c.id),
+                code(&pair.a),
+                code(&pair.b),
+                pair.identical,
+                pair.compared
+            );
+        }
+        for t in c.tallies.iter().filter(|t| t.rerun_alone > 0) {
+            let _ = writeln!(
+                out,
+                "<p class=\"note\">{}: {} of {}'s divergent cases ran with timers late by more than the race band; each was re-run alone before being judged.</p>",
+                code(&c.id),
+                t.rerun_alone,
+                code(&t.implementation)
+            );
+        }
+    }
+}
+
+fn status_cell(out: &mut String, i: &ImplRecord) {
+    let (class, status) = match i.status {
+        ImplStatus::Available => ("ok", "available"),
+        ImplStatus::Unavailable => ("fail", "unavailable"),
+        ImplStatus::FailedToStart => ("fail", "failed to start"),
+    };
+    let _ = write!(out, "<td class=\"{class}\">{status}");
+    if let Some(adapter) = &i.adapter {
+        let _ = write!(
+            out,
+            "<div class=\"sub\">{} {}</div>",
+            escape(&adapter.language),
+            escape(&adapter.version)
+        );
+    }
+    if let Some(reason) = &i.reason {
+        let _ = write!(out, "<div class=\"sub\">{}</div>", escape(reason));
+    }
+    if let Some(fix) = &i.fix {
+        let _ = write!(out, "<div class=\"sub\">fix: {}</div>", code(fix));
+    }
+    out.push_str("</td>");
+}
+
+fn tally_cell(out: &mut String, t: &Tally, package: Option<&str>) {
+    let class = if t.failed() > 0 { "fail" } else { "ok" };
+    let _ = write!(
+        out,
+        "<td class=\"{class}\"><span class=\"count\">{}/{}</span> pass",
+        t.pass, t.cases
+    );
+    let failures: Vec<String> = [
+        ("diverge", t.diverge),
+        ("crash", t.crash),
+        ("timeout", t.timeout),
+        ("protocol", t.protocol),
+        ("adapter error", t.adapter_error),
+        ("timing", t.timing),
+        ("not run", t.not_run),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(what, n)| format!("{n} {what}"))
+    .collect();
+    if !failures.is_empty() {
+        let _ = write!(out, "<div>{}</div>", failures.join(", "));
+    }
+    if t.restarts > 0 {
+        let _ = write!(
+            out,
+            "<div class=\"sub\">{} adapter restart(s)</div>",
+            t.restarts
+        );
+    }
+    if let Some(package) = package {
+        let _ = write!(out, "<div class=\"sub\">{}</div>", escape(package));
+    }
+    out.push_str("</td>");
+}
+
+fn incidents(out: &mut String, r: &Report) {
+    if r.incidents.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Adapter incidents (not tied to a case)</h2>\n<table>\n<thead><tr><th>contract</th><th>implementation</th><th>kind</th><th>detail</th></tr></thead>\n<tbody>\n");
+    for i in &r.incidents {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}",
+            code(&i.contract),
+            code(&i.implementation),
+            escape(i.incident.kind.as_str()),
+            escape(&i.incident.detail)
+        );
+        if !i.incident.stderr_tail.trim().is_empty() {
+            let _ = write!(
+                out,
+                "<details><summary>adapter stderr (tail)</summary><pre>{}</pre></details>",
+                escape(&i.incident.stderr_tail)
+            );
+        }
+        out.push_str("</td></tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+fn groups(out: &mut String, r: &Report) {
+    if r.groups.is_empty() {
+        out.push_str("<h2>Failing groups</h2>\n<p class=\"note\">No case failed.</p>\n");
+        return;
+    }
+    let _ = writeln!(out, "<h2>Failing groups ({})</h2>", r.groups.len());
+    out.push_str("<table id=\"groups\">\n<thead><tr><th class=\"num\">#</th><th>implementation</th><th>contract</th><th>kind</th><th>rules</th><th class=\"num\">cases</th>");
+    let marks = r.baseline.is_some() || r.groups.iter().any(|g| g.baseline.is_some());
+    if marks {
+        out.push_str("<th>baseline</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (n, g) in r.groups.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<tr><td class=\"num\"><a href=\"#group-{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>",
+            code(&g.implementation),
+            code(&g.contract),
+            escape(g.kind.as_str()),
+            code_list(&g.rules),
+            g.count,
+            n = n + 1,
+        );
+        if marks {
+            let _ = write!(out, "<td>{}</td>", mark_badge(r, g));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+    for (n, g) in r.groups.iter().enumerate() {
+        group(out, r, n + 1, g);
+    }
+}
+
+/// "known", "flaky" or (when a baseline was given) "new", as a badge; empty otherwise.
+fn mark_badge(r: &Report, g: &Group) -> &'static str {
+    match &g.baseline {
+        Some(m) if m.status == MarkStatus::Known => "<span class=\"badge known\">known</span>",
+        Some(_) => "<span class=\"badge flaky\">flaky</span>",
+        None if r.baseline.is_some() => "<span class=\"badge new\">new</span>",
+        None => "",
+    }
+}
+
+fn group(out: &mut String, r: &Report, n: usize, g: &Group) {
+    let e = &g.example;
+    let _ = writeln!(out, "<section class=\"group\" id=\"group-{n}\">");
+    let badge = mark_badge(r, g);
+    let _ = writeln!(
+        out,
+        "<h3>{n}. {} · {} · {}{badge}</h3>",
+        code(&g.implementation),
+        escape(g.kind.as_str()),
+        escape(&g.rules.join(" "))
+    );
+    out.push_str("<dl class=\"facts\">\n");
+    let fact = |out: &mut String, term: &str, html: &str| {
+        let _ = writeln!(out, "<dt>{term}</dt><dd>{html}</dd>");
+    };
+    fact(out, "contract", &code(&g.contract));
+    fact(out, "implementation", &code(&g.implementation));
+    fact(out, "kind", &escape(g.kind.as_str()));
+    let mut cases = format!("{} case(s)", g.count);
+    if !g.first_cases.is_empty() {
+        let first: Vec<String> = g.first_cases.iter().map(u64::to_string).collect();
+        let _ = write!(cases, " (first generated: {})", first.join(", "));
+    }
+    fact(out, "cases", &cases);
+    if !g.vectors.is_empty() {
+        fact(out, "vectors", &code_list(&g.vectors));
+    }
+    if !g.corpus.is_empty() {
+        fact(out, "corpus", &code_list(&g.corpus));
+    }
+    fact(out, "differs at", &code_list(&g.paths));
+    if !e.paths.is_empty() && e.paths != g.paths {
+        fact(out, "this example at", &code_list(&e.paths));
+    }
+    match &g.baseline {
+        Some(m) => {
+            let mut text = format!(
+                "{} — {}",
+                match m.status {
+                    MarkStatus::Known => "known",
+                    MarkStatus::Flaky => "flaky",
+                },
+                escape(&m.reason)
+            );
+            if let Some(issue) = &m.issue {
+                let _ = write!(text, " (issue: {})", code(issue));
+            }
+            fact(out, "baseline", &text);
+        }
+        None if r.baseline.is_some() => {
+            fact(out, "baseline", "new: not listed in the baseline");
+        }
+        None => {}
+    }
+    if let Some(drift) = &e.drift {
+        fact(out, "drift", &escape(drift));
+    }
+    if g.shared_with_all > 0 {
+        fact(
+            out,
+            "shared",
+            &format!(
+                "in {} of these cases every implementation gave this same output",
+                g.shared_with_all
+            ),
+        );
+    }
+    let mut example = escape(&e.which());
+    if let Some(s) = &e.shrink {
+        let _ = write!(
+            example,
+            ", shrunk through the implementation from {} to {} bytes ({} steps, {} kept)",
+            s.from_bytes, s.to_bytes, s.steps, s.accepted
+        );
+        if let Some(by) = &s.stopped_by {
+            let _ = write!(example, ", stopped by {}", escape(by));
+        }
+    }
+    fact(out, "example", &example);
+    out.push_str("</dl>\n");
+
+    if !g.rules.is_empty() {
+        out.push_str("<div class=\"label\">rules broken</div>\n<ul class=\"rules\">\n");
+        for id in &g.rules {
+            let text = reference::contract(&g.contract)
+                .and_then(|c| c.rule(id))
+                .map(|rule| rule.text)
+                .unwrap_or("(no such rule in the reference)");
+            let _ = writeln!(out, "<li>{} {}</li>", code(id), escape(text));
+        }
+        out.push_str("</ul>\n");
+    }
+    labelled_pre(out, "reproduce", &e.repro);
+    labelled_pre(
+        out,
+        &format!("smallest input ({})", e.which()),
+        &canonical_pretty(&e.input),
+    );
+    outputs(out, g, e);
+    if !e.others.is_empty() {
+        out.push_str("<div class=\"label\">other implementations on this case</div>\n<table>\n<thead><tr><th>implementation</th><th>status</th><th>output</th></tr></thead>\n<tbody>\n");
+        for side in &e.others {
+            let output = side
+                .output
+                .as_ref()
+                .map(|o| {
+                    format!(
+                        "<details><summary>{}</summary><pre>{}</pre></details>",
+                        escape(&abbreviated(o)),
+                        escape(&canonical_pretty(o))
+                    )
+                })
+                .unwrap_or_else(|| "—".into());
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{output}</td></tr>",
+                code(&side.implementation),
+                escape(&side.status)
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+    if let Some(snippet) = &e.snippet {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} program that reproduces it</summary><pre>{}</pre></details>",
+            escape(&snippet.language),
+            escape(&snippet.code)
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+/// A one-line preview of an output: its compact canonical form, cut at 100 characters.
+fn abbreviated(value: &Value) -> String {
+    let text = canonical(value);
+    if text.chars().count() > 100 {
+        format!("{}…", text.chars().take(100).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// The reference's output beside the implementation's, or what was recorded instead.
+fn outputs(out: &mut String, g: &Group, e: &Example) {
+    let stderr = e.stderr_tail.as_deref().filter(|t| !t.trim().is_empty());
+    if let (Some(expected), Some(actual)) = (&e.expected, &e.actual) {
+        let _ = writeln!(
+            out,
+            "<div class=\"label\">output: reference vs {}</div>",
+            escape(&g.implementation)
+        );
+        diff_table(
+            out,
+            &canonical_pretty(expected),
+            &canonical_pretty(actual),
+            &g.implementation,
+        );
+        if let Some(detail) = &e.detail {
+            labelled_pre(out, "detail", detail);
+        }
+        if let Some(tail) = stderr {
+            let _ = writeln!(
+                out,
+                "<details><summary>adapter stderr (tail)</summary><pre>{}</pre></details>",
+                escape(tail)
+            );
+        }
+        return;
+    }
+    if let Some(expected) = &e.expected {
+        labelled_pre(
+            out,
+            "expected by the reference",
+            &canonical_pretty(expected),
+        );
+    }
+    if let Some(actual) = &e.actual {
+        labelled_pre(
+            out,
+            &format!("output of {}", g.implementation),
+            &canonical_pretty(actual),
+        );
+    }
+    if let Some(detail) = &e.detail {
+        labelled_pre(out, "detail", detail);
+    }
+    if let Some(tail) = stderr {
+        labelled_pre(out, "adapter stderr (tail)", tail);
+    }
+    if e.expected.is_none() && e.actual.is_none() && e.detail.is_none() && stderr.is_none() {
+        out.push_str(
+            "<p class=\"note\">No output, detail or stderr was recorded for this case.</p>\n",
+        );
+    }
+}
+
+/// One row of a side-by-side diff: line numbers are 1-based.
+enum Row<'a> {
+    Same(usize, usize, &'a str),
+    Change(Option<(usize, &'a str)>, Option<(usize, &'a str)>),
+    Folded(usize),
+}
+
+/// `left` (the reference) and `right` (the implementation) aligned line by line.
+fn diff_table(out: &mut String, left: &str, right: &str, right_name: &str) {
+    let old: Vec<&str> = left.lines().collect();
+    let new: Vec<&str> = right.lines().collect();
+    let old_line = |i: usize| (i + 1, old.get(i).copied().unwrap_or(""));
+    let new_line = |i: usize| (i + 1, new.get(i).copied().unwrap_or(""));
+    let diff = similar::TextDiff::from_lines(left, right);
+    let ops = diff.ops();
+    let all_equal = ops.iter().all(|op| op.tag() == similar::DiffTag::Equal);
+    let mut rows = Vec::new();
+    for (k, op) in ops.iter().enumerate() {
+        let (tag, o, n) = op.as_tag_tuple();
+        match tag {
+            similar::DiffTag::Equal => {
+                let len = o.len();
+                let head = if k == 0 { 0 } else { CONTEXT };
+                let tail = if k + 1 == ops.len() { 0 } else { CONTEXT };
+                let same =
+                    |x: usize| Row::Same(o.start + x + 1, n.start + x + 1, old_line(o.start + x).1);
+                if all_equal || len <= head + tail + 1 {
+                    rows.extend((0..len).map(same));
+                } else {
+                    rows.extend((0..head).map(same));
+                    rows.push(Row::Folded(len - head - tail));
+                    rows.extend((len - tail..len).map(same));
+                }
+            }
+            similar::DiffTag::Delete => {
+                rows.extend(o.map(|i| Row::Change(Some(old_line(i)), None)));
+            }
+            similar::DiffTag::Insert => {
+                rows.extend(n.map(|j| Row::Change(None, Some(new_line(j)))));
+            }
+            similar::DiffTag::Replace => {
+                for x in 0..o.len().max(n.len()) {
+                    let l = (o.start + x < o.end).then(|| old_line(o.start + x));
+                    let r = (n.start + x < n.end).then(|| new_line(n.start + x));
+                    rows.push(Row::Change(l, r));
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<table class=\"diff\">\n<thead><tr><th class=\"ln\"></th><th>reference</th><th class=\"ln\"></th><th>{}</th></tr></thead>\n<tbody>",
+        escape(right_name)
+    );
+    let side = |out: &mut String, cell: Option<(usize, &str)>, class: &str| match cell {
+        Some((number, text)) => {
+            let _ = write!(
+                out,
+                "<td class=\"ln\">{number}</td><td class=\"{class}\">{}</td>",
+                escape(text)
+            );
+        }
+        None => out.push_str("<td class=\"ln\"></td><td class=\"gap\"></td>"),
+    };
+    for row in rows {
+        match row {
+            Row::Same(l, r, text) => {
+                let text = escape(text);
+                let _ = writeln!(
+                    out,
+                    "<tr class=\"eq\"><td class=\"ln\">{l}</td><td>{text}</td><td class=\"ln\">{r}</td><td>{text}</td></tr>"
+                );
+            }
+            Row::Change(l, r) => {
+                let class = match (&l, &r) {
+                    (Some(_), Some(_)) => "del ins",
+                    (Some(_), None) => "del",
+                    _ => "ins",
+                };
+                let _ = write!(out, "<tr class=\"{class}\">");
+                side(out, l, "del");
+                side(out, r, "ins");
+                out.push_str("</tr>\n");
+            }
+            Row::Folded(count) => {
+                let _ = writeln!(
+                    out,
+                    "<tr class=\"skip\"><td colspan=\"4\">⋯ {count} unchanged line(s)</td></tr>"
+                );
+            }
+        }
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+fn vectors(out: &mut String, r: &Report) {
+    out.push_str("<h2>Golden vectors</h2>\n");
+    if r.vectors.is_empty() {
+        out.push_str("<p class=\"note\">No golden vectors ran.</p>\n");
+        return;
+    }
+    let failing: Vec<_> = r.vectors.iter().filter(|v| v.status != "pass").collect();
+    let passing = r.vectors.len() - failing.len();
+    let _ = writeln!(
+        out,
+        "<p><span class=\"ok\">&nbsp;{passing} passing&nbsp;</span> · <span class=\"{}\">&nbsp;{} failing&nbsp;</span></p>",
+        if failing.is_empty() { "ok" } else { "fail" },
+        failing.len()
+    );
+    if failing.is_empty() {
+        return;
+    }
+    out.push_str("<table id=\"vectors\">\n<thead><tr><th>contract</th><th>implementation</th><th>vector</th><th>result</th><th>rules</th></tr></thead>\n<tbody>\n");
+    for v in failing {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"fail\">{}</td><td>{}</td></tr>",
+            code(&v.contract),
+            code(&v.implementation),
+            code(&v.id),
+            escape(&v.status),
+            code_list(&v.rules)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::baseline::{Entry, Mark, Outcome};
+    use crate::protocol::{AdapterInfo, Package};
+    use crate::report::{
+        ContractRecord, GroupKind, SettingsRecord, Snippet, Timings, VectorOutcome,
+    };
+
+    const HOSTILE: &str = "<script>alert(1)</script>";
+
+    fn tally(implementation: &str, pass: u64, diverge: u64) -> Tally {
+        Tally {
+            implementation: implementation.into(),
+            cases: pass + diverge,
+            pass,
+            diverge,
+            ..Tally::default()
+        }
+    }
+
+    fn sample_report() -> Report {
+        let mut example = Example::for_input(
+            json!({"op": "migrate", "data": {"schema_version": "2.0.0", "note": HOSTILE}}),
+            "cargo run --release -- verify --impl py-x --seed 3 --case 7".into(),
+        );
+        example.case = Some(7);
+        example.expected = Some(json!({"ok": {"a": 1, "b": [1, 2, 3], "c": "same", "d": null}}));
+        example.actual = Some(json!({"ok": {"a": HOSTILE, "b": [1, 2, 3], "c": "same"}}));
+        example.paths = vec!["/ok/a".into(), "/ok/d".into()];
+        example.snippet = Some(Snippet {
+            language: "python".into(),
+            code: format!("print('{HOSTILE}')"),
+        });
+        let mut crash = Example::for_input(json!({"op": "path"}), "repro crash".into());
+        crash.detail = Some(format!("adapter exited: {HOSTILE}"));
+        crash.stderr_tail = Some("Traceback: <img src=x onerror=alert(2)>".into());
+        let group = |kind, rules: &[&str], example| Group {
+            contract: "migrate".into(),
+            implementation: "py-x".into(),
+            kind,
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            paths: vec!["/ok/<MIG-STEP-2.0.0 key>".into()],
+            count: 3,
+            shared_with_all: 0,
+            first_cases: vec![7, 9],
+            vectors: vec![],
+            corpus: vec![],
+            baseline: None,
+            example,
+        };
+        let mut known = group(GroupKind::Crash, &["MIG-PURE"], crash);
+        known.baseline = Some(Mark {
+            status: MarkStatus::Known,
+            reason: "crashes on \"path\" & friends".into(),
+            issue: None,
+        });
+        Report {
+            schema_version: crate::report::SCHEMA_VERSION,
+            run_id: "20260101T000000Z-s3".into(),
+            harness_version: "0.1.0".into(),
+            repro: "cargo run --release -- verify --impl py-x --seed 3".into(),
+            seed: 3,
+            settings: SettingsRecord {
+                cases: 200,
+                only_case: None,
+                fixed_cases: 4,
+                profile: "normal".into(),
+                race_band_ms: 15,
+                timing_slack_ms: 40,
+                max_case_ms: 5000,
+                window: 64,
+                jobs: 1,
+                shard: None,
+            },
+            implementations: vec![
+                ImplRecord {
+                    id: "py-x".into(),
+                    language: "python".into(),
+                    description: "a Python sample".into(),
+                    status: ImplStatus::Available,
+                    reason: None,
+                    fix: None,
+                    adapter: Some(AdapterInfo {
+                        name: "python-adapter".into(),
+                        language: "python".into(),
+                        version: "3.11.7".into(),
+                    }),
+                    packages: BTreeMap::from([(
+                        "migrate".to_owned(),
+                        Package {
+                            name: "antaris-contracts".into(),
+                            version: "0.1.0-sample".into(),
+                        },
+                    )]),
+                },
+                ImplRecord {
+                    id: "ts-y".into(),
+                    language: "typescript".into(),
+                    description: String::new(),
+                    status: ImplStatus::Unavailable,
+                    reason: Some("AEGIS_TS_SRC is not set <here>".into()),
+                    fix: Some("export AEGIS_TS_SRC=/path/to/aegis".into()),
+                    adapter: None,
+                    packages: BTreeMap::new(),
+                },
+            ],
+            contracts: vec![
+                ContractRecord {
+                    id: "migrate".into(),
+                    tallies: vec![tally("py-x", 197, 3)],
+                    agreement: vec![],
+                },
+                ContractRecord {
+                    id: "budget".into(),
+                    tallies: vec![tally("py-x", 50, 0)],
+                    agreement: vec![],
+                },
+            ],
+            groups: vec![
+                group(GroupKind::Divergence, &["MIG-STEP-2.0.0"], example),
+                known,
+            ],
+            incidents: vec![],
+            vectors: vec![
+                VectorOutcome {
+                    contract: "migrate".into(),
+                    implementation: "py-x".into(),
+                    id: "keeps-<present>-keys".into(),
+                    status: "divergence".into(),
+                    rules: vec!["MIG-STEP-2.0.0".into()],
+                },
+                VectorOutcome {
+                    contract: "migrate".into(),
+                    implementation: "py-x".into(),
+                    id: "passes-quietly".into(),
+                    status: "pass".into(),
+                    rules: vec![],
+                },
+            ],
+            baseline: Some(Outcome {
+                baseline: Some("ci/baseline.toml".into()),
+                known_flaky: None,
+                known: 1,
+                flaky: 0,
+                new: 1,
+                stale: vec![Entry {
+                    contract: "migrate".into(),
+                    implementation: "py-x".into(),
+                    kind: GroupKind::Divergence,
+                    rules: vec!["MIG-UNKNOWN".into()],
+                    paths: vec!["/error".into()],
+                    reason: "fixed <upstream>".into(),
+                    issue: None,
+                }],
+                stale_fails: true,
+            }),
+            interrupted: false,
+            verdict: Verdict::Findings,
+            exit_code: 1,
+            timings: Timings::default(),
+        }
+    }
+
+    #[test]
+    fn escape_covers_the_five_special_characters() {
+        assert_eq!(escape(r#"a&b<c>d"e'f"#), "a&amp;b&lt;c&gt;d&quot;e&#39;f");
+        assert_eq!(escape("plain — text"), "plain — text");
+    }
+
+    #[test]
+    fn data_from_implementations_and_inputs_is_escaped() {
+        let html = page(&sample_report());
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(!html.to_ascii_lowercase().contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "stderr tail is escaped");
+        assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
+        assert!(
+            html.contains("/ok/&lt;MIG-STEP-2.0.0 key&gt;"),
+            "paths are escaped"
+        );
+        assert!(
+            html.contains("AEGIS_TS_SRC is not set &lt;here&gt;"),
+            "reasons are escaped"
+        );
+        assert!(
+            html.contains("keeps-&lt;present&gt;-keys"),
+            "vector ids are escaped"
+        );
+        assert!(html.contains("crashes on &quot;path&quot; &amp; friends"));
+        assert!(
+            html.contains("print(&#39;&lt;script&gt;"),
+            "snippet code is escaped"
+        );
+    }
+
+    #[test]
+    fn the_page_references_nothing_on_the_network() {
+        let html = page(&sample_report());
+        assert!(!html.contains("http://") && !html.contains("https://"));
+        for tag in [
+            "<link", "<img", "<iframe", "<object", "<embed", "url(", "@import",
+        ] {
+            assert!(!html.contains(tag), "{tag} in the page");
+        }
+        assert!(html.starts_with("<!DOCTYPE html>"));
+    }
+
+    #[test]
+    fn the_matrix_has_a_cell_per_implementation_and_contract() {
+        let html = page(&sample_report());
+        let start = html.find("<table id=\"matrix\">").expect("matrix");
+        let matrix = &html[start..start + html[start..].find("</table>").unwrap()];
+        assert_eq!(matrix.matches("<tr><th scope=\"row\">").count(), 2);
+        assert!(matrix.contains(
+            "<td class=\"fail\"><span class=\"count\">197/200</span> pass<div>3 diverge</div>"
+        ));
+        assert!(matrix.contains("<td class=\"ok\"><span class=\"count\">50/50</span> pass"));
+        assert_eq!(
+            matrix.matches("<td class=\"none\">—</td>").count(),
+            2,
+            "ts-y ran neither contract"
+        );
+        assert!(
+            matrix.contains("unavailable")
+                && matrix.contains("fix: <code>export AEGIS_TS_SRC=/path/to/aegis</code>")
+        );
+    }
+
+    #[test]
+    fn groups_show_rules_marks_and_an_aligned_diff() {
+        let html = page(&sample_report());
+        assert_eq!(html.matches("<section class=\"group\"").count(), 2);
+        assert!(
+            html.contains("<a href=\"#group-2\">2</a>"),
+            "the overview links each group"
+        );
+        assert!(html.contains("<section class=\"group\" id=\"group-2\">"));
+        assert!(html.contains("<span class=\"badge new\">new</span>"));
+        assert!(html.contains("<span class=\"badge known\">known</span>"));
+        let rule = reference::contract("migrate")
+            .and_then(|c| c.rule("MIG-STEP-2.0.0"))
+            .unwrap();
+        assert!(html.contains(&escape(rule.text)), "rule text is cited");
+        let start = html.find("<table class=\"diff\">").expect("a diff table");
+        let diff = &html[start..start + html[start..].find("</table>").unwrap()];
+        assert!(diff.contains("<th>reference</th>") && diff.contains("<th>py-x</th>"));
+        // `"a": 1` became the hostile string: one paired row; `"d": null` was dropped.
+        assert!(diff.contains("<tr class=\"del ins\"><td class=\"ln\">3</td><td class=\"del\">    &quot;a&quot;: 1,</td>"));
+        assert!(diff.contains("<td class=\"ins\">    &quot;a&quot;: &quot;&lt;script&gt;"));
+        assert!(diff.contains("<tr class=\"eq\"><td class=\"ln\">1</td><td>{</td><td class=\"ln\">1</td><td>{</td></tr>"));
+        assert!(diff.contains("<td class=\"del\">    &quot;d&quot;: null</td><td class=\"ln\"></td><td class=\"gap\"></td>"));
+        // The crash group has no outputs: its detail and stderr are shown instead.
+        assert_eq!(html.matches("<table class=\"diff\">").count(), 1);
+        assert!(html.contains("<pre>adapter exited: &lt;script&gt;"));
+        assert!(html.contains("<details><summary>python program that reproduces it</summary>"));
+    }
+
+    #[test]
+    fn long_unchanged_runs_fold() {
+        let left: String = (0..40).map(|i| format!("line {i}\n")).collect();
+        let right = left.replace("line 20\n", "changed\n");
+        let mut out = String::new();
+        diff_table(&mut out, &left, &right, "impl");
+        assert_eq!(out.matches("<tr class=\"skip\">").count(), 2, "{out}");
+        assert!(out.contains("⋯ 15 unchanged line(s)") && out.contains("⋯ 14 unchanged line(s)"));
+        assert_eq!(out.matches("<tr class=\"eq\">").count(), 2 * CONTEXT);
+    }
+
+    #[test]
+    fn header_shows_verdict_baseline_and_interruption() {
+        let mut report = sample_report();
+        let html = page(&report);
+        assert!(html.contains(&escape(&report.verdict_line())));
+        assert!(html.contains("<div class=\"verdict fail\">"));
+        assert!(!html.contains("interrupted — partial report"));
+        assert!(html.contains("stale: remove it from the baseline</span> <code>migrate · py-x · divergence · MIG-UNKNOWN · /error</code> — fixed &lt;upstream&gt;"));
+        assert!(html.contains("1 passing") && html.contains("1 failing"));
+        assert!(html.contains("cargo run --release -- verify --impl py-x --seed 3</pre>"));
+        report.interrupted = true;
+        report.verdict = Verdict::Interrupted;
+        let html = page(&report);
+        assert!(html.contains("<div class=\"banner\">interrupted — partial report"));
+        assert_eq!(html, page(&report), "the same report gives the same page");
+    }
+}
