@@ -291,6 +291,10 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
             &b.paths,
         ))
     });
+    // Results arrive in completion order; the report lists them in a stable one.
+    state.vectors.sort_by(|a, b| {
+        (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
+    });
     let written = match &settings.write_baseline {
         Some(path) if !interrupted => Some(adopt(path, &groups, &run_id)?),
         _ => None,

@@ -307,12 +307,18 @@ fn recording_config(dir: &Path, record: &Path) -> PathBuf {
     config
 }
 
-fn recorded_cases(path: &Path) -> Vec<String> {
+/// (adapter process id, case input) for every case recorded.
+fn recorded(path: &Path) -> Vec<(String, String)> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
-        .map(str::to_owned)
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(pid, case)| (pid.to_owned(), case.to_owned()))
         .collect()
+}
+
+fn recorded_cases(path: &Path) -> Vec<String> {
+    recorded(path).into_iter().map(|(_, case)| case).collect()
 }
 
 #[test]
@@ -479,4 +485,54 @@ fn sigint_stops_adapters_and_leaves_a_complete_interrupted_report() {
         Vec::<String>::new(),
         "adapters shut down"
     );
+}
+
+#[test]
+fn jobs_spread_cases_over_several_adapters_with_the_same_results() {
+    let _guard = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |jobs: &str| {
+        let path = dir.path().join(format!("jobs{jobs}.jsonl"));
+        let config = recording_config(dir.path(), &path);
+        let result = Sandbox::new().run(&[
+            "verify",
+            "--config",
+            config.to_str().unwrap(),
+            "--impl",
+            "recorded",
+            "--contract",
+            "migrate",
+            "--cases",
+            "400",
+            "--seed",
+            "12",
+            "--jobs",
+            jobs,
+            "--quiet",
+        ]);
+        assert_eq!(result.code, 0, "{}\n{}", result.stdout, result.stderr);
+        let mut report = result.report().clone();
+        for volatile in ["runId", "timings", "settings"] {
+            report.as_object_mut().unwrap().remove(volatile);
+        }
+        (report, recorded(&path))
+    };
+    let (one, one_cases) = run("1");
+    let (three, three_cases) = run("3");
+    assert_eq!(
+        one, three,
+        "the same cases give the same report, however many adapters"
+    );
+    let adapters: std::collections::BTreeSet<&String> =
+        three_cases.iter().map(|(pid, _)| pid).collect();
+    assert_eq!(
+        adapters.len(),
+        3,
+        "three adapter processes shared the cases"
+    );
+    let mut a: Vec<&String> = one_cases.iter().map(|(_, c)| c).collect();
+    let mut b: Vec<&String> = three_cases.iter().map(|(_, c)| c).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "each case ran once");
 }
