@@ -8,6 +8,7 @@
 pub mod budget;
 pub mod contract;
 pub mod migrate;
+pub mod sqlmig;
 
 pub use contract::{
     fold_indices, generate_case, Acceptable, CaseGenerator, Contract, Example, Expectation,
@@ -15,7 +16,8 @@ pub use contract::{
 };
 
 /// Every contract the harness knows, in the order reports list them.
-pub static CONTRACTS: &[&dyn Contract] = &[&budget::Budget, &migrate::Migrate];
+pub static CONTRACTS: &[&dyn Contract] =
+    &[&budget::Budget, &migrate::Migrate, &sqlmig::SqlMigrations];
 
 /// Looks a contract up by its id (`budget`, …).
 pub fn contract(id: &str) -> Option<&'static dyn Contract> {

@@ -1,0 +1,69 @@
+//! Contract `sql-migrations`: a migration runner over a real SQLite database (lexigram's
+//! `MigrationRunnerProtocol`: run, rollback to a target, current version, pending list).
+//!
+//! A case is a migrations folder and a sequence of operations; the truth is what each
+//! operation returned and the user schema the runner left in the database.
+
+pub mod examples;
+pub mod generate;
+pub mod rules;
+
+use proptest::strategy::BoxedStrategy;
+use serde_json::Value;
+
+use crate::contract::{Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
+
+/// The `sql-migrations` contract.
+pub struct SqlMigrations;
+
+impl Contract for SqlMigrations {
+    fn id(&self) -> &'static str {
+        "sql-migrations"
+    }
+
+    fn rules(&self) -> &'static [Rule] {
+        rules::RULES
+    }
+
+    fn examples(&self) -> Vec<Example> {
+        examples::examples()
+    }
+
+    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
+        generate::strategy(settings)
+    }
+
+    fn expect(&self, input: &Value, _settings: &GenSettings) -> Expectation {
+        rules::evaluate(input)
+    }
+
+    fn comparable(&self, output: &Value) -> Value {
+        // An error counts as raised whatever its type; its type and message are reported,
+        // never compared (SQLMIG-FAIL).
+        let mut output = output.clone();
+        if let Some(results) = output.get_mut("results").and_then(Value::as_array_mut) {
+            for result in results {
+                if let Some(error) = result.get_mut("error") {
+                    *error = Value::from(rules::RAISED);
+                }
+            }
+        }
+        output
+    }
+
+    fn group_path(&self, pointer: &str) -> String {
+        // Which operation or which schema row differs is payload: one bug, one group.
+        match pointer.split('/').nth(1) {
+            Some("results") => "/results/*".into(),
+            Some("schema") => "/schema".into(),
+            _ => crate::contract::fold_indices(pointer),
+        }
+    }
+
+    fn timing_limit(&self, _input: &Value, _output: &Value, _slack_ms: u64) -> Option<TimingLimit> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,335 @@
+//! The `sql-migrations` rules and the evaluator: the runner as a state machine over an
+//! in-memory SQLite database, the one place the reference touches a database.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+use crate::contract::{Acceptable, Expectation, PathRule, Rule};
+
+pub const ID: &str = "SQLMIG-ID";
+pub const ORDER: &str = "SQLMIG-ORDER";
+pub const RUN: &str = "SQLMIG-RUN";
+pub const IDEMPOTENT: &str = "SQLMIG-IDEMPOTENT";
+pub const MULTI: &str = "SQLMIG-MULTI";
+pub const FAIL: &str = "SQLMIG-FAIL";
+pub const ROLLBACK: &str = "SQLMIG-ROLLBACK";
+pub const ROLLBACK_MISSING: &str = "SQLMIG-ROLLBACK-MISSING";
+pub const EMPTY: &str = "SQLMIG-EMPTY";
+pub const SCHEMA: &str = "SQLMIG-SCHEMA";
+
+pub static RULES: &[Rule] = &[
+    Rule { id: ID, text: "A migration's id is its file name without .sql; files ending .down.sql are the rollback script of the id before .down, never migrations themselves; other files are ignored." },
+    Rule { id: ORDER, text: "Migrations apply in ascending byte order of id; pending lists them in that order; current is the greatest applied id." },
+    Rule { id: RUN, text: "run applies every pending migration in order and returns exactly the ids it applied successfully." },
+    Rule { id: IDEMPOTENT, text: "run on an up-to-date database returns [] and changes nothing." },
+    Rule { id: MULTI, text: "A file may hold several statements separated by ; (and comments); all of them apply." },
+    Rule { id: FAIL, text: "A migration whose SQL fails: its own partial effects are undone, it is not reported as applied and stays pending, later migrations are not attempted, and run raises. Running again fails the same way, never with an error of the runner's own bookkeeping." },
+    Rule { id: ROLLBACK, text: "rollback(null) undoes the most recent migration by executing its .down.sql and returns [id]; rollback(target) undoes every migration applied after target, newest first, leaving target applied, and returns those ids; target equal to current returns []." },
+    Rule { id: ROLLBACK_MISSING, text: "A rollback that needs a migration with no .down.sql, or names a target that is not applied, raises and changes nothing (fail closed; never a silent [], never forgetting a migration while leaving its tables in place)." },
+    Rule { id: EMPTY, text: "Nothing applied: current is null, rollback(null) returns []." },
+    Rule { id: SCHEMA, text: "After every sequence of operations the user schema (sqlite_master rows not named sqlite_* and not the runner's tracking table, whitespace in sql collapsed, sorted by type and name) equals what the applied migrations, in order, give on an empty database." },
+];
+
+/// What a raised error looks like once compared: any error type counts as raised.
+pub const RAISED: &str = "raised";
+
+/// A migration id and its rollback script (SQLMIG-ID).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FileRole {
+    Up(String),
+    Down(String),
+    Ignored,
+}
+
+fn role(name: &str) -> FileRole {
+    if let Some(id) = name.strip_suffix(".down.sql") {
+        FileRole::Down(id.to_owned())
+    } else if let Some(id) = name.strip_suffix(".sql") {
+        FileRole::Up(id.to_owned())
+    } else {
+        FileRole::Ignored
+    }
+}
+
+/// The runner's state: the migrations folder, what is applied (in the order it was
+/// applied), and the database.
+struct Runner {
+    files: BTreeMap<String, String>,
+    applied: Vec<String>,
+    db: Connection,
+    /// Whether a run failed, a rollback undid something, or a multi-statement file applied:
+    /// the rules that shaped the final schema besides SQLMIG-SCHEMA.
+    failed: bool,
+    rolled_back: bool,
+    multi: bool,
+}
+
+/// One operation's outcome: what it returned, or that it raised.
+type OpResult = Result<Value, ()>;
+
+impl Runner {
+    fn up(&self) -> BTreeMap<String, String> {
+        // BTreeMap<String, _> iterates in byte order of the id (SQLMIG-ORDER).
+        self.files
+            .iter()
+            .filter_map(|(name, sql)| match role(name) {
+                FileRole::Up(id) => Some((id, sql.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn down(&self, id: &str) -> Option<&String> {
+        self.files.get(&format!("{id}.down.sql"))
+    }
+
+    fn pending(&self) -> Vec<String> {
+        self.up()
+            .into_keys()
+            .filter(|id| !self.applied.contains(id))
+            .collect()
+    }
+
+    /// Runs `sql` all or nothing: a savepoint around it, rolled back on any error.
+    fn atomically(&self, scripts: &[&str]) -> Result<(), ()> {
+        self.db.execute_batch("SAVEPOINT step").map_err(|_| ())?;
+        for sql in scripts {
+            if self.db.execute_batch(sql).is_err() {
+                let _ = self.db.execute_batch("ROLLBACK TO step; RELEASE step");
+                return Err(());
+            }
+        }
+        self.db.execute_batch("RELEASE step").map_err(|_| ())
+    }
+
+    fn run(&mut self) -> OpResult {
+        let mut applied = Vec::new();
+        let up = self.up();
+        for id in self.pending() {
+            let sql = &up[&id];
+            if self.atomically(&[sql]).is_err() {
+                self.failed = true;
+                return Err(());
+            }
+            self.multi |= statement_count(sql) > 1;
+            self.applied.push(id.clone());
+            applied.push(id);
+        }
+        Ok(json!(applied))
+    }
+
+    fn rollback(&mut self, target: &Value) -> OpResult {
+        let undo: Vec<String> = match target {
+            Value::Null => match self.applied.last() {
+                None => return Ok(json!([])),
+                Some(last) => vec![last.clone()],
+            },
+            Value::String(target) => {
+                let at = self.applied.iter().position(|id| id == target).ok_or(())?;
+                self.applied[at + 1..].iter().rev().cloned().collect()
+            }
+            _ => return Err(()),
+        };
+        // Check everything first: a missing script changes nothing (SQLMIG-ROLLBACK-MISSING).
+        let scripts: Vec<&str> = undo
+            .iter()
+            .map(|id| self.down(id).map(String::as_str).ok_or(()))
+            .collect::<Result<_, _>>()?;
+        self.atomically(&scripts)?;
+        self.rolled_back |= !undo.is_empty();
+        self.applied.truncate(self.applied.len() - undo.len());
+        Ok(json!(undo))
+    }
+
+    fn current(&self) -> Value {
+        self.applied
+            .iter()
+            .max()
+            .map_or(Value::Null, |id| json!(id))
+    }
+
+    fn schema(&self) -> Vec<Value> {
+        let mut rows = Vec::new();
+        if let Ok(mut statement) = self
+            .db
+            .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master")
+        {
+            let found = statement.query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                ))
+            });
+            if let Ok(found) = found {
+                rows.extend(found.flatten());
+            }
+        }
+        rows.retain(|(_, name, _, _)| !name.starts_with("sqlite_"));
+        rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        rows.into_iter()
+            .map(|(kind, name, table, sql)| {
+                json!({
+                    "type": kind,
+                    "name": name,
+                    "tblName": table,
+                    "sql": sql.map(|s| collapse_whitespace(&s)),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Every run of whitespace as one space, trimmed at both ends (how `schema` shows `sql`).
+pub fn collapse_whitespace(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Statements in a script that do something (comments and empty statements left out).
+pub fn statement_count(sql: &str) -> usize {
+    let mut count = 0;
+    let mut rest = sql;
+    while let Some(tail) = next_statement(rest) {
+        count += 1;
+        rest = tail;
+    }
+    count
+}
+
+/// The text after the next non-empty statement of `sql`, or `None` when there is none.
+fn next_statement(sql: &str) -> Option<&str> {
+    let mut chars = sql.char_indices().peekable();
+    let mut seen_code = false;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '-' if chars.peek().map(|(_, c)| *c) == Some('-') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '\'' | '"' => {
+                seen_code = true;
+                for (_, q) in chars.by_ref() {
+                    if q == c {
+                        break;
+                    }
+                }
+            }
+            ';' if seen_code => return Some(&sql[i + 1..]),
+            ';' => {}
+            c if c.is_whitespace() => {}
+            _ => seen_code = true,
+        }
+    }
+    seen_code.then_some("")
+}
+
+/// Evaluates one case: the expected results of its operations and the final schema.
+pub fn evaluate(input: &Value) -> Expectation {
+    let output = run_case(input);
+    let results = output["results"].as_array().cloned().unwrap_or_default();
+    let mut path_rules = Vec::new();
+    let mut applied_any = false;
+    let ops = input["ops"].as_array().cloned().unwrap_or_default();
+    for (n, (op, result)) in ops.iter().zip(&results).enumerate() {
+        let raised = result.get("error").is_some();
+        let rules: Vec<&'static str> = match op["op"].as_str() {
+            Some("run") if raised => vec![FAIL, RUN],
+            Some("run") if result["ok"] == json!([]) && applied_any => vec![IDEMPOTENT, RUN],
+            Some("run") => vec![RUN, ORDER],
+            Some("rollback") if raised => vec![ROLLBACK_MISSING],
+            Some("rollback") if result["ok"] == json!([]) && op["target"].is_null() => {
+                vec![EMPTY, ROLLBACK]
+            }
+            Some("rollback") => vec![ROLLBACK],
+            Some("current") if result["ok"].is_null() => vec![EMPTY, ORDER],
+            Some("current") => vec![ORDER],
+            Some("pending") => vec![ORDER, ID],
+            _ => vec![ID],
+        };
+        applied_any |= matches!(op["op"].as_str(), Some("run")) && !raised;
+        path_rules.push(PathRule::new(format!("/results/{n}"), rules));
+    }
+    let mut schema_rules = vec![SCHEMA];
+    for (shaped, rule) in [
+        (output["failed"] == true, FAIL),
+        (output["rolledBack"] == true, ROLLBACK),
+        (output["multi"] == true, MULTI),
+    ] {
+        if shaped {
+            schema_rules.push(rule);
+        }
+    }
+    path_rules.push(PathRule::new("/schema", schema_rules));
+    path_rules.push(PathRule::new("", vec![ID]));
+    Expectation {
+        acceptable: vec![Acceptable {
+            output: json!({ "results": results, "schema": output["schema"] }),
+            path_rules,
+        }],
+        virtual_duration_ms: 0,
+    }
+}
+
+/// Runs the case on the reference runner: `{results, schema}` plus what shaped the schema
+/// (`failed`, `rolledBack`, `multi`).
+fn run_case(input: &Value) -> Value {
+    let Ok(db) = Connection::open_in_memory() else {
+        // No SQLite at all: nothing can be expected of the case.
+        return json!({ "results": [], "schema": [] });
+    };
+    let files = input["files"]
+        .as_object()
+        .map(|f| {
+            f.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut runner = Runner {
+        files,
+        applied: Vec::new(),
+        db,
+        failed: false,
+        rolled_back: false,
+        multi: false,
+    };
+    let mut results = Vec::new();
+    for op in input["ops"].as_array().into_iter().flatten() {
+        let result = match op["op"].as_str() {
+            Some("run") => runner.run(),
+            Some("rollback") => runner.rollback(op.get("target").unwrap_or(&Value::Null)),
+            Some("current") => Ok(runner.current()),
+            Some("pending") => Ok(json!(runner.pending())),
+            Some("addFile") => {
+                if let (Some(name), Some(sql)) = (op["name"].as_str(), op["sql"].as_str()) {
+                    runner.files.insert(name.to_owned(), sql.to_owned());
+                }
+                Ok(Value::Null)
+            }
+            _ => Err(()),
+        };
+        results.push(match result {
+            Ok(value) => json!({ "ok": value }),
+            Err(()) => json!({ "error": RAISED }),
+        });
+    }
+    json!({
+        "results": results,
+        "schema": runner.schema(),
+        "failed": runner.failed,
+        "rolledBack": runner.rolled_back,
+        "multi": runner.multi,
+    })
+}
+
+#[cfg(test)]
+pub(super) fn expected_output(input: &Value) -> Value {
+    let mut expectation = evaluate(input);
+    expectation.acceptable.remove(0).output
+}
