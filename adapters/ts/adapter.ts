@@ -26,6 +26,7 @@ const PROTOCOL = 1;
 const BINDINGS: Record<string, string> = {
   budget: "./bindings/budget.ts",
   migrate: "./bindings/migrate.ts",
+  "sql-migrations": "./bindings/sql_migrations.ts",
 };
 
 type RunResult = Record<string, unknown>;

@@ -125,7 +125,7 @@ pub struct ReplaySettings {
 
 fn default_runner() -> RunnerSettings {
     RunnerSettings {
-        window: 256,
+        window: None,
         ping_grace: Duration::from_secs(2),
         handshake_timeout: Duration::from_secs(60),
     }
@@ -381,8 +381,9 @@ pub struct VerifyArgs {
     pub max_case_ms: u64,
     /// Cases in flight at once per implementation. Larger windows finish sooner but make
     /// the event loop fire timers later (the summary shows how late).
-    #[arg(long, default_value_t = 256)]
-    pub window: usize,
+    /// [default: per contract: 256 for budget and migrate, 8 for sql-migrations]
+    #[arg(long, value_name = "N")]
+    pub window: Option<usize>,
     /// Longest time spent shrinking one divergence, in seconds (0: do not shrink).
     #[arg(long, default_value_t = 30)]
     pub shrink_time: u64,
@@ -522,7 +523,7 @@ impl VerifyArgs {
                 Some("use 200 ms or more".into()),
             ));
         }
-        if self.window == 0 {
+        if self.window == Some(0) {
             return Err(Error::usage("--window must be at least 1", None));
         }
         if self.jobs == 0 {

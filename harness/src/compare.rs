@@ -227,7 +227,11 @@ pub fn group_key(
     divergence: &Divergence,
     actual: &Value,
 ) -> (Vec<String>, Vec<String>) {
-    let mut rules = divergence.rules.clone();
+    let decisive = contract.decisive_paths(&divergence.paths);
+    let mut rules = match expectation.acceptable.get(divergence.closest) {
+        Some(closest) if decisive != divergence.paths => rules_for_paths(closest, &decisive),
+        _ => divergence.rules.clone(),
+    };
     if let Some(closest) = expectation.acceptable.get(divergence.closest) {
         for extra in contract.extra_citations(input, closest, actual) {
             if !rules.contains(&extra) {
@@ -236,11 +240,7 @@ pub fn group_key(
         }
     }
     rules.sort_by_key(|id| contract.rules().iter().position(|r| r.id == *id));
-    let mut paths: Vec<String> = divergence
-        .paths
-        .iter()
-        .map(|p| contract.group_path(p))
-        .collect();
+    let mut paths: Vec<String> = decisive.iter().map(|p| contract.group_path(p)).collect();
     paths.sort();
     paths.dedup();
     (rules.into_iter().map(str::to_owned).collect(), paths)

@@ -824,7 +824,7 @@ mod tests {
                 race_band_ms: 15,
                 timing_slack_ms: 40,
                 max_case_ms: 5000,
-                window: 64,
+                window: Some(64),
                 jobs: 1,
                 shard: None,
             },

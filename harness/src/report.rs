@@ -58,7 +58,9 @@ pub struct SettingsRecord {
     pub race_band_ms: u64,
     pub timing_slack_ms: u64,
     pub max_case_ms: u64,
-    pub window: usize,
+    /// `--window`, when given (else each contract's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<usize>,
     /// Adapters run at once per implementation.
     pub jobs: usize,
     /// This run's part of the case stream (`--shard K/N`).

@@ -128,8 +128,8 @@ pub struct RunSummary {
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunnerSettings {
-    /// Cases in flight at once.
-    pub window: usize,
+    /// Cases in flight at once (`None`: what the contract suggests).
+    pub window: Option<usize>,
     /// How long a ping may go unanswered before the adapter counts as stuck.
     pub ping_grace: Duration,
     /// How long the adapter may take to start and answer `hello`.
@@ -187,6 +187,10 @@ pub struct Session {
     writer: mpsc::UnboundedSender<String>,
     events: mpsc::UnboundedReceiver<Event>,
     stderr: Arc<Mutex<Tail>>,
+    /// The adapter's scratch folder (`HARNESS_SCRATCH`), for the files its cases need (a
+    /// migrations folder, a database). Owned here so it is removed with the session,
+    /// whether the adapter exited, crashed or was killed.
+    _scratch: tempfile::TempDir,
 }
 
 impl Session {
@@ -236,9 +240,17 @@ pub async fn start(
             program: String::new(),
             error: "the argv list is empty".into(),
         })?;
+    let scratch = tempfile::Builder::new()
+        .prefix("harness-scratch-")
+        .tempdir()
+        .map_err(|e| StartError::Spawn {
+            program: program.clone(),
+            error: format!("cannot create a scratch folder: {e}"),
+        })?;
     let mut child = Command::new(program)
         .args(args)
         .envs(command.env.iter().map(|(k, v)| (k, v)))
+        .env("HARNESS_SCRATCH", scratch.path())
         .current_dir(&command.cwd)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -324,6 +336,7 @@ pub async fn start(
         writer,
         events,
         stderr: tail,
+        _scratch: scratch,
     };
     session.send(&Request::Hello {
         protocol: PROTOCOL_VERSION,
@@ -486,6 +499,8 @@ pub struct Driver {
     running_suspects: bool,
     ping: Option<PendingPing>,
     summary: RunSummary,
+    /// Cases in flight at once.
+    window: usize,
     /// Becomes true when the run is interrupted: stop at once and shut the adapter down.
     stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
@@ -512,6 +527,9 @@ impl Driver {
             running_suspects: false,
             ping: None,
             summary: RunSummary::default(),
+            window: settings.window.unwrap_or_else(|| {
+                reference::contract(contract).map_or(256, |c| c.cases_in_flight())
+            }),
             stop: None,
         }
     }
@@ -553,7 +571,7 @@ impl Driver {
             let can_take = fresh_open
                 && !self.running_suspects
                 && self.suspects.is_empty()
-                && self.in_flight.len() < self.settings.window;
+                && self.in_flight.len() < self.window;
             let wake = self.next_wake();
             let interrupted = tokio::select! {
                 biased;

@@ -86,7 +86,7 @@ fn main() {
     let mut results: Results = HashMap::new();
     if !args.list {
         let runner = RunnerSettings {
-            window: 256,
+            window: None,
             ping_grace: Duration::from_secs(2),
             handshake_timeout: Duration::from_secs(60),
         };

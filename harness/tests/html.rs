@@ -129,7 +129,7 @@ fn hostile_report() -> Report {
             race_band_ms: 15,
             timing_slack_ms: 40,
             max_case_ms: 5000,
-            window: 1,
+            window: Some(1),
             jobs: 1,
             shard: None,
         },

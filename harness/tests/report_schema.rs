@@ -593,7 +593,7 @@ fn full_report() -> Report {
             race_band_ms: 15,
             timing_slack_ms: 200,
             max_case_ms: 1000,
-            window: 8,
+            window: Some(8),
             jobs: 2,
             shard: Some(Shard { index: 1, count: 2 }),
         },

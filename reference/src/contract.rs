@@ -141,6 +141,13 @@ pub trait Contract: Sync {
     /// The contract's bound on elapsed time for this input and the output produced, if any.
     fn timing_limit(&self, input: &Value, output: &Value, slack_ms: u64) -> Option<TimingLimit>;
 
+    /// How many cases an adapter should have in flight at once by default. Cases that mostly
+    /// wait (timers) gain from many; cases that are CPU or disk work only queue, and a queued
+    /// case spends its time limit waiting.
+    fn cases_in_flight(&self) -> usize {
+        256
+    }
+
     /// The part of an output that is compared: parts the contract records but never diffs
     /// (error messages, say) removed. The whole output by default.
     fn comparable(&self, output: &Value) -> Value {
@@ -151,6 +158,13 @@ pub trait Contract: Sync {
     /// indices, keys inside free-form values) folded so one bug makes one group.
     fn group_path(&self, pointer: &str) -> String {
         fold_indices(pointer)
+    }
+
+    /// The differing paths that decide a divergence's group and the rules it cites: all of
+    /// them by default. A contract whose output is a sequence of steps keeps the first step
+    /// that differs, since what differs after it follows from it.
+    fn decisive_paths(&self, paths: &[String]) -> Vec<String> {
+        paths.to_vec()
     }
 
     /// Rules an output breaks beyond those its differing parts name: for example the rule

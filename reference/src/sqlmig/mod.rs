@@ -37,6 +37,11 @@ impl Contract for SqlMigrations {
         rules::evaluate(input)
     }
 
+    fn cases_in_flight(&self) -> usize {
+        // Each case is a real database on disk: work, not waiting.
+        8
+    }
+
     fn comparable(&self, output: &Value) -> Value {
         // An error counts as raised whatever its type; its type and message are reported,
         // never compared (SQLMIG-FAIL).
@@ -57,6 +62,25 @@ impl Contract for SqlMigrations {
             Some("results") => "/results/*".into(),
             Some("schema") => "/schema".into(),
             _ => crate::contract::fold_indices(pointer),
+        }
+    }
+
+    fn decisive_paths(&self, paths: &[String]) -> Vec<String> {
+        // The first operation whose result differs; the schema only when every result agrees.
+        let operation = |p: &String| {
+            let mut segments = p.split('/').skip(1);
+            match (segments.next(), segments.next()) {
+                (Some("results"), Some(n)) => n.parse::<usize>().ok(),
+                _ => None,
+            }
+        };
+        match paths.iter().filter_map(operation).min() {
+            Some(first) => paths
+                .iter()
+                .filter(|p| operation(p) == Some(first))
+                .cloned()
+                .collect(),
+            None => paths.to_vec(),
         }
     }
 
