@@ -1235,6 +1235,28 @@ mod tests {
     }
 
     #[test]
+    fn colour_is_only_added_when_asked_for() {
+        assert_eq!(Paint(false).red("x"), "x");
+        assert_eq!(Paint(true).red("x"), "\x1b[1;31mx\x1b[0m");
+        assert_eq!(Paint(true).green("ok"), "\x1b[1;32mok\x1b[0m");
+    }
+
+    #[test]
+    fn latest_points_at_the_newest_run_and_never_replaces_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        for run in ["a", "b"] {
+            std::fs::create_dir(dir.path().join(run)).unwrap();
+            point_latest(dir.path(), run).unwrap();
+        }
+        let latest = dir.path().join("latest");
+        assert_eq!(std::fs::read_link(&latest).unwrap(), Path::new("b"));
+        std::fs::remove_file(&latest).unwrap();
+        std::fs::create_dir(&latest).unwrap();
+        point_latest(dir.path(), "a").unwrap();
+        assert!(latest.is_dir() && !latest.is_symlink(), "someone's own folder stays");
+    }
+
+    #[test]
     fn run_dirs_are_never_reused_and_writes_are_atomic() {
         let dir = tempfile::tempdir().unwrap();
         let (first, id1) = create_run_dir(dir.path(), "run").unwrap();
