@@ -30,6 +30,7 @@ PROTOCOL = 1
 BINDINGS = {
     "budget": "bindings.budget",
     "migrate": "bindings.migrate",
+    "sql-migrations": "bindings.sql_migrations",
 }
 
 

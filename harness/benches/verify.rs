@@ -18,6 +18,8 @@ use proptest::strategy::ValueTree;
 const RUNS: usize = 3;
 const BUDGET_CASES: u64 = 1000;
 const MIGRATE_CASES: u64 = 20_000;
+const SQL_CASES: usize = 300;
+const SQL_OPS: usize = 10;
 
 fn harness(root: &Path, reports: &Path, args: &[&str]) -> ExitStatus {
     Command::new(env!("CARGO_BIN_EXE_harness"))
@@ -40,6 +42,7 @@ fn main() {
     let reports = std::env::temp_dir().join(format!("harness-bench-{}", std::process::id()));
     budget_wall_times(root, &reports);
     migrate_throughput(root, &reports);
+    sql_throughput(root, &reports);
     let _ = std::fs::remove_dir_all(&reports);
 }
 
@@ -162,6 +165,88 @@ fn migrate_throughput(root: &Path, reports: &Path) {
         };
         println!(
             "  verify --impl {implementation:<10} --jobs {jobs} (end to end) {rate:>9.0} cases/s{ratio}"
+        );
+    }
+}
+
+/// sql-migrations: the same 10-operation cases through `py-sample` and the real `py`, beside
+/// the same cases run in-process by a Python script calling each package directly (target
+/// through `py`: ≥ 50 % of in-process speed). The cases reach the harness as a corpus, so
+/// exactly these run.
+fn sql_throughput(root: &Path, reports: &Path) {
+    let contract = reference::contract("sql-migrations").expect("sql-migrations is registered");
+    let settings = reference::GenSettings::default();
+    let corpus = reports.join("sql-corpus");
+    let folder = corpus.join("sql-migrations");
+    std::fs::create_dir_all(&folder).expect("temporary corpus folder");
+    let cases_file = reports.join("sql-cases.jsonl");
+    let mut lines = std::io::BufWriter::new(
+        std::fs::File::create(&cases_file).expect("temporary cases file"),
+    );
+    let mut written = 0;
+    for index in 0.. {
+        if written == SQL_CASES {
+            break;
+        }
+        let mut input = reference::generate_case(contract, &settings, 1, index).current();
+        let Some(ops) = input["ops"].as_array_mut().filter(|ops| ops.len() >= SQL_OPS) else {
+            continue;
+        };
+        ops.truncate(SQL_OPS);
+        let expected = contract.expect(&input, &settings).acceptable[0].output.clone();
+        let case = harness::corpus::CorpusCase {
+            contract: "sql-migrations".into(),
+            implementation: "bench".into(),
+            package: None,
+            rules: vec![],
+            paths: vec![],
+            input: input.clone(),
+            actual: expected.clone(),
+            expected,
+            seed: 1,
+            case: index,
+            found: "bench".into(),
+            harness_version: env!("CARGO_PKG_VERSION").into(),
+        };
+        let text = serde_json::to_string(&case).expect("a corpus case serializes");
+        std::fs::write(folder.join(format!("{written:04}.json")), text).expect("write a case");
+        writeln!(lines, "{input}").expect("write a case");
+        written += 1;
+    }
+    drop(lines);
+    println!("\nsql-migrations, {SQL_CASES} cases of {SQL_OPS} operations (seed 1):");
+    for (implementation, sample) in [("py", None), ("py-sample", Some("adapters/samples/py"))] {
+        let python = if sample.is_some() { "python3".into() } else { root.join(".harness/venv/bin/python") };
+        let mut script = Command::new(python);
+        script
+            .arg(root.join("harness/benches/sql_inprocess.py"))
+            .arg(&cases_file);
+        if let Some(dir) = sample {
+            script.arg("--sample").arg(root.join(dir));
+        }
+        let output = script.output().expect("python runs the in-process script");
+        let in_process: f64 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0.0);
+        let started = Instant::now();
+        Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["verify", "--impl", implementation, "--contract", "sql-migrations"])
+            .args(["--no-vectors", "--cases", "0", "--shrink-time", "0", "--quiet"])
+            .arg("--root")
+            .arg(root)
+            .arg("--reports-dir")
+            .arg(reports)
+            .arg("--corpus-dir")
+            .arg(&corpus)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("the harness binary runs");
+        let rate = SQL_CASES as f64 / started.elapsed().as_secs_f64();
+        println!(
+            "  {implementation:<10} in-process {in_process:>7.0} cases/s · through the adapter {rate:>7.0} cases/s ({:.0} %)",
+            100.0 * rate / in_process.max(1e-9)
         );
     }
 }

@@ -132,6 +132,7 @@ fn the_real_lexigram_sql_is_driven_from_the_managed_venv() {
     let tally = run.tally("sql-migrations", "py");
     assert_eq!(tally["crash"], 0);
     assert_eq!(tally["adapterError"], 0, "{}", run.stdout);
+    assert_eq!(tally["timeout"], 0, "{}", run.stdout);
     assert!(tally["cases"].as_u64() > Some(150));
 }
 
