@@ -180,20 +180,24 @@ fn sql_throughput(root: &Path, reports: &Path) {
     let folder = corpus.join("sql-migrations");
     std::fs::create_dir_all(&folder).expect("temporary corpus folder");
     let cases_file = reports.join("sql-cases.jsonl");
-    let mut lines = std::io::BufWriter::new(
-        std::fs::File::create(&cases_file).expect("temporary cases file"),
-    );
+    let mut lines =
+        std::io::BufWriter::new(std::fs::File::create(&cases_file).expect("temporary cases file"));
     let mut written = 0;
     for index in 0.. {
         if written == SQL_CASES {
             break;
         }
         let mut input = reference::generate_case(contract, &settings, 1, index).current();
-        let Some(ops) = input["ops"].as_array_mut().filter(|ops| ops.len() >= SQL_OPS) else {
+        let Some(ops) = input["ops"]
+            .as_array_mut()
+            .filter(|ops| ops.len() >= SQL_OPS)
+        else {
             continue;
         };
         ops.truncate(SQL_OPS);
-        let expected = contract.expect(&input, &settings).acceptable[0].output.clone();
+        let expected = contract.expect(&input, &settings).acceptable[0]
+            .output
+            .clone();
         let case = harness::corpus::CorpusCase {
             contract: "sql-migrations".into(),
             implementation: "bench".into(),
@@ -216,7 +220,11 @@ fn sql_throughput(root: &Path, reports: &Path) {
     drop(lines);
     println!("\nsql-migrations, {SQL_CASES} cases of {SQL_OPS} operations (seed 1):");
     for (implementation, sample) in [("py", None), ("py-sample", Some("adapters/samples/py"))] {
-        let python = if sample.is_some() { "python3".into() } else { root.join(".harness/venv/bin/python") };
+        let python = if sample.is_some() {
+            "python3".into()
+        } else {
+            root.join(".harness/venv/bin/python")
+        };
         let mut script = Command::new(python);
         script
             .arg(root.join("harness/benches/sql_inprocess.py"))
@@ -231,8 +239,21 @@ fn sql_throughput(root: &Path, reports: &Path) {
             .unwrap_or(0.0);
         let started = Instant::now();
         Command::new(env!("CARGO_BIN_EXE_harness"))
-            .args(["verify", "--impl", implementation, "--contract", "sql-migrations"])
-            .args(["--no-vectors", "--cases", "0", "--shrink-time", "0", "--quiet"])
+            .args([
+                "verify",
+                "--impl",
+                implementation,
+                "--contract",
+                "sql-migrations",
+            ])
+            .args([
+                "--no-vectors",
+                "--cases",
+                "0",
+                "--shrink-time",
+                "0",
+                "--quiet",
+            ])
             .arg("--root")
             .arg(root)
             .arg("--reports-dir")

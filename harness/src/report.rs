@@ -1253,7 +1253,10 @@ mod tests {
         std::fs::remove_file(&latest).unwrap();
         std::fs::create_dir(&latest).unwrap();
         point_latest(dir.path(), "a").unwrap();
-        assert!(latest.is_dir() && !latest.is_symlink(), "someone's own folder stays");
+        assert!(
+            latest.is_dir() && !latest.is_symlink(),
+            "someone's own folder stays"
+        );
     }
 
     #[test]

@@ -67,6 +67,7 @@ pub fn examples() -> Vec<Example> {
         example("uppercase-before-lowercase", "Uppercase letters sort before lowercase ones as bytes.", case(&[("a_users.sql", USERS), ("B_orders.sql", ORDERS)], json!([pending, run]))),
         example("pending-after-partial-run", "Pending lists what is left, in order.", case(&three(), json!([run, back, pending]))),
         example("current-is-greatest-applied", "current is the greatest applied id.", case(&three(), json!([run, current]))),
+        example("current-is-most-recent-after-early-file", "A file with a smaller id added later is applied last and becomes current (the seed's most recently applied).", case(&three(), json!([run, add("0000_seed.sql", "CREATE TABLE tags (id INTEGER PRIMARY KEY);"), add("0000_seed.down.sql", "DROP TABLE tags;"), run, current, back, current, back_to("0001_users"), current]))),
         // ---- Run (SQLMIG-RUN, SQLMIG-IDEMPOTENT) ----------------------------------------------
         example("run-applies-all-in-order", "run applies every pending migration and returns their ids in order.", case(&three(), json!([run]))),
         example("run-with-nothing-returns-empty", "run with no migration files returns [].", case(&[], json!([run, current, pending]))),

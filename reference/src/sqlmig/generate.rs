@@ -268,7 +268,12 @@ enum OpPlan {
     RollbackLast,
     /// A target by index: a file's id, or an id no file has.
     RollbackTo(usize),
-    AddFile(FilePlan),
+    /// A new file; `early` when its id sorts before every other id, so it is applied after
+    /// migrations with greater ids.
+    AddFile {
+        plan: FilePlan,
+        early: bool,
+    },
 }
 
 fn op_plan() -> impl Strategy<Value = OpPlan> {
@@ -278,7 +283,8 @@ fn op_plan() -> impl Strategy<Value = OpPlan> {
         2 => Just(OpPlan::Current),
         2 => Just(OpPlan::RollbackLast),
         2 => (0usize..8).prop_map(OpPlan::RollbackTo),
-        1 => file_plan().prop_map(OpPlan::AddFile),
+        1 => (file_plan(), prop::bool::weighted(0.3))
+            .prop_map(|(plan, early)| OpPlan::AddFile { plan, early }),
     ]
 }
 
@@ -320,11 +326,14 @@ impl CasePlan {
                     let target = ids.get(*k).cloned().unwrap_or_else(|| "0000_unknown".into());
                     vec![json!({ "op": "rollback", "target": target })]
                 }
-                OpPlan::AddFile(plan) => {
-                    // Added files sort after every existing id (ids start with a digit), so
-                    // the order applied is the byte order: "most recent" and "greatest"
-                    // agree (the contract does not say which rollback undoes when they do not).
-                    let id = format!("z{added:02}_late");
+                OpPlan::AddFile { plan, early } => {
+                    // Ids start with a digit: `z…` sorts after all of them, `0000_early…`
+                    // before all of them (then it is applied after greater ids).
+                    let id = if *early {
+                        format!("0000_early{added:02}")
+                    } else {
+                        format!("z{added:02}_late")
+                    };
                     let rank = ids.len() + added;
                     added += 1;
                     let mut ops = Vec::new();

@@ -21,7 +21,7 @@ pub const SCHEMA: &str = "SQLMIG-SCHEMA";
 
 pub static RULES: &[Rule] = &[
     Rule { id: ID, text: "A migration's id is its file name without .sql; files ending .down.sql are the rollback script of the id before .down, never migrations themselves; other files are ignored." },
-    Rule { id: ORDER, text: "Migrations apply in ascending byte order of id; pending lists them in that order; current is the greatest applied id." },
+    Rule { id: ORDER, text: "Migrations apply in ascending byte order of id; pending lists them in that order; current is the most recently applied id (the seed: \"the version identifier of the most recently applied migration\"), which is the greatest one unless a file with a smaller id was added later." },
     Rule { id: RUN, text: "run applies every pending migration in order and returns exactly the ids it applied successfully." },
     Rule { id: IDEMPOTENT, text: "run on an up-to-date database returns [] and changes nothing." },
     Rule { id: MULTI, text: "A file may hold several statements separated by ; (and comments); all of them apply." },
@@ -143,11 +143,10 @@ impl Runner {
         Ok(json!(undo))
     }
 
+    /// The most recently applied id: what the seed promises (the contract's "greatest
+    /// applied id" is the same thing until a file with a smaller id is added later).
     fn current(&self) -> Value {
-        self.applied
-            .iter()
-            .max()
-            .map_or(Value::Null, |id| json!(id))
+        self.applied.last().map_or(Value::Null, |id| json!(id))
     }
 
     fn schema(&self) -> Vec<Value> {

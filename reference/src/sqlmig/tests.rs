@@ -61,6 +61,31 @@ fn order_is_byte_order_and_current_is_the_greatest() {
 }
 
 #[test]
+fn a_file_added_with_a_smaller_id_is_applied_last_and_becomes_current() {
+    let files = json!({ "2.sql": "", "2.down.sql": "", "3.sql": "", "3.down.sql": "" });
+    let ops = json!([
+        { "op": "run" },
+        { "op": "addFile", "name": "1.sql", "sql": "" },
+        { "op": "addFile", "name": "1.down.sql", "sql": "" },
+        { "op": "run" },
+        { "op": "current" },
+        { "op": "rollback", "target": "3" },
+        { "op": "current" },
+        { "op": "rollback", "target": null },
+    ]);
+    let r = results(files, ops);
+    assert_eq!(r[3], json!({ "ok": ["1"] }));
+    assert_eq!(
+        r[4],
+        json!({ "ok": "1" }),
+        "the most recently applied (the seed)"
+    );
+    assert_eq!(r[5], json!({ "ok": ["1"] }), "applied after the target");
+    assert_eq!(r[6], json!({ "ok": "3" }), "the target becomes current");
+    assert_eq!(r[7], json!({ "ok": ["3"] }));
+}
+
+#[test]
 fn run_returns_what_it_applied_and_is_idempotent() {
     let r = results(three(), json!([{ "op": "run" }, { "op": "run" }]));
     assert_eq!(

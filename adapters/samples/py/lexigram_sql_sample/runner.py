@@ -143,9 +143,10 @@ class SimpleMigrationManager:
         return connection
 
     def applied(self):
-        """The applied ids, in migration order."""
-        rows = self._connection().execute(f"SELECT id FROM {TRACKING_TABLE}").fetchall()
-        return self.ordered(row[0] for row in rows)
+        """The applied ids, in the order they were applied (rowid grows with each insert):
+        what "most recent" and "applied after target" mean."""
+        rows = self._connection().execute(f"SELECT id FROM {TRACKING_TABLE} ORDER BY rowid").fetchall()
+        return [row[0] for row in rows]
 
     # -- operations
 
@@ -199,8 +200,7 @@ class SimpleMigrationManager:
         else:
             if target not in applied:
                 raise MigrationError(f"rollback target {target!r} is not an applied migration")
-            bound = _order_key(target)
-            undo = [version for version in reversed(applied) if _order_key(version) > bound]
+            undo = list(reversed(applied[applied.index(target) + 1 :]))
         if not undo:
             return []
         missing = [version for version in undo if version not in downs]

@@ -6,7 +6,7 @@
  *   createMigrationRunner({ sqlJs, migrationsDir, databaseFile }) -> a SqlMigrationRunner
  *     runner.runMigrations()          -> ids applied, in order ([] when up to date)
  *     runner.rollback(target = null)  -> ids rolled back, newest first
- *     runner.getCurrentVersion()      -> the greatest applied id, or null
+ *     runner.getCurrentVersion()      -> the most recently applied id, or null
  *     runner.getPendingMigrations()   -> ids not applied, in order
  *   MigrationError                    -> what a failing migration or rollback throws
  *
@@ -194,7 +194,7 @@ export class SqlMigrationRunner {
   /** The greatest applied id (byte order), or null when nothing is applied. */
   async getCurrentVersion(): Promise<string | null> {
     return this.session((db) => {
-      const applied = appliedIds(db).sort(compareIds);
+      const applied = appliedIds(db); // in the order applied
       return applied.length === 0 ? null : applied[applied.length - 1];
     });
   }
