@@ -1,5 +1,5 @@
 /**
- * Helpers the bindings share: finding an implementation's files and version, and writing JSON
+ * Helpers the bindings share: finding an implementation's files and version, naming what it threw, and writing JSON
  * values as JavaScript source for snippets.
  */
 
@@ -59,4 +59,27 @@ export function hasProtoKey(value: unknown): boolean {
     for (const child of Object.values(item)) pending.push(child);
   }
   return false;
+}
+
+/** `.name`, unless it is only the inherited "Error": then the constructor's name. */
+export function errorType(error: unknown): string {
+  if ((typeof error === "object" && error !== null) || typeof error === "function") {
+    const name = (error as { name?: unknown }).name;
+    const ctor = (error as { constructor?: { name?: unknown } }).constructor;
+    if (typeof name === "string" && name !== "" && name !== "Error") return name;
+    if (typeof ctor?.name === "string" && ctor.name !== "") return ctor.name;
+    return typeof name === "string" ? name : "Object";
+  }
+  return typeof error;
+}
+
+export function errorMessage(error: unknown): string {
+  if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
+    return (error as { message: string }).message;
+  }
+  try {
+    return String(error);
+  } catch {
+    return "";
+  }
 }

@@ -19,7 +19,7 @@
 
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { isFile, packageVersion, jsLiteral } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage } from "./common.ts";
 
 interface Port {
   migrate: (data: unknown, fromVersion?: unknown, toVersion?: unknown) => unknown;
@@ -67,28 +67,6 @@ export async function load(): Promise<{ name: string; version: string }> {
 // ---------------------------------------------------------------------------------------------
 // Running one case
 
-/** `.name`, unless it is only the inherited "Error": then the constructor's name. */
-function errorType(error: unknown): string {
-  if ((typeof error === "object" && error !== null) || typeof error === "function") {
-    const name = (error as { name?: unknown }).name;
-    const ctor = (error as { constructor?: { name?: unknown } }).constructor;
-    if (typeof name === "string" && name !== "" && name !== "Error") return name;
-    if (typeof ctor?.name === "string" && ctor.name !== "") return ctor.name;
-    return typeof name === "string" ? name : "Object";
-  }
-  return typeof error;
-}
-
-function errorMessage(error: unknown): string {
-  if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
-    return (error as { message: string }).message;
-  }
-  try {
-    return String(error);
-  } catch {
-    return "";
-  }
-}
 
 function failure(error: unknown): { type: string; message: string } {
   return { type: errorType(error), message: errorMessage(error) };

@@ -28,7 +28,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { isFile, packageVersion, jsLiteral } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage } from "./common.ts";
 
 const DEFAULT_TRACKING_TABLE = "harness_sample_migrations";
 
@@ -169,28 +169,6 @@ function parseCase(input: unknown): Case {
 // ---------------------------------------------------------------------------------------------
 // Running one case
 
-/** `.name`, unless it is only the inherited "Error": then the constructor's name. */
-function errorType(error: unknown): string {
-  if ((typeof error === "object" && error !== null) || typeof error === "function") {
-    const name = (error as { name?: unknown }).name;
-    const ctor = (error as { constructor?: { name?: unknown } }).constructor;
-    if (typeof name === "string" && name !== "" && name !== "Error") return name;
-    if (typeof ctor?.name === "string" && ctor.name !== "") return ctor.name;
-    return typeof name === "string" ? name : "Object";
-  }
-  return typeof error;
-}
-
-function errorMessage(error: unknown): string {
-  if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
-    return (error as { message: string }).message;
-  }
-  try {
-    return String(error);
-  } catch {
-    return "";
-  }
-}
 
 /** Where case folders go: `HARNESS_SCRATCH`, or the system temp directory without it. */
 function scratchDir(): string {
