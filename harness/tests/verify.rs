@@ -35,6 +35,8 @@ fn samples_agree_and_same_seed_gives_the_same_report() {
         "--no-vectors",
         "--impl",
         "py-sample,ts-sample",
+        "--contract",
+        "budget",
         "--cases",
         "400",
         "--window",
