@@ -100,7 +100,8 @@ fn unknown_class_is_config_error_with_or_without_fallback() {
 #[test]
 fn schema_breaks_are_config_errors() {
     let base = case(json!({"kind": "resolve", "value": 1, "delayMs": 1}), None);
-    let breaks: Vec<Box<dyn Fn(&mut Value)>> = vec![
+    type Breakage = Box<dyn Fn(&mut Value)>;
+    let breaks: Vec<Breakage> = vec![
         Box::new(|v| {
             v["tags"].as_object_mut().unwrap().remove("op");
         }),
