@@ -186,8 +186,8 @@ impl GroupKind {
             GroupKind::Crash => "crash",
             GroupKind::Timeout => "timeout",
             GroupKind::Protocol => "protocol",
-            GroupKind::AdapterError => "adapter-error",
-            GroupKind::NotRun => "not-run",
+            GroupKind::AdapterError => "adapter_error",
+            GroupKind::NotRun => "not_run",
         }
     }
 }

@@ -777,8 +777,8 @@ impl<'a> Side<'a> {
             (Some(Judgement::Agrees), _) => "agrees",
             (Some(Judgement::Diverges(_)), _) => "diverges",
             (None, Outcome::Failed { kind, .. }) => kind.as_str(),
-            (None, Outcome::AdapterError { .. }) => "adapter-error",
-            (None, _) => "not-run",
+            (None, Outcome::AdapterError { .. }) => "adapter_error",
+            (None, _) => "not_run",
         }
     }
 
