@@ -50,20 +50,51 @@ fn is_divergence(kind: &GroupKind) -> bool {
     *kind == GroupKind::Divergence
 }
 
+/// The grouping key of the shrinking issue: contract, implementation, kind, rules and
+/// folded paths. Rules and paths compare as sets (a human may reorder them).
+type Key<'a> = (
+    &'a str,
+    &'a str,
+    GroupKind,
+    Vec<&'a String>,
+    Vec<&'a String>,
+);
+
+fn key<'a>(
+    contract: &'a str,
+    implementation: &'a str,
+    kind: GroupKind,
+    rules: &'a [String],
+    paths: &'a [String],
+) -> Key<'a> {
+    let sorted = |v: &'a [String]| {
+        let mut v: Vec<&String> = v.iter().collect();
+        v.sort();
+        v
+    };
+    (contract, implementation, kind, sorted(rules), sorted(paths))
+}
+
 impl Entry {
-    /// The grouping key of the shrinking issue: contract, implementation, kind, rules and
-    /// folded paths. Rules and paths compare as sets (a human may reorder them).
+    fn key(&self) -> Key<'_> {
+        key(
+            &self.contract,
+            &self.implementation,
+            self.kind,
+            &self.rules,
+            &self.paths,
+        )
+    }
+
     fn matches(&self, group: &Group) -> bool {
-        let sorted = |v: &[String]| {
-            let mut v = v.to_vec();
-            v.sort();
-            v
-        };
-        self.contract == group.contract
-            && self.implementation == group.implementation
-            && self.kind == group.kind
-            && sorted(&self.rules) == sorted(&group.rules)
-            && sorted(&self.paths) == sorted(&group.paths)
+        self.key()
+            == key(
+                &group.contract,
+                &group.implementation,
+                group.kind,
+                &group.rules,
+                &group.paths,
+            )
     }
 
     /// `contract · impl · kind · rules · paths`, as summaries show it.
@@ -73,16 +104,8 @@ impl Entry {
             self.contract,
             self.implementation,
             self.kind.as_str(),
-            if self.rules.is_empty() {
-                "-".to_owned()
-            } else {
-                self.rules.join(" ")
-            },
-            if self.paths.is_empty() {
-                "-".to_owned()
-            } else {
-                self.paths.join(" ")
-            }
+            crate::report::words_or_dash(&self.rules),
+            crate::report::words_or_dash(&self.paths)
         )
     }
 
@@ -158,7 +181,7 @@ impl Baseline {
                     crate::impls::known_contracts()
                 )));
             }
-            if let Some(first) = file.group[..n].iter().position(|e| same_key(e, entry)) {
+            if let Some(first) = file.group[..n].iter().position(|e| e.key() == entry.key()) {
                 return Err(input_error(format!(
                     "{at}: group {} lists the same divergence as group {} ({})",
                     n + 1,
@@ -200,20 +223,6 @@ impl Baseline {
             .map_err(write_error)?;
         out.write_all(text.as_bytes()).map_err(write_error)
     }
-}
-
-fn same_key(a: &Entry, b: &Entry) -> bool {
-    let strip = |e: &Entry| Entry {
-        reason: String::new(),
-        issue: None,
-        ..e.clone()
-    };
-    let (mut a, mut b) = (strip(a), strip(b));
-    for e in [&mut a, &mut b] {
-        e.rules.sort();
-        e.paths.sort();
-    }
-    a == b
 }
 
 /// toml's message, which already names the line and column; the first line of it suffices.

@@ -7,7 +7,7 @@
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use crate::baseline::MarkStatus;
-use crate::report::{Group, Report};
+use crate::report::{words_or_dash, Group, Report};
 
 /// The report as JUnit XML.
 pub fn xml(report: &Report) -> String {
@@ -56,16 +56,8 @@ fn group_case(group: &Group) -> TestCase {
     let name = format!(
         "{} {} at {}",
         group.kind.as_str(),
-        if group.rules.is_empty() {
-            "-".to_owned()
-        } else {
-            group.rules.join(" ")
-        },
-        if group.paths.is_empty() {
-            "-".to_owned()
-        } else {
-            group.paths.join(" ")
-        }
+        words_or_dash(&group.rules),
+        words_or_dash(&group.paths)
     );
     let example = &group.example;
     let status = match &group.baseline {

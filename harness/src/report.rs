@@ -1167,6 +1167,15 @@ fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
     rows
 }
 
+/// `items` joined by spaces, or `-` when there are none (rules, paths in one-line keys).
+pub fn words_or_dash(items: &[String]) -> String {
+    if items.is_empty() {
+        "-".to_owned()
+    } else {
+        items.join(" ")
+    }
+}
+
 fn abbreviate(items: &[String], keep: usize) -> String {
     let mut shown = items
         .iter()

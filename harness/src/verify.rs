@@ -1010,11 +1010,7 @@ impl JudgeContext<'_> {
                 self.contract.id(),
                 self.impl_id(),
                 kind.as_str(),
-                if rules.is_empty() {
-                    "-".to_owned()
-                } else {
-                    rules.join(" ")
-                },
+                crate::report::words_or_dash(&rules),
                 example.which()
             ));
         }
