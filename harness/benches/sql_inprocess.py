@@ -21,10 +21,13 @@ import asyncio
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
+
+# The binding's own schema reader and logging set-up, so both sides do the same work.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "adapters", "py"))
+from bindings.sql_migrations import plain_tracebacks, read_schema  # noqa: E402
 
 
 def take_stdout():
@@ -33,25 +36,6 @@ def take_stdout():
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return os.fdopen(private, "w")
-
-
-def plain_tracebacks():
-    """As the binding does: lexigram's structlog logging left unconfigured renders every
-    logged exception with rich (locals included, ~0.7 s each); the same renderer with plain
-    tracebacks instead."""
-    try:
-        import structlog
-
-        if structlog.is_configured():
-            return
-        renderer = structlog.dev.ConsoleRenderer
-        processors = [
-            renderer(exception_formatter=structlog.dev.plain_traceback) if isinstance(step, renderer) else step
-            for step in structlog.get_config()["processors"]
-        ]
-        structlog.configure(processors=processors)
-    except Exception as err:
-        print(f"leaving structlog as it is ({type(err).__name__}: {err})", file=sys.stderr)
 
 
 def implementation(sample_dir):
@@ -72,22 +56,6 @@ def implementation(sample_dir):
 def write(folder, name, sql):
     with open(os.path.join(folder, name), "w", encoding="utf-8", newline="") as f:
         f.write(sql)
-
-
-def schema(db_path, tracking):
-    if not os.path.exists(db_path):
-        return []
-    connection = sqlite3.connect(db_path)
-    try:
-        rows = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
-    finally:
-        connection.close()
-    kept = [
-        (kind, name, table, None if sql is None else " ".join(sql.split()))
-        for kind, name, table, sql in rows
-        if not name.startswith("sqlite_") and name not in tracking
-    ]
-    return sorted(kept, key=lambda row: (row[0], row[1]))
 
 
 async def run_case(classes, root, case):
@@ -123,7 +91,7 @@ async def run_case(classes, root, case):
                     results.append(type(err).__name__)
         finally:
             await provider.disconnect()
-        return results, schema(db_path, tracking)
+        return results, read_schema(db_path, tracking)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

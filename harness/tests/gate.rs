@@ -6,18 +6,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{fixture_config, repo_root, Sandbox};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use common::{fixture_config, processes_with, repo_root, serial, Sandbox};
 
 /// migrate only: no timers, so the groups found are the same on every run.
 const MIGRATE: [&str; 9] = [
@@ -379,19 +370,6 @@ fn shards_are_disjoint_and_together_run_exactly_the_whole_stream() {
     );
 }
 
-/// Processes whose command line contains `marker`.
-fn processes_with(marker: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains(marker))
-        .collect()
-}
-
 #[test]
 fn sigint_stops_adapters_and_leaves_a_complete_interrupted_report() {
     let _guard = serial();
@@ -482,7 +460,7 @@ fn sigint_stops_adapters_and_leaves_a_complete_interrupted_report() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
         processes_with(&marker),
-        Vec::<String>::new(),
+        Vec::<(u32, String)>::new(),
         "adapters shut down"
     );
 }

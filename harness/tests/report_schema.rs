@@ -7,9 +7,9 @@
 mod common;
 
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
-use common::{fixture_config, repo_root, Run, Sandbox};
+use common::{fixture_config, repo_root, serial, Run, Sandbox};
 use harness::baseline::{Entry, Mark, MarkStatus, Outcome};
 use harness::protocol::{AdapterInfo, Package};
 use harness::report::{
@@ -20,14 +20,6 @@ use harness::report::{
 use harness::runner::{FailureKind, Incident};
 use harness::verify::CaseLabel;
 use serde_json::{json, Value};
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn schema_path() -> PathBuf {
     repo_root().join("reports/report.schema.json")

@@ -6,19 +6,10 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{repo_root, Sandbox};
+use common::{processes_with, repo_root, serial, Sandbox};
 use serde_json::Value;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 #[test]
 fn python_and_typescript_samples_agree_with_the_reference() {
@@ -147,22 +138,6 @@ fn leftovers(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn processes_with(marker: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter_map(|e| {
-                    let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-                    let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
-                    String::from_utf8_lossy(&cmdline)
-                        .contains(marker)
-                        .then_some(pid)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Starts `verify` of a marked py-sample with TMPDIR pointing at `tmp`.
 fn start_marked(dir: &Path, tmp: &Path, marker: &str, cases: &str) -> std::process::Child {
     let config = dir.join("impls.toml");
@@ -204,7 +179,7 @@ fn start_marked(dir: &Path, tmp: &Path, marker: &str, cases: &str) -> std::proce
 fn wait_for_adapter(marker: &str) -> u32 {
     let started = Instant::now();
     loop {
-        if let Some(pid) = processes_with(marker).first() {
+        if let Some((pid, _)) = processes_with(marker).first() {
             return *pid;
         }
         assert!(

@@ -3,20 +3,10 @@
 
 mod common;
 
-use std::sync::Mutex;
-
-use common::{fixture_config, harness, Run, Sandbox};
+use common::{fixture_config, harness, serial, Run, Sandbox};
 use proptest::strategy::ValueTree;
 use reference::{generate_case, GenSettings};
 use serde_json::Value;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn without_timings(mut report: Value) -> Value {
     let object = report.as_object_mut().expect("report is an object");

@@ -75,7 +75,7 @@ def load():
         ) from err
     _SQLiteProvider, _SimpleMigrationManager, _MigrationRunnerAdapter = SQLiteProvider, SimpleMigrationManager, MigrationRunnerAdapter
     _tracking_tables = frozenset(_REAL_TRACKING_TABLES)
-    _plain_tracebacks()
+    plain_tracebacks()
     try:
         version = importlib.metadata.version(_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
@@ -83,7 +83,7 @@ def load():
     return {"name": _DISTRIBUTION, "version": version}
 
 
-def _plain_tracebacks():
+def plain_tracebacks():
     """Keep lexigram's log lines, but with plain tracebacks.
 
     lexigram-sql logs every failing statement with `logger.exception`, through structlog,
