@@ -5,16 +5,14 @@
 //! as drift. Divergences are described by the JSON Pointers of the parts that differ and a
 //! line diff of pretty-printed canonical JSON.
 
-use std::fmt::Write as _;
-
+use reference::canonical::{self, Numbers};
 use reference::{Acceptable, Expectation};
 use serde_json::Value;
 
-/// The RFC 8785 canonical form of `value`.
+/// The canonical form of `value` outputs are compared by: RFC 8785, except that integer
+/// literals beyond 2^53 keep their exact digits (an integer of any size must compare exactly).
 pub fn canonical(value: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(&mut out, value, None, 0);
-    out
+    canonical::to_string(value, Numbers::ExactIntegers)
 }
 
 /// Canonical form with RFC 8785 ordering and number formatting, indented for people.
@@ -24,93 +22,7 @@ pub fn canonical_pretty(value: &Value) -> String {
 
 /// [`canonical_pretty`] for a value that starts `depth` levels deep in a larger document.
 pub fn canonical_pretty_at(value: &Value, depth: usize) -> String {
-    let mut out = String::new();
-    write_canonical(&mut out, value, Some(2), depth);
-    out
-}
-
-fn write_canonical(out: &mut String, value: &Value, indent: Option<usize>, depth: usize) {
-    let newline = |out: &mut String, depth: usize| {
-        if let Some(width) = indent {
-            out.push('\n');
-            out.push_str(&" ".repeat(width * depth));
-        }
-    };
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&number(n)),
-        Value::String(s) => string(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, depth + 1);
-                write_canonical(out, item, indent, depth + 1);
-            }
-            if !items.is_empty() {
-                newline(out, depth);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            // RFC 8785: members sorted by their names as UTF-16 code units.
-            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-            out.push('{');
-            for (i, (key, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, depth + 1);
-                string(out, key);
-                out.push(':');
-                if indent.is_some() {
-                    out.push(' ');
-                }
-                write_canonical(out, item, indent, depth + 1);
-            }
-            if !entries.is_empty() {
-                newline(out, depth);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// A number as ECMAScript's `Number.prototype.toString` prints it (RFC 8785 §3.2.2.3).
-fn number(n: &serde_json::Number) -> String {
-    let f = n.as_f64().unwrap_or(f64::NAN);
-    if f == 0.0 {
-        return "0".into(); // also for -0
-    }
-    if !f.is_finite() {
-        // serde_json never holds these; keep the output well-formed regardless.
-        return "null".into();
-    }
-    ryu_js::Buffer::new().format_finite(f).to_owned()
-}
-
-fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    canonical::to_string_indented(value, Numbers::ExactIntegers, 2, depth)
 }
 
 /// Escapes one JSON Pointer segment (RFC 6901).
@@ -133,7 +45,7 @@ fn collect_differences(expected: &Value, actual: &Value, at: String, paths: &mut
                 .keys()
                 .chain(a.keys().filter(|k| !e.contains_key(*k)))
                 .collect();
-            keys.sort_by(|x, y| x.encode_utf16().cmp(y.encode_utf16()));
+            keys.sort_by(|x, y| canonical::utf16_order(x, y));
             for key in keys {
                 let below = format!("{at}/{}", pointer_segment(key));
                 match (e.get(key), a.get(key)) {
@@ -269,19 +181,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn canonical_sorts_keys_by_utf16_and_formats_numbers_like_javascript() {
-        // U+FB01 sorts after U+1F600 as UTF-16 code units (0xFB01 > 0xD83D), though not
-        // by code point: the order RFC 8785 §3.2.3 asks for.
-        let v = json!({"\u{fb01}": 1, "😀": 2, "a": [1.0, 1e21, 1e-7, -0.0, 0.1, 123456789012.0], "b": "\u{1}\"\\\u{7f}"});
-        assert_eq!(
-            canonical(&v),
-            r#"{"a":[1,1e+21,1e-7,0,0.1,123456789012],"b":"\u0001\"\\"#.to_owned()
-                + "\u{7f}"
-                + r#"","😀":2,"ﬁ":1}"#
-        );
-    }
-
-    #[test]
     #[allow(clippy::excessive_precision)] // the RFC's own input literal, kept verbatim
     fn canonical_matches_the_rfc_8785_number_examples() {
         for (input, expected) in [
@@ -294,13 +193,12 @@ mod tests {
             assert_eq!(canonical(&json!(input)), expected);
         }
         assert_eq!(canonical(&json!(9007199254740991i64)), "9007199254740991");
-    }
-
-    #[test]
-    fn pretty_form_is_canonical_with_indentation() {
+        // Integers beyond 2^53 compare exactly; doubles there still as JavaScript prints them.
+        let big: Value =
+            serde_json::from_str("[18446744073709551617, 1.8446744073709552e19]").unwrap();
         assert_eq!(
-            canonical_pretty(&json!({"b": [1], "a": {}})),
-            "{\n  \"a\": {},\n  \"b\": [\n    1\n  ]\n}"
+            canonical(&big),
+            "[18446744073709551617,18446744073709552000]"
         );
     }
 

@@ -100,8 +100,8 @@ pub struct CaseReply {
     pub adapter_error: Option<AdapterError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "op", rename_all = "lowercase")]
+/// One message from an adapter, by its `op`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Hello(Hello),
     Result(CaseReply),
@@ -155,7 +155,21 @@ pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
             id,
         });
     }
-    serde_json::from_value(value).map_err(|e| Violation {
+    // Each op's fields straight from the value: serde's buffering of an internally tagged
+    // enum cannot hold integers beyond 64 bits, which outputs may (TOKEN-INTEGERS).
+    #[derive(Deserialize)]
+    struct Pong {
+        token: u64,
+    }
+    let op = value.get("op").and_then(Value::as_str).unwrap_or_default();
+    let reply = match op {
+        "hello" => serde_json::from_value(value).map(Reply::Hello),
+        "result" => serde_json::from_value(value).map(Reply::Result),
+        "pong" => serde_json::from_value(value).map(|p: Pong| Reply::Pong { token: p.token }),
+        "snippet" => serde_json::from_value(value).map(Reply::Snippet),
+        other => Err(serde::de::Error::custom(format!("unknown op `{other}`"))),
+    };
+    reply.map_err(|e| Violation {
         problem: format!("unreadable reply ({e}): {}", excerpt(line)),
         id,
     })

@@ -198,6 +198,46 @@ pub fn fold_indices(pointer: &str) -> String {
         .join("/")
 }
 
+/// The paths under the first differing element of the array at `/list`: for an output
+/// that is a sequence of steps, what differs after the first differing step follows from it.
+/// All paths when none is under `/list`.
+pub fn first_step_paths(paths: &[String], list: &str) -> Vec<String> {
+    let step = |p: &String| {
+        let mut segments = p.split('/').skip(1);
+        match (segments.next(), segments.next()) {
+            (Some(name), Some(n)) if name == list => n.parse::<usize>().ok(),
+            _ => None,
+        }
+    };
+    match paths.iter().filter_map(step).min() {
+        Some(first) => paths
+            .iter()
+            .filter(|p| step(p) == Some(first))
+            .cloned()
+            .collect(),
+        None => paths.to_vec(),
+    }
+}
+
+/// Replaces the value of the `error` member of `output`, and of each element of its array
+/// `list` if given, with `raised`: errors compare as raised, whatever their type and message.
+pub fn errors_as_raised(output: &Value, list: Option<&str>, raised: &str) -> Value {
+    let mut output = output.clone();
+    let mut mark = |result: &mut Value| {
+        if let Some(error) = result.get_mut("error") {
+            *error = Value::from(raised);
+        }
+    };
+    if let Some(results) = list
+        .and_then(|list| output.get_mut(list))
+        .and_then(Value::as_array_mut)
+    {
+        results.iter_mut().for_each(&mut mark);
+    }
+    mark(&mut output);
+    output
+}
+
 /// The generator of one contract's cases, built once and asked for each case.
 pub struct CaseGenerator {
     strategy: BoxedStrategy<Value>,

@@ -6,9 +6,12 @@
 //! [`CONTRACTS`] and never needs contract-specific code beyond that.
 
 pub mod budget;
+pub mod canonical;
 pub mod contract;
+pub mod ledger;
 pub mod migrate;
 pub mod sqlmig;
+pub mod token_budget;
 
 pub use contract::{
     fold_indices, generate_case, Acceptable, CaseGenerator, Contract, Example, Expectation,
@@ -16,8 +19,13 @@ pub use contract::{
 };
 
 /// Every contract the harness knows, in the order reports list them.
-pub static CONTRACTS: &[&dyn Contract] =
-    &[&budget::Budget, &migrate::Migrate, &sqlmig::SqlMigrations];
+pub static CONTRACTS: &[&dyn Contract] = &[
+    &budget::Budget,
+    &migrate::Migrate,
+    &sqlmig::SqlMigrations,
+    &ledger::Ledger,
+    &token_budget::TokenBudget,
+];
 
 /// Looks a contract up by its id (`budget`, …).
 pub fn contract(id: &str) -> Option<&'static dyn Contract> {

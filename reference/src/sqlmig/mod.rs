@@ -45,15 +45,7 @@ impl Contract for SqlMigrations {
     fn comparable(&self, output: &Value) -> Value {
         // An error counts as raised whatever its type; its type and message are reported,
         // never compared (SQLMIG-FAIL).
-        let mut output = output.clone();
-        if let Some(results) = output.get_mut("results").and_then(Value::as_array_mut) {
-            for result in results {
-                if let Some(error) = result.get_mut("error") {
-                    *error = Value::from(rules::RAISED);
-                }
-            }
-        }
-        output
+        crate::contract::errors_as_raised(output, Some("results"), rules::RAISED)
     }
 
     fn group_path(&self, pointer: &str) -> String {
@@ -67,21 +59,7 @@ impl Contract for SqlMigrations {
 
     fn decisive_paths(&self, paths: &[String]) -> Vec<String> {
         // The first operation whose result differs; the schema only when every result agrees.
-        let operation = |p: &String| {
-            let mut segments = p.split('/').skip(1);
-            match (segments.next(), segments.next()) {
-                (Some("results"), Some(n)) => n.parse::<usize>().ok(),
-                _ => None,
-            }
-        };
-        match paths.iter().filter_map(operation).min() {
-            Some(first) => paths
-                .iter()
-                .filter(|p| operation(p) == Some(first))
-                .cloned()
-                .collect(),
-            None => paths.to_vec(),
-        }
+        crate::contract::first_step_paths(paths, "results")
     }
 
     fn timing_limit(&self, _input: &Value, _output: &Value, _slack_ms: u64) -> Option<TimingLimit> {

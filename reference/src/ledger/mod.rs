@@ -1,0 +1,56 @@
+//! Contract `ledger`: @aegis-runtime/core's spend ledger (reserve, commit, peek over
+//! doubles), its UTC windows, and its receipts' canonical JSON and HMAC-SHA256 signatures.
+//!
+//! A case is a script of ledger operations on one fresh ledger, or one single call; the
+//! truth is each operation's result, amounts compared as exact doubles.
+
+pub mod examples;
+pub mod generate;
+pub mod rules;
+
+use proptest::strategy::BoxedStrategy;
+use serde_json::Value;
+
+use crate::contract::{Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
+
+/// The `ledger` contract.
+pub struct Ledger;
+
+impl Contract for Ledger {
+    fn id(&self) -> &'static str {
+        "ledger"
+    }
+
+    fn rules(&self) -> &'static [Rule] {
+        rules::RULES
+    }
+
+    fn examples(&self) -> Vec<Example> {
+        examples::examples()
+    }
+
+    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
+        generate::strategy(settings)
+    }
+
+    fn expect(&self, input: &Value, _settings: &GenSettings) -> Expectation {
+        rules::evaluate(input)
+    }
+
+    fn comparable(&self, output: &Value) -> Value {
+        // An error counts as raised whatever its type; type and message are only reported.
+        crate::contract::errors_as_raised(output, Some("results"), rules::RAISED)
+    }
+
+    fn decisive_paths(&self, paths: &[String]) -> Vec<String> {
+        // The first operation whose result differs: later ones inherit its spend.
+        crate::contract::first_step_paths(paths, "results")
+    }
+
+    fn timing_limit(&self, _input: &Value, _output: &Value, _slack_ms: u64) -> Option<TimingLimit> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+//! Generated cases: budgets of small, typical and huge token counts whose limit often sits
+//! exactly at (or one token beside) what they use, and a few `with…` steps. The hostile
+//! profile puts negatives, floats, booleans, strings, nulls and integers beyond 2^64 in
+//! the fields, and malformed steps.
+
+use num_bigint::BigInt;
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+use super::rules::{integer, Budget, FIELDS};
+use crate::contract::{GenSettings, Profile};
+
+const MAX_STEPS: usize = 6;
+/// The largest count of the normal profile: 2^53, the last integer every double holds.
+const LARGEST: u64 = 1 << 53;
+
+#[derive(Debug, Clone)]
+enum Count {
+    Zero,
+    Small(u64),
+    Typical(u64),
+    Large(u64),
+}
+
+impl Count {
+    fn value(&self) -> Value {
+        match self {
+            Count::Zero => json!(0),
+            Count::Small(n) | Count::Typical(n) | Count::Large(n) => json!(n),
+        }
+    }
+}
+
+fn count() -> BoxedStrategy<Count> {
+    prop_oneof![
+        2 => Just(Count::Zero),
+        3 => (1u64..2_000).prop_map(Count::Small),
+        4 => (2_000u64..200_000).prop_map(Count::Typical),
+        1 => prop_oneof![
+            (LARGEST - 10..=LARGEST),
+            (1u64 << 40..LARGEST),
+        ]
+        .prop_map(Count::Large),
+    ]
+    .boxed()
+}
+
+/// Where the limit sits.
+#[derive(Debug, Clone)]
+enum Limit {
+    Count(Count),
+    /// Exactly what the budget as constructed uses.
+    ExactFit,
+    /// One token less than that: over budget by one.
+    OneOver,
+    /// One token more.
+    OneUnder,
+    /// Exactly what the budget after the last step uses.
+    FinalFit,
+    /// Exactly what everything but history uses.
+    HistoryFit,
+}
+
+/// Values outside the schema of a count.
+fn hostile_values() -> Vec<Value> {
+    let literal = |text: &str| serde_json::from_str::<Value>(text).expect("valid literal");
+    vec![
+        json!(-1),
+        json!(-5000),
+        json!(2.5),
+        json!(0.5),
+        json!(1e-3),
+        json!(true),
+        json!(false),
+        json!("100"),
+        Value::Null,
+        json!([1]),
+        literal("-9007199254740993"),
+    ]
+}
+
+/// Counts only the hostile profile holds: integers beyond 2^53 and beyond 2^64.
+fn huge_values() -> Vec<Value> {
+    [
+        "9007199254740993",
+        "18446744073709551617",
+        "1000000000000000000000000000000",
+        "1180591620717411303425",
+    ]
+    .iter()
+    .map(|t| serde_json::from_str::<Value>(t).expect("valid literal"))
+    .collect()
+}
+
+#[derive(Debug, Clone)]
+enum Field {
+    Count(Count),
+    Absent,
+    Hostile(usize),
+    Huge(usize),
+}
+
+#[derive(Debug, Clone)]
+enum StepPlan {
+    Rag(Field),
+    History(Field),
+    /// Not one of the two steps (hostile): an unknown name, or both at once.
+    Malformed(bool),
+}
+
+#[derive(Debug, Clone)]
+struct Plan {
+    limit: Limit,
+    /// reservedForOutput, systemPromptTokens, toolDefinitionsTokens, ragContextTokens,
+    /// historyTokens (the last two may be absent).
+    fields: [Field; 5],
+    steps: Vec<StepPlan>,
+    /// A hostile limit instead of the planned one.
+    hostile_limit: Option<usize>,
+    /// Hostile: a required field left out (by index), or an unknown field added.
+    missing: Option<usize>,
+    unknown_field: bool,
+}
+
+fn field(hostile: bool, may_be_absent: bool) -> BoxedStrategy<Field> {
+    let hostile_weight = u32::from(hostile);
+    prop_oneof![
+        10 => count().prop_map(Field::Count),
+        u32::from(may_be_absent) * 3 => Just(Field::Absent),
+        hostile_weight => (0..hostile_values().len()).prop_map(Field::Hostile),
+        hostile_weight => (0..huge_values().len()).prop_map(Field::Huge),
+    ]
+    .boxed()
+}
+
+fn limit() -> BoxedStrategy<Limit> {
+    prop_oneof![
+        3 => count().prop_map(Limit::Count),
+        2 => Just(Limit::ExactFit),
+        2 => Just(Limit::OneOver),
+        1 => Just(Limit::OneUnder),
+        2 => Just(Limit::FinalFit),
+        1 => Just(Limit::HistoryFit),
+    ]
+    .boxed()
+}
+
+fn step(hostile: bool) -> BoxedStrategy<StepPlan> {
+    let hostile_weight = u32::from(hostile);
+    prop_oneof![
+        5 => field(hostile, false).prop_map(StepPlan::Rag),
+        5 => field(hostile, false).prop_map(StepPlan::History),
+        hostile_weight => any::<bool>().prop_map(StepPlan::Malformed),
+    ]
+    .boxed()
+}
+
+fn plan(hostile: bool) -> BoxedStrategy<Plan> {
+    let hostile_weight = u32::from(hostile);
+    let rare = |options: usize| {
+        prop_oneof![12 => Just(None), hostile_weight => (0..options).prop_map(Some)].boxed()
+    };
+    (
+        limit(),
+        [
+            field(hostile, false),
+            field(hostile, false),
+            field(hostile, false),
+            field(hostile, true),
+            field(hostile, true),
+        ],
+        prop::collection::vec(step(hostile), 0..=MAX_STEPS),
+        rare(hostile_values().len()),
+        rare(3),
+        prop_oneof![12 => Just(false), hostile_weight => Just(true)],
+    )
+        .prop_map(
+            |(limit, fields, steps, hostile_limit, missing, unknown_field)| Plan {
+                limit,
+                fields,
+                steps,
+                hostile_limit,
+                missing,
+                unknown_field,
+            },
+        )
+        .boxed()
+}
+
+fn field_value(field: &Field) -> Option<Value> {
+    match field {
+        Field::Count(count) => Some(count.value()),
+        Field::Absent => None,
+        Field::Hostile(i) => Some(hostile_values()[*i].clone()),
+        Field::Huge(i) => Some(huge_values()[*i].clone()),
+    }
+}
+
+/// What a budget whose limit is 0 uses, as an exact integer; `None` when a field is not a
+/// count (the limit then does not matter).
+fn used(
+    budget: &Map<String, Value>,
+    step_values: &[(usize, Value)],
+) -> Option<(BigInt, BigInt, BigInt)> {
+    let mut fields = budget.clone();
+    fields.insert(FIELDS[0].into(), json!(0));
+    let initial = Budget::from_input(&Value::Object(fields))?;
+    let mut last = initial.clone();
+    for (index, value) in step_values {
+        let name = if *index == 4 {
+            "withRag"
+        } else {
+            "withHistory"
+        };
+        last = last.with(&json!({ name: value }))?;
+    }
+    Some((
+        initial.total_used(),
+        last.total_used(),
+        initial.used_before_history(),
+    ))
+}
+
+fn render(plan: &Plan) -> Value {
+    let mut budget = Map::new();
+    for (i, field) in plan.fields.iter().enumerate() {
+        if let Some(value) = field_value(field) {
+            budget.insert(FIELDS[i + 1].into(), value);
+        }
+    }
+    let mut steps = Vec::with_capacity(plan.steps.len());
+    let mut step_values = Vec::new();
+    for step in &plan.steps {
+        let (name, index, field) = match step {
+            StepPlan::Rag(field) => ("withRag", 4, field),
+            StepPlan::History(field) => ("withHistory", 5, field),
+            StepPlan::Malformed(both) => {
+                steps.push(if *both {
+                    json!({ "withRag": 1, "withHistory": 1 })
+                } else {
+                    json!({ "withTools": 1 })
+                });
+                continue;
+            }
+        };
+        let value = field_value(field).unwrap_or(json!(0));
+        step_values.push((index, value.clone()));
+        steps.push(json!({ name: value }));
+    }
+    let limit = match (&plan.limit, used(&budget, &step_values)) {
+        (Limit::Count(count), _) => count.value(),
+        (Limit::ExactFit, Some((initial, _, _))) => integer(&initial),
+        (Limit::OneOver, Some((initial, _, _))) => {
+            integer(&(initial - BigInt::from(1)).max(BigInt::ZERO))
+        }
+        (Limit::OneUnder, Some((initial, _, _))) => integer(&(initial + BigInt::from(1))),
+        (Limit::FinalFit, Some((_, last, _))) => integer(&last),
+        (Limit::HistoryFit, Some((_, _, before_history))) => integer(&before_history),
+        (_, None) => json!(8192),
+    };
+    let limit = match plan.hostile_limit {
+        Some(i) => hostile_values()[i].clone(),
+        None => limit,
+    };
+    budget.insert(FIELDS[0].into(), limit);
+    if let Some(i) = plan.missing {
+        budget.remove(FIELDS[i]);
+    }
+    if plan.unknown_field {
+        budget.insert("extraTokens".into(), json!(1));
+    }
+    json!({ "budget": budget, "steps": steps })
+}
+
+pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+    let hostile = settings.profile == Profile::Hostile;
+    plan(hostile).prop_map(|plan| render(&plan)).boxed()
+}

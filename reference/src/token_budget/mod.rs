@@ -1,0 +1,67 @@
+//! Contract `token-budget`: lexigram-contracts' immutable `TokenBudget` (the remaining
+//! context window of an LLM request), with exact integers of any size.
+//!
+//! A case is a budget and the `with…` steps applied to it; the truth is the four derived
+//! values after each step and whether the budgets behaved as values.
+
+pub mod examples;
+pub mod generate;
+pub mod rules;
+
+use proptest::strategy::BoxedStrategy;
+use serde_json::Value;
+
+use crate::contract::{Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
+
+/// The `token-budget` contract.
+pub struct TokenBudget;
+
+impl Contract for TokenBudget {
+    fn id(&self) -> &'static str {
+        "token-budget"
+    }
+
+    fn rules(&self) -> &'static [Rule] {
+        rules::RULES
+    }
+
+    fn examples(&self) -> Vec<Example> {
+        examples::examples()
+    }
+
+    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
+        generate::strategy(settings)
+    }
+
+    fn expect(&self, input: &Value, _settings: &GenSettings) -> Expectation {
+        rules::evaluate(input)
+    }
+
+    fn comparable(&self, output: &Value) -> Value {
+        // An error counts as raised whatever its type; type and message are only reported.
+        crate::contract::errors_as_raised(output, None, rules::RAISED)
+    }
+
+    fn decisive_paths(&self, paths: &[String]) -> Vec<String> {
+        // The first budget whose values differ: the steps after it start from it.
+        let states: Vec<String> = paths
+            .iter()
+            .filter_map(|p| p.strip_prefix("/ok"))
+            .map(str::to_owned)
+            .collect();
+        if states.len() < paths.len() {
+            return paths.to_vec();
+        }
+        crate::contract::first_step_paths(&states, "states")
+            .into_iter()
+            .map(|p| format!("/ok{p}"))
+            .collect()
+    }
+
+    fn timing_limit(&self, _input: &Value, _output: &Value, _slack_ms: u64) -> Option<TimingLimit> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+//! The `token-budget` rules and the evaluator: exact integers of any size (`BigInt`), the
+//! four derived values, and immutable value semantics.
+
+use std::str::FromStr;
+
+use num_bigint::BigInt;
+use serde_json::{json, Number, Value};
+
+use crate::contract::{Acceptable, Expectation, PathRule, Rule};
+
+pub const TOTAL: &str = "TOKEN-TOTAL";
+pub const REMAINING: &str = "TOKEN-REMAINING";
+pub const HISTORY: &str = "TOKEN-HISTORY";
+pub const OVER: &str = "TOKEN-OVER";
+pub const IMMUTABLE: &str = "TOKEN-IMMUTABLE";
+pub const INTEGERS: &str = "TOKEN-INTEGERS";
+
+pub static RULES: &[Rule] = &[
+    Rule { id: TOTAL, text: "totalUsed = system + tools + rag + history + reservedForOutput." },
+    Rule { id: REMAINING, text: "remaining = max(0, limit − totalUsed)." },
+    Rule { id: HISTORY, text: "remainingForHistory = max(0, limit − (system + tools + rag + reservedForOutput))." },
+    Rule { id: OVER, text: "overBudget = totalUsed > limit." },
+    Rule { id: IMMUTABLE, text: "with… returns a new budget; the original never changes; assigning to a field fails." },
+    Rule { id: INTEGERS, text: "Every field is a non-negative integer; anything else is an error (fail closed — the upstream dataclass does not validate: finding it is the point). Integers are exact at any size the input holds (no overflow, no float rounding)." },
+];
+
+/// What a raised error looks like once compared: any error type counts as raised.
+pub const RAISED: &str = "raised";
+
+/// The budget's fields in canonical JSON, required ones first.
+pub const FIELDS: [&str; 6] = [
+    "modelContextLimit",
+    "reservedForOutput",
+    "systemPromptTokens",
+    "toolDefinitionsTokens",
+    "ragContextTokens",
+    "historyTokens",
+];
+const REQUIRED: usize = 4;
+
+/// A non-negative JSON integer literal of any size (TOKEN-INTEGERS): never a float, a
+/// boolean or a string, whatever it holds.
+pub fn token_count(value: &Value) -> Option<BigInt> {
+    let Value::Number(n) = value else {
+        return None;
+    };
+    let text = n.to_string();
+    if !crate::canonical::is_integer_literal(&text) {
+        return None;
+    }
+    let count = BigInt::from_str(&text).ok()?;
+    (count.sign() != num_bigint::Sign::Minus).then_some(count)
+}
+
+/// An exact integer as a JSON number.
+pub fn integer(n: &BigInt) -> Value {
+    Number::from_str(&n.to_string()).map_or(Value::Null, Value::Number)
+}
+
+/// One budget: the six fields, in [`FIELDS`] order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget([BigInt; 6]);
+
+impl Budget {
+    /// The budget an input's `budget` object describes, if every field is a token count and
+    /// no field is unknown.
+    pub fn from_input(budget: &Value) -> Option<Budget> {
+        let fields = budget.as_object()?;
+        if fields.keys().any(|k| !FIELDS.contains(&k.as_str())) {
+            return None;
+        }
+        let mut values: [BigInt; 6] = Default::default();
+        for (i, name) in FIELDS.iter().enumerate() {
+            values[i] = match fields.get(*name) {
+                Some(value) => token_count(value)?,
+                None if i >= REQUIRED => BigInt::ZERO,
+                None => return None,
+            };
+        }
+        Some(Budget(values))
+    }
+
+    fn limit(&self) -> &BigInt {
+        &self.0[0]
+    }
+
+    /// system + tools + rag + reservedForOutput: everything but history.
+    pub fn used_before_history(&self) -> BigInt {
+        &self.0[2] + &self.0[3] + &self.0[4] + &self.0[1]
+    }
+
+    pub fn total_used(&self) -> BigInt {
+        &self.0[2] + &self.0[3] + &self.0[4] + &self.0[5] + &self.0[1]
+    }
+
+    /// The four derived values, as the output reports them.
+    pub fn state(&self) -> Value {
+        let zero = BigInt::ZERO;
+        let total = self.total_used();
+        let remaining = (self.limit() - &total).max(zero.clone());
+        let for_history = (self.limit() - self.used_before_history()).max(zero);
+        json!({
+            "totalUsed": integer(&total),
+            "remaining": integer(&remaining),
+            "remainingForHistory": integer(&for_history),
+            "overBudget": total > *self.limit(),
+        })
+    }
+
+    /// The budget a `{"withRag": n}` or `{"withHistory": n}` step returns.
+    pub fn with(&self, step: &Value) -> Option<Budget> {
+        let step = step.as_object().filter(|s| s.len() == 1)?;
+        let (name, value) = step.iter().next()?;
+        let field = match name.as_str() {
+            "withRag" => 4,
+            "withHistory" => 5,
+            _ => return None,
+        };
+        let mut next = self.clone();
+        next.0[field] = token_count(value)?;
+        Some(next)
+    }
+
+    /// Whether any field, or any derived value of this budget, lies beyond 2^53: where a
+    /// double would round.
+    fn beyond_doubles(&self) -> bool {
+        let limit = BigInt::from(1u64 << 53);
+        self.0.iter().any(|v| *v > limit) || self.total_used() > limit
+    }
+}
+
+/// The reference's output for a case, and whether exactness beyond doubles decided it.
+fn run_case(input: &Value) -> (Value, bool) {
+    let raised = (json!({ "error": RAISED }), false);
+    let Some(budget) = input.get("budget").and_then(Budget::from_input) else {
+        return raised;
+    };
+    let steps = match input.get("steps") {
+        None => &Vec::new(),
+        Some(Value::Array(steps)) => steps,
+        Some(_) => return raised,
+    };
+    let mut states = vec![budget.state()];
+    let mut beyond = budget.beyond_doubles();
+    let mut current = budget;
+    for step in steps {
+        let Some(next) = current.with(step) else {
+            return raised;
+        };
+        states.push(next.state());
+        beyond |= next.beyond_doubles();
+        current = next;
+    }
+    let output = json!({ "ok": {
+        "states": states,
+        "immutable": { "newObject": true, "originalUnchanged": true, "assignmentFails": true },
+    }});
+    (output, beyond)
+}
+
+/// The reference's output for a case (errors as [`RAISED`]).
+pub fn expected_output(input: &Value) -> Value {
+    run_case(input).0
+}
+
+pub fn evaluate(input: &Value) -> Expectation {
+    let (output, beyond_doubles) = run_case(input);
+    // Past 2^53 a wrong value is most likely a rounded one: the exactness of TOKEN-INTEGERS.
+    let value_rules = |rule: &'static str| {
+        if beyond_doubles {
+            vec![rule, INTEGERS]
+        } else {
+            vec![rule]
+        }
+    };
+    let path_rules = vec![
+        PathRule::new("/ok/states/*/totalUsed", value_rules(TOTAL)),
+        PathRule::new("/ok/states/*/remaining", value_rules(REMAINING)),
+        PathRule::new("/ok/states/*/remainingForHistory", value_rules(HISTORY)),
+        PathRule::new("/ok/states/*/overBudget", value_rules(OVER)),
+        PathRule::new("/ok/states", vec![IMMUTABLE]),
+        PathRule::new("/ok/immutable", vec![IMMUTABLE]),
+        PathRule::new("", vec![INTEGERS]),
+    ];
+    Expectation {
+        acceptable: vec![Acceptable { output, path_rules }],
+        virtual_duration_ms: 0,
+    }
+}
