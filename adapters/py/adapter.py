@@ -31,6 +31,8 @@ BINDINGS = {
     "budget": "bindings.budget",
     "migrate": "bindings.migrate",
     "sql-migrations": "bindings.sql_migrations",
+    "ledger": "bindings.ledger",
+    "token-budget": "bindings.token_budget",
 }
 
 

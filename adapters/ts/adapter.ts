@@ -27,6 +27,8 @@ const BINDINGS: Record<string, string> = {
   budget: "./bindings/budget.ts",
   migrate: "./bindings/migrate.ts",
   "sql-migrations": "./bindings/sql_migrations.ts",
+  ledger: "./bindings/ledger.ts",
+  "token-budget": "./bindings/token_budget.ts",
 };
 
 type RunResult = Record<string, unknown>;
@@ -79,7 +81,7 @@ class Replies {
   }
 
   send(message: Record<string, unknown>): void {
-    this.sendLine(JSON.stringify(message));
+    this.sendLine(encode(message));
   }
 
   flush(): void {
@@ -126,6 +128,166 @@ process.on("unhandledRejection", (reason) => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Exact integers (PROTOCOL.md, `token-budget`)
+//
+// JSON.parse rounds an integer beyond 2^53 to the nearest double, and JSON.stringify cannot
+// write a BigInt at all. The harness sends such integers (token counts of any size) and compares
+// the replies exactly, so a line that may hold one is read by `parseLossless`, and a reply that
+// JSON.stringify refuses is written by `writeLossless`. Everything else takes the fast path.
+
+const LONG_DIGITS = /\d{16}/;
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const INTEGER = /^-?\d+$/;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * JSON.parse, except that an integer literal (no fraction, no exponent) outside Number's safe
+ * range becomes a BigInt. Strings are handed to JSON.parse and numbers to Number(), so their
+ * values are exactly JSON.parse's; keys are defined as JSON.parse defines them (a "__proto__"
+ * key is an own property, a repeated key keeps its first place and its last value). Iterative,
+ * so deep nesting cannot exhaust the stack. Throws SyntaxError for text that is not JSON.
+ */
+function parseLossless(text: string): unknown {
+  let at = 0;
+  // The containers being filled, innermost last; `key` is where an object's next value goes.
+  const open: { container: unknown[] | Record<string, unknown>; key: string }[] = [];
+
+  const fail = (what: string): never => {
+    throw new SyntaxError(`${what} at position ${at} of the JSON text`);
+  };
+  const skipWhitespace = (): void => {
+    // JSON's four whitespace characters, and nothing else (as JSON.parse).
+    while (at < text.length && (text[at] === " " || text[at] === "\t" || text[at] === "\n" || text[at] === "\r")) at++;
+  };
+  const readString = (): string => {
+    // Find the closing quote (a backslash escapes the next character), then let JSON.parse
+    // decode the token: it checks the escapes and refuses raw control characters.
+    let end = at + 1;
+    while (end < text.length && text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+    if (end >= text.length) fail("unterminated string");
+    const value = JSON.parse(text.slice(at, end + 1)) as string;
+    at = end + 1;
+    return value;
+  };
+  const readKey = (): string => {
+    skipWhitespace();
+    if (text[at] !== '"') fail("expected a string key");
+    const key = readString();
+    skipWhitespace();
+    if (text[at] !== ":") fail("expected ':'");
+    at++;
+    return key;
+  };
+  const readNumber = (): number | bigint => {
+    NUMBER.lastIndex = at;
+    const match = NUMBER.exec(text);
+    if (match === null) return fail("unexpected character");
+    const token = match[0];
+    at += token.length;
+    if (INTEGER.test(token)) {
+      const exact = BigInt(token);
+      if (exact > MAX_SAFE || exact < -MAX_SAFE) return exact;
+    }
+    return Number(token); // what JSON.parse gives (-0 included)
+  };
+  const readScalar = (): unknown => {
+    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
+      if (text.startsWith(word, at)) {
+        at += word.length;
+        return value;
+      }
+    }
+    return text[at] === '"' ? readString() : readNumber();
+  };
+
+  for (;;) {
+    skipWhitespace();
+    let value: unknown;
+    if (text[at] === "{" || text[at] === "[") {
+      const isArray = text[at] === "[";
+      at++;
+      skipWhitespace();
+      if (text[at] === (isArray ? "]" : "}")) {
+        at++;
+        value = isArray ? [] : {};
+      } else {
+        open.push(isArray ? { container: [], key: "" } : { container: {}, key: readKey() });
+        continue; // read its first value
+      }
+    } else {
+      value = readScalar();
+    }
+    // A value is complete: put it in its container; close every container that ends here.
+    for (;;) {
+      const top = open[open.length - 1];
+      if (top === undefined) {
+        skipWhitespace();
+        if (at !== text.length) fail("unexpected text after the JSON value");
+        return value;
+      }
+      if (Array.isArray(top.container)) {
+        top.container.push(value);
+      } else {
+        Object.defineProperty(top.container, top.key, { value, writable: true, enumerable: true, configurable: true });
+      }
+      skipWhitespace();
+      if (text[at] === ",") {
+        at++;
+        if (!Array.isArray(top.container)) top.key = readKey();
+        break; // read the next value
+      }
+      if (text[at] !== (Array.isArray(top.container) ? "]" : "}")) fail("expected ',' or the end of the container");
+      at++;
+      open.pop();
+      value = top.container;
+    }
+  }
+}
+
+/**
+ * JSON.stringify, except that a BigInt is written as its integer digits. The slow path of
+ * `encode`: a TypeError for a cycle, as JSON.stringify.
+ */
+function writeLossless(value: unknown, key: string = "", ancestors: Set<object> = new Set()): string | undefined {
+  if (typeof (value as { toJSON?: unknown } | null)?.toJSON === "function") {
+    value = (value as { toJSON: (key: string) => unknown }).toJSON(key);
+  }
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
+  if (typeof value !== "object" || value === null) return JSON.stringify(value); // undefined for undefined, functions, symbols
+  if (ancestors.has(value)) throw new TypeError("Converting circular structure to JSON");
+  ancestors.add(value);
+  let text: string;
+  if (Array.isArray(value)) {
+    text = `[${value.map((item, n) => writeLossless(item, String(n), ancestors) ?? "null").join(",")}]`;
+  } else {
+    const members: string[] = [];
+    for (const [name, item] of Object.entries(value)) {
+      const written = writeLossless(item, name, ancestors);
+      if (written !== undefined) members.push(`${JSON.stringify(name)}:${written}`);
+    }
+    text = `{${members.join(",")}}`;
+  }
+  ancestors.delete(value);
+  return text;
+}
+
+/** One message as one line of JSON; BigInts (exact integers) as integer literals. */
+function encode(message: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    // Most likely a BigInt; anything the slow writer cannot write either fails as JSON.stringify did.
+    try {
+      return writeLossless(message)!;
+    } catch {
+      throw error;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Bindings
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -168,8 +330,8 @@ function failed(id: unknown, error: unknown): void {
 function finished(id: unknown, result: RunResult): void {
   let line: string;
   try {
-    // An output that cannot be encoded (a BigInt, a cycle) is the adapter's failure too.
-    line = JSON.stringify({ op: "result", id, ...result });
+    // An output that cannot be encoded (a cycle) is the adapter's failure too.
+    line = encode({ op: "result", id, ...result });
   } catch (error) {
     failed(id, error);
     return;
@@ -245,7 +407,8 @@ function handle(message: Record<string, unknown>): void {
 
 function parse(line: string): Record<string, unknown> | undefined {
   try {
-    const message = JSON.parse(line) as unknown;
+    // Only a run of 16 or more digits can be an integer beyond 2^53 (2^53 has 16 digits).
+    const message = (LONG_DIGITS.test(line) ? parseLossless(line) : JSON.parse(line)) as unknown;
     if (typeof message === "object" && message !== null && !Array.isArray(message)) {
       return message as Record<string, unknown>;
     }

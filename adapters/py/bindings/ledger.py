@@ -1,0 +1,314 @@
+"""Binding for contract `ledger`: drives a Python port of the @aegis-runtime/core ledger.
+
+There is no published Python package: the implementation is the `aegis_runtime_ledger`
+package in the directory `LEDGER_PY_SRC` names (our bundled port, adapters/samples/py).
+See ../../PROTOCOL.md (section `ledger`) for the calls made and the canonical output.
+
+A case is a script run on one fresh `MemoryLedger()` (`{"ops": [...]}`, output
+`{"results": [...]}`) or one single call (`windowStart`, `sign`, `stringify`, output its
+result alone). A result is `{"ok": value}` or `{"error": {"type", "message"}}` when the
+implementation raised. `run` is a plain function: the port's methods are not coroutines, so
+the adapter calls it inline. `snippet` writes the program reproducing a case.
+"""
+
+import math
+import os
+import re
+import sys
+
+from .literals import Literals
+
+_PACKAGE = "aegis_runtime_ledger"
+_NAME = "aegis-runtime-ledger (python port)"
+
+# The implementation, bound by load().
+_MemoryLedger = None
+_HmacSha256Signer = None
+_window_start_ms = None
+_stable_stringify = None
+
+
+def load():
+    global _MemoryLedger, _HmacSha256Signer, _window_start_ms, _stable_stringify
+    source = os.environ.get("LEDGER_PY_SRC")
+    if not source:
+        raise ImportError(
+            "no Python ledger to test: @aegis-runtime/core is TypeScript and has no Python package; "
+            f"set LEDGER_PY_SRC to a directory containing {_PACKAGE}/ (a port, e.g. adapters/samples/py)"
+        )
+    if not os.path.isdir(os.path.join(source, _PACKAGE)):
+        raise FileNotFoundError(
+            f"LEDGER_PY_SRC={source} has no {_PACKAGE}/ package (point it at the directory that contains {_PACKAGE}/)"
+        )
+    sys.path.insert(0, os.path.abspath(source))
+    import aegis_runtime_ledger as port
+
+    if not _inside(port.__file__, source):
+        raise ImportError(f"LEDGER_PY_SRC={source}, but {_PACKAGE} was imported from {port.__file__}")
+    _MemoryLedger = port.MemoryLedger
+    _HmacSha256Signer = port.HmacSha256Signer
+    _window_start_ms = port.window_start_ms
+    _stable_stringify = port.stable_stringify
+    version = getattr(port, "__version__", None)
+    return {"name": _NAME, "version": "unknown" if version is None else str(version)}
+
+
+def _inside(file, directory):
+    return os.path.realpath(file).startswith(os.path.realpath(directory) + os.sep)
+
+
+# ---------------------------------------------------------------------------------------------
+# The input
+
+_SCRIPT_OPS = ("reserve", "commit", "peek")
+_SINGLE_OPS = ("windowStart", "sign", "stringify")
+_AMOUNTS = frozenset(["estimatedUsd", "actualUsd", "windowLimitUsd", "runLimitUsd"])
+
+# JSON cannot write these doubles, so the harness sends them as strings (amounts only).
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+# An even number of hex digits, nothing else (bytes.fromhex would also skip whitespace).
+_HEX = re.compile("(?:[0-9A-Fa-f]{2})*")
+
+# What commit is given for a handle that names no returned reservation.
+_NO_SUCH_RESERVATION = "no-such-reservation"
+
+
+def _amount(value):
+    """An amount as the call gets it: one of the three strings as its double, else as it is."""
+    if type(value) is str and value in _NON_FINITE:
+        return _NON_FINITE[value]
+    return value
+
+
+def _args(op):
+    """A reserve or peek op's fields, without `op`, as the args object."""
+    return {key: _amount(value) if key in _AMOUNTS else value for key, value in op.items() if key != "op"}
+
+
+def _checked(case):
+    """The case, its shape checked before anything is called: an input the binding cannot
+    translate is an adapterError. Returns ("script", ops) or ("single", case)."""
+    if not isinstance(case, dict):
+        raise TypeError(f"case input must be an object, not {type(case).__name__}")
+    if "ops" not in case:  # one single call
+        if case.get("op") not in _SINGLE_OPS:
+            raise ValueError(f"unknown ledger call {case.get('op')!r} (expected one of {', '.join(_SINGLE_OPS)}, or a script)")
+        return "single", case
+    ops = case["ops"]
+    if not isinstance(ops, list):
+        raise TypeError(f"a script's `ops` must be an array, not {type(ops).__name__}")
+    for index, op in enumerate(ops):
+        if not isinstance(op, dict):
+            raise TypeError(f"ops[{index}] must be an object, not {type(op).__name__}")
+        if op.get("op") not in _SCRIPT_OPS:
+            raise ValueError(f"ops[{index}]: unknown op {op.get('op')!r} (expected one of {', '.join(_SCRIPT_OPS)})")
+    return "script", ops
+
+
+def _handle_index(handle):
+    """A commit's `reservation` as a list index, or None when it is not a non-negative JSON
+    integer (a bool, a float such as 1.0 or a string names no reservation)."""
+    if type(handle) is int and handle >= 0:
+        return handle
+    return None
+
+
+def _secret(secret_hex):
+    """The bytes of `secretHex`, or None when it is not an even number of hex digits."""
+    if type(secret_hex) is not str or not _HEX.fullmatch(secret_hex):
+        return None
+    return bytes.fromhex(secret_hex)
+
+
+# ---------------------------------------------------------------------------------------------
+# The output
+
+
+def _error(err):
+    return {"type": type(err).__name__, "message": str(err)}
+
+
+def _number(value):
+    """A number for the output: a non-finite float as the string JSON cannot do without."""
+    if type(value) is float and not math.isfinite(value):
+        if value != value:
+            return "NaN"
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+_SNAPSHOT_FIELDS = ("windowSpendUsd", "runSpendUsd", "windowLimitUsd", "runLimitUsd", "remainingWindowUsd", "remainingRunUsd")
+
+
+def _snapshot(snapshot):
+    # Exactly the six fields, a missing one as null (a divergence, reported with the rest); a
+    # snapshot that is not a dict cannot be translated: the adapter's failure.
+    if not isinstance(snapshot, dict):
+        raise TypeError(f"the implementation returned a snapshot that is not a dict: {snapshot!r}")
+    return {name: _number(snapshot.get(name)) for name in _SNAPSHOT_FIELDS}
+
+
+# ---------------------------------------------------------------------------------------------
+# One case
+
+
+def run(case):
+    kind, body = _checked(case)
+    if kind == "single":
+        return {"output": _call(body)}
+    ledger = _MemoryLedger()
+    handles = []  # reserve number -> the reservation id it returned (None when it raised)
+    return {"output": {"results": [_perform(ledger, handles, op) for op in body]}}
+
+
+def _perform(ledger, handles, op):
+    kind = op["op"]
+    if kind == "reserve":
+        try:
+            returned = ledger.reserve(_args(op))
+        except Exception as err:
+            handles.append(None)
+            return {"error": _error(err)}
+        reservation = returned["reservation"]
+        handles.append(reservation["reservationId"])
+        return {"ok": {"reservation": {"estimatedUsd": _number(reservation["estimatedUsd"])}, "snapshot": _snapshot(returned["snapshot"])}}
+    if kind == "commit":
+        index = _handle_index(op.get("reservation"))
+        known = index is not None and index < len(handles) and handles[index] is not None
+        args = {"reservationId": handles[index] if known else _NO_SUCH_RESERVATION, "actualUsd": _amount(op.get("actualUsd"))}
+        try:
+            ledger.commit(args)
+        except Exception as err:
+            return {"error": _error(err)}
+        return {"ok": None}
+    # peek
+    try:
+        snapshot = ledger.peek(_args(op))
+    except Exception as err:
+        return {"error": _error(err)}
+    return {"ok": _snapshot(snapshot)}
+
+
+def _call(case):
+    op = case["op"]
+    if op == "sign":
+        secret = _secret(case.get("secretHex"))
+        if secret is None:  # the call is not made
+            return {"error": _error(ValueError(f"secretHex must be an even number of hex digits, got {case.get('secretHex')!r}"))}
+    try:
+        if op == "windowStart":
+            value = _number(_window_start_ms(case.get("nowMs"), case.get("window")))
+        elif op == "sign":
+            value = _HmacSha256Signer(case.get("keyId"), secret).sign(case.get("payload"))
+        else:  # stringify
+            value = _stable_stringify(case.get("value"))
+    except Exception as err:
+        return {"error": _error(err)}
+    return {"ok": value}
+
+
+# ---------------------------------------------------------------------------------------------
+# Snippets (the `snippet` op of ../../PROTOCOL.md): a paste-ready program reproducing one case
+# with the port's API, making exactly the calls `run` makes.
+
+_IMPORT = [
+    "# aegis_runtime_ledger is the harness's Python port of @aegis-runtime/core (adapters/samples/py):",
+    "# run this with that directory on PYTHONPATH.",
+    "from aegis_runtime_ledger import HmacSha256Signer, MemoryLedger, stable_stringify, window_start_ms",
+]
+
+_RAISED = ["except Exception as err:", '    print("raised:", type(err).__name__, err)']
+
+_SCRIPT_HELPERS = '''\
+ledger = MemoryLedger()
+ids = []  # the reservation id each reserve returned, in order (None when it raised)
+
+
+def call(label, method, args):
+    try:
+        returned = method(args)
+    except Exception as err:
+        print(f"{label}: raised {type(err).__name__}: {err}")
+        return None
+    print(f"{label}: returned {returned!r}")
+    return returned
+
+
+def reservation_id(handle):
+    """The id reserve number `handle` returned; the harness passes this one for any other."""
+    if handle < len(ids) and ids[handle] is not None:
+        return ids[handle]
+    return "no-such-reservation"
+
+'''
+
+# The doubles JSON cannot write, as Python expressions.
+_NON_FINITE_SOURCE = {"NaN": 'float("nan")', "Infinity": 'float("inf")', "-Infinity": 'float("-inf")'}
+
+
+def _value_source(key, value, lit):
+    """A field's value as Python source: an amount given as one of the three strings is that double."""
+    if key in _AMOUNTS and type(value) is str and value in _NON_FINITE_SOURCE:
+        return _NON_FINITE_SOURCE[value]
+    return lit(value)
+
+
+def _args_source(fields, lit):
+    """An args dict as Python source, amounts translated as `run` translates them."""
+    return "{" + ", ".join(f"{lit(key)}: {_value_source(key, value, lit)}" for key, value in fields.items()) + "}"
+
+
+def snippet(case):
+    """The program reproducing `case`, or None when it cannot be written (an input `run`
+    cannot translate either, or a `sign` whose secretHex the binding refuses: no call)."""
+    try:
+        kind, body = _checked(case)
+    except (TypeError, ValueError):
+        return None
+    lit = Literals()
+    if kind == "script":
+        look = "what each operation returned or raised, in order (commit returns None)"
+        lines = [_SCRIPT_HELPERS]
+        for index, op in enumerate(body):
+            label = lit(f"{index}: {op['op']}")
+            if op["op"] == "reserve":
+                lines.append(f"returned = call({label}, ledger.reserve, {_args_source({k: v for k, v in op.items() if k != 'op'}, lit)})")
+                lines.append('ids.append(None if returned is None else returned["reservation"]["reservationId"])')
+            elif op["op"] == "commit":
+                handle = _handle_index(op.get("reservation"))
+                reservation = lit(_NO_SUCH_RESERVATION) if handle is None else f"reservation_id({handle})"
+                actual = _value_source("actualUsd", op.get("actualUsd"), lit)
+                lines.append(f"call({label}, ledger.commit, {{'reservationId': {reservation}, 'actualUsd': {actual}}})")
+            else:  # peek
+                lines.append(f"call({label}, ledger.peek, {_args_source({k: v for k, v in op.items() if k != 'op'}, lit)})")
+    elif body["op"] == "windowStart":
+        look = "the start of the UTC window (in ms) or the exception"
+        lines = ["try:", f"    print(window_start_ms({lit(body.get('nowMs'))}, {lit(body.get('window'))}))", *_RAISED]
+    elif body["op"] == "sign":
+        secret_hex = body.get("secretHex")
+        if _secret(secret_hex) is None:
+            return None
+        look = "the canonical text signed and the signature (base64url, no padding)"
+        lines = [
+            f"payload = {lit(body.get('payload'))}",
+            "try:",
+            '    print("canonical:", stable_stringify(payload))',
+            f"    signer = HmacSha256Signer({lit(body.get('keyId'))}, bytes.fromhex({lit(secret_hex)}))",
+            '    print("signature:", signer.sign(payload))',
+            *_RAISED,
+        ]
+    else:  # stringify
+        look = "the canonical JSON text (keys in UTF-16 order, numbers as JavaScript writes them)"
+        lines = ["try:", f"    print(stable_stringify({lit(body.get('value'))}))", *_RAISED]
+    head = [
+        "# Reproduces a divergence found by the conformance harness: contract ledger",
+        f"# Look at: {look}.",
+        *(["import json", ""] if lit.uses_json else []),
+        *_IMPORT,
+        "",
+        "",
+    ]
+    code = "\n".join(head + lines) + "\n"
+    compile(code, "<snippet>", "exec")  # a program that does not compile is never handed out
+    return code
