@@ -370,6 +370,10 @@ pub struct VerifyArgs {
     /// Which inputs to generate: inside the schema, or about half breaking it.
     #[arg(long, value_enum, default_value = "normal")]
     pub profile: ProfileArg,
+    /// Time zone the adapters run under (their TZ), e.g. UTC or Pacific/Kiritimati
+    /// [default: one of a fixed list of zones away from UTC, picked by the seed]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
     /// Allowance added to the contract's timing bound, in ms.
     #[arg(long, default_value_t = 200)]
     pub timing_slack_ms: u64,
@@ -582,6 +586,21 @@ impl VerifyArgs {
             run_flags.push(format!("--known-flaky {}", shown(path)));
         }
         let seed = self.seed.unwrap_or_else(random_seed);
+        let time_zone = match &self.tz {
+            Some(zone) => {
+                check_time_zone(zone)?;
+                // The default depends on the seed alone; a chosen zone must travel with
+                // every repro.
+                case_flags.push(format!("--tz {zone}"));
+                zone.clone()
+            }
+            None => default_time_zone(seed).to_owned(),
+        };
+        // Local-time bugs show up as drift only away from UTC (LEDGER-WINDOW).
+        let selected: Vec<_> = selected
+            .into_iter()
+            .map(|spec| spec.in_time_zone(&time_zone))
+            .collect();
         let vectors_dir = self
             .vectors_dir
             .clone()
@@ -620,6 +639,7 @@ impl VerifyArgs {
             contracts,
             cases: self.cases,
             seed,
+            time_zone,
             only_case: self.case,
             fixed,
             corpus_dir: (!self.no_corpus).then_some(corpus_dir),
@@ -661,6 +681,52 @@ impl VerifyArgs {
             },
         })
     }
+}
+
+/// Zones a run picks from by seed when `--tz` is not given: none of them is UTC at any time
+/// of year, and between them they cover whole, half and quarter hour offsets either side.
+pub const DEFAULT_TIME_ZONES: [&str; 10] = [
+    "Pacific/Kiritimati",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Pacific/Chatham",
+    "Asia/Kathmandu",
+    "Pacific/Pago_Pago",
+    "America/Sao_Paulo",
+    "Asia/Tokyo",
+];
+
+/// The time zone a run with `seed` uses by default.
+pub fn default_time_zone(seed: u64) -> &'static str {
+    DEFAULT_TIME_ZONES[(seed % DEFAULT_TIME_ZONES.len() as u64) as usize]
+}
+
+/// Where the system's zone files live; a zone must be one of them (an unknown `TZ` makes
+/// Python and Node fall back to UTC without a word).
+const ZONEINFO: &str = "/usr/share/zoneinfo";
+
+fn check_time_zone(zone: &str) -> Result<(), Error> {
+    let well_formed = !zone.is_empty()
+        && !zone.starts_with('/')
+        && zone
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && zone
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b));
+    let known =
+        zone == "UTC" || !Path::new(ZONEINFO).is_dir() || Path::new(ZONEINFO).join(zone).is_file();
+    if well_formed && known {
+        return Ok(());
+    }
+    Err(Error::usage(
+        format!("--tz {zone}: not a time zone this machine knows"),
+        Some(format!(
+            "use an IANA zone name such as UTC, Europe/Berlin or Pacific/Kiritimati (the names under {ZONEINFO})"
+        )),
+    ))
 }
 
 /// A fresh seed small enough to type back.

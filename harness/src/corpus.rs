@@ -29,6 +29,9 @@ pub struct CorpusCase {
     /// The generated case it was shrunk from.
     pub seed: u64,
     pub case: u64,
+    /// The time zone (`TZ`) the adapter ran under; replays run under it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// UTC date it was found.
     pub found: String,
     pub harness_version: String,
@@ -167,6 +170,7 @@ mod tests {
             actual: json!({}),
             seed: 1,
             case: 2,
+            time_zone: None,
             found: "2026-11-24".into(),
             harness_version: "0".into(),
         }

@@ -821,6 +821,7 @@ mod tests {
                 only_case: None,
                 fixed_cases: 4,
                 profile: "normal".into(),
+                time_zone: "UTC".into(),
                 race_band_ms: 15,
                 timing_slack_ms: 40,
                 max_case_ms: 5000,

@@ -38,13 +38,38 @@ struct RawImpl {
     argv: Option<Vec<String>>,
     #[serde(default)]
     env: BTreeMap<String, String>,
-    /// The one line that makes the implementation available, shown when it is not.
-    fix: Option<String>,
+    /// The one line that makes the implementation available, shown when it is not: one
+    /// line for every contract, or a table of lines by contract id.
+    fix: Option<RawFix>,
     /// A deliberately broken variant, left out of `--impl all`.
     #[serde(default)]
     mutant: bool,
     /// The `[setup.NAME]` the adapter needs before it can start.
     setup: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawFix {
+    Every(String),
+    ByContract(BTreeMap<String, String>),
+}
+
+/// The line that makes an implementation available, by contract.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fix {
+    every: Option<String>,
+    by_contract: BTreeMap<String, String>,
+}
+
+impl Fix {
+    /// The line for `contract`.
+    pub fn for_contract(&self, contract: &str) -> Option<String> {
+        self.by_contract
+            .get(contract)
+            .or(self.every.as_ref())
+            .cloned()
+    }
 }
 
 /// One implementation, resolved.
@@ -55,9 +80,18 @@ pub struct ImplSpec {
     pub description: String,
     pub contracts: Vec<String>,
     pub command: AdapterCommand,
-    pub fix: Option<String>,
+    pub fix: Fix,
     pub mutant: bool,
     pub setup: Option<SetupSpec>,
+}
+
+impl ImplSpec {
+    /// This implementation with its adapter running under time zone `zone` (its `TZ`).
+    pub fn in_time_zone(mut self, zone: &str) -> ImplSpec {
+        self.command.env.retain(|(key, _)| key != "TZ");
+        self.command.env.push(("TZ".into(), zone.to_owned()));
+        self
+    }
 }
 
 /// Every implementation the config names, by id.
@@ -138,7 +172,20 @@ impl Impls {
                         .collect(),
                     cwd: placeholders.root.clone(),
                 },
-                fix: raw.fix.map(|f| placeholders.expand(&f)),
+                fix: match raw.fix {
+                    None => Fix::default(),
+                    Some(RawFix::Every(line)) => Fix {
+                        every: Some(placeholders.expand(&line)),
+                        by_contract: BTreeMap::new(),
+                    },
+                    Some(RawFix::ByContract(lines)) => Fix {
+                        every: None,
+                        by_contract: lines
+                            .iter()
+                            .map(|(contract, line)| (contract.clone(), placeholders.expand(line)))
+                            .collect(),
+                    },
+                },
                 mutant: raw.mutant,
                 setup: match &raw.setup {
                     None => None,

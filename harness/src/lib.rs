@@ -140,18 +140,32 @@ fn list_corpus(cases: &[(std::path::PathBuf, corpus::CorpusCase)], root: &std::p
 /// `repro` (one case, show the diff) and `corpus prune` (delete the cases that now pass).
 fn run_replay(settings: &ReplaySettings, prune: bool) -> Result<u8, errors::Error> {
     let mut still_failing = 0;
-    let spec = &settings.implementation;
+    // Each case replays under the time zone it was found in (a local-time bug hides in
+    // another): one adapter per contract and zone.
+    let mut batches: Vec<(&'static dyn reference::Contract, Option<&str>)> = Vec::new();
     for contract in reference::CONTRACTS {
-        let cases: Vec<&(std::path::PathBuf, corpus::CorpusCase)> = settings
+        let mut zones: Vec<Option<&str>> = settings
             .cases
             .iter()
             .filter(|(_, c)| c.contract == contract.id())
+            .map(|(_, c)| c.time_zone.as_deref())
             .collect();
-        if cases.is_empty() {
-            continue;
-        }
+        zones.sort();
+        zones.dedup();
+        batches.extend(zones.into_iter().map(|zone| (*contract, zone)));
+    }
+    for (contract, zone) in batches {
+        let cases: Vec<&(std::path::PathBuf, corpus::CorpusCase)> = settings
+            .cases
+            .iter()
+            .filter(|(_, c)| c.contract == contract.id() && c.time_zone.as_deref() == zone)
+            .collect();
+        let spec = match zone {
+            Some(zone) => &settings.implementation.clone().in_time_zone(zone),
+            None => &settings.implementation,
+        };
         let inputs: Vec<serde_json::Value> = cases.iter().map(|(_, c)| c.input.clone()).collect();
-        let replayed = verify::replay(spec, *contract, &inputs, settings.runner).map_err(|e| {
+        let replayed = verify::replay(spec, contract, &inputs, settings.runner).map_err(|e| {
             errors::Error::Infrastructure {
                 message: format!(
                     "{} is unavailable for {}: {}",

@@ -55,6 +55,8 @@ pub struct SettingsRecord {
     /// Golden vectors and corpus cases run before the generated cases.
     pub fixed_cases: u64,
     pub profile: String,
+    /// The time zone (`TZ`) the adapters ran under: `--tz`, or the one the seed picked.
+    pub time_zone: String,
     pub race_band_ms: u64,
     pub timing_slack_ms: u64,
     pub max_case_ms: u64,
@@ -612,10 +614,11 @@ impl Report {
             None => format!("{} cases", self.settings.cases),
         };
         format!(
-            "verify · {} · seed {} · {cases} · {} profile · harness {}",
+            "verify · {} · seed {} · {cases} · {} profile · TZ {} · harness {}",
             contracts.join(", "),
             self.seed,
             self.settings.profile,
+            self.settings.time_zone,
             self.harness_version
         )
     }

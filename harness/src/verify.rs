@@ -32,6 +32,8 @@ pub struct VerifySettings {
     pub contracts: Vec<&'static dyn Contract>,
     pub cases: u64,
     pub seed: u64,
+    /// The time zone (`TZ`) the adapters run under.
+    pub time_zone: String,
     /// Run only this case of the seed's stream.
     pub only_case: Option<u64>,
     /// Cases run before generated ones, per contract: golden vectors, then the corpus.
@@ -267,7 +269,7 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
                                 format!("the adapter does not offer contract `{}`", contract.id())
                             });
                         record.reason = Some(format!("{}: {reason}", contract.id()));
-                        record.fix = spec.fix.clone();
+                        record.fix = spec.fix.for_contract(contract.id());
                         session.close().await;
                     }
                 }
@@ -332,6 +334,7 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
                 Profile::Normal => "normal".into(),
                 Profile::Hostile => "hostile".into(),
             },
+            time_zone: settings.time_zone.clone(),
             race_band_ms: settings.generation.race_band_ms,
             timing_slack_ms: settings.timing_slack_ms,
             max_case_ms: settings.generation.max_case_ms,
@@ -1107,7 +1110,7 @@ pub fn run_inputs(
 ) -> Result<Vec<Outcome>, NotRunnable> {
     let not_runnable = |reason: String| NotRunnable {
         reason,
-        fix: spec.fix.clone(),
+        fix: spec.fix.for_contract(contract.id()),
     };
     if let Some(setup) = &spec.setup {
         setup.ensure().map_err(|e| not_runnable(e.to_string()))?;
@@ -1352,6 +1355,7 @@ fn save_to_corpus(
         actual,
         seed: settings.seed,
         case,
+        time_zone: Some(settings.time_zone.clone()),
         found: time::OffsetDateTime::now_utc().date().to_string(),
         harness_version: env!("CARGO_PKG_VERSION").into(),
     };

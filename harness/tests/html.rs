@@ -126,6 +126,7 @@ fn hostile_report() -> Report {
             only_case: None,
             fixed_cases: 0,
             profile: "normal".into(),
+            time_zone: "UTC".into(),
             race_band_ms: 15,
             timing_slack_ms: 40,
             max_case_ms: 5000,

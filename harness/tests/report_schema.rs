@@ -582,6 +582,7 @@ fn full_report() -> Report {
             only_case: Some(4),
             fixed_cases: 2,
             profile: "hostile".into(),
+            time_zone: "Asia/Kolkata".into(),
             race_band_ms: 15,
             timing_slack_ms: 200,
             max_case_ms: 1000,
