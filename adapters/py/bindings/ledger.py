@@ -14,9 +14,9 @@ the adapter calls it inline. `snippet` writes the program reproducing a case.
 import math
 import os
 import re
-import sys
 
 from .literals import Literals
+from .sources import error_json, import_from
 
 _PACKAGE = "aegis_runtime_ledger"
 _NAME = "aegis-runtime-ledger (python port)"
@@ -36,25 +36,13 @@ def load():
             "no Python ledger to test: @aegis-runtime/core is TypeScript and has no Python package; "
             f"set LEDGER_PY_SRC to a directory containing {_PACKAGE}/ (a port, e.g. adapters/samples/py)"
         )
-    if not os.path.isdir(os.path.join(source, _PACKAGE)):
-        raise FileNotFoundError(
-            f"LEDGER_PY_SRC={source} has no {_PACKAGE}/ package (point it at the directory that contains {_PACKAGE}/)"
-        )
-    sys.path.insert(0, os.path.abspath(source))
-    import aegis_runtime_ledger as port
-
-    if not _inside(port.__file__, source):
-        raise ImportError(f"LEDGER_PY_SRC={source}, but {_PACKAGE} was imported from {port.__file__}")
+    port = import_from("LEDGER_PY_SRC", _PACKAGE)
     _MemoryLedger = port.MemoryLedger
     _HmacSha256Signer = port.HmacSha256Signer
     _window_start_ms = port.window_start_ms
     _stable_stringify = port.stable_stringify
     version = getattr(port, "__version__", None)
     return {"name": _NAME, "version": "unknown" if version is None else str(version)}
-
-
-def _inside(file, directory):
-    return os.path.realpath(file).startswith(os.path.realpath(directory) + os.sep)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,10 +113,6 @@ def _secret(secret_hex):
 # The output
 
 
-def _error(err):
-    return {"type": type(err).__name__, "message": str(err)}
-
-
 def _number(value):
     """A number for the output: a non-finite float as the string JSON cannot do without."""
     if type(value) is float and not math.isfinite(value):
@@ -169,7 +153,7 @@ def _perform(ledger, handles, op):
             returned = ledger.reserve(_args(op))
         except Exception as err:
             handles.append(None)
-            return {"error": _error(err)}
+            return {"error": error_json(err)}
         reservation = returned["reservation"]
         handles.append(reservation["reservationId"])
         return {"ok": {"reservation": {"estimatedUsd": _number(reservation["estimatedUsd"])}, "snapshot": _snapshot(returned["snapshot"])}}
@@ -180,13 +164,13 @@ def _perform(ledger, handles, op):
         try:
             ledger.commit(args)
         except Exception as err:
-            return {"error": _error(err)}
+            return {"error": error_json(err)}
         return {"ok": None}
     # peek
     try:
         snapshot = ledger.peek(_args(op))
     except Exception as err:
-        return {"error": _error(err)}
+        return {"error": error_json(err)}
     return {"ok": _snapshot(snapshot)}
 
 
@@ -195,7 +179,7 @@ def _call(case):
     if op == "sign":
         secret = _secret(case.get("secretHex"))
         if secret is None:  # the call is not made
-            return {"error": _error(ValueError(f"secretHex must be an even number of hex digits, got {case.get('secretHex')!r}"))}
+            return {"error": error_json(ValueError(f"secretHex must be an even number of hex digits, got {case.get('secretHex')!r}"))}
     try:
         if op == "windowStart":
             value = _number(_window_start_ms(case.get("nowMs"), case.get("window")))
@@ -204,7 +188,7 @@ def _call(case):
         else:  # stringify
             value = _stable_stringify(case.get("value"))
     except Exception as err:
-        return {"error": _error(err)}
+        return {"error": error_json(err)}
     return {"ok": value}
 
 

@@ -13,10 +13,10 @@ import importlib.metadata
 import json
 import marshal
 import os
-import sys
 from enum import Enum
 
 from .literals import Literals
+from .sources import error_json, import_from
 
 # The implementation's API, bound by load().
 _migrate = None
@@ -34,25 +34,14 @@ _DISTRIBUTION = "antaris-contracts"
 
 def load():
     global _migrate, _get_migration_path, _SchemaVersion, _MigrationError
-    source = os.environ.get("ANTARIS_PY_SRC")
-    if source:
-        if not os.path.isdir(os.path.join(source, "antaris_contracts")):
-            raise FileNotFoundError(
-                f"ANTARIS_PY_SRC={source} has no antaris_contracts/ package "
-                "(point it at the directory that contains antaris_contracts/)"
-            )
-        sys.path.insert(0, os.path.abspath(source))
-    import antaris_contracts as package
+    if os.environ.get("ANTARIS_PY_SRC"):
+        package = import_from("ANTARIS_PY_SRC", "antaris_contracts")
+    else:
+        import antaris_contracts as package
     from antaris_contracts.migration import MigrationError, SchemaVersion, get_migration_path, migrate
 
-    if source and not _inside(package.__file__, source):
-        raise ImportError(f"ANTARIS_PY_SRC={source}, but antaris_contracts was imported from {package.__file__}")
     _migrate, _get_migration_path, _SchemaVersion, _MigrationError = migrate, get_migration_path, SchemaVersion, MigrationError
     return {"name": _DISTRIBUTION, "version": _version_of(package)}
-
-
-def _inside(file, directory):
-    return os.path.realpath(file).startswith(os.path.realpath(directory) + os.sep)
 
 
 def _version_of(package):
@@ -72,10 +61,6 @@ def _version_of(package):
 def _plain(value):
     """A version as JSON: an enum member (SchemaVersion is a str enum) becomes its value."""
     return value.value if isinstance(value, Enum) else value
-
-
-def _error(err):
-    return {"type": type(err).__name__, "message": str(err)}
 
 
 def run(case):
@@ -100,7 +85,7 @@ def _run_migrate(case):
         else:
             result = _migrate(data, from_version=from_version, to_version=to_version)
     except Exception as err:
-        return {"output": {"error": _error(err), "inputUnchanged": _unchanged(data, before)}}
+        return {"output": {"error": error_json(err), "inputUnchanged": _unchanged(data, before)}}
     return {"output": {"ok": result, "inputUnchanged": _unchanged(data, before)}}
 
 
@@ -138,7 +123,7 @@ def _run_path(case):
     try:
         steps = _get_migration_path(case.get("fromVersion"), case.get("toVersion"))
     except Exception as err:
-        return {"output": {"error": _error(err)}}
+        return {"output": {"error": error_json(err)}}
     return {"output": {"ok": [[_plain(source), _plain(target)] for source, target in steps]}}
 
 
@@ -150,7 +135,7 @@ def _run_compare(case):
         lt = x < y
         le = x <= y
     except Exception as err:
-        return {"output": {"error": _error(err)}}
+        return {"output": {"error": error_json(err)}}
     return {"output": {"ok": {"lt": lt, "le": le}}}
 
 

@@ -28,6 +28,7 @@ import tempfile
 from enum import Enum
 
 from .literals import Literals
+from .sources import error_json, import_from
 
 _DISTRIBUTION = "lexigram-sql"
 _SAMPLE = "lexigram_sql_sample"
@@ -46,18 +47,8 @@ _REAL_TRACKING_TABLES = ("__migrations",)
 
 def load():
     global _SQLiteProvider, _SimpleMigrationManager, _MigrationRunnerAdapter, _tracking_tables
-    source = os.environ.get("LEXIGRAM_SQL_PY_SRC")
-    if source:
-        if not os.path.isdir(os.path.join(source, _SAMPLE)):
-            raise FileNotFoundError(
-                f"LEXIGRAM_SQL_PY_SRC={source} has no {_SAMPLE}/ package "
-                f"(point it at the directory that contains {_SAMPLE}/)"
-            )
-        sys.path.insert(0, os.path.abspath(source))
-        import lexigram_sql_sample as sample
-
-        if not _inside(sample.__file__, source):
-            raise ImportError(f"LEXIGRAM_SQL_PY_SRC={source}, but {_SAMPLE} was imported from {sample.__file__}")
+    if os.environ.get("LEXIGRAM_SQL_PY_SRC"):
+        sample = import_from("LEXIGRAM_SQL_PY_SRC", _SAMPLE)
         _SQLiteProvider = sample.SQLiteProvider
         _SimpleMigrationManager = sample.SimpleMigrationManager
         _MigrationRunnerAdapter = sample.MigrationRunnerAdapter
@@ -106,10 +97,6 @@ def plain_tracebacks():
         structlog.configure(processors=processors)
     except Exception as err:  # an older or newer structlog: rich tracebacks, slower, still correct
         print(f"[sql-migrations] leaving structlog as it is ({type(err).__name__}: {err})", file=sys.stderr)
-
-
-def _inside(file, directory):
-    return os.path.realpath(file).startswith(os.path.realpath(directory) + os.sep)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,12 +201,8 @@ async def _perform(runner, migrations, op):
         else:  # pending
             value = await runner.get_pending_migrations()
     except Exception as err:
-        return {"error": _error(err)}
+        return {"error": error_json(err)}
     return {"ok": _plain(value)}
-
-
-def _error(err):
-    return {"type": type(err).__name__, "message": str(err)}
 
 
 def _plain(value):

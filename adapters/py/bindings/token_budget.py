@@ -15,9 +15,9 @@ reproducing a case with the real package's API.
 import importlib.metadata
 import keyword
 import os
-import sys
 
 from .literals import Literals
+from .sources import import_from
 
 _DISTRIBUTION = "lexigram-contracts"
 _SAMPLE = "token_budget_sample"
@@ -40,18 +40,8 @@ _STEPS = {"withRag": "with_rag_tokens", "withHistory": "with_history_tokens"}
 
 def load():
     global _TokenBudget
-    source = os.environ.get("TOKEN_BUDGET_PY_SRC")
-    if source:
-        if not os.path.isdir(os.path.join(source, _SAMPLE)):
-            raise FileNotFoundError(
-                f"TOKEN_BUDGET_PY_SRC={source} has no {_SAMPLE}/ package "
-                f"(point it at the directory that contains {_SAMPLE}/)"
-            )
-        sys.path.insert(0, os.path.abspath(source))
-        import token_budget_sample as sample
-
-        if not _inside(sample.__file__, source):
-            raise ImportError(f"TOKEN_BUDGET_PY_SRC={source}, but {_SAMPLE} was imported from {sample.__file__}")
+    if os.environ.get("TOKEN_BUDGET_PY_SRC"):
+        sample = import_from("TOKEN_BUDGET_PY_SRC", _SAMPLE)
         _TokenBudget = sample.TokenBudget
         return {"name": _DISTRIBUTION, "version": str(sample.__version__)}
     try:
@@ -68,10 +58,6 @@ def load():
     except importlib.metadata.PackageNotFoundError:
         version = "unknown"
     return {"name": _DISTRIBUTION, "version": version}
-
-
-def _inside(file, directory):
-    return os.path.realpath(file).startswith(os.path.realpath(directory) + os.sep)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,8 +11,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
-import { isFile, packageVersion, jsLiteral } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, importExports } from "./common.ts";
 
 type Constructor = abstract new (...args: never[]) => unknown;
 
@@ -63,18 +62,10 @@ export function locateEntry(source: string | undefined = process.env.AEGIS_TS_SR
 }
 
 
-/** The module's exports, or those of its default export when it was compiled to CommonJS. */
-function exportsOf(module: Record<string, unknown>): Record<string, unknown> {
-  if (typeof module.withResourceBudget !== "function" && typeof module.default === "object" && module.default !== null) {
-    return module.default as Record<string, unknown>;
-  }
-  return module;
-}
-
 /** Imports the implementation and registers the observer; returns its name and version. */
 export async function load(): Promise<{ name: string; version: string }> {
   const entry = locateEntry();
-  const module = exportsOf((await import(pathToFileURL(entry).href)) as Record<string, unknown>);
+  const module = await importExports(entry, "withResourceBudget");
   const missing = [
     ...FUNCTIONS.filter((name) => typeof module[name] !== "function"),
     ...CLASSES.filter((name) => typeof module[name] !== "function").map((name) => `class ${name}`),

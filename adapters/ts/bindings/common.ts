@@ -5,6 +5,7 @@
 
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 export function isFile(file: string): boolean {
   try {
@@ -12,6 +13,18 @@ export function isFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The exports of the module at `entry`: its own, or those of its default export when it was
+ * compiled to CommonJS (then `name`, one export it must have, is not among its own).
+ */
+export async function importExports(entry: string, name: string): Promise<Record<string, unknown>> {
+  const module = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+  if (typeof module[name] !== "function" && typeof module.default === "object" && module.default !== null) {
+    return module.default as Record<string, unknown>;
+  }
+  return module;
 }
 
 /** The version in the package.json nearest to `entry`, or "unknown". */

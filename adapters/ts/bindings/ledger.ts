@@ -19,8 +19,7 @@
 
 import { statSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { isFile, packageVersion, jsLiteral, errorType, errorMessage } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports } from "./common.ts";
 
 interface Ledger {
   reserve(args: unknown): unknown;
@@ -64,15 +63,6 @@ function locateEntry(source: string | undefined = process.env.AEGIS_RUNTIME_SRC)
     }
   }
   throw new Error(`AEGIS_RUNTIME_SRC=${source}: no packages/core/src/index.ts or index.ts under ${given} (${WHERE})`);
-}
-
-/** A module's exports, or those of its default export when it was compiled to CommonJS. */
-async function importExports(file: string, probe: string): Promise<Record<string, unknown>> {
-  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  if (typeof module[probe] !== "function" && typeof module.default === "object" && module.default !== null) {
-    return module.default as Record<string, unknown>;
-  }
-  return module;
 }
 
 /** `name` from the entry's exports, else from `<stem>.ts` (or `.js`, a built tree) beside the entry. */

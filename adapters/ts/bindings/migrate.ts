@@ -18,8 +18,7 @@
  */
 
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { isFile, packageVersion, jsLiteral, errorType, errorMessage } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports } from "./common.ts";
 
 interface Port {
   migrate: (data: unknown, fromVersion?: unknown, toVersion?: unknown) => unknown;
@@ -47,17 +46,9 @@ function locateEntry(source: string | undefined = process.env.ANTARIS_TS_SRC): s
 }
 
 
-/** The module's exports, or those of its default export when it was compiled to CommonJS. */
-function exportsOf(module: Record<string, unknown>): Record<string, unknown> {
-  if (typeof module.migrate !== "function" && typeof module.default === "object" && module.default !== null) {
-    return module.default as Record<string, unknown>;
-  }
-  return module;
-}
-
 export async function load(): Promise<{ name: string; version: string }> {
   const entry = locateEntry();
-  const module = exportsOf((await import(pathToFileURL(entry).href)) as Record<string, unknown>);
+  const module = await importExports(entry, "migrate");
   const missing = FUNCTIONS.filter((name) => typeof module[name] !== "function");
   if (missing.length > 0) throw new Error(`${entry} does not export ${missing.join(", ")}`);
   port = module as unknown as Port;

@@ -27,8 +27,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { isFile, packageVersion, jsLiteral, errorType, errorMessage } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports } from "./common.ts";
 
 const DEFAULT_TRACKING_TABLE = "harness_sample_migrations";
 
@@ -89,17 +88,9 @@ function locateEntry(source: string | undefined = process.env.SQLMIG_TS_SRC): st
   return entry;
 }
 
-/** The module's exports, or those of its default export when it was compiled to CommonJS. */
-function exportsOf(module: Record<string, unknown>): Record<string, unknown> {
-  if (typeof module.createMigrationRunner !== "function" && typeof module.default === "object" && module.default !== null) {
-    return module.default as Record<string, unknown>;
-  }
-  return module;
-}
-
 export async function load(): Promise<{ name: string; version: string }> {
   const entry = locateEntry();
-  const module = exportsOf((await import(pathToFileURL(entry).href)) as Record<string, unknown>);
+  const module = await importExports(entry, "createMigrationRunner");
   if (typeof module.createMigrationRunner !== "function") throw new Error(`${entry} does not export createMigrationRunner`);
   const trackingTable = module.TRACKING_TABLE ?? DEFAULT_TRACKING_TABLE;
   if (typeof trackingTable !== "string") throw new Error(`${entry} exports a TRACKING_TABLE that is not a string`);

@@ -17,8 +17,7 @@
  */
 
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { isFile, packageVersion, jsLiteral, errorType, errorMessage } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports } from "./common.ts";
 
 interface Budget {
   readonly totalUsed: unknown;
@@ -57,17 +56,9 @@ function locateEntry(source: string | undefined = process.env.TOKEN_BUDGET_TS_SR
   return entry;
 }
 
-/** The module's exports, or those of its default export when it was compiled to CommonJS. */
-function exportsOf(module: Record<string, unknown>): Record<string, unknown> {
-  if (typeof module.TokenBudget !== "function" && typeof module.default === "object" && module.default !== null) {
-    return module.default as Record<string, unknown>;
-  }
-  return module;
-}
-
 export async function load(): Promise<{ name: string; version: string }> {
   const entry = locateEntry();
-  const module = exportsOf((await import(pathToFileURL(entry).href)) as Record<string, unknown>);
+  const module = await importExports(entry, "TokenBudget");
   if (typeof module.TokenBudget !== "function") throw new Error(`${entry} does not export a TokenBudget class`);
   TokenBudget = module.TokenBudget as BudgetClass;
   return { name: "lexigram-contracts TokenBudget (TypeScript port)", version: packageVersion(entry) };

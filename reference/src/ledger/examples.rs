@@ -139,6 +139,7 @@ pub fn examples() -> Vec<Example> {
         example("stringify-javascript-numbers", "Numbers as JavaScript prints them: 1e+21, 100000000000000000000, 5e-7, 0.30000000000000004, -0 as 0", stringify(json!([1e21, 1e20, 5e-7, 1e-7, 0.1 + 0.2, 1.0, literal("-0"), literal("-0.0"), 0.000001, 123e-20, 5e-324]))),
         example("stringify-integers-beyond-2-53-as-doubles", "9007199254740993 is the double 9007199254740992", stringify(literal("[9007199254740993, 1180591620717411303425]"))),
         example("stringify-escapes-as-json-stringify", "Quotes, backslashes and control characters escaped; other characters written as they are", stringify(json!({"s": "\"\\\u{1}\u{8}\t\n\u{c}\r\u{1f}\u{7f}é\u{2028}😀"}))),
+        example("stringify-proto-key-is-a-key", "A __proto__ key is a key like any other: kept, sorted, signed", stringify(literal(r#"{"b": 2, "__proto__": {"a": 1}, "10": 3}"#))),
         example("stringify-scalars", "A bare string, number, true and null", stringify(json!(["x", 2.5, true, null, {}, []]))),
         // Signatures (LEDGER-SIGN).
         example("sign-rfc4231-case-2-key", "Signature under RFC 4231 test case 2's key (\"Jefe\")", sign("4a656665", json!({"b": 1, "a": [0.1, "x"]}))),

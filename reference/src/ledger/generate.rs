@@ -364,10 +364,25 @@ fn window_start(hostile: bool) -> BoxedStrategy<Value> {
 }
 
 /// Keys whose orders differ: by UTF-16 unit U+FB01, U+FF5E and U+E000 sort after U+1F600
-/// and U+1D11E (surrogates 0xD8xx), by code point before them.
-const KEYS: [&str; 14] = [
-    "a", "b", "", "Z", "é", "\u{fb01}", "\u{ff5e}", "\u{e000}", "😀", "𝄞", "a\u{0}b", "\"", "10",
+/// and U+1D11E (surrogates 0xD8xx), by code point before them. JavaScript objects list
+/// integer-like keys ("10", "9") first whatever the insertion order, and an assignment to
+/// `__proto__` sets the prototype instead of a key.
+const KEYS: [&str; 15] = [
+    "a",
+    "b",
+    "",
+    "Z",
+    "é",
+    "\u{fb01}",
+    "\u{ff5e}",
+    "\u{e000}",
+    "😀",
+    "𝄞",
+    "a\u{0}b",
+    "\"",
+    "10",
     "9",
+    "__proto__",
 ];
 
 /// Numbers JavaScript prints in its own way: exponents from 1e21 and below 1e-6, integral

@@ -33,8 +33,7 @@ pub static RULES: &[Rule] = &[
     Rule { id: SIGN, text: "signature = base64url (no padding) of HMAC-SHA256(secret, stringify(payload))." },
 ];
 
-/// What a raised error looks like once compared: any error type counts as raised.
-pub const RAISED: &str = "raised";
+pub use crate::contract::RAISED;
 
 /// The latest instant a JavaScript `Date` can hold, in ms either side of 1970.
 pub const MAX_TIME_MS: i64 = 8_640_000_000_000_000;

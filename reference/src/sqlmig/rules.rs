@@ -32,8 +32,7 @@ pub static RULES: &[Rule] = &[
     Rule { id: SCHEMA, text: "After every sequence of operations the user schema (sqlite_master rows not named sqlite_* and not the runner's tracking table, whitespace in sql collapsed, sorted by type and name) equals what the applied migrations, in order, give on an empty database." },
 ];
 
-/// What a raised error looks like once compared: any error type counts as raised.
-pub const RAISED: &str = "raised";
+pub use crate::contract::RAISED;
 
 /// A migration id and its rollback script (SQLMIG-ID).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,8 +24,7 @@ pub static RULES: &[Rule] = &[
     Rule { id: INTEGERS, text: "Every field is a non-negative integer; anything else is an error (fail closed — the upstream dataclass does not validate: finding it is the point). Integers are exact at any size the input holds (no overflow, no float rounding)." },
 ];
 
-/// What a raised error looks like once compared: any error type counts as raised.
-pub const RAISED: &str = "raised";
+pub use crate::contract::RAISED;
 
 /// The budget's fields in canonical JSON, required ones first.
 pub const FIELDS: [&str; 6] = [
