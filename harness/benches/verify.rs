@@ -2,7 +2,8 @@
 //!
 //! `cargo bench` runs 1000 budget cases through each bundled sample and through both at
 //! once, three times each, and prints the best and median wall time (target: ≤ 3 s wall
-//! on a 2-core machine). Then it puts migrate cases/s through the Python adapter and the
+//! on a 2-core machine); the same for 5000 ledger and 20,000 token-budget cases, the sizes
+//! of their acceptance runs. Then it puts migrate cases/s through the Python adapter and the
 //! real antaris-contracts beside the same calls made in-process in Python (targets:
 //! ≥ 20,000 cases/s, and ≥ 50 % of in-process speed), with one and two adapter processes,
 //! and beside the adapter's own per-case code run in-process with no pipe: the most any
@@ -16,7 +17,8 @@ use std::time::Instant;
 use proptest::strategy::ValueTree;
 
 const RUNS: usize = 3;
-const BUDGET_CASES: u64 = 1000;
+/// Each contract timed as whole runs, with its number of generated cases.
+const WALL_TIMED: [(&str, u64); 3] = [("budget", 1000), ("ledger", 5000), ("token-budget", 20_000)];
 const MIGRATE_CASES: u64 = 20_000;
 const SQL_CASES: usize = 300;
 const SQL_OPS: usize = 10;
@@ -40,14 +42,16 @@ fn main() {
         .parent()
         .expect("harness/ sits in the repository");
     let reports = std::env::temp_dir().join(format!("harness-bench-{}", std::process::id()));
-    budget_wall_times(root, &reports);
+    for (contract, cases) in WALL_TIMED {
+        wall_times(root, &reports, contract, cases);
+    }
     migrate_throughput(root, &reports);
     sql_throughput(root, &reports);
     let _ = std::fs::remove_dir_all(&reports);
 }
 
-fn budget_wall_times(root: &Path, reports: &Path) {
-    println!("budget, {BUDGET_CASES} generated cases:");
+fn wall_times(root: &Path, reports: &Path, contract: &str, cases: u64) {
+    println!("{contract}, {cases} generated cases:");
     println!(
         "  {:<24} {:>8} {:>8} {:>10}",
         "implementations", "best s", "median s", "cases/s"
@@ -65,15 +69,18 @@ fn budget_wall_times(root: &Path, reports: &Path) {
                     "--impl",
                     impls,
                     "--contract",
-                    "budget",
+                    contract,
                     "--cases",
-                    &BUDGET_CASES.to_string(),
+                    &cases.to_string(),
                     "--seed",
                     &seed,
                     "--quiet",
                 ],
             );
-            assert!(status.success(), "{impls} run {run} failed: {status}");
+            assert!(
+                status.success(),
+                "{contract}: {impls} run {run} failed: {status}"
+            );
             walls.push(started.elapsed().as_secs_f64());
         }
         walls.sort_by(f64::total_cmp);
@@ -81,7 +88,7 @@ fn budget_wall_times(root: &Path, reports: &Path) {
             "  {impls:<24} {:>8.2} {:>8.2} {:>10.0}",
             walls[0],
             walls[RUNS / 2],
-            BUDGET_CASES as f64 / walls[RUNS / 2]
+            cases as f64 / walls[RUNS / 2]
         );
     }
 }
