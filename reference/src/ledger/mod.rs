@@ -42,6 +42,16 @@ impl Contract for Ledger {
         crate::contract::errors_as_raised(output, Some("results"))
     }
 
+    fn group_path(&self, pointer: &str) -> String {
+        // Which amount of a result differs follows from one wrong spend: the op's result, not
+        // the field, names the group.
+        let folded = crate::contract::fold_indices(pointer);
+        match folded.strip_prefix("/results/*/ok/") {
+            Some(_) => "/results/*/ok".into(),
+            None => folded,
+        }
+    }
+
     fn decisive_paths(&self, paths: &[String]) -> Vec<String> {
         // The first operation whose result differs: later ones inherit its spend.
         crate::contract::first_step_paths(paths, "results")

@@ -393,3 +393,27 @@ fn generation_is_deterministic() {
         );
     }
 }
+
+#[test]
+fn groups_fold_to_the_result_that_differs() {
+    let ledger = &super::Ledger;
+    assert_eq!(
+        ledger.group_path("/results/3/ok/snapshot/runSpendUsd"),
+        "/results/*/ok"
+    );
+    assert_eq!(
+        ledger.group_path("/results/0/ok/reservation/estimatedUsd"),
+        "/results/*/ok"
+    );
+    assert_eq!(ledger.group_path("/results/2/error"), "/results/*/error");
+    assert_eq!(ledger.group_path("/ok"), "/ok");
+    let paths = [
+        "/results/4/ok/a".to_owned(),
+        "/results/2/ok/b".to_owned(),
+        "/results/2/error".to_owned(),
+    ];
+    assert_eq!(
+        ledger.decisive_paths(&paths),
+        ["/results/2/ok/b", "/results/2/error"]
+    );
+}
