@@ -17,7 +17,7 @@ import keyword
 import os
 
 from .literals import Literals
-from .sources import import_from
+from .sources import error_json, import_from
 
 _DISTRIBUTION = "lexigram-contracts"
 _SAMPLE = "token_budget_sample"
@@ -142,7 +142,7 @@ def run(case):
             states.append(_state(current))
         unchanged = _same(constructed, _fields(original))
     except Exception as err:
-        return {"output": {"error": {"type": type(err).__name__, "message": str(err)}}}
+        return {"output": {"error": error_json(err)}}
     try:
         original.rag_context_tokens = 0  # any value: only whether the assignment raises counts
         assignment_fails = False

@@ -76,12 +76,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The case's shape; the values inside are the implementation's to judge. */
-function parseCase(input: unknown): Case {
-  if (!isObject(input)) throw new TypeError("the case input is not an object");
+/**
+ * The case's shape; the values inside are the implementation's to judge. A budget that is not
+ * an object, or steps (absent: none) that are not an array, raise: no budget can be built from
+ * such an input, so `run` reports it as the case's error, as the contract has it.
+ */
+function parseCase(input: Record<string, unknown>): Case {
   if (!isObject(input.budget)) throw new TypeError("the case input's budget is not an object");
-  if (!Array.isArray(input.steps)) throw new TypeError("the case input's steps is not an array");
-  return { budget: input.budget, steps: input.steps };
+  const steps = input.steps === undefined ? [] : input.steps;
+  if (!Array.isArray(steps)) throw new TypeError("the case input's steps is not an array");
+  return { budget: input.budget, steps };
 }
 
 type Step = { method: "withRagTokens" | "withHistoryTokens"; value: unknown };
@@ -107,9 +111,9 @@ export interface RunResult {
 export function run(input: unknown): RunResult {
   const impl = TokenBudget;
   if (impl === undefined) throw new Error("the token-budget binding is not loaded");
-  const c = parseCase(input);
+  if (!isObject(input)) throw new TypeError("the case input is not an object");
   try {
-    return { output: { ok: runBudget(impl, c) } };
+    return { output: { ok: runBudget(impl, parseCase(input)) } };
   } catch (error) {
     // Anything raised on the way: construction, a property, a step.
     return { output: { error: { type: errorType(error), message: errorMessage(error) } } };
