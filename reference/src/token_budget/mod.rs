@@ -58,6 +58,20 @@ impl Contract for TokenBudget {
             .collect()
     }
 
+    fn extra_citations(
+        &self,
+        _input: &Value,
+        expected: &crate::contract::Acceptable,
+        actual: &Value,
+    ) -> Vec<&'static str> {
+        // A wrong count that is a float, or the right count rounded to a double.
+        if rules::rounded(&expected.output, actual) {
+            vec![rules::INTEGERS]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn timing_limit(&self, _input: &Value, _output: &Value, _slack_ms: u64) -> Option<TimingLimit> {
         None
     }

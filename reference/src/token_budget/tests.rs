@@ -160,14 +160,20 @@ fn immutability_is_cited_for_the_immutable_part_and_exactness_beyond_2_53() {
         [rules::TOTAL]
     );
     assert_eq!(acceptable.rules_for("/ok"), [rules::INTEGERS]);
-    let big = super::TokenBudget.expect(
-        &json!({ "budget": budget(1 << 60, 1 << 60, 1, 0, 0, 0), "steps": [] }),
-        &GenSettings::default(),
-    );
-    assert_eq!(
-        big.acceptable[0].rules_for("/ok/states/0/remaining"),
-        [rules::REMAINING, rules::INTEGERS]
-    );
+    // A count rounded to a double, or a float count, also breaks TOKEN-INTEGERS; a wrong
+    // exact count does not.
+    let input = json!({ "budget": budget(1 << 60, (1 << 60) + 1, 1, 0, 0, 0), "steps": [] });
+    let big = super::TokenBudget.expect(&input, &GenSettings::default());
+    let expected = &big.acceptable[0];
+    let with_total = |total: Value| {
+        let mut actual = expected.output.clone();
+        actual["ok"]["states"][0]["totalUsed"] = total;
+        super::TokenBudget.extra_citations(&input, expected, &actual)
+    };
+    // The exact total is 2^60 + 2; 2^60 is the same double.
+    assert_eq!(with_total(json!(1u64 << 60)), [rules::INTEGERS]);
+    assert_eq!(with_total(json!(1.5)), [rules::INTEGERS]);
+    assert!(with_total(json!(7)).is_empty());
 }
 
 #[test]
