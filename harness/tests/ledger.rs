@@ -7,9 +7,7 @@ mod common;
 use common::{serial, Sandbox};
 
 fn verify(impls: &str, extra: &[&str]) -> common::Run {
-    let mut args = vec!["verify", "--impl", impls, "--contract", "ledger", "--quiet"];
-    args.extend_from_slice(extra);
-    Sandbox::new().run(&args)
+    common::verify("ledger", impls, extra)
 }
 
 #[test]
@@ -50,15 +48,7 @@ fn each_mutant_is_caught_within_200_cases_citing_its_rule_and_shrunk() {
             ],
         );
         assert_eq!(run.code, 1, "{mutant}: {}\n{}", run.stdout, run.stderr);
-        let groups = run.groups();
-        let group = groups
-            .iter()
-            .find(|g| {
-                g["rules"]
-                    .as_array()
-                    .is_some_and(|r| r.iter().any(|x| x == rule))
-            })
-            .unwrap_or_else(|| panic!("{mutant}: no group cites {rule}: {}", run.stdout));
+        let group = run.group_citing(rule);
         let example = &group["example"];
         assert!(example["shrink"].is_object(), "{mutant}: not shrunk");
         if let Some(ops) = example["input"]["ops"].as_array() {

@@ -58,16 +58,8 @@ fn each_mutant_is_caught_citing_its_rule_and_shrinks_to_a_few_operations() {
             "--quiet",
         ]);
         assert_eq!(run.code, 1, "{mutant}: {}\n{}", run.stdout, run.stderr);
-        let groups = run.groups();
-        let group = groups
-            .iter()
-            .find(|g| {
-                g["kind"] == "divergence"
-                    && g["rules"]
-                        .as_array()
-                        .is_some_and(|r| r.iter().any(|x| x == rule))
-            })
-            .unwrap_or_else(|| panic!("{mutant}: no group cites {rule}: {}", run.stdout));
+        let group = run.group_citing(rule);
+        assert_eq!(group["kind"], "divergence", "{mutant}");
         let example = &group["example"];
         assert!(example["shrink"].is_object(), "{mutant}: not shrunk");
         let ops = example["input"]["ops"]

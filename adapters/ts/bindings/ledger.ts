@@ -19,7 +19,7 @@
 
 import { statSync } from "node:fs";
 import path from "node:path";
-import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports, RUN_MAIN } from "./common.ts";
 
 interface Ledger {
   reserve(args: unknown): unknown;
@@ -428,11 +428,7 @@ function program(look: string, imports: string[], body: string[]): string {
     ...body,
     "}",
     "",
-    "main().catch((error) => {",
-    "  console.error(error);",
-    "  process.exitCode = 1;",
-    "});",
-    "",
+    ...RUN_MAIN,
   ].join("\n");
 }
 

@@ -27,7 +27,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports, RUN_MAIN } from "./common.ts";
 
 const DEFAULT_TRACKING_TABLE = "harness_sample_migrations";
 
@@ -328,11 +328,7 @@ export function snippet(input: unknown): string | null {
     "  rmSync(dir, { recursive: true, force: true });",
     "}",
     "",
-    "main().catch((error) => {",
-    "  console.error(error);",
-    "  process.exitCode = 1;",
-    "});",
-    "",
+    ...RUN_MAIN,
   ].join("\n");
 }
 

@@ -55,6 +55,25 @@ impl Run {
             .map(|g| g.iter().collect())
             .unwrap_or_default()
     }
+
+    /// The first group whose rules include `rule`.
+    pub fn group_citing(&self, rule: &str) -> &Value {
+        self.groups()
+            .into_iter()
+            .find(|g| {
+                g["rules"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x == rule))
+            })
+            .unwrap_or_else(|| panic!("no group cites {rule}: {}", self.stdout))
+    }
+}
+
+/// `harness verify --impl IMPLS --contract CONTRACT --quiet EXTRA…` in a fresh sandbox.
+pub fn verify(contract: &str, impls: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["verify", "--impl", impls, "--contract", contract, "--quiet"];
+    args.extend_from_slice(extra);
+    Sandbox::new().run(&args)
 }
 
 /// Runs `harness ARGS…` with only PATH and HOME from the environment (Python and Node
