@@ -313,7 +313,7 @@ fn status_cell(out: &mut String, i: &ImplRecord) {
     if let Some(reason) = &i.reason {
         let _ = write!(out, "<div class=\"sub\">{}</div>", escape(reason));
     }
-    if let Some(fix) = &i.fix {
+    for fix in i.fix.iter().flat_map(|f| f.lines()) {
         let _ = write!(out, "<div class=\"sub\">fix: {}</div>", code(fix));
     }
     out.push_str("</td>");

@@ -683,7 +683,7 @@ impl Report {
                 imp.status_text(),
                 imp.reason.as_deref().unwrap_or("")
             );
-            if let Some(fix) = &imp.fix {
+            for fix in imp.fix.iter().flat_map(|f| f.lines()) {
                 let _ = writeln!(out, "    fix: {fix}");
             }
         }
@@ -904,10 +904,13 @@ impl Report {
                 .collect();
             let status = match (&imp.reason, &imp.fix) {
                 (Some(reason), Some(fix)) => format!(
-                    "{} — {} — fix: `{}`",
+                    "{} — {} — fix: {}",
                     imp.status_text(),
                     md_cell(reason),
-                    md_cell(fix)
+                    fix.lines()
+                        .map(|line| format!("`{}`", md_cell(line)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
                 (Some(reason), None) => format!("{} — {}", imp.status_text(), md_cell(reason)),
                 _ => imp.status_text().to_owned(),

@@ -268,8 +268,19 @@ async fn verify_async(settings: &VerifySettings) -> Result<RunResult, Error> {
                             .unwrap_or_else(|| {
                                 format!("the adapter does not offer contract `{}`", contract.id())
                             });
-                        record.reason = Some(format!("{}: {reason}", contract.id()));
-                        record.fix = spec.fix.for_contract(contract.id());
+                        // An implementation may lack several contracts: say each, and each fix.
+                        let reason = format!("{}: {reason}", contract.id());
+                        record.reason = Some(match record.reason.take() {
+                            Some(earlier) => format!("{earlier}; {reason}"),
+                            None => reason,
+                        });
+                        if let Some(fix) = spec.fix.for_contract(contract.id()) {
+                            record.fix = Some(match record.fix.take() {
+                                Some(earlier) if earlier.lines().any(|l| l == fix) => earlier,
+                                Some(earlier) => format!("{earlier}\n{fix}"),
+                                None => fix,
+                            });
+                        }
                         session.close().await;
                     }
                 }

@@ -168,8 +168,30 @@ fn an_unknown_time_zone_is_a_usage_error() {
 
 #[test]
 fn the_real_ledger_is_unavailable_without_a_checkout_and_says_what_to_set() {
-    let run = verify("ts", &["--cases", "5"]);
-    assert_ne!(run.code, 0);
-    let text = format!("{}{}", run.stdout, run.stderr);
-    assert!(text.contains("AEGIS_RUNTIME_SRC"), "{text}");
+    // Every contract `ts` lacks is named with its own fix.
+    let run = Sandbox::new().run(&["verify", "--impl", "ts", "--cases", "5", "--quiet"]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let ts = &run.report()["implementations"][0];
+    let (reason, fix) = (
+        ts["reason"].as_str().unwrap_or(""),
+        ts["fix"].as_str().unwrap_or(""),
+    );
+    assert!(
+        reason.contains("budget: ") && reason.contains("ledger: "),
+        "{reason}"
+    );
+    assert!(
+        fix.lines()
+            .any(|l| l.starts_with("export AEGIS_RUNTIME_SRC=")),
+        "{fix}"
+    );
+    assert!(
+        fix.lines().any(|l| l.starts_with("export AEGIS_TS_SRC=")),
+        "{fix}"
+    );
+    assert!(
+        run.stdout.contains("fix: export AEGIS_RUNTIME_SRC="),
+        "{}",
+        run.stdout
+    );
 }
