@@ -37,6 +37,8 @@ interface Binding {
   load(): Promise<{ name: string; version: string }> | { name: string; version: string };
   run(input: unknown): Promise<RunResult> | RunResult;
   snippet?(input: unknown): string | null;
+  /** Integers beyond 2^53 in its inputs arrive as BigInt (see `parseLossless`). */
+  exactIntegers?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -132,8 +134,10 @@ process.on("unhandledRejection", (reason) => {
 //
 // JSON.parse rounds an integer beyond 2^53 to the nearest double, and JSON.stringify cannot
 // write a BigInt at all. The harness sends such integers (token counts of any size) and compares
-// the replies exactly, so a line that may hold one is read by `parseLossless`, and a reply that
-// JSON.stringify refuses is written by `writeLossless`. Everything else takes the fast path.
+// the replies exactly, so a line for a binding that exports `exactIntegers = true` and may hold
+// one is read again by `parseLossless`, and a reply that JSON.stringify refuses is written by
+// `writeLossless`. Every other binding sees JSON.parse's values, and everything takes the fast
+// path first.
 
 const LONG_DIGITS = /\d{16}/;
 
@@ -407,10 +411,11 @@ function handle(message: Record<string, unknown>): void {
 
 function parse(line: string): Record<string, unknown> | undefined {
   try {
-    // Only a run of 16 or more digits can be an integer beyond 2^53 (2^53 has 16 digits).
-    const message = (LONG_DIGITS.test(line) ? parseLossless(line) : JSON.parse(line)) as unknown;
+    const message = JSON.parse(line) as unknown;
     if (typeof message === "object" && message !== null && !Array.isArray(message)) {
-      return message as Record<string, unknown>;
+      // Only a run of 16 or more digits can be an integer beyond 2^53 (2^53 has 16 digits).
+      const exact = bindings.get((message as Record<string, unknown>).contract as string)?.exactIntegers === true;
+      return (exact && LONG_DIGITS.test(line) ? parseLossless(line) : message) as Record<string, unknown>;
     }
     log(`ignoring a line that is not a JSON object: ${line.slice(0, 200)}`);
   } catch (error) {

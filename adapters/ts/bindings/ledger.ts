@@ -11,9 +11,7 @@
  *
  * Calls and output: ../../PROTOCOL.md, section `ledger`. The amount strings "NaN", "Infinity"
  * and "-Infinity" become those doubles before a call, and a non-finite number in an output is
- * written as that string. An integer the adapter read as a BigInt (beyond 2^53) becomes a double
- * again: the contract's amounts, times and payloads are all doubles, as JSON.parse would have
- * given them. `run` is async (the ledger and the signer are); `snippet` writes the program
+ * written as that string. `run` is async (the ledger and the signer are); `snippet` writes the program
  * reproducing a case (the `snippet` op).
  */
 
@@ -119,22 +117,13 @@ function amount(value: unknown): unknown {
   return NON_FINITE.has(value) ? NON_FINITE.get(value) : value;
 }
 
-/** `value` with every BigInt (an integer beyond 2^53 the adapter kept exact) as the double JSON.parse gives. */
-function doubles(value: unknown): unknown {
-  if (typeof value === "bigint") return Number(value);
-  if (Array.isArray(value)) return value.map(doubles);
-  // Object.fromEntries defines each key, so a "__proto__" key stays an own property.
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, doubles(item)]));
-  return value;
-}
-
 /** A case: a script (`ops`) or a single call (`op` and its fields). */
 type Input = Record<string, unknown> & { ops?: Op[] };
 
-/** The input (BigInts as doubles) and its script checked whole, so a bad op late in the list runs nothing. */
+/** The input and its script checked whole, so a bad op late in the list runs nothing. */
 function parseCase(input: unknown): Input {
   if (!isObject(input)) throw new TypeError("the case input is not an object");
-  const c = doubles(input) as Record<string, unknown>;
+  const c = input;
   if (!Object.prototype.hasOwnProperty.call(c, "ops")) return c as Input; // a single call
   if (!Array.isArray(c.ops)) throw new TypeError("the case input's ops is not an array");
   c.ops.forEach((op: unknown, n: number) => {

@@ -56,6 +56,9 @@ function locateEntry(source: string | undefined = process.env.TOKEN_BUDGET_TS_SR
   return entry;
 }
 
+/** Token counts are exact at any size: the adapter reads integers beyond 2^53 as BigInt. */
+export const exactIntegers = true;
+
 export async function load(): Promise<{ name: string; version: string }> {
   const entry = locateEntry();
   const module = await importExports(entry, "TokenBudget");
