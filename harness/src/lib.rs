@@ -141,25 +141,23 @@ fn list_corpus(cases: &[(std::path::PathBuf, corpus::CorpusCase)], root: &std::p
 fn run_replay(settings: &ReplaySettings, prune: bool) -> Result<u8, errors::Error> {
     let mut still_failing = 0;
     // Each case replays under the time zone it was found in (a local-time bug hides in
-    // another): one adapter per contract and zone.
-    let mut batches: Vec<(&'static dyn reference::Contract, Option<&str>)> = Vec::new();
-    for contract in reference::CONTRACTS {
-        let mut zones: Vec<Option<&str>> = settings
-            .cases
+    // another): one adapter per contract and zone, contracts in their registered order.
+    let mut batches: std::collections::BTreeMap<_, Vec<&(std::path::PathBuf, corpus::CorpusCase)>> =
+        std::collections::BTreeMap::new();
+    for case in &settings.cases {
+        let Some(position) = reference::CONTRACTS
             .iter()
-            .filter(|(_, c)| c.contract == contract.id())
-            .map(|(_, c)| c.time_zone.as_deref())
-            .collect();
-        zones.sort();
-        zones.dedup();
-        batches.extend(zones.into_iter().map(|zone| (*contract, zone)));
+            .position(|c| c.id() == case.1.contract)
+        else {
+            continue;
+        };
+        batches
+            .entry((position, case.1.time_zone.as_deref()))
+            .or_default()
+            .push(case);
     }
-    for (contract, zone) in batches {
-        let cases: Vec<&(std::path::PathBuf, corpus::CorpusCase)> = settings
-            .cases
-            .iter()
-            .filter(|(_, c)| c.contract == contract.id() && c.time_zone.as_deref() == zone)
-            .collect();
+    for ((position, zone), cases) in batches {
+        let contract = reference::CONTRACTS[position];
         let spec = match zone {
             Some(zone) => &settings.implementation.clone().in_time_zone(zone),
             None => &settings.implementation,

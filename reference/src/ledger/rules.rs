@@ -44,7 +44,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// An amount or limit as the binding passes it: a JSON number, or one of the strings JSON
 /// cannot write as a number. `None` for anything else.
-pub fn amount_value(value: Option<&Value>) -> Option<f64> {
+fn amount_value(value: Option<&Value>) -> Option<f64> {
     match value? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => match s.as_str() {
@@ -151,17 +151,12 @@ pub fn sign(secret: &[u8], payload: &Value) -> String {
 
 /// The bytes of a hex string: an even number of hex digits, either case.
 pub fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    hex.as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            let digits = std::str::from_utf8(pair).ok()?;
-            u8::from_str_radix(digits, 16)
-                .ok()
-                .filter(|_| pair.iter().all(u8::is_ascii_hexdigit))
-        })
+    (0..hex.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).ok())
         .collect()
 }
 

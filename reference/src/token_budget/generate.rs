@@ -196,23 +196,15 @@ fn field_value(field: &Field) -> Option<Value> {
     }
 }
 
-/// What a budget whose limit is 0 uses, as an exact integer; `None` when a field is not a
-/// count (the limit then does not matter).
-fn used(
-    budget: &Map<String, Value>,
-    step_values: &[(usize, Value)],
-) -> Option<(BigInt, BigInt, BigInt)> {
+/// What a budget whose limit is 0 uses, as an exact integer, as constructed and after the
+/// well-formed `steps`; `None` when a value is not a count (the limit then does not matter).
+fn used(budget: &Map<String, Value>, steps: &[Value]) -> Option<(BigInt, BigInt, BigInt)> {
     let mut fields = budget.clone();
     fields.insert(FIELDS[0].into(), json!(0));
     let initial = Budget::from_input(&Value::Object(fields))?;
     let mut last = initial.clone();
-    for (index, value) in step_values {
-        let name = if *index == 4 {
-            "withRag"
-        } else {
-            "withHistory"
-        };
-        last = last.with(&json!({ name: value }))?;
+    for step in steps {
+        last = last.with(step)?;
     }
     Some((
         initial.total_used(),
@@ -229,11 +221,12 @@ fn render(plan: &Plan) -> Value {
         }
     }
     let mut steps = Vec::with_capacity(plan.steps.len());
-    let mut step_values = Vec::new();
+    // The well-formed steps, which the limit may be fitted to.
+    let mut counted = Vec::new();
     for step in &plan.steps {
-        let (name, index, field) = match step {
-            StepPlan::Rag(field) => ("withRag", 4, field),
-            StepPlan::History(field) => ("withHistory", 5, field),
+        let (name, field) = match step {
+            StepPlan::Rag(field) => ("withRag", field),
+            StepPlan::History(field) => ("withHistory", field),
             StepPlan::Malformed(both) => {
                 steps.push(if *both {
                     json!({ "withRag": 1, "withHistory": 1 })
@@ -243,11 +236,11 @@ fn render(plan: &Plan) -> Value {
                 continue;
             }
         };
-        let value = field_value(field).unwrap_or(json!(0));
-        step_values.push((index, value.clone()));
-        steps.push(json!({ name: value }));
+        let step = json!({ name: field_value(field).unwrap_or(json!(0)) });
+        counted.push(step.clone());
+        steps.push(step);
     }
-    let limit = match (&plan.limit, used(&budget, &step_values)) {
+    let limit = match (&plan.limit, used(&budget, &counted)) {
         (Limit::Count(count), _) => count.value(),
         (Limit::ExactFit, Some((initial, _, _))) => integer(&initial),
         (Limit::OneOver, Some((initial, _, _))) => {
