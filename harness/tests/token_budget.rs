@@ -18,9 +18,7 @@ fn python_and_typescript_samples_agree_with_the_reference_in_both_profiles() {
             "py-sample,ts-sample",
             &["--cases", "600", "--seed", "2", "--profile", profile],
         );
-        assert_eq!(run.code, 0, "{profile}: {}\n{}", run.stdout, run.stderr);
-        let agreement = &run.report()["contracts"][0]["agreement"][0];
-        assert_eq!(agreement["compared"], agreement["identical"]);
+        run.assert_agreement(profile);
     }
 }
 

@@ -56,6 +56,14 @@ impl Run {
             .unwrap_or_default()
     }
 
+    /// Asserts the run agreed with the reference (exit 0) and its first two implementations
+    /// gave identical outputs on every case both ran; `what` names the run in a failure.
+    pub fn assert_agreement(&self, what: &str) {
+        assert_eq!(self.code, 0, "{what}: {}\n{}", self.stdout, self.stderr);
+        let agreement = &self.report()["contracts"][0]["agreement"][0];
+        assert_eq!(agreement["compared"], agreement["identical"], "{what}");
+    }
+
     /// The first group whose rules include `rule`.
     pub fn group_citing(&self, rule: &str) -> &Value {
         self.groups()
