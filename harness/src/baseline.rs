@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::errors::Error;
-use crate::report::{Group, GroupKind};
+use crate::fsio::pretty_json;
+use crate::judge::{GroupKey, GroupKind};
 
 /// One known group, as written in a baseline file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,73 +51,37 @@ fn is_divergence(kind: &GroupKind) -> bool {
     *kind == GroupKind::Divergence
 }
 
-/// The grouping key of the shrinking issue: contract, implementation, kind, rules and
-/// folded paths. Rules and paths compare as sets (a human may reorder them).
-type Key<'a> = (
-    &'a str,
-    &'a str,
-    GroupKind,
-    Vec<&'a String>,
-    Vec<&'a String>,
-);
-
-fn key<'a>(
-    contract: &'a str,
-    implementation: &'a str,
-    kind: GroupKind,
-    rules: &'a [String],
-    paths: &'a [String],
-) -> Key<'a> {
-    let sorted = |v: &'a [String]| {
-        let mut v: Vec<&String> = v.iter().collect();
-        v.sort();
-        v
-    };
-    (contract, implementation, kind, sorted(rules), sorted(paths))
-}
-
 impl Entry {
-    fn key(&self) -> Key<'_> {
-        key(
-            &self.contract,
-            &self.implementation,
-            self.kind,
-            &self.rules,
-            &self.paths,
-        )
+    /// The group this entry lists.
+    pub fn key(&self) -> GroupKey {
+        GroupKey {
+            contract: self.contract.clone(),
+            implementation: self.implementation.clone(),
+            kind: self.kind,
+            rules: self.rules.clone(),
+            paths: self.paths.clone(),
+        }
     }
 
-    fn matches(&self, group: &Group) -> bool {
-        self.key()
-            == key(
-                &group.contract,
-                &group.implementation,
-                group.kind,
-                &group.rules,
-                &group.paths,
-            )
+    /// Whether this entry lists the group `key` (rules and paths compare as sets: a person
+    /// may reorder them).
+    fn matches(&self, key: &GroupKey) -> bool {
+        self.key().unordered() == key.clone().unordered()
     }
 
     /// `contract · impl · kind · rules · paths`, as summaries show it.
     pub fn describe(&self) -> String {
-        format!(
-            "{} · {} · {} · {} · {}",
-            self.contract,
-            self.implementation,
-            self.kind.as_str(),
-            crate::report::words_or_dash(&self.rules),
-            crate::report::words_or_dash(&self.paths)
-        )
+        self.key().describe()
     }
 
-    /// The entry that lists `group`, for `--write-baseline`.
-    pub fn of(group: &Group, reason: &str) -> Entry {
+    /// The entry that lists the group `key`, for `--write-baseline`.
+    pub fn of(key: &GroupKey, reason: &str) -> Entry {
         Entry {
-            contract: group.contract.clone(),
-            implementation: group.implementation.clone(),
-            kind: group.kind,
-            rules: group.rules.clone(),
-            paths: group.paths.clone(),
+            contract: key.contract.clone(),
+            implementation: key.implementation.clone(),
+            kind: key.kind,
+            rules: key.rules.clone(),
+            paths: key.paths.clone(),
             reason: reason.to_owned(),
             issue: None,
         }
@@ -178,10 +143,10 @@ impl Baseline {
                     "{at}: group {} names unknown contract `{}` (known: {})",
                     n + 1,
                     entry.contract,
-                    crate::impls::known_contracts()
+                    crate::errors::known_contracts()
                 )));
             }
-            if let Some(first) = file.group[..n].iter().position(|e| e.key() == entry.key()) {
+            if let Some(first) = file.group[..n].iter().position(|e| e.matches(&entry.key())) {
                 return Err(input_error(format!(
                     "{at}: group {} lists the same divergence as group {} ({})",
                     n + 1,
@@ -200,11 +165,12 @@ impl Baseline {
     pub fn write_new(path: &Path, entries: Vec<Entry>) -> Result<(), Error> {
         let file = File { group: entries };
         let text = if is_json(path) {
-            let mut json = serde_json::to_string_pretty(&file).unwrap_or_default();
-            json.push('\n');
-            json
+            pretty_json(&file, path)?
         } else {
-            let body = toml::to_string(&file).unwrap_or_default();
+            let body = toml::to_string(&file).map_err(|e| Error::Write {
+                path: path.to_owned(),
+                source: std::io::Error::other(e),
+            })?;
             format!("# Known divergences: `verify --baseline` passes while these diverge and fails\n# on any other group, or once one of these stops diverging (then remove it).\n# Give each a real reason, and an issue link where there is one.\n\n{body}")
         };
         let write_error = |source| Error::Write {
@@ -299,13 +265,14 @@ impl Outcome {
     }
 }
 
-/// Marks every group known, flaky or new (unmarked), and lists the stale baseline entries.
+/// Marks every group (by key) known, flaky or new (`None`), and lists the stale baseline
+/// entries.
 pub fn apply(
-    groups: &mut [Group],
+    groups: &[GroupKey],
     baseline: Option<&Baseline>,
     flaky: Option<&Baseline>,
     stale_fails: bool,
-) -> Outcome {
+) -> (Vec<Option<Mark>>, Outcome) {
     let mut outcome = Outcome {
         baseline: baseline.map(|b| b.path.display().to_string()),
         known_flaky: flaky.map(|b| b.path.display().to_string()),
@@ -313,29 +280,30 @@ pub fn apply(
         ..Outcome::default()
     };
     let mut seen = vec![false; baseline.map_or(0, |b| b.entries.len())];
-    for group in groups.iter_mut() {
-        let known = baseline.and_then(|b| b.entries.iter().position(|e| e.matches(group)));
-        if let (Some(at), Some(b)) = (known, baseline) {
-            seen[at] = true;
-            outcome.known += 1;
-            group.baseline = Some(Mark {
-                status: MarkStatus::Known,
-                reason: b.entries[at].reason.clone(),
-                issue: b.entries[at].issue.clone(),
-            });
-            continue;
-        }
-        if let Some(entry) = flaky.and_then(|f| f.entries.iter().find(|e| e.matches(group))) {
-            outcome.flaky += 1;
-            group.baseline = Some(Mark {
-                status: MarkStatus::Flaky,
-                reason: entry.reason.clone(),
-                issue: entry.issue.clone(),
-            });
-            continue;
-        }
-        outcome.new += 1;
-    }
+    let mark = |status: MarkStatus, entry: &Entry| {
+        Some(Mark {
+            status,
+            reason: entry.reason.clone(),
+            issue: entry.issue.clone(),
+        })
+    };
+    let marks = groups
+        .iter()
+        .map(|group| {
+            let known = baseline.and_then(|b| b.entries.iter().position(|e| e.matches(group)));
+            if let (Some(at), Some(b)) = (known, baseline) {
+                seen[at] = true;
+                outcome.known += 1;
+                return mark(MarkStatus::Known, &b.entries[at]);
+            }
+            if let Some(entry) = flaky.and_then(|f| f.entries.iter().find(|e| e.matches(group))) {
+                outcome.flaky += 1;
+                return mark(MarkStatus::Flaky, entry);
+            }
+            outcome.new += 1;
+            None
+        })
+        .collect();
     if let Some(b) = baseline {
         outcome.stale = b
             .entries
@@ -345,28 +313,20 @@ pub fn apply(
             .map(|(e, _)| e.clone())
             .collect();
     }
-    outcome
+    (marks, outcome)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Example;
 
-    fn group(implementation: &str, rules: &[&str], paths: &[&str]) -> Group {
-        Group {
+    fn group(implementation: &str, rules: &[&str], paths: &[&str]) -> GroupKey {
+        GroupKey {
             contract: "migrate".into(),
             implementation: implementation.into(),
             kind: GroupKind::Divergence,
             rules: rules.iter().map(|s| s.to_string()).collect(),
             paths: paths.iter().map(|s| s.to_string()).collect(),
-            count: 3,
-            shared_with_all: 0,
-            first_cases: vec![1],
-            vectors: vec![],
-            corpus: vec![],
-            baseline: None,
-            example: Example::for_input(serde_json::json!({}), String::new()),
         }
     }
 
@@ -389,31 +349,28 @@ reason = "antaris passes unknown versions"
     fn known_groups_pass_new_ones_do_not_and_missing_ones_are_stale() {
         let dir = tempfile::tempdir().unwrap();
         let baseline = Baseline::load(&write(dir.path(), "b.toml", ONE)).unwrap();
-        let mut groups = vec![group("py", &["MIG-UNKNOWN"], &["/error"])];
-        let outcome = apply(&mut groups, Some(&baseline), None, true);
+        let groups = vec![group("py", &["MIG-UNKNOWN"], &["/error"])];
+        let (marks, outcome) = apply(&groups, Some(&baseline), None, true);
         assert_eq!((outcome.known, outcome.new, outcome.fails()), (1, 0, false));
-        assert_eq!(
-            groups[0].baseline.as_ref().unwrap().status,
-            MarkStatus::Known
-        );
+        assert_eq!(marks[0].as_ref().unwrap().status, MarkStatus::Known);
 
-        let mut other = vec![group("py", &["MIG-PURE"], &["/inputUnchanged"])];
-        let outcome = apply(&mut other, Some(&baseline), None, true);
+        let other = vec![group("py", &["MIG-PURE"], &["/inputUnchanged"])];
+        let (marks, outcome) = apply(&other, Some(&baseline), None, true);
         assert_eq!((outcome.known, outcome.new), (0, 1));
-        assert!(other[0].baseline.is_none());
+        assert!(marks[0].is_none());
         assert_eq!(outcome.stale.len(), 1, "the listed group did not show up");
         assert!(outcome.fails());
-        assert!(!apply(&mut other, Some(&baseline), None, false).fails());
+        assert!(!apply(&other, Some(&baseline), None, false).1.fails());
     }
 
     #[test]
     fn flaky_groups_never_fail_and_are_never_stale() {
         let dir = tempfile::tempdir().unwrap();
         let flaky = Baseline::load(&write(dir.path(), "f.toml", ONE)).unwrap();
-        let mut groups = vec![group("py", &["MIG-UNKNOWN"], &["/error"])];
-        let outcome = apply(&mut groups, None, Some(&flaky), true);
+        let groups = vec![group("py", &["MIG-UNKNOWN"], &["/error"])];
+        let (_, outcome) = apply(&groups, None, Some(&flaky), true);
         assert_eq!((outcome.flaky, outcome.new, outcome.fails()), (1, 0, false));
-        let outcome = apply(&mut [], None, Some(&flaky), true);
+        let (_, outcome) = apply(&[], None, Some(&flaky), true);
         assert!(outcome.stale.is_empty());
     }
 
@@ -483,8 +440,7 @@ reason = "antaris passes unknown versions"
             Baseline::write_new(&path, entries).unwrap();
             let loaded = Baseline::load(&path).unwrap();
             assert_eq!(loaded.entries.len(), 2);
-            let mut again = groups.to_vec();
-            assert_eq!(apply(&mut again, Some(&loaded), None, true).known, 2);
+            assert_eq!(apply(&groups, Some(&loaded), None, true).1.known, 2);
             let before = std::fs::read(&path).unwrap();
             assert!(Baseline::write_new(&path, vec![]).is_err());
             assert_eq!(std::fs::read(&path).unwrap(), before);

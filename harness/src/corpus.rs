@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::compare::canonical;
 use crate::errors::Error;
-use crate::protocol::Package;
-use crate::report::write_atomically;
+use crate::fsio::{pretty_json, write_atomically};
+use crate::judge::canonical;
+use crate::run::protocol::Package;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -138,9 +138,7 @@ pub fn save(dir: &Path, case: &CorpusCase) -> Result<Saved, Error> {
         source,
     })?;
     let path = folder.join(format!("{}.json", case.short_hash()));
-    let mut text = serde_json::to_string_pretty(case).unwrap_or_default();
-    text.push('\n');
-    write_atomically(&path, text.as_bytes())?;
+    write_atomically(&path, pretty_json(case, &path)?.as_bytes())?;
     Ok(match replaced {
         Some(old) if old != path => {
             std::fs::remove_file(&old).map_err(|source| Error::Write {

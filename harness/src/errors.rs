@@ -1,4 +1,7 @@
-//! Expected errors and the one place that maps them to exit codes.
+//! Expected errors, each knowing its exit code and what to do next: the one place errors
+//! meet exit codes (the CLI prints them). Errors of single operations (an adapter that
+//! cannot start, an implementation that is unavailable) convert into these with `From`
+//! where they are defined.
 //!
 //! Exit codes: 0 agreement; 1 divergence, invariant violation or failed case; 2 usage or
 //! input error; 3 infrastructure failure (an adapter that cannot start, an unavailable
@@ -6,7 +9,6 @@
 //! partial report says so), as shells report an interrupted command.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 pub const EXIT_AGREEMENT: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -66,12 +68,13 @@ impl Error {
             }
         }
     }
+}
 
-    pub fn report(&self) -> ExitCode {
-        eprintln!("error: {self}");
-        if let Some(hint) = self.hint() {
-            eprintln!("  hint: {hint}");
-        }
-        ExitCode::from(self.exit_code())
-    }
+/// The registered contract ids, for hints that name them.
+pub fn known_contracts() -> String {
+    reference::CONTRACTS
+        .iter()
+        .map(|c| c.id())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,5 +1,5 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    harness::run(harness::cli::Cli::parse())
+    harness::cli::run(harness::cli::Cli::parse())
 }

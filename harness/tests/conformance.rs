@@ -15,11 +15,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use harness::compare::{canonical, diff_text, judge, Verdict};
-use harness::impls::{Impls, Placeholders};
-use harness::runner::{Outcome, RunnerSettings};
+use harness::judge::{canonical, diff_text, judge, Case, Timing, Verdict};
+use harness::plan::{Impls, Placeholders};
+use harness::progress::Progress;
+use harness::replay::run_inputs;
+use harness::run::{Outcome, RunnerSettings};
 use harness::vectors::{files_for, load, Vector};
-use harness::verify::run_inputs;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use reference::{Contract, GenSettings};
 
@@ -99,13 +100,15 @@ fn main() {
                 });
                 if wanted {
                     let inputs: Vec<_> = list.iter().map(|v| v.input.clone()).collect();
-                    let outcome =
-                        run_inputs(spec, *contract, &inputs, runner).map_err(|e| match e.fix {
+                    let progress = Progress::messages_only();
+                    let outcome = run_inputs(spec, *contract, &inputs, runner, &progress).map_err(
+                        |e| match e.fix {
                             Some(fix) => {
                                 format!("{} is unavailable: {} (fix: {fix})", spec.id, e.reason)
                             }
                             None => format!("{} is unavailable: {}", spec.id, e.reason),
-                        });
+                        },
+                    );
                     results.insert((spec.id.clone(), contract.id()), outcome);
                 }
             }
@@ -166,34 +169,39 @@ fn check_reference(contract: &dyn Contract, vector: &Vector) -> Result<(), Faile
 }
 
 fn check_outcome(
-    contract: &dyn Contract,
+    contract: &'static dyn Contract,
     vector: &Vector,
     impl_id: &str,
     outcome: &Outcome,
 ) -> Result<(), Failed> {
-    let output = match outcome {
-        Outcome::Output { output, .. } => output,
+    if let Outcome::Failed {
+        kind,
+        detail,
+        stderr_tail,
+    } = outcome
+    {
+        return Err(format!("{}: {detail}\nstderr:\n{stderr_tail}", kind.as_str()).into());
+    }
+    match outcome {
         Outcome::AdapterError { message } => return Err(format!("adapter error: {message}").into()),
-        Outcome::Failed {
-            kind,
-            detail,
-            stderr_tail,
-        } => return Err(format!("{}: {detail}\nstderr:\n{stderr_tail}", kind.as_str()).into()),
         Outcome::NotRun { reason } => return Err(format!("not run: {reason}").into()),
+        _ => {}
+    }
+    let expectation = contract.expect(&vector.input, &GenSettings::default());
+    let case = Case {
+        contract,
+        input: &vector.input,
+        expectation: &expectation,
     };
-    let comparable = contract.comparable(output);
-    let actual = canonical(&comparable);
+    let judged = judge(case, impl_id, outcome, Timing::Ignored);
+    let comparable = judged.comparable.unwrap_or_default();
+    let actual = judged.canonical.unwrap_or_default();
     if vector.acceptable.iter().any(|e| canonical(e) == actual) {
         return Ok(());
     }
-    let rules = match judge(
-        &contract.expect(&vector.input, &GenSettings::default()),
-        &comparable,
-    ) {
-        Verdict::Diverges(d) => d.rules.join(", "),
-        Verdict::Agrees => {
-            "the reference accepts it, but the vector does not: regenerate the vectors".into()
-        }
+    let rules = match (&judged.verdict, &judged.key) {
+        (Verdict::Diverges(_), Some(key)) => key.rules.join(", "),
+        _ => "the reference accepts it, but the vector does not: regenerate the vectors".into(),
     };
     let diff = diff_text(&vector.acceptable[0], &comparable, "expected", impl_id);
     Err(format!("{impl_id} breaks {rules}\n{diff}").into())

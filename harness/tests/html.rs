@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use harness::protocol::{AdapterInfo, Package};
 use harness::report::{
     ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, Report, SettingsRecord,
     Tally, Timings, Verdict,
 };
+use harness::run::protocol::{AdapterInfo, Package};
 use serde_json::json;
 
 /// How long one Chromium invocation may take before it is killed.
@@ -227,7 +227,7 @@ fn report_pages_render_in_chromium_and_escape_implementation_output() {
 
     let scratch = tempfile::tempdir().expect("scratch directory");
     let hostile = scratch.path().join("index.html");
-    let hostile_html = harness::html::page(&hostile_report());
+    let hostile_html = harness::report::html::page(&hostile_report());
     std::fs::write(&hostile, &hostile_html).expect("hostile page written");
     assert!(!hostile_html.contains("<script"));
 

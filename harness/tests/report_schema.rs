@@ -11,14 +11,14 @@ use std::sync::OnceLock;
 
 use common::{fixture_config, repo_root, serial, Run, Sandbox};
 use harness::baseline::{Entry, Mark, MarkStatus, Outcome};
-use harness::protocol::{AdapterInfo, Package};
+use harness::plan::CaseLabel;
 use harness::report::{
     ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentRecord,
     PairAgreement, Percentiles, Report, SettingsRecord, Shard, ShrinkRecord, SideRecord, Snippet,
     Tally, TimingViolation, Timings, VectorOutcome, Verdict, SCHEMA_VERSION,
 };
-use harness::runner::{FailureKind, Incident};
-use harness::verify::CaseLabel;
+use harness::run::protocol::{AdapterInfo, Package};
+use harness::run::{FailureKind, Incident};
 use serde_json::{json, Value};
 
 fn schema_path() -> PathBuf {

@@ -1,6 +1,6 @@
 //! The `token-budget` contract end to end: the samples agree, integers beyond 2^64 travel
-//! exactly through both adapters, every mutant is caught citing its rule and shrunk, and
-//! the real lexigram-contracts is driven and found not to validate its fields.
+//! exactly through both adapters, and the real lexigram-contracts is driven and found not
+//! to validate its fields. Its mutants are caught by `mutants.rs`.
 
 mod common;
 
@@ -40,50 +40,6 @@ fn integers_beyond_64_bits_arrive_and_return_exactly() {
         assert!(
             outcomes.iter().all(|o| o["status"] == "pass"),
             "{vector}: {outcomes:?}"
-        );
-    }
-}
-
-#[test]
-fn each_mutant_is_caught_within_200_cases_citing_its_rule_and_shrunk() {
-    let _guard = serial();
-    for (mutant, rule, profile) in [
-        (
-            "py-mutant-history-counts-history",
-            "TOKEN-HISTORY",
-            "normal",
-        ),
-        ("py-mutant-bool-accepted", "TOKEN-INTEGERS", "hostile"),
-        ("ts-mutant-number-arithmetic", "TOKEN-INTEGERS", "normal"),
-        ("ts-mutant-mutating-with", "TOKEN-IMMUTABLE", "normal"),
-        ("ts-mutant-over-at-limit", "TOKEN-OVER", "normal"),
-    ] {
-        let run = verify(
-            mutant,
-            &[
-                "--cases",
-                "200",
-                "--seed",
-                "1",
-                "--no-vectors",
-                "--shrink-time",
-                "10",
-                "--profile",
-                profile,
-            ],
-        );
-        assert_eq!(run.code, 1, "{mutant}: {}\n{}", run.stdout, run.stderr);
-        let group = run.group_citing(rule);
-        let example = &group["example"];
-        assert!(example["shrink"].is_object(), "{mutant}: not shrunk");
-        let steps = example["input"]["steps"]
-            .as_array()
-            .map(Vec::len)
-            .unwrap_or(0);
-        assert!(
-            steps <= 1,
-            "{mutant}: shrunk to {steps} steps: {}",
-            example["input"]
         );
     }
 }

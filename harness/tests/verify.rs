@@ -60,56 +60,6 @@ fn samples_agree_and_same_seed_gives_the_same_report() {
 }
 
 #[test]
-fn each_mutant_is_caught_within_200_cases_citing_its_rule() {
-    let _guard = serial();
-    for (mutant, rule) in [
-        ("py-mutant-late-value", "BUDGET-DEADLINE"),
-        ("py-mutant-fallback-clock", "BUDGET-FALLBACK"),
-        ("py-mutant-tags-leak", "BUDGET-TAGS"),
-        ("py-mutant-unknown-class-open", "BUDGET-UNKNOWN-CLASS"),
-        ("ts-mutant-double-event", "BUDGET-ONE-EVENT"),
-        ("ts-mutant-equal-class-rejected", "BUDGET-FALLBACK-RANK"),
-        ("ts-mutant-tenant-dropped", "BUDGET-ONE-EVENT"),
-        ("ts-mutant-stale-signal", "BUDGET-FALLBACK"),
-    ] {
-        let run = harness(&[
-            "verify",
-            "--no-vectors",
-            "--impl",
-            mutant,
-            "--cases",
-            "200",
-            "--seed",
-            "7",
-            "--shrink-time",
-            "0",
-            "--quiet",
-        ]);
-        assert_eq!(run.code, 1, "{mutant} not caught:\n{}", run.stdout);
-        let groups = run.groups();
-        assert!(
-            groups.iter().all(|g| g["kind"] == "divergence"),
-            "{mutant}: {groups:?}"
-        );
-        let cites = |g: &&Value| {
-            g["rules"]
-                .as_array()
-                .is_some_and(|rules| rules.iter().any(|r| r == rule))
-        };
-        assert!(
-            groups.iter().any(cites),
-            "{mutant} should cite {rule}: {}",
-            run.stdout
-        );
-        let repro = groups[0]["example"]["repro"].as_str().unwrap_or_default();
-        assert!(
-            repro.contains(&format!("--impl {mutant}")) && repro.contains("--seed 7 --case"),
-            "{repro}"
-        );
-    }
-}
-
-#[test]
 fn a_repro_command_reruns_exactly_that_case() {
     let _guard = serial();
     // Without shrinking, a group's example is a generated case as it was found.
@@ -348,7 +298,7 @@ fn an_adapter_that_answers_an_unknown_id() {
 }
 
 #[test]
-fn migrate_samples_agree_and_each_migrate_mutant_is_caught_citing_its_rule() {
+fn migrate_samples_agree() {
     let _guard = serial();
     let samples = harness(&[
         "verify",
@@ -364,50 +314,6 @@ fn migrate_samples_agree_and_each_migrate_mutant_is_caught_citing_its_rule() {
         "--quiet",
     ]);
     assert_eq!(samples.code, 0, "{}\n{}", samples.stdout, samples.stderr);
-    for (mutant, rule) in [
-        ("py-mutant-overwrite", "MIG-STEP-2.1.1"),
-        ("py-mutant-mutates-input", "MIG-PURE"),
-        ("py-mutant-shortcut-path", "MIG-PATH"),
-        ("py-mutant-unknown-same-copy", "MIG-UNKNOWN"),
-        ("ts-mutant-downgrade-allowed", "MIG-DOWNGRADE"),
-        ("ts-mutant-heartbeat-kept", "MIG-STEP-2.1.0"),
-        ("ts-mutant-null-as-absent", "MIG-STEP-2.0.0"),
-        ("ts-mutant-not-object-typeerror", "MIG-NOT-OBJECT"),
-    ] {
-        let hostile = if mutant.contains("not-object") {
-            "hostile"
-        } else {
-            "normal"
-        };
-        let run = harness(&[
-            "verify",
-            "--no-vectors",
-            "--impl",
-            mutant,
-            "--contract",
-            "migrate",
-            "--cases",
-            "200",
-            "--seed",
-            "7",
-            "--profile",
-            hostile,
-            "--shrink-time",
-            "0",
-            "--quiet",
-        ]);
-        assert_eq!(run.code, 1, "{mutant} not caught:\n{}", run.stdout);
-        let cites = |g: &&Value| {
-            g["rules"]
-                .as_array()
-                .is_some_and(|rules| rules.iter().any(|r| r == rule))
-        };
-        assert!(
-            run.groups().iter().any(cites),
-            "{mutant} should cite {rule}: {}",
-            run.stdout
-        );
-    }
 }
 
 #[test]

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{render, vector, VectorFile};
 use crate::errors::Error;
-use crate::report::write_atomically;
+use crate::fsio::write_atomically;
 
 #[derive(Deserialize)]
 struct UpstreamFile {
@@ -48,7 +48,7 @@ fn differing_fields(upstream: &Value, input: &Value, ours: &Value) -> Vec<(Strin
         "fallbackErrorName",
     ] {
         if let Some(theirs) = upstream.get(field) {
-            if crate::compare::canonical(theirs) != crate::compare::canonical(&ours[field]) {
+            if crate::judge::canonical(theirs) != crate::judge::canonical(&ours[field]) {
                 fields.push((
                     format!("{field}: upstream {theirs}, reference {}", ours[field]),
                     format!("/{field}"),
@@ -61,7 +61,7 @@ fn differing_fields(upstream: &Value, input: &Value, ours: &Value) -> Vec<(Strin
             Some(event) => (&event["tags"], "/events/0/tags"),
             None => (&input["tags"], "/tagsSeen"),
         };
-        if crate::compare::canonical(tags) != crate::compare::canonical(our_tags) {
+        if crate::judge::canonical(tags) != crate::judge::canonical(our_tags) {
             fields.push((
                 format!("tags: upstream {tags}, reference {our_tags}"),
                 pointer.to_owned(),

@@ -15,9 +15,9 @@ use reference::{CaseGenerator, Contract, Expectation, GenSettings};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::compare::{canonical, canonical_pretty_at};
 use crate::errors::Error;
-use crate::report::write_atomically;
+use crate::fsio::write_atomically;
+use crate::judge::{canonical, canonical_pretty_at};
 
 pub mod aegis;
 

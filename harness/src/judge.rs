@@ -1,13 +1,17 @@
-//! Canonical JSON (RFC 8785, the JSON Canonicalization Scheme) and the comparison of
-//! outputs against the reference's acceptable set.
+//! Judging: the one function from a case and what an implementation did with it to a
+//! verdict, the output's canonical form, and the typed key of the group it belongs to.
+//! `verify`, shrinking, `repro` and the conformance test all judge through [`judge`].
 //!
-//! Outputs are compared as canonical bytes, so key order and `1.0` versus `1` never count
-//! as drift. Divergences are described by the JSON Pointers of the parts that differ and a
-//! line diff of pretty-printed canonical JSON.
+//! Outputs are compared as canonical bytes (RFC 8785, the JSON Canonicalization Scheme), so
+//! key order and `1.0` versus `1` never count as drift. Divergences are described by the
+//! JSON Pointers of the parts that differ and a line diff of pretty-printed canonical JSON.
 
 use reference::canonical::{self, Numbers};
-use reference::{Acceptable, Expectation};
+use reference::{Acceptable, Contract, Expectation};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::run::{FailureKind, Outcome};
 
 /// The canonical form of `value` outputs are compared by: RFC 8785, except that integer
 /// literals beyond 2^53 keep their exact digits (an integer of any size must compare exactly).
@@ -67,13 +71,107 @@ fn collect_differences(expected: &Value, actual: &Value, at: String, paths: &mut
     }
 }
 
-/// How an output relates to the acceptable set.
+/// What kind of failure a group collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    Divergence,
+    Timing,
+    Crash,
+    Timeout,
+    Protocol,
+    AdapterError,
+    NotRun,
+}
+
+impl GroupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Divergence => "divergence",
+            GroupKind::Timing => "timing",
+            GroupKind::Crash => "crash",
+            GroupKind::Timeout => "timeout",
+            GroupKind::Protocol => "protocol",
+            GroupKind::AdapterError => "adapter_error",
+            GroupKind::NotRun => "not_run",
+        }
+    }
+}
+
+/// Which group a failing case belongs to: contract, implementation, kind, the rules it
+/// breaks (in the contract's order) and where the outputs differ (folded by the contract).
+/// Ordered field by field, which is the order reports list groups in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupKey {
+    pub contract: String,
+    pub implementation: String,
+    pub kind: GroupKind,
+    pub rules: Vec<String>,
+    pub paths: Vec<String>,
+}
+
+impl GroupKey {
+    /// `contract · impl · kind · rules · paths`, as summaries and baselines show it.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} · {} · {} · {} · {}",
+            self.contract,
+            self.implementation,
+            self.kind.as_str(),
+            words_or_dash(&self.rules),
+            words_or_dash(&self.paths)
+        )
+    }
+
+    /// The same key with rules and paths as sets (people may reorder them in a file).
+    pub fn unordered(mut self) -> GroupKey {
+        self.rules.sort();
+        self.paths.sort();
+        self
+    }
+}
+
+/// `items` joined by spaces, or `-` when there are none (rules, paths in one-line keys).
+pub fn words_or_dash(items: &[String]) -> String {
+    if items.is_empty() {
+        "-".to_owned()
+    } else {
+        items.join(" ")
+    }
+}
+
+/// One case as the reference sees it.
+#[derive(Clone, Copy)]
+pub struct Case<'a> {
+    pub contract: &'static dyn Contract,
+    pub input: &'a Value,
+    pub expectation: &'a Expectation,
+}
+
+/// Whether the contract's timing rule is judged (with this slack, in ms) or left out
+/// (shrinking and replays judge outputs only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timing {
+    Judged { slack_ms: u64 },
+    Ignored,
+}
+
+/// How one implementation did on one case.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    /// Canonically equal to one acceptable output.
+    /// An acceptable output, in time.
     Agrees,
-    /// Equal to none; described against the closest acceptable output.
+    /// An output equal to no acceptable one; described against the closest.
     Diverges(Divergence),
+    /// An acceptable output that took longer than the contract's timing rule allows.
+    Late {
+        rule: &'static str,
+        elapsed_ms: f64,
+        limit_ms: f64,
+    },
+    /// No output at all: the adapter crashed, hung, broke the protocol, reported an error of
+    /// its own, or the case did not run.
+    NoOutput,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,15 +184,103 @@ pub struct Divergence {
     pub rules: Vec<&'static str>,
 }
 
-/// Compares one actual output with the reference's expectation.
-pub fn judge(expectation: &Expectation, actual: &Value) -> Verdict {
-    let actual_canonical = canonical(actual);
+/// A judged case for one implementation.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub verdict: Verdict,
+    /// The group a failure belongs to (`None` when the case agrees).
+    pub key: Option<GroupKey>,
+    /// The compared part of the output and its canonical form, when there is an output.
+    pub comparable: Option<Value>,
+    pub canonical: Option<String>,
+}
+
+impl Judged {
+    pub fn diverges(&self) -> bool {
+        matches!(self.verdict, Verdict::Diverges(_))
+    }
+}
+
+/// Judges what `implementation` did with `case`.
+pub fn judge(case: Case<'_>, implementation: &str, outcome: &Outcome, timing: Timing) -> Judged {
+    let key = |kind: GroupKind, rules: Vec<String>, paths: Vec<String>| GroupKey {
+        contract: case.contract.id().to_owned(),
+        implementation: implementation.to_owned(),
+        kind,
+        rules,
+        paths,
+    };
+    let (output, elapsed_ms) = match outcome {
+        Outcome::Output {
+            output, elapsed_ms, ..
+        } => (output, *elapsed_ms),
+        failed => {
+            let kind = match failed {
+                Outcome::Failed { kind, .. } => match kind {
+                    FailureKind::Crash => GroupKind::Crash,
+                    FailureKind::Timeout => GroupKind::Timeout,
+                    FailureKind::Protocol => GroupKind::Protocol,
+                },
+                Outcome::AdapterError { .. } => GroupKind::AdapterError,
+                _ => GroupKind::NotRun,
+            };
+            return Judged {
+                verdict: Verdict::NoOutput,
+                key: Some(key(kind, vec![], vec![])),
+                comparable: None,
+                canonical: None,
+            };
+        }
+    };
+    let comparable = case.contract.comparable(output);
+    let canonical_form = canonical(&comparable);
+    let (verdict, group) = match compare(case.expectation, &comparable, &canonical_form) {
+        Some(divergence) => {
+            let (rules, paths) = group_key(case, &divergence, output);
+            let group = key(GroupKind::Divergence, rules, paths);
+            (Verdict::Diverges(divergence), Some(group))
+        }
+        None => {
+            let limit = match timing {
+                Timing::Judged { slack_ms } => {
+                    case.contract.timing_limit(case.input, output, slack_ms)
+                }
+                Timing::Ignored => None,
+            };
+            match (limit, elapsed_ms) {
+                (Some(limit), Some(elapsed_ms)) if elapsed_ms > limit.limit_ms => (
+                    Verdict::Late {
+                        rule: limit.rule,
+                        elapsed_ms,
+                        limit_ms: limit.limit_ms,
+                    },
+                    Some(key(GroupKind::Timing, vec![limit.rule.into()], vec![])),
+                ),
+                _ => (Verdict::Agrees, None),
+            }
+        }
+    };
+    Judged {
+        verdict,
+        key: group,
+        comparable: Some(comparable),
+        canonical: Some(canonical_form),
+    }
+}
+
+/// Compares one output (and its canonical form) with the reference's acceptable set:
+/// `None` when it equals one of them.
+fn compare(
+    expectation: &Expectation,
+    actual: &Value,
+    actual_canonical: &str,
+) -> Option<Divergence> {
     if expectation
         .acceptable
         .iter()
         .any(|a| canonical(&a.output) == actual_canonical)
     {
-        return Verdict::Agrees;
+        return None;
     }
     let (closest, paths) = expectation
         .acceptable
@@ -108,7 +294,7 @@ pub fn judge(expectation: &Expectation, actual: &Value) -> Verdict {
         .get(closest)
         .map(|a| rules_for_paths(a, &paths))
         .unwrap_or_default();
-    Verdict::Diverges(Divergence {
+    Some(Divergence {
         closest,
         paths,
         rules,
@@ -132,20 +318,19 @@ fn rules_for_paths(acceptable: &Acceptable, paths: &[String]) -> Vec<&'static st
 
 /// How a divergence is grouped: the rules it breaks, in the contract's order, and its
 /// differing paths folded by the contract (one bug, one group, whatever the payload).
-pub fn group_key(
-    contract: &dyn reference::Contract,
-    input: &Value,
-    expectation: &Expectation,
+fn group_key(
+    case: Case<'_>,
     divergence: &Divergence,
     actual: &Value,
 ) -> (Vec<String>, Vec<String>) {
+    let contract = case.contract;
     let decisive = contract.decisive_paths(&divergence.paths);
-    let mut rules = match expectation.acceptable.get(divergence.closest) {
+    let mut rules = match case.expectation.acceptable.get(divergence.closest) {
         Some(closest) if decisive != divergence.paths => rules_for_paths(closest, &decisive),
         _ => divergence.rules.clone(),
     };
-    if let Some(closest) = expectation.acceptable.get(divergence.closest) {
-        for extra in contract.extra_citations(input, closest, actual) {
+    if let Some(closest) = case.expectation.acceptable.get(divergence.closest) {
+        for extra in contract.extra_citations(case.input, closest, actual) {
             if !rules.contains(&extra) {
                 rules.push(extra);
             }
@@ -239,21 +424,14 @@ mod tests {
 
     #[test]
     fn any_acceptable_output_agrees() {
-        assert_eq!(
-            judge(
-                &expectation(),
-                &json!({"events": [{"outcome": "fallback"}], "outcome": "fallback"})
-            ),
-            Verdict::Agrees
-        );
+        let actual = json!({"events": [{"outcome": "fallback"}], "outcome": "fallback"});
+        assert_eq!(compare(&expectation(), &actual, &canonical(&actual)), None);
     }
 
     #[test]
     fn divergence_is_described_against_the_closest_acceptable_output() {
-        let Verdict::Diverges(d) = judge(
-            &expectation(),
-            &json!({"outcome": "fallback", "events": []}),
-        ) else {
+        let actual = json!({"outcome": "fallback", "events": []});
+        let Some(d) = compare(&expectation(), &actual, &canonical(&actual)) else {
             panic!("should diverge");
         };
         assert_eq!(d.closest, 1);

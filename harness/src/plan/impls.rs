@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::errors::Error;
-use crate::runner::AdapterCommand;
-use crate::setup::{stamp_path, SetupSpec};
+use crate::errors::{known_contracts, Error};
+use crate::run::setup::{stamp_path, SetupSpec};
+use crate::run::AdapterCommand;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,8 +44,31 @@ struct RawImpl {
     /// A deliberately broken variant, left out of `--impl all`.
     #[serde(default)]
     mutant: bool,
+    /// The rules a mutant is built to break.
+    #[serde(default)]
+    breaks: Vec<String>,
+    /// The profile whose inputs show the mutant's bug (`normal` when absent).
+    #[serde(rename = "breaks-in")]
+    breaks_in: Option<ProfileName>,
     /// The `[setup.NAME]` the adapter needs before it can start.
     setup: Option<String>,
+}
+
+/// A generation profile, by its name on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileName {
+    Normal,
+    Hostile,
+}
+
+impl ProfileName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileName::Normal => "normal",
+            ProfileName::Hostile => "hostile",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -82,6 +105,9 @@ pub struct ImplSpec {
     pub command: AdapterCommand,
     pub fix: Fix,
     pub mutant: bool,
+    /// What a mutant is built to break: rules, and the profile whose inputs show it.
+    pub breaks: Vec<String>,
+    pub breaks_in: ProfileName,
     pub setup: Option<SetupSpec>,
 }
 
@@ -158,6 +184,32 @@ impl Impls {
                     ));
                 }
             }
+            for rule in &raw.breaks {
+                let known = contracts
+                    .iter()
+                    .filter_map(|c| reference::contract(c))
+                    .any(|c| c.rule(rule).is_some());
+                if !known {
+                    return Err(input_error(
+                        format!("[impl.{id}] breaks `{rule}`, which no contract it implements has"),
+                        Some(format!(
+                            "its contracts' rules: {}",
+                            contracts
+                                .iter()
+                                .filter_map(|c| reference::contract(c))
+                                .flat_map(|c| c.rules().iter().map(|r| r.id))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    ));
+                }
+            }
+            if !raw.mutant && (!raw.breaks.is_empty() || raw.breaks_in.is_some()) {
+                return Err(input_error(
+                    format!("[impl.{id}] has `breaks` but is not a mutant"),
+                    Some(format!("add `mutant = true` to [impl.{id}]")),
+                ));
+            }
             let spec = ImplSpec {
                 id: id.clone(),
                 language: raw.language.ok_or_else(|| missing("language"))?,
@@ -187,6 +239,8 @@ impl Impls {
                     },
                 },
                 mutant: raw.mutant,
+                breaks: raw.breaks.clone(),
+                breaks_in: raw.breaks_in.unwrap_or(ProfileName::Normal),
                 setup: match &raw.setup {
                     None => None,
                     Some(name) => {
@@ -250,14 +304,6 @@ impl Impls {
     }
 }
 
-pub fn known_contracts() -> String {
-    reference::CONTRACTS
-        .iter()
-        .map(|c| c.id())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Applies `extends` chains: fields of the entry win over those it extends.
 fn flatten(all: &BTreeMap<String, RawImpl>, id: &str) -> Result<RawImpl, String> {
     let mut chain = vec![id.to_owned()];
@@ -287,6 +333,8 @@ fn flatten(all: &BTreeMap<String, RawImpl>, id: &str) -> Result<RawImpl, String>
             env,
             fix: raw.fix.or_else(|| parent.fix.clone()),
             mutant: raw.mutant,
+            breaks: raw.breaks,
+            breaks_in: raw.breaks_in,
             setup: raw.setup.or_else(|| parent.setup.clone()),
         };
     }
@@ -370,6 +418,22 @@ mod tests {
             load("[impl.x]\nlanguage = \"python\"\ncontracts = []\nargv = [\"a\"]\ncolour = 1\n")
                 .unwrap_err();
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn breaks_must_name_rules_of_a_mutants_own_contracts() {
+        let base = "[impl.m]\nlanguage = \"python\"\ncontracts = [\"migrate\"]\nargv = [\"a\"]\n";
+        let ok = load(&format!(
+            "{base}mutant = true\nbreaks = [\"MIG-PATH\"]\nbreaks-in = \"hostile\"\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.impls["m"].breaks, ["MIG-PATH"]);
+        assert_eq!(ok.impls["m"].breaks_in, ProfileName::Hostile);
+        let err = load(&format!("{base}mutant = true\nbreaks = [\"BUDGET-OK\"]\n")).unwrap_err();
+        assert!(err.to_string().contains("breaks `BUDGET-OK`"), "{err}");
+        assert!(err.hint().unwrap().contains("MIG-PATH"));
+        let err = load(&format!("{base}breaks = [\"MIG-PATH\"]\n")).unwrap_err();
+        assert!(err.to_string().contains("not a mutant"), "{err}");
     }
 
     #[test]

@@ -4,13 +4,16 @@
 //! implementation, one per failure group (a failure when new, skipped when a baseline lists
 //! it), and one failing case per stale baseline entry.
 
+use std::path::Path;
+
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
-use crate::baseline::MarkStatus;
-use crate::report::{words_or_dash, Group, Report};
+use super::model::{Group, MarkStatus, Report};
+use crate::errors::Error;
+use crate::judge::words_or_dash;
 
-/// The report as JUnit XML.
-pub fn xml(report: &Report) -> String {
+/// The report as JUnit XML, for the file at `path`.
+pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
     let mut junit = quick_junit::Report::new(format!("conformance {}", report.run_id));
     for contract in &report.contracts {
         let mut suite = TestSuite::new(contract.id.as_str());
@@ -49,7 +52,10 @@ pub fn xml(report: &Report) -> String {
         }
         junit.add_test_suite(suite);
     }
-    junit.to_string().unwrap_or_default()
+    junit.to_string().map_err(|e| Error::Write {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    })
 }
 
 fn group_case(group: &Group) -> TestCase {

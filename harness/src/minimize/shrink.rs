@@ -1,6 +1,6 @@
 //! Shrinking through the implementation: a divergence found on a generated case is made as
-//! small as it can be while the *implementation* still diverges the same way (same rules,
-//! same differing paths), walking the generator's value tree (simplify / complicate).
+//! small as it can be while the *implementation* still diverges the same way (the same
+//! group key), walking the generator's value tree (simplify / complicate).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,9 +11,9 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::compare::{canonical, group_key, judge, Verdict};
-use crate::impls::ImplSpec;
-use crate::runner::{self, Done, Job, Outcome, RunSummary, RunnerSettings};
+use crate::judge::{canonical, judge, Case, GroupKey, Timing};
+use crate::plan::{ImplSpec, ShrinkBounds};
+use crate::run::{self, Done, Job, Outcome, RunSummary, RunnerSettings, StartError};
 
 /// One implementation's adapter, answering one case at a time.
 pub struct Prober {
@@ -28,10 +28,10 @@ impl Prober {
         spec: &ImplSpec,
         contract: &'static dyn Contract,
         runner: RunnerSettings,
-    ) -> Result<Prober, String> {
+    ) -> Result<Prober, StartError> {
         let session =
-            runner::start_for(&spec.command, contract.id(), runner.handshake_timeout).await?;
-        let running = runner::spawn_driver(&spec.command, contract.id(), runner, session, 1);
+            run::start_for(&spec.command, contract.id(), runner.handshake_timeout).await?;
+        let running = run::spawn_driver(&spec.command, contract.id(), runner, session, 1);
         Ok(Prober {
             jobs: running.jobs,
             done: running.done,
@@ -90,14 +90,15 @@ impl<'a> Probers<'a> {
     }
 
     /// The prober of `slot`, starting its adapter if need be.
-    pub async fn get(&mut self, slot: usize) -> Result<&mut Prober, String> {
-        if !self.started.contains_key(&slot) {
-            let prober = Prober::start(self.specs[slot], self.contract, self.runner).await?;
-            self.started.insert(slot, prober);
+    pub async fn get(&mut self, slot: usize) -> Result<&mut Prober, StartError> {
+        use std::collections::hash_map::Entry;
+        match self.started.entry(slot) {
+            Entry::Occupied(prober) => Ok(prober.into_mut()),
+            Entry::Vacant(place) => {
+                let prober = Prober::start(self.specs[slot], self.contract, self.runner).await?;
+                Ok(place.insert(prober))
+            }
         }
-        self.started
-            .get_mut(&slot)
-            .ok_or_else(|| "no such implementation".to_owned())
     }
 
     pub async fn close(self) {
@@ -105,13 +106,6 @@ impl<'a> Probers<'a> {
             prober.close().await;
         }
     }
-}
-
-/// Limits on one shrink.
-#[derive(Debug, Clone, Copy)]
-pub struct ShrinkBounds {
-    pub time: Duration,
-    pub max_steps: u32,
 }
 
 /// The smallest case found that still diverges the same way.
@@ -127,9 +121,6 @@ pub struct Shrunk {
     pub stopped_by: Option<String>,
 }
 
-/// The grouping key a divergence must keep while shrinking.
-pub type Key = (Vec<String>, Vec<String>);
-
 pub struct Shrinker<'a> {
     pub contract: &'static dyn Contract,
     pub generation: &'a GenSettings,
@@ -138,26 +129,27 @@ pub struct Shrinker<'a> {
 }
 
 impl Shrinker<'_> {
-    /// The implementation's output for `candidate`, if it diverges with exactly `key`.
+    /// The implementation's output for `candidate`, if it diverges in the group `key`.
     async fn diverges_the_same_way(
         &self,
         prober: &mut Prober,
         candidate: &Value,
-        key: &Key,
+        key: &GroupKey,
     ) -> Option<Value> {
         let expectation = self.contract.expect(candidate, self.generation);
-        let Outcome::Output { output, .. } = prober
+        let outcome = prober
             .run(candidate, Job::time_limit_for(&expectation, self.slack_ms))
-            .await
-        else {
-            return None; // a crash or a hang is another bug, not this one
+            .await;
+        let case = Case {
+            contract: self.contract,
+            input: candidate,
+            expectation: &expectation,
         };
-        match judge(&expectation, &self.contract.comparable(&output)) {
-            Verdict::Diverges(d) => {
-                (group_key(self.contract, candidate, &expectation, &d, &output) == *key)
-                    .then_some(output)
-            }
-            Verdict::Agrees => None,
+        // A crash or a hang is another bug, not this one: its key differs.
+        let judged = judge(case, &key.implementation, &outcome, Timing::Ignored);
+        match outcome {
+            Outcome::Output { output, .. } if judged.key.as_ref() == Some(key) => Some(output),
+            _ => None,
         }
     }
 
@@ -166,7 +158,7 @@ impl Shrinker<'_> {
         &self,
         prober: &mut Prober,
         mut tree: Box<dyn ValueTree<Value = Value>>,
-        key: &Key,
+        key: &GroupKey,
         output: Value,
     ) -> Shrunk {
         let started = Instant::now();

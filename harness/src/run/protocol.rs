@@ -9,7 +9,7 @@ use serde_json::Value;
 
 pub const PROTOCOL_VERSION: u64 = 1;
 
-const SCHEMA_TEXT: &str = include_str!("../../adapters/protocol.schema.json");
+const SCHEMA_TEXT: &str = include_str!("../../../adapters/protocol.schema.json");
 
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();

@@ -12,6 +12,8 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 
 use crate::errors::Error;
+use crate::fsio::write_atomically;
+use crate::progress::Progress;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetupSpec {
@@ -45,16 +47,16 @@ impl SetupSpec {
     }
 
     /// Runs the steps unless the stamp says they already ran for these inputs.
-    pub fn ensure(&self) -> Result<(), Error> {
+    pub fn ensure(&self, progress: &Progress) -> Result<(), Error> {
         let fingerprint = self.fingerprint()?;
         if self.is_current(&fingerprint) {
             return Ok(());
         }
-        eprint!(
-            "setting up {} (first use, or its inputs changed): {} … ",
+        progress.say(&format!(
+            "setting up {} (first use, or its inputs changed): {} …",
             self.name,
             self.describe()
-        );
+        ));
         let started = Instant::now();
         for step in &self.steps {
             run_step(self, step)?;
@@ -65,8 +67,12 @@ impl SetupSpec {
                 source,
             })?;
         }
-        crate::report::write_atomically(&self.stamp, fingerprint.as_bytes())?;
-        eprintln!("done in {:.1} s", started.elapsed().as_secs_f64());
+        write_atomically(&self.stamp, fingerprint.as_bytes())?;
+        progress.say(&format!(
+            "  {} is set up ({:.1} s)",
+            self.name,
+            started.elapsed().as_secs_f64()
+        ));
         Ok(())
     }
 
@@ -98,7 +104,6 @@ fn run_step(setup: &SetupSpec, step: &[String]) -> Result<(), Error> {
         .output()
         .map_err(|e| failed(format!("could not start `{program}`: {e}")))?;
     if !output.status.success() {
-        eprintln!("failed");
         let stderr = String::from_utf8_lossy(&output.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
@@ -136,14 +141,14 @@ mod tests {
     fn runs_once_then_again_only_when_inputs_change() {
         let dir = tempfile::tempdir().unwrap();
         let setup = spec(dir.path(), &["sh", "-c", "echo x >> runs"]);
-        setup.ensure().unwrap();
-        setup.ensure().unwrap();
+        setup.ensure(&Progress::messages_only()).unwrap();
+        setup.ensure(&Progress::messages_only()).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("runs")).unwrap(),
             "x\n"
         );
         std::fs::write(dir.path().join("input.lock"), "v2").unwrap();
-        setup.ensure().unwrap();
+        setup.ensure(&Progress::messages_only()).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("runs")).unwrap(),
             "x\nx\n"
@@ -154,7 +159,7 @@ mod tests {
     fn a_failing_step_is_an_infrastructure_error_with_the_manual_command() {
         let dir = tempfile::tempdir().unwrap();
         let setup = spec(dir.path(), &["sh", "-c", "echo broken >&2; exit 4"]);
-        let err = setup.ensure().unwrap_err();
+        let err = setup.ensure(&Progress::messages_only()).unwrap_err();
         assert_eq!(err.exit_code(), 3);
         assert!(err.to_string().contains("broken"), "{err}");
         assert!(err.hint().unwrap().contains("exit 4"));

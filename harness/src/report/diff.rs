@@ -24,7 +24,7 @@ pub struct RunGroups {
 pub fn locate(arg: &Path, reports_dir: &Path) -> PathBuf {
     let candidates = [arg.to_owned(), reports_dir.join(arg)];
     for candidate in candidates {
-        let candidate = crate::report::resolve_latest(&candidate);
+        let candidate = crate::fsio::resolve_latest(&candidate);
         if candidate.is_dir() {
             return candidate.join("report.json");
         }

@@ -1,0 +1,242 @@
+//! The command line as clap types: one `Subcommand` enum, an `Args` struct per command,
+//! shared flags flattened. Parsing does no work; [`super::resolve`] turns these into
+//! settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "harness",
+    version,
+    about = "Differential conformance harness: runs real implementations against the Rust reference of each contract"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// `verify` has many flags; the enum is built once per process, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate cases, run them through implementations, diff against the reference.
+    Verify(VerifyArgs),
+    /// Golden vectors: regenerate them from the reference, check them, import upstream ones.
+    Vectors(VectorsArgs),
+    /// Run one saved corpus case against an implementation and show the diff.
+    Repro(ReproArgs),
+    /// The corpus of minimal divergences: list it, or prune cases that now pass.
+    Corpus(CorpusArgs),
+    /// Run reports: compare two runs.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Implementations to verify: ids from the config, comma separated, or `all`.
+    #[arg(
+        long = "impl",
+        value_name = "ID[,ID…]",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub impls: Vec<String>,
+    /// Only this contract [default: every contract the implementations implement].
+    #[arg(long, value_name = "ID")]
+    pub contract: Option<String>,
+    /// How many generated cases.
+    #[arg(long, default_value_t = 1000)]
+    pub cases: u64,
+    /// Seed of the case stream [default: random, always printed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only case N of the seed's stream (what repro commands use); no vectors.
+    #[arg(long, value_name = "N", conflicts_with_all = ["vector", "vectors_only"])]
+    pub case: Option<u64>,
+    /// Run only the golden vectors, no generated cases.
+    #[arg(long, conflicts_with = "no_vectors")]
+    pub vectors_only: bool,
+    /// Skip the golden vectors: generated cases (and the corpus) only.
+    #[arg(long)]
+    pub no_vectors: bool,
+    /// Run only this golden vector (by id).
+    #[arg(long, value_name = "ID", requires = "contract")]
+    pub vector: Option<String>,
+    /// The golden vectors folder [default: ROOT/vectors].
+    #[arg(long, value_name = "DIR")]
+    pub vectors_dir: Option<PathBuf>,
+    /// Neither replay the corpus nor save new cases to it.
+    #[arg(long)]
+    pub no_corpus: bool,
+    /// Which inputs to generate: inside the schema, or about half breaking it.
+    #[arg(long, value_enum, default_value = "normal")]
+    pub profile: ProfileArg,
+    /// Time zone the adapters run under (their TZ), e.g. UTC or Pacific/Kiritimati
+    /// [default: one of a fixed list of zones away from UTC, picked by the seed]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Allowance added to the contract's timing bound, in ms.
+    #[arg(long, default_value_t = 200)]
+    pub timing_slack_ms: u64,
+    /// Scripted delays this close to a deadline may land on either side, in ms.
+    #[arg(long, default_value_t = 15)]
+    pub race_band_ms: u64,
+    /// Most real time one generated case may need, in ms.
+    #[arg(long, default_value_t = 1000)]
+    pub max_case_ms: u64,
+    /// Cases in flight at once per implementation. Larger windows finish sooner but make
+    /// the event loop fire timers later (the summary shows how late).
+    /// [default: per contract: 256 for budget and migrate, 8 for sql-migrations]
+    #[arg(long, value_name = "N")]
+    pub window: Option<usize>,
+    /// Longest time spent shrinking one divergence, in seconds (0: do not shrink).
+    #[arg(long, default_value_t = 30)]
+    pub shrink_time: u64,
+    /// How long an adapter may leave a ping unanswered before it counts as stuck, in ms.
+    #[arg(long, default_value_t = 2000)]
+    pub ping_grace_ms: u64,
+    /// Adapter processes run at once per implementation.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub jobs: usize,
+    /// Run only part K of N of the case stream, so N machines together run exactly the
+    /// cases of one unsharded run.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// Known divergences: what a CI gate accepts.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Known divergence groups (TOML, or JSON by extension): the run fails on any other
+    /// group, and on any listed group that no longer diverges.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Known-flaky groups: reported when they show up, never failing the run.
+    #[arg(long, value_name = "FILE")]
+    pub known_flaky: Option<PathBuf>,
+    /// Write this run's groups to FILE as a new baseline (never overwrites a file).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProfileArg {
+    Normal,
+    Hostile,
+}
+
+/// Where the project lives and where reports go.
+#[derive(Debug, Args)]
+pub struct ProjectArgs {
+    /// The repository root (found by walking up from the current directory by default).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
+    /// The implementations config [default: ROOT/adapters/impls.toml].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Where run reports are written [default: ROOT/reports].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub reports_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The corpus of minimal divergences [default: ROOT/corpus].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub corpus_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VectorsArgs {
+    #[command(subcommand)]
+    pub action: VectorsAction,
+    /// The golden vectors folder [default: ROOT/vectors].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub vectors_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VectorsAction {
+    /// Rewrite the vectors files from the reference (byte-stable, atomic).
+    Regen(ContractFilter),
+    /// Fail (exit 1) with a diff when a regen would change any byte.
+    Check(ContractFilter),
+    /// Convert another project's golden vectors to ours, reporting disagreements.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContractFilter {
+    /// Only this contract [default: all].
+    #[arg(long, value_name = "ID")]
+    pub contract: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormat {
+    /// aegis's `vectors/budget-cases.json`.
+    Aegis,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(long, value_enum)]
+    pub format: ImportFormat,
+    /// The file to import.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReproArgs {
+    /// A corpus file (corpus/<contract>/<hash>.json).
+    pub file: PathBuf,
+    /// The implementation to run it against [default: the one it was found in].
+    #[arg(long = "impl", value_name = "ID")]
+    pub implementation: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CorpusArgs {
+    #[command(subcommand)]
+    pub action: CorpusAction,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorpusAction {
+    /// List the saved cases.
+    List(ContractFilter),
+    /// Re-run the cases found in one implementation and delete those that now pass.
+    Prune {
+        #[arg(long = "impl", value_name = "ID")]
+        implementation: String,
+        #[command(flatten)]
+        filter: ContractFilter,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub action: ReportAction,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// Show the failure groups that appeared, disappeared or changed from RUN_A to RUN_B
+    /// (exit 1 when any did). A run is a folder under reports/, its report.json, a run
+    /// id, or `latest`.
+    Diff { run_a: PathBuf, run_b: PathBuf },
+}

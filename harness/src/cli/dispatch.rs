@@ -1,0 +1,188 @@
+//! What each command does, once its arguments are resolved: the plan is loaded, the engine
+//! runs, and what it returns is printed and turned into an exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::args::{Command, CorpusAction, CorpusArgs, ImportFormat, VectorsAction, VectorsArgs};
+use super::repro::display_path;
+use super::resolve::Output;
+use crate::corpus::CorpusCase;
+use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS};
+use crate::judge::canonical;
+use crate::plan::{corpus_cases, Plan, Project, ReplayPlan};
+use crate::progress::Progress;
+use crate::replay::replay_all;
+use crate::report::diff::{RunDiff, RunGroups};
+use crate::verify::verify;
+
+/// Runs one parsed command line and returns the process exit code.
+pub fn run(cli: super::Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Verify(args) => args.resolve().and_then(|settings| {
+            let plan = Plan::load(settings)?;
+            let result = verify(&plan)?;
+            let summary = result
+                .report
+                .terminal_summary(&result.report_dir, Output::detect().colour);
+            print!("{summary}");
+            Ok(result.report.exit_code)
+        }),
+        Command::Vectors(args) => run_vectors(&args),
+        Command::Repro(args) => args.project.resolve().and_then(|project| {
+            let plan = ReplayPlan::one(&project, &args.file, args.implementation.as_deref())?;
+            run_replay(&project, &plan, false)
+        }),
+        Command::Corpus(args) => run_corpus(&args),
+        Command::Report(args) => args.resolve().and_then(|settings| {
+            let a = RunGroups::load(&settings.a)?;
+            let b = RunGroups::load(&settings.b)?;
+            let diff = RunDiff::between(&a, &b);
+            print!("{}", diff.render(&a, &b));
+            Ok(if diff.is_empty() {
+                EXIT_AGREEMENT
+            } else {
+                EXIT_FINDINGS
+            })
+        }),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error}");
+            if let Some(hint) = error.hint() {
+                eprintln!("  hint: {hint}");
+            }
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn run_vectors(args: &VectorsArgs) -> Result<u8, Error> {
+    let project = args.project.resolve()?;
+    let dir = args.vectors_dir.clone().unwrap_or(project.vectors_dir);
+    match &args.action {
+        VectorsAction::Regen(filter) => {
+            let changed = crate::vectors::regen(&dir, &filter.resolve()?)?;
+            if changed.is_empty() {
+                println!("vectors are up to date ({})", dir.display());
+            }
+            for path in changed {
+                println!("rewrote {}", path.display());
+            }
+            Ok(EXIT_AGREEMENT)
+        }
+        VectorsAction::Check(filter) => {
+            let drifts = crate::vectors::check(&dir, &filter.resolve()?)?;
+            if drifts.is_empty() {
+                println!("vectors match the reference ({})", dir.display());
+                return Ok(EXIT_AGREEMENT);
+            }
+            for drift in &drifts {
+                println!(
+                    "{} differs from what the reference gives:\n{}",
+                    drift.path.display(),
+                    drift.diff
+                );
+            }
+            println!("{} vectors file(s) out of date: review the diff, then run `cargo run -- vectors regen`", drifts.len());
+            Ok(EXIT_FINDINGS)
+        }
+        VectorsAction::Import(import) => match import.format {
+            ImportFormat::Aegis => {
+                let (out, count, disagreements) =
+                    crate::vectors::aegis::import(&import.file, &dir)?;
+                println!("imported {count} aegis vector(s) into {}", out.display());
+                for d in &disagreements {
+                    println!(
+                        "  upstream case `{}` disagrees with the reference ({}):",
+                        d.id,
+                        d.rules.join(", ")
+                    );
+                    for field in &d.fields {
+                        println!("    {field}");
+                    }
+                }
+                if disagreements.is_empty() {
+                    return Ok(EXIT_AGREEMENT);
+                }
+                println!("{} upstream vector(s) disagree; the imported file keeps the reference's expectation and the upstream one beside it", disagreements.len());
+                Ok(EXIT_FINDINGS)
+            }
+        },
+    }
+}
+
+fn run_corpus(args: &CorpusArgs) -> Result<u8, Error> {
+    let project = args.project.resolve()?;
+    match &args.action {
+        CorpusAction::List(filter) => {
+            list_corpus(&corpus_cases(&project, &filter.resolve()?)?, &project);
+            Ok(EXIT_AGREEMENT)
+        }
+        CorpusAction::Prune {
+            implementation,
+            filter,
+        } => {
+            let plan = ReplayPlan::found_in(&project, implementation, &filter.resolve()?)?;
+            run_replay(&project, &plan, true)
+        }
+    }
+}
+
+fn list_corpus(cases: &[(PathBuf, CorpusCase)], project: &Project) {
+    if cases.is_empty() {
+        println!("the corpus is empty");
+    }
+    for (path, case) in cases {
+        println!(
+            "{}  {} · {} · {} · {} bytes · found {}",
+            display_path(&project.root, path),
+            case.contract,
+            case.implementation,
+            case.rules.join(" "),
+            canonical(&case.input).len(),
+            case.found
+        );
+    }
+}
+
+/// `repro` (one case, show the diff) and `corpus prune` (delete the cases that now pass).
+fn run_replay(project: &Project, plan: &ReplayPlan, prune: bool) -> Result<u8, Error> {
+    let spec = &plan.implementation;
+    let mut still_failing = 0;
+    for ((path, case), result) in replay_all(spec, &plan.cases, &Progress::messages_only())? {
+        let shown = display_path(&project.root, path);
+        match (&result.divergence, prune) {
+            (None, true) => {
+                std::fs::remove_file(path).map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                println!("pruned {shown}: {} now agrees with the reference", spec.id);
+            }
+            (None, false) => println!(
+                "{shown}: {} agrees with the reference now ({} was found on {})",
+                spec.id,
+                case.rules.join(" "),
+                case.found
+            ),
+            (Some(what), true) => {
+                still_failing += 1;
+                println!("kept {shown}: still {what}");
+            }
+            (Some(what), false) => {
+                still_failing += 1;
+                println!(
+                    "{shown}: {} still diverges: {what}\n\n{}",
+                    spec.id, result.detail
+                );
+            }
+        }
+    }
+    Ok(if still_failing > 0 && !prune {
+        EXIT_FINDINGS
+    } else {
+        EXIT_AGREEMENT
+    })
+}

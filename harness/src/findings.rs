@@ -1,0 +1,498 @@
+//! Findings: what the judged cases add up to — per implementation, tallies and timings; per
+//! pair of implementations, how often they agreed; per cause, one failure group with a count
+//! and its smallest example; per golden vector, its result.
+
+use std::collections::{BTreeMap, HashMap};
+
+use reference::{Contract, Expectation};
+use serde_json::Value;
+
+use crate::judge::{self, canonical, diff_text, Case, GroupKey, Judged, Timing, Verdict};
+use crate::plan::{CaseLabel, Spelling};
+use crate::report::{
+    ContractRecord, Example, Group, ImplTimings, IncidentRecord, PairAgreement, Percentiles,
+    SideRecord, Tally, TimingViolation, VectorOutcome,
+};
+use crate::run::{FailureKind, Outcome};
+
+/// One case and what each implementation did with it (`None`: not answered yet).
+pub struct CaseRun {
+    pub label: CaseLabel,
+    pub input: Value,
+    pub expectation: Expectation,
+    pub outcomes: Vec<Option<Outcome>>,
+}
+
+impl CaseRun {
+    /// Whether every implementation has answered.
+    pub fn is_complete(&self) -> bool {
+        self.outcomes.iter().all(Option::is_some)
+    }
+
+    fn case(&self, contract: &'static dyn Contract) -> Case<'_> {
+        Case {
+            contract,
+            input: &self.input,
+            expectation: &self.expectation,
+        }
+    }
+}
+
+/// Where a divergence group's shrinking starts: its smallest generated case.
+#[derive(Debug, Clone)]
+pub struct ShrinkSeed {
+    pub bytes: usize,
+    pub case: u64,
+    /// What the implementation produced for it.
+    pub output: Value,
+}
+
+/// Everything the run has found so far, across contracts.
+#[derive(Default)]
+pub struct Findings {
+    pub groups: BTreeMap<GroupKey, Group>,
+    pub shrink_seeds: HashMap<GroupKey, ShrinkSeed>,
+    /// New failure groups not yet shown on the terminal.
+    pub announcements: Vec<String>,
+    pub contracts: Vec<ContractRecord>,
+    pub incidents: Vec<IncidentRecord>,
+    pub timings: BTreeMap<String, ImplTimings>,
+    pub timing_violations: Vec<TimingViolation>,
+    pub vectors: Vec<VectorOutcome>,
+}
+
+/// Per-implementation measurements gathered while a contract runs.
+#[derive(Default)]
+struct Samples {
+    elapsed_ms: Vec<f64>,
+    timer_lag_ms: Vec<f64>,
+}
+
+/// How judged cases are spelled out for people.
+#[derive(Clone, Copy)]
+pub struct Judging<'a> {
+    pub timing_slack_ms: u64,
+    pub spelling: &'a dyn Spelling,
+}
+
+impl Judging<'_> {
+    fn judge(&self, case: Case<'_>, implementation: &str, outcome: &Outcome) -> Judged {
+        judge::judge(
+            case,
+            implementation,
+            outcome,
+            Timing::Judged {
+                slack_ms: self.timing_slack_ms,
+            },
+        )
+    }
+}
+
+/// The findings of one contract while its cases run.
+pub struct ContractFindings<'a> {
+    contract: &'static dyn Contract,
+    impl_ids: Vec<String>,
+    tallies: Vec<Tally>,
+    samples: Vec<Samples>,
+    agreement: Vec<PairAgreement>,
+    judging: Judging<'a>,
+}
+
+impl<'a> ContractFindings<'a> {
+    pub fn new(
+        contract: &'static dyn Contract,
+        impl_ids: Vec<String>,
+        judging: Judging<'a>,
+    ) -> Self {
+        let mut agreement = Vec::new();
+        for (a, first) in impl_ids.iter().enumerate() {
+            for second in &impl_ids[a + 1..] {
+                agreement.push(PairAgreement {
+                    a: first.clone(),
+                    b: second.clone(),
+                    compared: 0,
+                    identical: 0,
+                });
+            }
+        }
+        ContractFindings {
+            contract,
+            tallies: impl_ids
+                .iter()
+                .map(|id| Tally {
+                    implementation: id.clone(),
+                    ..Tally::default()
+                })
+                .collect(),
+            samples: impl_ids.iter().map(|_| Samples::default()).collect(),
+            agreement,
+            impl_ids,
+            judging,
+        }
+    }
+
+    /// Judges `outcome` of the implementation in `slot` on `case`.
+    pub fn judge(&self, case: &CaseRun, slot: usize, outcome: &Outcome) -> Judged {
+        self.judging
+            .judge(case.case(self.contract), &self.impl_ids[slot], outcome)
+    }
+
+    /// Counts that the case in `slot` was re-run alone before being judged.
+    pub fn note_rerun_alone(&mut self, slot: usize) {
+        self.tallies[slot].rerun_alone += 1;
+    }
+
+    /// Counts the adapter restarts of the implementation in `slot`.
+    pub fn note_restarts(&mut self, slot: usize, restarts: u32) {
+        self.tallies[slot].restarts += restarts;
+    }
+
+    /// Judges one finished case for every implementation and records it.
+    pub fn record(&mut self, case: &CaseRun, findings: &mut Findings) {
+        let sides: Vec<Side> = case
+            .outcomes
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, outcome)| {
+                outcome.as_ref().map(|o| Side {
+                    implementation: &self.impl_ids[slot],
+                    outcome: o,
+                    judged: self
+                        .judging
+                        .judge(case.case(self.contract), &self.impl_ids[slot], o),
+                })
+            })
+            .collect();
+        let mut pairs = self.agreement.iter_mut();
+        for (a, first) in sides.iter().enumerate() {
+            for second in &sides[a + 1..] {
+                let Some(pair) = pairs.next() else { break };
+                if let (Some(x), Some(y)) = (&first.judged.canonical, &second.judged.canonical) {
+                    pair.compared += 1;
+                    pair.identical += u64::from(x == y);
+                }
+            }
+        }
+        for slot in 0..sides.len() {
+            let recorder = Recorder {
+                contract: self.contract,
+                judging: self.judging,
+                case,
+                sides: &sides,
+                slot,
+            };
+            recorder.record(&mut self.tallies[slot], &mut self.samples[slot], findings);
+        }
+    }
+
+    /// Closes the contract: its tallies and timings go into `findings`.
+    pub fn finish(self, findings: &mut Findings) {
+        for (id, s) in self.impl_ids.iter().zip(self.samples) {
+            findings.timings.insert(
+                format!("{}/{id}", self.contract.id()),
+                ImplTimings {
+                    elapsed_ms: Percentiles::of(s.elapsed_ms),
+                    timer_lag_ms: Percentiles::of(s.timer_lag_ms),
+                },
+            );
+        }
+        findings.contracts.push(ContractRecord {
+            id: self.contract.id().into(),
+            tallies: self.tallies,
+            agreement: self.agreement,
+        });
+    }
+}
+
+/// What one implementation did with a case, judged.
+pub struct Side<'a> {
+    pub implementation: &'a str,
+    pub outcome: &'a Outcome,
+    pub judged: Judged,
+}
+
+impl Side<'_> {
+    fn status(&self) -> &'static str {
+        match (&self.judged.verdict, self.outcome) {
+            (Verdict::Diverges(_), _) => "diverges",
+            (Verdict::Agrees | Verdict::Late { .. }, _) => "agrees",
+            (Verdict::NoOutput, Outcome::Failed { kind, .. }) => kind.as_str(),
+            (Verdict::NoOutput, Outcome::AdapterError { .. }) => "adapter_error",
+            (Verdict::NoOutput, _) => "not_run",
+        }
+    }
+
+    /// The side as the report shows it beside another implementation's example.
+    pub fn record(&self) -> SideRecord {
+        let output = match self.outcome {
+            Outcome::Output { output, .. } => Some(output.clone()),
+            _ => None,
+        };
+        SideRecord {
+            implementation: self.implementation.into(),
+            status: self.status().into(),
+            output,
+        }
+    }
+}
+
+/// Which side drifted, when other implementations ran the same case; and whether every
+/// other implementation gave this very output.
+pub fn drift(sides: &[Side], slot: usize) -> (Option<String>, bool) {
+    let me = &sides[slot];
+    let others: Vec<&Side> = sides
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != slot)
+        .map(|(_, s)| s)
+        .collect();
+    if others.is_empty() {
+        return (None, false);
+    }
+    if others
+        .iter()
+        .all(|o| o.judged.canonical.is_some() && o.judged.canonical == me.judged.canonical)
+    {
+        return (Some("every implementation gives this same output: a contract question (or a reference bug), not a port drift".into()), true);
+    }
+    let with_reference: Vec<&str> = others
+        .iter()
+        .filter(|o| matches!(o.judged.verdict, Verdict::Agrees | Verdict::Late { .. }))
+        .map(|o| o.implementation)
+        .collect();
+    let text = if with_reference.is_empty() {
+        "the implementations disagree with the reference and with each other".to_owned()
+    } else {
+        format!(
+            "{} drifted: {} agree(s) with the reference",
+            me.implementation,
+            with_reference.join(", ")
+        )
+    };
+    (Some(text), false)
+}
+
+/// Records one implementation's side of one case.
+struct Recorder<'a> {
+    contract: &'static dyn Contract,
+    judging: Judging<'a>,
+    case: &'a CaseRun,
+    /// Every implementation's result for this case; `slot` is the one being recorded.
+    sides: &'a [Side<'a>],
+    slot: usize,
+}
+
+impl Recorder<'_> {
+    fn side(&self) -> &Side<'_> {
+        &self.sides[self.slot]
+    }
+
+    fn impl_id(&self) -> &str {
+        self.side().implementation
+    }
+
+    fn others(&self) -> impl Iterator<Item = &Side<'_>> {
+        self.sides
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != self.slot)
+            .map(|(_, s)| s)
+    }
+
+    fn record(&self, tally: &mut Tally, samples: &mut Samples, findings: &mut Findings) {
+        let side = self.side();
+        tally.cases += 1;
+        if let Outcome::Output {
+            elapsed_ms,
+            timer_lag_ms,
+            ..
+        } = side.outcome
+        {
+            samples.elapsed_ms.extend(*elapsed_ms);
+            samples.timer_lag_ms.extend(*timer_lag_ms);
+        }
+        let example = match (&side.judged.verdict, side.outcome) {
+            (Verdict::Diverges(d), Outcome::Output { output, .. }) => {
+                tally.diverge += 1;
+                let expected = &self.case.expectation.acceptable[d.closest].output;
+                let compared = side.judged.comparable.as_ref().unwrap_or(output);
+                let (drift, _) = drift(self.sides, self.slot);
+                Example {
+                    diff: Some(diff_text(expected, compared, "reference", self.impl_id())),
+                    paths: d.paths.clone(),
+                    expected: Some(expected.clone()),
+                    actual: Some(output.clone()),
+                    others: self.others().map(Side::record).collect(),
+                    drift,
+                    ..self.example(None, None)
+                }
+            }
+            (
+                Verdict::Late {
+                    rule,
+                    elapsed_ms,
+                    limit_ms,
+                },
+                Outcome::Output { output, .. },
+            ) => {
+                tally.timing += 1;
+                findings.timing_violations.push(TimingViolation {
+                    contract: self.contract.id().into(),
+                    implementation: self.impl_id().into(),
+                    case: self.case.label.clone(),
+                    rule: (*rule).into(),
+                    elapsed_ms: *elapsed_ms,
+                    limit_ms: *limit_ms,
+                });
+                let detail = format!("took longer than the {limit_ms} ms the contract allows");
+                Example {
+                    actual: Some(output.clone()),
+                    ..self.example(Some(detail), None)
+                }
+            }
+            (_, Outcome::AdapterError { message }) => {
+                tally.adapter_error += 1;
+                self.example(Some(message.clone()), None)
+            }
+            (
+                _,
+                Outcome::Failed {
+                    kind,
+                    detail,
+                    stderr_tail,
+                },
+            ) => {
+                match kind {
+                    FailureKind::Crash => tally.crash += 1,
+                    FailureKind::Timeout => tally.timeout += 1,
+                    FailureKind::Protocol => tally.protocol += 1,
+                }
+                self.example(Some(detail.clone()), Some(stderr_tail.clone()))
+            }
+            (_, Outcome::NotRun { reason }) => {
+                tally.not_run += 1;
+                self.example(Some(reason.clone()), None)
+            }
+            (Verdict::Agrees | Verdict::NoOutput, Outcome::Output { .. }) => {
+                tally.pass += 1;
+                self.note_vector(findings, "pass", &[]);
+                return;
+            }
+        };
+        let Some(key) = side.judged.key.clone() else {
+            return; // every failure has a group key
+        };
+        let shared =
+            matches!(side.judged.verdict, Verdict::Diverges(_)) && drift(self.sides, self.slot).1;
+        let group = self.add(findings, key, example);
+        group.shared_with_all += u64::from(shared);
+    }
+
+    fn example(&self, detail: Option<String>, stderr_tail: Option<String>) -> Example {
+        let (case, vector, corpus) = match &self.case.label {
+            CaseLabel::Generated(case) => (Some(*case), None, None),
+            CaseLabel::Vector(id) => (None, Some(id.clone()), None),
+            CaseLabel::Corpus(path) => (None, None, Some(path.clone())),
+        };
+        let repro =
+            self.judging
+                .spelling
+                .case(self.impl_id(), self.contract.id(), &self.case.label);
+        Example {
+            case,
+            vector,
+            corpus,
+            detail,
+            stderr_tail,
+            ..Example::for_input(self.case.input.clone(), repro)
+        }
+    }
+
+    /// Records a golden vector's result (other cases are only counted).
+    fn note_vector(&self, findings: &mut Findings, status: &str, rules: &[String]) {
+        if let CaseLabel::Vector(id) = &self.case.label {
+            findings.vectors.push(VectorOutcome {
+                contract: self.contract.id().into(),
+                implementation: self.impl_id().into(),
+                id: id.clone(),
+                status: status.into(),
+                rules: rules.to_vec(),
+            });
+        }
+    }
+
+    /// Adds a failing case to its group, keeping the group's smallest example.
+    fn add<'f>(
+        &self,
+        findings: &'f mut Findings,
+        key: GroupKey,
+        example: Example,
+    ) -> &'f mut Group {
+        let size = |e: &Example| (canonical(&e.input).len(), e.vector.clone(), e.case);
+        if !findings.groups.contains_key(&key) {
+            // Say so as soon as a new kind of failure shows up, before any shrinking.
+            findings.announcements.push(format!(
+                "found: {} · {} · {} · {} on {}",
+                key.contract,
+                key.implementation,
+                key.kind.as_str(),
+                judge::words_or_dash(&key.rules),
+                example.which()
+            ));
+        }
+        if let (CaseLabel::Generated(case), Some(actual)) = (&self.case.label, &example.actual) {
+            // The smallest generated case is where shrinking starts (vectors have no tree).
+            let bytes = canonical(&example.input).len();
+            let seed = findings
+                .shrink_seeds
+                .entry(key.clone())
+                .or_insert_with(|| ShrinkSeed {
+                    bytes,
+                    case: *case,
+                    output: actual.clone(),
+                });
+            if (bytes, *case) < (seed.bytes, seed.case) {
+                *seed = ShrinkSeed {
+                    bytes,
+                    case: *case,
+                    output: actual.clone(),
+                };
+            }
+        }
+        self.note_vector(findings, key.kind.as_str(), &key.rules);
+        let group = findings.groups.entry(key).or_insert_with_key(|key| Group {
+            contract: key.contract.clone(),
+            implementation: key.implementation.clone(),
+            kind: key.kind,
+            rules: key.rules.clone(),
+            paths: key.paths.clone(),
+            count: 0,
+            shared_with_all: 0,
+            first_cases: Vec::new(),
+            vectors: Vec::new(),
+            corpus: Vec::new(),
+            baseline: None,
+            example: example.clone(),
+        });
+        group.count += 1;
+        if size(&example) < size(&group.example) {
+            group.example = example;
+        }
+        match &self.case.label {
+            CaseLabel::Generated(case) => keep_lowest(&mut group.first_cases, *case),
+            CaseLabel::Vector(id) => keep_lowest(&mut group.vectors, id.clone()),
+            CaseLabel::Corpus(path) => keep_lowest(&mut group.corpus, path.clone()),
+        }
+        group
+    }
+}
+
+/// Inserts `item` into the sorted `list`, keeping only the ten lowest.
+fn keep_lowest<T: Ord>(list: &mut Vec<T>, item: T) {
+    const KEEP: usize = 10;
+    let at = list.partition_point(|x| *x < item);
+    if at < KEEP {
+        list.insert(at, item);
+        list.truncate(KEEP);
+    }
+}

@@ -1,0 +1,355 @@
+//! `summary.md` (for a CI job summary or a pull request comment) and the paste-ready bug
+//! reports under `bugs/`.
+
+use std::fmt::Write as _;
+
+use super::model::{Group, MarkStatus, Report, Tally};
+use super::view::side_by_side;
+use crate::judge::canonical_pretty;
+
+impl Report {
+    /// `summary.md`, suitable for a CI job summary or a pull request comment.
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        let _ = writeln!(md, "# Conformance run {}\n", self.run_id);
+        let _ = writeln!(md, "{}\n", self.headline());
+        let _ = writeln!(md, "**{}**\n", self.verdict_line());
+        if self.interrupted {
+            let _ = writeln!(md, "> The run was interrupted: tallies and groups cover only the cases that finished.\n");
+        }
+        let _ = writeln!(md, "Reproduce: `{}`\n", self.repro);
+        if let Some(b) = &self.baseline {
+            let _ = writeln!(
+                md,
+                "Baseline `{}`: {} known, {} flaky, {} new group(s), {} stale entr(ies){}.\n",
+                b.baseline.as_deref().unwrap_or("(none)"),
+                b.known,
+                b.flaky,
+                b.new,
+                b.stale.len(),
+                if b.stale_fails || b.stale.is_empty() {
+                    ""
+                } else {
+                    " (not checked: partial run)"
+                }
+            );
+            for entry in &b.stale {
+                let _ = writeln!(md, "- stale, remove it: {}", md_cell(&entry.describe()));
+            }
+            if !b.stale.is_empty() {
+                let _ = writeln!(md);
+            }
+        }
+        let _ = writeln!(md, "## Implementations\n\n| id | language | status | packages |\n| --- | --- | --- | --- |");
+        for imp in &self.implementations {
+            let packages: Vec<String> = imp
+                .packages
+                .iter()
+                .map(|(c, p)| format!("{c}: {} {}", p.name, p.version))
+                .collect();
+            let status = match (&imp.reason, &imp.fix) {
+                (Some(reason), Some(fix)) => format!(
+                    "{} — {} — fix: {}",
+                    imp.status_text(),
+                    md_cell(reason),
+                    fix.lines()
+                        .map(|line| format!("`{}`", md_cell(line)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                (Some(reason), None) => format!("{} — {}", imp.status_text(), md_cell(reason)),
+                _ => imp.status_text().to_owned(),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                imp.id,
+                imp.language,
+                status,
+                md_cell(&packages.join(", "))
+            );
+        }
+        for contract in &self.contracts {
+            let _ = writeln!(md, "\n## Contract `{}`\n", contract.id);
+            let words = Tally::default().outcomes().map(|(word, _)| word);
+            let _ = writeln!(
+                md,
+                "| implementation | cases | {} |\n| --- | ---: |{}",
+                words.join(" | "),
+                " ---: |".repeat(words.len())
+            );
+            for t in &contract.tallies {
+                let counts = t.outcomes().map(|(_, n)| n.to_string());
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} |",
+                    t.implementation,
+                    t.cases,
+                    counts.join(" | ")
+                );
+            }
+        }
+        if !self.groups.is_empty() {
+            let _ = writeln!(md, "\n## Failing groups\n");
+        }
+        for (n, g) in self.groups.iter().enumerate() {
+            let mark = match &g.baseline {
+                Some(m) => format!(
+                    " · {} ({})",
+                    match m.status {
+                        MarkStatus::Known => "known",
+                        MarkStatus::Flaky => "flaky",
+                    },
+                    md_cell(&m.reason)
+                ),
+                None if self.baseline.is_some() => " · **new**".into(),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                md,
+                "### {}. `{}` · {} · {}{mark}\n",
+                n + 1,
+                g.implementation,
+                g.kind.as_str(),
+                g.rules.join(", ")
+            );
+            let _ = writeln!(
+                md,
+                "- contract: `{}`; cases: {} (first: {})",
+                g.contract,
+                g.count,
+                g.first_cases
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if !g.paths.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "- differs at: {}",
+                    g.paths
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            if g.shared_with_all > 0 {
+                let _ = writeln!(
+                    md,
+                    "- in {} of these cases every implementation gave this same output",
+                    g.shared_with_all
+                );
+            }
+            if let Some(drift) = &g.example.drift {
+                let _ = writeln!(md, "- {drift}");
+            }
+            let _ = writeln!(md, "- reproduce: `{}`\n", g.example.repro);
+            if let Some(detail) = &g.example.detail {
+                let _ = writeln!(md, "{}\n", fenced("text", detail));
+            }
+            let _ = writeln!(
+                md,
+                "Smallest input ({}):\n\n{}\n",
+                g.example.which(),
+                fenced("json", &canonical_pretty(&g.example.input))
+            );
+            if !g.example.others.is_empty() {
+                let rows = side_by_side(g, 80);
+                let _ = writeln!(
+                    md,
+                    "| {} |\n|{}",
+                    rows[0].join(" | "),
+                    " --- |".repeat(rows[0].len())
+                );
+                for row in &rows[1..] {
+                    let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+                    let _ = writeln!(md, "| {} |", cells.join(" | "));
+                }
+                let _ = writeln!(md);
+            }
+            if let Some(diff) = &g.example.diff {
+                let _ = writeln!(
+                    md,
+                    "Expected (reference) vs actual:\n\n{}\n",
+                    fenced("diff", diff)
+                );
+            }
+            if let Some(tail) = g
+                .example
+                .stderr_tail
+                .as_deref()
+                .filter(|t| !t.trim().is_empty())
+            {
+                let _ = writeln!(md, "Adapter stderr (tail):\n\n{}\n", fenced("text", tail));
+            }
+        }
+        if !self.incidents.is_empty() {
+            let _ = writeln!(md, "\n## Adapter incidents (not tied to a case)\n");
+            for i in &self.incidents {
+                let _ = writeln!(
+                    md,
+                    "- `{}` ({}): {} — {}",
+                    i.implementation,
+                    i.contract,
+                    i.incident.kind.as_str(),
+                    md_cell(&i.incident.detail)
+                );
+            }
+        }
+        if !self.timings.implementations.is_empty() {
+            let _ = writeln!(md, "\n## Timings\n\n| contract/implementation | elapsed p50 | elapsed p99 | timer lag p50 | timer lag p99 | timer lag max |\n| --- | ---: | ---: | ---: | ---: | ---: |");
+            for (key, t) in &self.timings.implementations {
+                let _ = writeln!(
+                    md,
+                    "| {key} | {} ms | {} ms | {} ms | {} ms | {} ms |",
+                    t.elapsed_ms.p50,
+                    t.elapsed_ms.p99,
+                    t.timer_lag_ms.p50,
+                    t.timer_lag_ms.p99,
+                    t.timer_lag_ms.max
+                );
+            }
+        }
+        md
+    }
+
+    /// implementation that diverged.
+    pub fn bug_report(&self, g: &Group) -> String {
+        let e = &g.example;
+        let contract = reference::contract(&g.contract);
+        let rule_text = |id: &str| {
+            contract
+                .and_then(|c| c.rule(id))
+                .map(|r| r.text)
+                .unwrap_or("")
+        };
+        let headline_rule = g
+            .rules
+            .first()
+            .map(String::as_str)
+            .unwrap_or("the contract");
+        let first_sentence = rule_text(headline_rule)
+            .split(". ")
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.');
+        let implementation = self
+            .implementations
+            .iter()
+            .find(|i| i.id == g.implementation);
+        let package = implementation
+            .and_then(|i| i.packages.get(&g.contract))
+            .map(|p| format!("{} {}", p.name, p.version))
+            .unwrap_or_else(|| "unknown package".into());
+        let runtime = implementation
+            .and_then(|i| i.adapter.as_ref())
+            .map(|a| format!("{} {}", a.language, a.version))
+            .unwrap_or_default();
+
+        let mut md = String::new();
+        let _ = writeln!(md, "# {package}: {first_sentence} ({headline_rule})\n");
+        let _ = writeln!(md, "The conformance harness found that `{}` ({package}, {runtime}) diverges from the `{}` contract.", g.implementation, g.contract);
+        let _ = writeln!(
+            md,
+            "It breaks {}.\n",
+            g.rules
+                .iter()
+                .map(|r| format!("**{r}**"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(md, "## Smallest case that shows it\n");
+        match &e.snippet {
+            Some(snippet) => {
+                let _ = writeln!(md, "{}\n", fenced(&snippet.language, &snippet.code));
+            }
+            None => {
+                let _ = writeln!(
+                    md,
+                    "Input (as the harness sends it to the adapter):\n\n{}\n",
+                    fenced("json", &canonical_pretty(&e.input))
+                );
+            }
+        }
+        if let Some(diff) = &e.diff {
+            let _ = writeln!(
+                md,
+                "Expected by the contract (`-`) and what {} did (`+`):\n\n{}\n",
+                g.implementation,
+                fenced("diff", diff)
+            );
+        }
+        if let Some(drift) = &e.drift {
+            let _ = writeln!(md, "Other implementations on the same case: {drift}.\n");
+        }
+        let _ = writeln!(md, "## The rule\n");
+        for rule in &g.rules {
+            let _ = writeln!(md, "> **{rule}** — {}\n", rule_text(rule));
+        }
+        let _ = writeln!(md, "## Details\n");
+        let found = match (e.case, &e.vector) {
+            (Some(case), _) => format!("generated case {case} of seed {}", self.seed),
+            (None, Some(vector)) => format!("golden vector `{vector}`"),
+            _ => e.which(),
+        };
+        let _ = writeln!(
+            md,
+            "- Found in {found}; {} case(s) of this run diverge the same way.",
+            g.count
+        );
+        if let Some(shrink) = &e.shrink {
+            let _ = writeln!(
+                md,
+                "- Shrunk through the implementation from {} to {} bytes ({} steps).",
+                shrink.from_bytes, shrink.to_bytes, shrink.steps
+            );
+        }
+        let _ = writeln!(
+            md,
+            "- Differs at: {}.",
+            e.paths
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(
+            md,
+            "- Harness {}; reproduce with `{}`.",
+            self.harness_version, e.repro
+        );
+        if e.snippet.is_some() {
+            let _ = writeln!(
+                md,
+                "\n<details><summary>Input as the harness sends it</summary>\n\n{}\n\n</details>",
+                fenced("json", &canonical_pretty(&e.input))
+            );
+        }
+        md
+    }
+}
+
+/// Text inside a Markdown table cell: no pipes or newlines to break the table.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A fenced code block whose fence is longer than any backtick run inside `body`.
+fn fenced(lang: &str, body: &str) -> String {
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{lang}\n{}\n{fence}", body.trim_end_matches('\n'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fences_outgrow_backticks_in_the_body() {
+        assert_eq!(fenced("text", "a ``` b"), "````text\na ``` b\n````");
+        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+    }
+}

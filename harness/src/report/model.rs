@@ -1,0 +1,413 @@
+//! The run report's data: plain serde types that own everything the writers need, saved
+//! as `report.json` (schema: `reports/report.schema.json`).
+//!
+//! Everything that depends on the clock (start time, wall time, timer lag, elapsed times)
+//! lives under `timings`, so two runs with the same seed differ only there and in `runId`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
+use crate::errors::{EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED};
+use crate::judge::GroupKey;
+pub use crate::judge::GroupKind;
+pub use crate::plan::{CaseLabel, Shard};
+use crate::run::protocol::{AdapterInfo, Package};
+use crate::run::Incident;
+
+/// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
+/// that a reader could notice.
+pub const SCHEMA_VERSION: u32 = 2;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub run_id: String,
+    pub harness_version: String,
+    /// The command that reproduces this whole run.
+    pub repro: String,
+    pub seed: u64,
+    pub settings: SettingsRecord,
+    pub implementations: Vec<ImplRecord>,
+    pub contracts: Vec<ContractRecord>,
+    pub groups: Vec<Group>,
+    pub incidents: Vec<IncidentRecord>,
+    /// Every golden vector's result, per implementation.
+    pub vectors: Vec<VectorOutcome>,
+    /// How the groups stand against `--baseline` and `--known-flaky`, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineOutcome>,
+    /// The run was stopped (Ctrl-C) before it finished: what it reports is partial.
+    pub interrupted: bool,
+    pub verdict: Verdict,
+    pub exit_code: u8,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsRecord {
+    pub cases: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only_case: Option<u64>,
+    /// Golden vectors and corpus cases run before the generated cases.
+    pub fixed_cases: u64,
+    pub profile: String,
+    /// The time zone (`TZ`) the adapters ran under: `--tz`, or the one the seed picked.
+    pub time_zone: String,
+    pub race_band_ms: u64,
+    pub timing_slack_ms: u64,
+    pub max_case_ms: u64,
+    /// `--window`, when given (else each contract's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<usize>,
+    /// Adapters run at once per implementation.
+    pub jobs: usize,
+    /// This run's part of the case stream (`--shard K/N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// One golden vector's result for one implementation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VectorOutcome {
+    pub contract: String,
+    pub implementation: String,
+    pub id: String,
+    /// `pass`, or the failing group's kind (`divergence`, `crash`, …).
+    pub status: String,
+    /// The rules it breaks, when it fails.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImplStatus {
+    Available,
+    Unavailable,
+    FailedToStart,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImplRecord {
+    pub id: String,
+    pub language: String,
+    pub description: String,
+    pub status: ImplStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<AdapterInfo>,
+    pub packages: BTreeMap<String, Package>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractRecord {
+    pub id: String,
+    pub tallies: Vec<Tally>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agreement: Vec<PairAgreement>,
+}
+
+/// What happened to one implementation's cases of one contract.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    pub implementation: String,
+    pub cases: u64,
+    pub pass: u64,
+    pub diverge: u64,
+    pub crash: u64,
+    pub timeout: u64,
+    pub protocol: u64,
+    pub adapter_error: u64,
+    pub not_run: u64,
+    /// Cases whose output agreed but whose elapsed time broke the timing rule.
+    pub timing: u64,
+    pub restarts: u32,
+    /// Cases that diverged while the adapter's timers ran later than the race band, and
+    /// were re-run alone before being judged (their tally reflects the re-run).
+    pub rerun_alone: u64,
+}
+
+impl Tally {
+    pub fn failed(&self) -> u64 {
+        self.diverge
+            + self.crash
+            + self.timeout
+            + self.protocol
+            + self.adapter_error
+            + self.not_run
+            + self.timing
+    }
+}
+
+/// Every failing case with the same contract, implementation, kind, rules and differing
+/// paths is one group: one entry with a count and its smallest example.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub contract: String,
+    pub implementation: String,
+    pub kind: GroupKind,
+    pub rules: Vec<String>,
+    pub paths: Vec<String>,
+    pub count: u64,
+    /// Cases where every other implementation gave this same output: a contract question
+    /// (or a reference bug) rather than one implementation drifting.
+    pub shared_with_all: u64,
+    /// The lowest generated case indices in the group (at most ten).
+    pub first_cases: Vec<u64>,
+    /// The golden vectors in the group (at most ten, by id).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vectors: Vec<String>,
+    /// The corpus cases in the group (at most ten, by file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corpus: Vec<String>,
+    /// Listed in `--baseline` or `--known-flaky` (absent: a new group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Mark>,
+    pub example: Example,
+}
+
+impl Group {
+    /// Whether this group fails the run (it is not listed as known or flaky).
+    pub fn is_new(&self) -> bool {
+        self.baseline.is_none()
+    }
+
+    /// The key this group collects its cases by.
+    pub fn key(&self) -> GroupKey {
+        GroupKey {
+            contract: self.contract.clone(),
+            implementation: self.implementation.clone(),
+            kind: self.kind,
+            rules: self.rules.clone(),
+            paths: self.paths.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Example {
+    /// The generated case's index, or …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<u64>,
+    /// … the golden vector's id, or …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+    /// … the corpus file it was replayed from, or saved to once shrunk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corpus: Option<String>,
+    pub input: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// Where this example's output differs from the reference (the group's paths, unfolded).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr_tail: Option<String>,
+    /// One command that runs this case alone.
+    pub repro: String,
+    /// What the other implementations did with the same case (multi-implementation runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<SideRecord>,
+    /// Which side drifted, judged from the other implementations' outputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<String>,
+    /// How the example was shrunk from the case first found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shrink: Option<ShrinkRecord>,
+    /// A program reproducing the example with the implementation's real API.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    pub language: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShrinkRecord {
+    pub from_bytes: usize,
+    pub to_bytes: usize,
+    /// Candidates tried, and how many still diverged the same way.
+    pub steps: u32,
+    pub accepted: u32,
+    /// The bound that stopped the shrink early, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SideRecord {
+    pub implementation: String,
+    /// `agrees`, `diverges`, or the failure (`crash`, `timeout`, …).
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<Value>,
+}
+
+/// How often two implementations gave canonically identical outputs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PairAgreement {
+    pub a: String,
+    pub b: String,
+    /// Cases where both produced an output.
+    pub compared: u64,
+    pub identical: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentRecord {
+    pub contract: String,
+    pub implementation: String,
+    #[serde(flatten)]
+    pub incident: Incident,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Agreement,
+    Findings,
+    Infrastructure,
+    Interrupted,
+}
+
+impl Verdict {
+    /// The exit code a run with this verdict ends with (recorded in the report).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Agreement => EXIT_AGREEMENT,
+            Verdict::Findings => EXIT_FINDINGS,
+            Verdict::Infrastructure => EXIT_INFRASTRUCTURE,
+            Verdict::Interrupted => EXIT_INTERRUPTED,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    pub started_at: String,
+    pub wall_ms: u64,
+    /// Per `contract/implementation`.
+    pub implementations: BTreeMap<String, ImplTimings>,
+    /// Measured elapsed times of cases that broke the timing rule, by group.
+    pub timing_violations: Vec<TimingViolation>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImplTimings {
+    pub elapsed_ms: Percentiles,
+    pub timer_lag_ms: Percentiles,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub samples: usize,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Percentiles {
+    pub fn of(mut values: Vec<f64>) -> Percentiles {
+        if values.is_empty() {
+            return Percentiles::default();
+        }
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+        let round = |v: f64| (v * 100.0).round() / 100.0;
+        Percentiles {
+            samples: values.len(),
+            p50: round(at(0.5)),
+            p99: round(at(0.99)),
+            max: round(at(1.0)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimingViolation {
+    pub contract: String,
+    pub implementation: String,
+    pub case: CaseLabel,
+    pub rule: String,
+    pub elapsed_ms: f64,
+    pub limit_ms: f64,
+}
+
+impl Example {
+    /// An example with nothing but its input and repro command.
+    pub fn for_input(input: Value, repro: String) -> Example {
+        Example {
+            case: None,
+            vector: None,
+            corpus: None,
+            input,
+            expected: None,
+            actual: None,
+            diff: None,
+            paths: Vec::new(),
+            detail: None,
+            stderr_tail: None,
+            repro,
+            others: Vec::new(),
+            drift: None,
+            shrink: None,
+            snippet: None,
+        }
+    }
+
+    /// "case 42" or "vector fallback-succeeds".
+    pub fn which(&self) -> String {
+        if let Some(path) = &self.corpus {
+            if self.case.is_none() {
+                return format!("corpus case {path}");
+            }
+        }
+        match (&self.vector, self.case) {
+            (Some(id), _) => format!("vector {id}"),
+            (None, Some(case)) => format!("case {case}"),
+            (None, None) => "case ?".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_nearest_ranks() {
+        let p = Percentiles::of((1..=100).map(f64::from).collect());
+        assert_eq!((p.samples, p.p50, p.p99, p.max), (100, 51.0, 99.0, 100.0));
+        assert_eq!(Percentiles::of(vec![]), Percentiles::default());
+    }
+}

@@ -1,0 +1,239 @@
+//! The one-screen summary printed at the end of `verify` (the CLI prints it).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::model::{Group, ImplStatus, MarkStatus, Report, Tally, Verdict};
+use super::view::side_by_side;
+
+impl Report {
+    /// The one-screen terminal summary, in colour when `colour`.
+    pub fn terminal_summary(&self, report_dir: &Path, colour: bool) -> String {
+        let paint = Paint(colour);
+        let mut out = String::new();
+        let _ = writeln!(out, "\n{}\n", self.headline());
+        for imp in self
+            .implementations
+            .iter()
+            .filter(|i| i.status != ImplStatus::Available)
+        {
+            let _ = writeln!(
+                out,
+                "  {} is {}: {}",
+                imp.id,
+                imp.status_text(),
+                imp.reason.as_deref().unwrap_or("")
+            );
+            for fix in imp.fix.iter().flat_map(|f| f.lines()) {
+                let _ = writeln!(out, "    fix: {fix}");
+            }
+        }
+        for contract in &self.contracts {
+            let columns = Tally::default().outcomes().map(|(word, _)| word);
+            let _ = write!(out, "  {:<28}", contract.id);
+            for word in columns {
+                let _ = write!(out, " {word:>7}");
+            }
+            let _ = writeln!(out);
+            for t in &contract.tallies {
+                let _ = write!(out, "  {:<28}", t.implementation);
+                for ((_, count), word) in t.outcomes().iter().zip(columns) {
+                    let _ = write!(out, " {count:>width$}", width = word.len().max(7));
+                }
+                let _ = writeln!(out);
+            }
+            for t in contract.tallies.iter().filter(|t| t.rerun_alone > 0) {
+                let _ = writeln!(out, "  {}: {} divergent case(s) ran with timers late by more than the race band; each was re-run alone before being judged", t.implementation, t.rerun_alone);
+            }
+            for pair in &contract.agreement {
+                let _ = writeln!(
+                    out,
+                    "  {} and {} gave identical outputs on {}/{} cases",
+                    pair.a, pair.b, pair.identical, pair.compared
+                );
+            }
+        }
+        if self
+            .timings
+            .implementations
+            .values()
+            .any(|t| t.timer_lag_ms.max > 0.0)
+        {
+            let _ = writeln!(
+                out,
+                "\n  timer lag (how late scripted timers fired; race band ±{} ms):",
+                self.settings.race_band_ms
+            );
+            for (key, t) in self
+                .timings
+                .implementations
+                .iter()
+                .filter(|(_, t)| t.timer_lag_ms.max > 0.0)
+            {
+                let lag = &t.timer_lag_ms;
+                let _ = writeln!(
+                    out,
+                    "    {key:<34} p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+                    lag.p50, lag.p99, lag.max
+                );
+            }
+        }
+        const SHOWN: usize = 6;
+        if !self.groups.is_empty() {
+            let _ = writeln!(out, "\n  {} failing group(s):", self.groups.len());
+            // New groups first: they are what fails the run.
+            let mut shown: Vec<&Group> = self.new_groups().collect();
+            shown.extend(self.groups.iter().filter(|g| !g.is_new()));
+            for (n, g) in shown.into_iter().take(SHOWN).enumerate() {
+                let mark = match &g.baseline {
+                    None if self.baseline.is_some() => paint.red("new "),
+                    None => String::new(),
+                    Some(m) if m.status == MarkStatus::Known => paint.dim("known "),
+                    Some(_) => paint.dim("flaky "),
+                };
+                let _ = writeln!(
+                    out,
+                    "  [{}] {mark}{} · {} · {} · {} case(s)",
+                    n + 1,
+                    g.implementation,
+                    g.kind.as_str(),
+                    g.rules.join(" "),
+                    g.count
+                );
+                if !g.paths.is_empty() {
+                    let _ = writeln!(out, "      differs at {}", abbreviate(&g.paths, 4));
+                }
+                if let Some(detail) = &g.example.detail {
+                    let _ = writeln!(out, "      {}", detail.lines().next().unwrap_or_default());
+                }
+                if let Some(drift) = &g.example.drift {
+                    let _ = writeln!(out, "      {drift}");
+                }
+                let _ = writeln!(out, "      repro: {}", g.example.repro);
+            }
+            if self.groups.len() > SHOWN {
+                let _ = writeln!(
+                    out,
+                    "  … and {} more in the report",
+                    self.groups.len() - SHOWN
+                );
+            }
+            if let Some(g) = self.groups.iter().find(|g| g.example.diff.is_some()) {
+                if g.example.others.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "\n  first divergence (reference vs {}):",
+                        g.implementation
+                    );
+                    for line in g.example.diff.iter().flat_map(|d| d.lines()).take(24) {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "\n  first divergence, side by side ({}):",
+                        g.example.which()
+                    );
+                    let rows = side_by_side(g, 40);
+                    let widths: Vec<usize> = (0..rows[0].len())
+                        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+                        .collect();
+                    for row in rows {
+                        let cells: Vec<String> = row
+                            .iter()
+                            .zip(&widths)
+                            .map(|(cell, w)| format!("{cell:<w$}"))
+                            .collect();
+                        let _ = writeln!(out, "    {}", cells.join(" │ ").trim_end());
+                    }
+                }
+            }
+        }
+        if let Some(b) = &self.baseline {
+            for entry in b.stale.iter().take(SHOWN) {
+                let what = if b.stale_fails {
+                    paint.red("stale: remove it from the baseline")
+                } else {
+                    "not seen in this partial run".into()
+                };
+                let _ = writeln!(out, "  {what} · {}", entry.describe());
+            }
+            if b.stale.len() > SHOWN {
+                let _ = writeln!(out, "  … and {} more stale entries", b.stale.len() - SHOWN);
+            }
+        }
+        for incident in self.incidents.iter().take(3) {
+            let _ = writeln!(
+                out,
+                "  incident · {} · {}: {}",
+                incident.implementation,
+                incident.incident.kind.as_str(),
+                incident.incident.detail
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n  report: {} (also index.html, junit.xml, report.json)",
+            report_dir.join("summary.md").display()
+        );
+        let _ = writeln!(out, "  rerun:  {}", self.repro);
+        let verdict = self.verdict_line();
+        let verdict = match self.verdict {
+            Verdict::Agreement => paint.green(&verdict),
+            Verdict::Findings => paint.red(&verdict),
+            Verdict::Infrastructure | Verdict::Interrupted => paint.yellow(&verdict),
+        };
+        let _ = writeln!(out, "  {verdict}");
+        out
+    }
+}
+
+fn abbreviate(items: &[String], keep: usize) -> String {
+    let mut shown = items
+        .iter()
+        .take(keep)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if items.len() > keep {
+        let _ = write!(shown, " (+{} more)", items.len() - keep);
+    }
+    shown
+}
+
+/// ANSI colour for the terminal summary, or plain text when off.
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    fn red(&self, text: &str) -> String {
+        self.wrap("1;31", text)
+    }
+    fn green(&self, text: &str) -> String {
+        self.wrap("1;32", text)
+    }
+    fn yellow(&self, text: &str) -> String {
+        self.wrap("1;33", text)
+    }
+    fn dim(&self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_is_only_added_when_asked_for() {
+        assert_eq!(Paint(false).red("x"), "x");
+        assert_eq!(Paint(true).red("x"), "\x1b[1;31mx\x1b[0m");
+        assert_eq!(Paint(true).green("ok"), "\x1b[1;32mok\x1b[0m");
+    }
+}

@@ -1,0 +1,157 @@
+//! What every writer shows the same way — the headline, the verdict sentence, status
+//! words, the side-by-side rows of a divergence — so the terminal, `summary.md`,
+//! `index.html` and JUnit cannot drift apart.
+
+use serde_json::Value;
+
+use super::model::{Group, ImplRecord, ImplStatus, Report, Tally, Verdict};
+use crate::judge::canonical;
+
+impl Report {
+    /// One line naming the run: contracts, seed, cases, profile, time zone, harness.
+    pub fn headline(&self) -> String {
+        let contracts: Vec<&str> = self.contracts.iter().map(|c| c.id.as_str()).collect();
+        let mut parts = vec![
+            format!("verify · {}", contracts.join(", ")),
+            format!("seed {}", self.seed),
+            match self.settings.only_case {
+                Some(case) => format!("case {case}"),
+                None => format!("{} cases", self.settings.cases),
+            },
+        ];
+        if self.settings.fixed_cases > 0 {
+            parts.push(format!(
+                "{} vector and corpus case(s)",
+                self.settings.fixed_cases
+            ));
+        }
+        if let Some(shard) = self.settings.shard {
+            parts.push(format!("shard {}/{}", shard.index, shard.count));
+        }
+        parts.push(format!("{} profile", self.settings.profile));
+        parts.push(format!("TZ {}", self.settings.time_zone));
+        parts.push(format!("harness {}", self.harness_version));
+        parts.join(" · ")
+    }
+
+    /// The verdict sentence every summary ends with.
+    pub fn verdict_line(&self) -> String {
+        let known = self.groups.len() - self.new_groups().count();
+        match self.verdict {
+            Verdict::Agreement if known > 0 => format!(
+                "agreement: every implementation matched the reference, but for {known} known group(s) (exit 0)"
+            ),
+            Verdict::Agreement => {
+                "agreement: every implementation matched the reference (exit 0)".into()
+            }
+            Verdict::Findings => {
+                let failing = self.new_groups().count() + self.incidents.len();
+                let mut parts = Vec::new();
+                if failing > 0 || self.baseline.is_none() {
+                    parts.push(format!(
+                        "{failing} {}group(s) of failing cases",
+                        if self.baseline.is_some() { "new " } else { "" }
+                    ));
+                }
+                if let Some(b) = self.baseline.as_ref().filter(|b| b.fails()) {
+                    parts.push(format!(
+                        "{} stale baseline entr{} (remove them)",
+                        b.stale.len(),
+                        if b.stale.len() == 1 { "y" } else { "ies" }
+                    ));
+                }
+                format!("findings: {} (exit 1)", parts.join(", "))
+            }
+            Verdict::Infrastructure => {
+                "infrastructure failure: see the implementations above (exit 3)".into()
+            }
+            Verdict::Interrupted => {
+                "interrupted: this partial report judges only the cases that finished (exit 130)"
+                    .into()
+            }
+        }
+    }
+
+    /// Groups that fail the run: those no baseline lists.
+    pub fn new_groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.iter().filter(|g| g.is_new())
+    }
+}
+
+impl Tally {
+    /// Each way a case can end, in the order every writer shows them, with its count.
+    pub fn outcomes(&self) -> [(&'static str, u64); 8] {
+        [
+            ("pass", self.pass),
+            ("diverge", self.diverge),
+            ("crash", self.crash),
+            ("timeout", self.timeout),
+            ("protocol", self.protocol),
+            ("adapter error", self.adapter_error),
+            ("timing", self.timing),
+            ("not run", self.not_run),
+        ]
+    }
+}
+
+impl ImplRecord {
+    /// `available`, `unavailable` or `failed to start`.
+    pub fn status_text(&self) -> &'static str {
+        match self.status {
+            ImplStatus::Available => "available",
+            ImplStatus::Unavailable => "unavailable",
+            ImplStatus::FailedToStart => "failed to start",
+        }
+    }
+}
+
+/// `bugs/<implementation>-<hash>.md`: one file per group, named after its example.
+pub fn bug_file_name(group: &Group) -> String {
+    format!(
+        "{}-{}.md",
+        group.implementation,
+        crate::corpus::short_hash(&group.example.input, &group.implementation)
+    )
+}
+
+/// Rows of `path | reference | this implementation | the others…` for a divergence's
+/// differing paths (header first), each value as compact canonical JSON.
+pub fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
+    let example = &group.example;
+    let mut header = vec![
+        "path".to_owned(),
+        "reference".to_owned(),
+        group.implementation.clone(),
+    ];
+    header.extend(example.others.iter().map(|o| o.implementation.clone()));
+    let cell = |output: Option<&Value>, path: &str| -> String {
+        let text = match output.map(|o| o.pointer(path)) {
+            Some(Some(v)) => canonical(v),
+            Some(None) => "(absent)".into(),
+            None => "—".into(),
+        };
+        if text.chars().count() > width {
+            format!("{}…", text.chars().take(width).collect::<String>())
+        } else {
+            text
+        }
+    };
+    let mut rows = vec![header];
+    for path in example.paths.iter().take(8) {
+        let mut row = vec![
+            if path.is_empty() {
+                "(whole output)".into()
+            } else {
+                path.clone()
+            },
+            cell(example.expected.as_ref(), path),
+            cell(example.actual.as_ref(), path),
+        ];
+        row.extend(example.others.iter().map(|o| match &o.output {
+            Some(output) => cell(Some(output), path),
+            None => o.status.clone(),
+        }));
+        rows.push(row);
+    }
+    rows
+}

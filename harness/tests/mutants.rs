@@ -1,0 +1,115 @@
+//! Every mutant in `adapters/impls.toml` is caught: run alone on generated cases, it fails
+//! the run with a group citing each rule its `breaks` names, shrunk to a small case whose
+//! repro command names the mutant. A new mutant needs no new test, only its `breaks`.
+
+mod common;
+
+use common::{repo_root, serial, verify};
+use harness::plan::{ImplSpec, Impls, Placeholders};
+use serde_json::Value;
+
+fn mutants() -> Vec<ImplSpec> {
+    let root = repo_root();
+    let placeholders = Placeholders {
+        root: root.clone(),
+        python: "python3".into(),
+        node: "node".into(),
+    };
+    let impls = Impls::load(&root.join("adapters/impls.toml"), &placeholders)
+        .unwrap_or_else(|e| panic!("{e}"));
+    impls.impls.into_values().filter(|i| i.mutant).collect()
+}
+
+/// Why the shrunk input of `contract` is not as small as the bug needs, if it is not.
+fn too_large(contract: &str, input: &Value) -> Option<String> {
+    let count = |field: &str| {
+        let value = &input[field];
+        value
+            .as_array()
+            .map(Vec::len)
+            .or_else(|| value.as_object().map(|o| o.len()))
+            .unwrap_or(0)
+    };
+    let limits: &[(&str, usize)] = match contract {
+        // Files count `.sql` and `.down.sql` apart: six are three migrations.
+        "sql-migrations" => &[("ops", 4), ("files", 6)],
+        "ledger" => &[("ops", 6)],
+        "token-budget" => &[("steps", 1)],
+        _ => &[],
+    };
+    limits
+        .iter()
+        .find(|(field, most)| count(field) > *most)
+        .map(|(field, most)| format!("{} {field}, more than {most}", count(field)))
+}
+
+/// What is wrong with `mutant`'s run, if anything.
+fn check(mutant: &ImplSpec) -> Result<(), String> {
+    let [contract] = mutant.contracts.as_slice() else {
+        return Err(format!("{}: a mutant implements one contract", mutant.id));
+    };
+    if mutant.breaks.is_empty() {
+        return Err(format!("{}: `breaks` names no rule", mutant.id));
+    }
+    // SQL cases are work, not waiting: their shrink gets more time to take ops away.
+    let shrink_time = if contract == "sql-migrations" {
+        "20"
+    } else {
+        "10"
+    };
+    // Generated cases only: the golden vectors would catch most mutants at once.
+    let run = verify(
+        contract,
+        &mutant.id,
+        &[
+            "--cases",
+            "500",
+            "--seed",
+            "1",
+            "--no-vectors",
+            "--shrink-time",
+            shrink_time,
+            "--profile",
+            mutant.breaks_in.as_str(),
+        ],
+    );
+    let id = &mutant.id;
+    if run.code != 1 {
+        return Err(format!(
+            "{id}: exit {}, not caught\n{}",
+            run.code, run.stdout
+        ));
+    }
+    for rule in &mutant.breaks {
+        let Some(group) = run.groups().into_iter().find(|g| {
+            g["rules"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|x| x == rule))
+        }) else {
+            return Err(format!("{id}: no group cites {rule}\n{}", run.stdout));
+        };
+        let example = &group["example"];
+        if group["kind"] != "divergence" || !example["shrink"].is_object() {
+            return Err(format!(
+                "{id}: the {rule} group is not a shrunk divergence: {group}"
+            ));
+        }
+        if let Some(why) = too_large(contract, &example["input"]) {
+            return Err(format!("{id}: shrunk to {why}: {}", example["input"]));
+        }
+        let repro = example["repro"].as_str().unwrap_or_default();
+        if !repro.contains(&format!("--impl {id}")) {
+            return Err(format!("{id}: the repro does not name the mutant: {repro}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_mutant_is_caught_citing_the_rules_it_breaks() {
+    let _guard = serial();
+    let mutants = mutants();
+    assert!(mutants.len() >= 30, "only {} mutants found", mutants.len());
+    let failures: Vec<String> = mutants.iter().filter_map(|m| check(m).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
