@@ -34,13 +34,11 @@ fn main() {
         .parent()
         .expect("harness/ sits in the repository")
         .to_owned();
-    let placeholders = Placeholders {
-        root: root.clone(),
-        python: "python3".into(),
-        node: "node".into(),
-    };
-    let impls = Impls::load(&root.join("adapters/impls.toml"), &placeholders)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let impls = Impls::load(
+        &root.join("adapters/impls.toml"),
+        &Placeholders::for_root(&root),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let wanted: Vec<String> = std::env::var("CONFORMANCE_IMPLS")
         .unwrap_or_else(|_| DEFAULT_IMPLS.into())
         .split(',')

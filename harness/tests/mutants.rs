@@ -10,13 +10,11 @@ use serde_json::Value;
 
 fn mutants() -> Vec<ImplSpec> {
     let root = repo_root();
-    let placeholders = Placeholders {
-        root: root.clone(),
-        python: "python3".into(),
-        node: "node".into(),
-    };
-    let impls = Impls::load(&root.join("adapters/impls.toml"), &placeholders)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let impls = Impls::load(
+        &root.join("adapters/impls.toml"),
+        &Placeholders::for_root(&root),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     impls.impls.into_values().filter(|i| i.mutant).collect()
 }
 

@@ -135,6 +135,15 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
+    /// The placeholders of a project at `root`, with the interpreters found on PATH.
+    pub fn for_root(root: &Path) -> Placeholders {
+        Placeholders {
+            root: root.to_owned(),
+            python: "python3".into(),
+            node: "node".into(),
+        }
+    }
+
     fn expand(&self, text: &str) -> String {
         text.replace("{root}", &self.root.to_string_lossy())
             .replace("{python}", &self.python)

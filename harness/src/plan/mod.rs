@@ -83,12 +83,7 @@ pub struct Project {
 impl Project {
     /// Every implementation the config names.
     pub fn impls(&self) -> Result<Impls, Error> {
-        let placeholders = Placeholders {
-            root: self.root.clone(),
-            python: "python3".into(),
-            node: "node".into(),
-        };
-        Impls::load(&self.config, &placeholders)
+        Impls::load(&self.config, &Placeholders::for_root(&self.root))
     }
 }
 
