@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use reference::{Contract, Expectation};
 use serde_json::Value;
 
-use crate::judge::{self, canonical, diff_text, Case, GroupKey, Judged, Timing, Verdict};
+use crate::judge::{
+    self, canonical, diff_text, differing_paths, Case, GroupKey, GroupKind, Judged, Timing, Verdict,
+};
 use crate::plan::{CaseLabel, Spelling};
 use crate::report::{
     ContractRecord, Example, Group, ImplTimings, IncidentRecord, PairAgreement, Percentiles,
@@ -183,6 +185,92 @@ impl<'a> ContractFindings<'a> {
             };
             recorder.record(&mut self.tallies[slot], &mut self.samples[slot], findings);
         }
+        self.record_twin_drift(case, &sides, findings);
+    }
+
+    /// When two implementations did not do the same with the case, that is twin drift: a
+    /// group of its own for that pair, keyed by where they part, whether or not one of them
+    /// matches the reference. (Both breaking a rule the same way is a contract question.)
+    /// Pairs keep a group's key stable when implementations join or leave a run.
+    fn record_twin_drift(&self, case: &CaseRun, sides: &[Side], findings: &mut Findings) {
+        for (a, first) in sides.iter().enumerate() {
+            for second in &sides[a + 1..] {
+                if let Some((key, example)) = self.twin_drift(case, [first, second]) {
+                    findings.add(key, example, &case.label);
+                }
+            }
+        }
+    }
+
+    /// The twin-drift group and example of one pair of sides, when they part.
+    fn twin_drift(&self, case: &CaseRun, pair: [&Side; 2]) -> Option<(GroupKey, Example)> {
+        let [first, second] = pair;
+        // Outputs the reference accepts may still differ where the contract allows several
+        // (a race within the guard band): that is no drift.
+        let accepted =
+            |s: &Side| matches!(s.judged.verdict, Verdict::Agrees | Verdict::Late { .. });
+        if first.observed() == second.observed() || (accepted(first) && accepted(second)) {
+            return None;
+        }
+        let contract = self.contract;
+        let (paths, raw_paths, diff) = match (&first.judged.comparable, &second.judged.comparable) {
+            (Some(x), Some(y)) => {
+                let differing = differing_paths(x, y);
+                let mut folded: Vec<String> = contract
+                    .decisive_paths(&differing)
+                    .iter()
+                    .map(|p| contract.group_path(p))
+                    .collect();
+                folded.sort();
+                folded.dedup();
+                let diff = diff_text(x, y, first.implementation, second.implementation);
+                (folded, differing, Some(diff))
+            }
+            _ => {
+                // One side has no output: they part at what each did.
+                let parts = pair
+                    .iter()
+                    .filter(|s| s.judged.comparable.is_none())
+                    .map(|s| format!("<{}>", s.status()))
+                    .collect();
+                (parts, Vec::new(), None)
+            }
+        };
+        // The rules the parting sides break, as the reference judged each of them.
+        let mut rules: Vec<String> = pair
+            .iter()
+            .filter_map(|s| s.judged.key.as_ref())
+            .flat_map(|k| k.rules.iter().cloned())
+            .collect();
+        rules.sort_by_key(|id| contract.rules().iter().position(|r| r.id == id.as_str()));
+        rules.dedup();
+        let key = GroupKey {
+            contract: contract.id().to_owned(),
+            implementation: format!("{}+{}", first.implementation, second.implementation),
+            kind: GroupKind::TwinDrift,
+            rules,
+            paths,
+        };
+        let ids = format!("{},{}", first.implementation, second.implementation);
+        let example = Example {
+            detail: Some(format!(
+                "the implementations disagree with each other: {} {}, {} {}",
+                first.implementation,
+                first.status(),
+                second.implementation,
+                second.status()
+            )),
+            diff,
+            paths: raw_paths,
+            expected: case
+                .expectation
+                .acceptable
+                .first()
+                .map(|a| a.output.clone()),
+            others: pair.iter().map(|s| s.record()).collect(),
+            ..example_of(case, contract, &ids, self.judging.spelling)
+        };
+        Some((key, example))
     }
 
     /// Closes the contract: its tallies and timings go into `findings`.
@@ -212,6 +300,11 @@ pub struct Side<'a> {
 }
 
 impl Side<'_> {
+    /// What this side did, as twins are compared: its canonical output, or its failure.
+    fn observed(&self) -> &str {
+        self.judged.canonical.as_deref().unwrap_or(self.status())
+    }
+
     fn status(&self) -> &'static str {
         match (&self.judged.verdict, self.outcome) {
             (Verdict::Diverges(_), _) => "diverges",
@@ -384,27 +477,21 @@ impl Recorder<'_> {
         };
         let shared =
             matches!(side.judged.verdict, Verdict::Diverges(_)) && drift(self.sides, self.slot).1;
-        let group = self.add(findings, key, example);
+        self.note_vector(findings, key.kind.as_str(), &key.rules);
+        let group = findings.add(key, example, &self.case.label);
         group.shared_with_all += u64::from(shared);
     }
 
     fn example(&self, detail: Option<String>, stderr_tail: Option<String>) -> Example {
-        let (case, vector, corpus) = match &self.case.label {
-            CaseLabel::Generated(case) => (Some(*case), None, None),
-            CaseLabel::Vector(id) => (None, Some(id.clone()), None),
-            CaseLabel::Corpus(path) => (None, None, Some(path.clone())),
-        };
-        let repro =
-            self.judging
-                .spelling
-                .case(self.impl_id(), self.contract.id(), &self.case.label);
         Example {
-            case,
-            vector,
-            corpus,
             detail,
             stderr_tail,
-            ..Example::for_input(self.case.input.clone(), repro)
+            ..example_of(
+                self.case,
+                self.contract,
+                self.impl_id(),
+                self.judging.spelling,
+            )
         }
     }
 
@@ -420,18 +507,15 @@ impl Recorder<'_> {
             });
         }
     }
+}
 
+impl Findings {
     /// Adds a failing case to its group, keeping the group's smallest example.
-    fn add<'f>(
-        &self,
-        findings: &'f mut Findings,
-        key: GroupKey,
-        example: Example,
-    ) -> &'f mut Group {
+    fn add(&mut self, key: GroupKey, example: Example, label: &CaseLabel) -> &mut Group {
         let size = |e: &Example| (canonical(&e.input).len(), e.vector.clone(), e.case);
-        if !findings.groups.contains_key(&key) {
+        if !self.groups.contains_key(&key) {
             // Say so as soon as a new kind of failure shows up, before any shrinking.
-            findings.announcements.push(format!(
+            self.announcements.push(format!(
                 "found: {} · {} · {} · {} on {}",
                 key.contract,
                 key.implementation,
@@ -440,10 +524,12 @@ impl Recorder<'_> {
                 example.which()
             ));
         }
-        if let (CaseLabel::Generated(case), Some(actual)) = (&self.case.label, &example.actual) {
+        if let (CaseLabel::Generated(case), Some(actual), GroupKind::Divergence) =
+            (label, &example.actual, key.kind)
+        {
             // The smallest generated case is where shrinking starts (vectors have no tree).
             let bytes = canonical(&example.input).len();
-            let seed = findings
+            let seed = self
                 .shrink_seeds
                 .entry(key.clone())
                 .or_insert_with(|| ShrinkSeed {
@@ -459,8 +545,7 @@ impl Recorder<'_> {
                 };
             }
         }
-        self.note_vector(findings, key.kind.as_str(), &key.rules);
-        let group = findings.groups.entry(key).or_insert_with_key(|key| Group {
+        let group = self.groups.entry(key).or_insert_with_key(|key| Group {
             contract: key.contract.clone(),
             implementation: key.implementation.clone(),
             kind: key.kind,
@@ -478,12 +563,34 @@ impl Recorder<'_> {
         if size(&example) < size(&group.example) {
             group.example = example;
         }
-        match &self.case.label {
+        match label {
             CaseLabel::Generated(case) => keep_lowest(&mut group.first_cases, *case),
             CaseLabel::Vector(id) => keep_lowest(&mut group.vectors, id.clone()),
             CaseLabel::Corpus(path) => keep_lowest(&mut group.corpus, path.clone()),
         }
         group
+    }
+}
+
+/// A case's example with its input, labels and the command that runs it alone against
+/// `implementation` (one id, or several comma separated).
+fn example_of(
+    case: &CaseRun,
+    contract: &dyn Contract,
+    implementation: &str,
+    spelling: &dyn Spelling,
+) -> Example {
+    let (index, vector, corpus) = match &case.label {
+        CaseLabel::Generated(index) => (Some(*index), None, None),
+        CaseLabel::Vector(id) => (None, Some(id.clone()), None),
+        CaseLabel::Corpus(path) => (None, None, Some(path.clone())),
+    };
+    let repro = spelling.case(implementation, contract.id(), &case.label);
+    Example {
+        case: index,
+        vector,
+        corpus,
+        ..Example::for_input(case.input.clone(), repro)
     }
 }
 

@@ -75,6 +75,8 @@ fn collect_differences(expected: &Value, actual: &Value, at: String, paths: &mut
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupKind {
+    /// The implementations disagree with each other on a case, whatever the reference says.
+    TwinDrift,
     Divergence,
     Timing,
     Crash,
@@ -87,6 +89,7 @@ pub enum GroupKind {
 impl GroupKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            GroupKind::TwinDrift => "twin_drift",
             GroupKind::Divergence => "divergence",
             GroupKind::Timing => "timing",
             GroupKind::Crash => "crash",

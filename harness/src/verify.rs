@@ -21,8 +21,8 @@ use crate::minimize::{attach_snippets, shrink::Probers, shrink_groups, Packages}
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
-    Group, ImplRecord, ImplStatus, IncidentRecord, Report, SettingsRecord, Timings, Verdict,
-    SCHEMA_VERSION,
+    Group, GroupKind, ImplRecord, ImplStatus, IncidentRecord, Report, SettingsRecord, Timings,
+    Verdict, SCHEMA_VERSION,
 };
 use crate::run::{self, Done, Driver, Job, Outcome, Session};
 
@@ -125,8 +125,10 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
     let interrupted = *stop.borrow();
 
     let findings = &mut state.findings;
-    // Groups are keyed in report order: contract, implementation, kind, rules, paths.
+    // Groups are keyed in report order (contract, implementation, kind, rules, paths), but
+    // twin drift comes first: for users with twins it is the headline.
     let mut groups: Vec<Group> = std::mem::take(&mut findings.groups).into_values().collect();
+    groups.sort_by_key(|g| g.kind != GroupKind::TwinDrift);
     // Results arrive in completion order; the report lists them in a stable one.
     findings.vectors.sort_by(|a, b| {
         (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))

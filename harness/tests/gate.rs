@@ -101,13 +101,31 @@ fn a_baseline_passes_known_groups_and_fails_on_stale_and_new_ones() {
     );
     assert_eq!(new.report()["baseline"]["stale"], serde_json::json!([]));
 
-    // Listed as known-flaky instead, the same group never fails the run.
+    // Listed as known-flaky instead, the same groups never fail the run: the mutant's own
+    // divergence and its twin drift from each implementation it joined.
+    let new_groups: Vec<&serde_json::Value> = new
+        .groups()
+        .into_iter()
+        .filter(|g| g["baseline"].is_null())
+        .collect();
+    assert!(
+        new_groups.iter().all(|g| g["implementation"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("py-mutant-shortcut-path")),
+        "{new_groups:?}"
+    );
     let flaky = dir.path().join("flaky.toml");
-    std::fs::write(
-        &flaky,
-        "[[group]]\ncontract = \"migrate\"\nimpl = \"py-mutant-shortcut-path\"\nrules = [\"MIG-PATH\"]\npaths = [\"/ok\"]\nreason = \"test\"\n",
-    )
-    .unwrap();
+    let entries: String = new_groups
+        .iter()
+        .map(|g| {
+            format!(
+                "[[group]]\ncontract = {}\nimpl = {}\nkind = {}\nrules = {}\npaths = {}\nreason = \"test\"\n",
+                g["contract"], g["implementation"], g["kind"], g["rules"], g["paths"]
+            )
+        })
+        .collect();
+    std::fs::write(&flaky, entries).unwrap();
     let with_flaky = verify(
         &sandbox,
         "py-sample,py-mutant-overwrite,py-mutant-shortcut-path",
@@ -119,7 +137,10 @@ fn a_baseline_passes_known_groups_and_fails_on_stale_and_new_ones() {
         ],
     );
     assert_eq!(with_flaky.code, 0, "{}", with_flaky.stdout);
-    assert_eq!(with_flaky.report()["baseline"]["flaky"], 1);
+    assert_eq!(
+        with_flaky.report()["baseline"]["flaky"].as_u64(),
+        Some(new_groups.len() as u64)
+    );
 
     // `report diff` between the known run and the run with the new mutant names it.
     let diff = sandbox.run(&[
@@ -130,7 +151,8 @@ fn a_baseline_passes_known_groups_and_fails_on_stale_and_new_ones() {
     ]);
     assert_eq!(diff.code, 1, "{}\n{}", diff.stdout, diff.stderr);
     assert!(
-        diff.stdout.contains("appeared (1)")
+        diff.stdout
+            .contains(&format!("appeared ({})", new_groups.len()))
             && diff
                 .stdout
                 .contains("migrate · py-mutant-shortcut-path · divergence · MIG-PATH"),

@@ -118,7 +118,18 @@ fn a_three_way_run_shows_both_sides_and_names_the_one_that_drifted() {
     ]);
     assert_eq!(run.code, 1);
     assert_eq!(run.tally("budget", "ts-sample")["pass"], 200);
-    let group = run.groups()[0].clone();
+    // The twins part, and that comes first; the mutant's own divergence follows.
+    let groups = run.groups();
+    assert_eq!(groups[0]["kind"], "twin_drift", "{groups:?}");
+    assert_eq!(
+        groups[0]["implementation"],
+        "py-mutant-late-value+ts-sample"
+    );
+    let group = groups
+        .into_iter()
+        .find(|g| g["kind"] == "divergence")
+        .expect("the mutant's divergence")
+        .clone();
     assert_eq!(group["implementation"], "py-mutant-late-value");
     assert_eq!(
         group["example"]["drift"],

@@ -1,14 +1,14 @@
 //! `junit.xml`: the run report as JUnit XML for CI systems that show test results.
 //!
-//! One `<testsuite>` per contract; in it one `<testcase>` per golden vector and
-//! implementation, one per failure group (a failure when new, skipped when a baseline lists
+//! One `<testsuite>` per contract; in it one `<testcase>` per twin-drift group first, then
+//! one per golden vector and implementation, one per other failure group (a failure when new, skipped when a baseline lists
 //! it), and one failing case per stale baseline entry.
 
 use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
-use super::model::{Group, MarkStatus, Report};
+use super::model::{Group, GroupKind, MarkStatus, Report};
 use crate::errors::Error;
 use crate::judge::words_or_dash;
 
@@ -21,6 +21,15 @@ pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
         suite.add_property(Property::new("repro", report.repro.as_str()));
         if report.interrupted {
             suite.add_property(Property::new("interrupted", "true"));
+        }
+        let (twins, groups): (Vec<&Group>, Vec<&Group>) = report
+            .groups
+            .iter()
+            .filter(|g| g.contract == contract.id)
+            .partition(|g| g.kind == GroupKind::TwinDrift);
+        // Twin drift first: for users with twins it is the headline.
+        for group in twins {
+            suite.add_test_case(group_case(group));
         }
         for vector in report.vectors.iter().filter(|v| v.contract == contract.id) {
             let status = if vector.status == "pass" {
@@ -35,7 +44,7 @@ pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
             case.set_classname(format!("{}.{}", contract.id, vector.implementation));
             suite.add_test_case(case);
         }
-        for group in report.groups.iter().filter(|g| g.contract == contract.id) {
+        for group in groups {
             suite.add_test_case(group_case(group));
         }
         let stale = report.baseline.iter().filter(|b| b.stale_fails);

@@ -14,6 +14,9 @@ impl Report {
         let _ = writeln!(md, "# Conformance run {}\n", self.run_id);
         let _ = writeln!(md, "{}\n", self.headline());
         let _ = writeln!(md, "**{}**\n", self.verdict_line());
+        if let Some(line) = self.twin_drift_line() {
+            let _ = writeln!(md, "**{line}**\n");
+        }
         if self.interrupted {
             let _ = writeln!(md, "> The run was interrupted: tallies and groups cover only the cases that finished.\n");
         }

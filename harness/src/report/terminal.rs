@@ -12,6 +12,9 @@ impl Report {
         let paint = Paint(colour);
         let mut out = String::new();
         let _ = writeln!(out, "\n{}\n", self.headline());
+        if let Some(line) = self.twin_drift_line() {
+            let _ = writeln!(out, "  {}\n", paint.red(&line));
+        }
         for imp in self
             .implementations
             .iter()

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::model::{Group, ImplRecord, ImplStatus, Report, Tally, Verdict};
+use super::model::{Group, GroupKind, ImplRecord, ImplStatus, Report, Tally, Verdict};
 use crate::judge::canonical;
 
 impl Report {
@@ -72,6 +72,23 @@ impl Report {
         }
     }
 
+    /// Twin drift in one line, when there is any: for users with twins it is the headline.
+    pub fn twin_drift_line(&self) -> Option<String> {
+        let twins: Vec<&Group> = self
+            .groups
+            .iter()
+            .filter(|g| g.kind == GroupKind::TwinDrift)
+            .collect();
+        if twins.is_empty() {
+            return None;
+        }
+        let cases: u64 = twins.iter().map(|g| g.count).sum();
+        Some(format!(
+            "twin drift: the implementations disagree with each other on {cases} case(s), in {} group(s) (listed first)",
+            twins.len()
+        ))
+    }
+
     /// Groups that fail the run: those no baseline lists.
     pub fn new_groups(&self) -> impl Iterator<Item = &Group> {
         self.groups.iter().filter(|g| g.is_new())
@@ -118,11 +135,12 @@ pub fn bug_file_name(group: &Group) -> String {
 /// differing paths (header first), each value as compact canonical JSON.
 pub fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
     let example = &group.example;
-    let mut header = vec![
-        "path".to_owned(),
-        "reference".to_owned(),
-        group.implementation.clone(),
-    ];
+    // Twin drift has no one implementation of its own: every side is among the others.
+    let own = group.kind != GroupKind::TwinDrift;
+    let mut header = vec!["path".to_owned(), "reference".to_owned()];
+    if own {
+        header.push(group.implementation.clone());
+    }
     header.extend(example.others.iter().map(|o| o.implementation.clone()));
     let cell = |output: Option<&Value>, path: &str| -> String {
         let text = match output.map(|o| o.pointer(path)) {
@@ -145,8 +163,10 @@ pub fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
                 path.clone()
             },
             cell(example.expected.as_ref(), path),
-            cell(example.actual.as_ref(), path),
         ];
+        if own {
+            row.push(cell(example.actual.as_ref(), path));
+        }
         row.extend(example.others.iter().map(|o| match &o.output {
             Some(output) => cell(Some(output), path),
             None => o.status.clone(),

@@ -99,6 +99,9 @@ fn header(out: &mut String, r: &Report) {
         "<div class=\"verdict {class}\">{}</div>",
         escape(&r.verdict_line())
     );
+    if let Some(line) = r.twin_drift_line() {
+        let _ = writeln!(out, "<div class=\"verdict fail\">{}</div>", escape(&line));
+    }
     if r.interrupted {
         out.push_str("<div class=\"banner\">interrupted — partial report: the run was stopped before it finished, so the tallies and groups below cover only the cases that finished.</div>\n");
     }
