@@ -145,6 +145,70 @@ fn a_three_way_run_shows_both_sides_and_names_the_one_that_drifted() {
 }
 
 #[test]
+fn twins_that_break_a_rule_differently_are_twin_drift_shown_first_everywhere() {
+    let _guard = serial();
+    // Both mutants break BUDGET-ONE-EVENT, one with a second event, one without the tenant.
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(&[
+        "verify",
+        "--no-vectors",
+        "--impl",
+        "ts-mutant-double-event,ts-mutant-tenant-dropped",
+        "--contract",
+        "budget",
+        "--cases",
+        "300",
+        "--seed",
+        "1",
+        "--shrink-time",
+        "0",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let groups = run.groups();
+    assert_eq!(groups[0]["kind"], "twin_drift", "{groups:?}");
+    let twin = groups
+        .iter()
+        .find(|g| {
+            g["kind"] == "twin_drift" && g["rules"] == serde_json::json!(["BUDGET-ONE-EVENT"])
+        })
+        .unwrap_or_else(|| panic!("no twin drift citing BUDGET-ONE-EVENT: {groups:?}"));
+    assert_eq!(
+        twin["implementation"],
+        "ts-mutant-double-event+ts-mutant-tenant-dropped"
+    );
+    let repro = twin["example"]["repro"].as_str().unwrap_or_default();
+    assert!(
+        repro.contains("--impl ts-mutant-double-event,ts-mutant-tenant-dropped"),
+        "{repro}"
+    );
+    assert!(run.stdout.contains("\n  twin drift: "), "{}", run.stdout);
+    let first_group = run.stdout.lines().find(|l| l.starts_with("  [1] "));
+    assert!(
+        first_group.is_some_and(|l| l.contains("twin_drift")),
+        "{}",
+        run.stdout
+    );
+    let dir = run.report_dir.as_ref().expect("a run folder");
+    let summary = std::fs::read_to_string(dir.join("summary.md"))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let headline = summary.find("twin drift: ").expect("a twin-drift line");
+    assert!(
+        headline < summary.find("## Implementations").unwrap_or(0),
+        "{summary}"
+    );
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).expect("junit.xml");
+    let first_case = junit.find("<testcase").expect("test cases");
+    assert!(
+        junit[first_case..].starts_with("<testcase name=\"twin_drift"),
+        "{}",
+        &junit[first_case..first_case + 200]
+    );
+    let html = std::fs::read_to_string(dir.join("index.html")).expect("index.html");
+    assert!(html.contains("twin drift: the implementations disagree"));
+}
+
+#[test]
 fn a_divergence_every_implementation_shares_is_flagged_as_a_contract_question() {
     let _guard = serial();
     // Both samples leave tags behind only in their mutants; two Python processes running
@@ -165,6 +229,8 @@ fn a_divergence_every_implementation_shares_is_flagged_as_a_contract_question() 
     ]);
     assert_eq!(run.code, 1);
     for group in run.groups() {
+        // The same wrong output everywhere is no twin drift.
+        assert_eq!(group["kind"], "divergence", "{group}");
         assert_eq!(group["sharedWithAll"], group["count"], "{group}");
         assert!(
             group["example"]["drift"]
