@@ -88,6 +88,13 @@ impl Entry {
     }
 }
 
+impl Baseline {
+    /// Whether an entry lists the group `key`.
+    pub fn lists(&self, key: &GroupKey) -> bool {
+        self.entries.iter().any(|e| e.matches(key))
+    }
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {

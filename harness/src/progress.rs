@@ -8,6 +8,11 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// The bar while cases run, and while a later phase (shrinking) runs.
+const CASES: &str =
+    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases · {per_sec} · eta {eta}";
+const PHASE: &str = "{spinner} [{elapsed_precise}] {msg}";
+
 /// How progress is shown on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgressMode {
@@ -38,9 +43,7 @@ impl Progress {
     pub fn new(total: u64, mode: ProgressMode) -> Progress {
         let bar = if mode == ProgressMode::Bar {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases · {per_sec} · eta {eta}",
-            ) {
+            if let Ok(style) = ProgressStyle::with_template(CASES) {
                 bar.set_style(style);
             }
             bar.enable_steady_tick(Duration::from_millis(100));
@@ -79,6 +82,22 @@ impl Progress {
                 "progress: {done}/{total} cases ({}%) · {rate:.0} cases/s · eta {eta:.0} s",
                 done * 100 / total.max(1)
             );
+        }
+    }
+
+    /// Shows what the run does now that is not running cases (e.g. "shrinking: 2/5 groups
+    /// done"), until [`Progress::cases`] turns the bar back to counting cases.
+    pub fn phase(&self, message: &str) {
+        if let Ok(style) = ProgressStyle::with_template(PHASE) {
+            self.inner.bar.set_style(style);
+        }
+        self.inner.bar.set_message(message.to_owned());
+    }
+
+    /// Back to counting cases after a phase.
+    pub fn cases(&self) {
+        if let Ok(style) = ProgressStyle::with_template(CASES) {
+            self.inner.bar.set_style(style);
         }
     }
 

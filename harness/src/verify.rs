@@ -17,7 +17,8 @@ use crate::baseline::{Baseline, Entry};
 use crate::errors::Error;
 use crate::findings::{CaseRun, ContractFindings, Findings, Judging};
 use crate::fsio::{create_run_dir, point_latest};
-use crate::minimize::{attach_snippets, shrink::Probers, shrink_groups, Packages};
+use crate::judge::GroupKey;
+use crate::minimize::{attach_snippets, shrink::Probers, Packages, ShrinkJob};
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
@@ -444,18 +445,21 @@ async fn run_contract(
     }
     found.finish(&mut state.findings);
     if let (Some(bounds), false) = (settings.shrink, interrupted) {
-        shrink_groups(
+        // A group the baseline already lists is not shrunk again on every gate run.
+        let known = |key: &GroupKey| plan.baseline.as_ref().is_some_and(|b| b.lists(key));
+        let job = ShrinkJob {
             contract,
-            &specs,
+            specs: &specs,
             settings,
             bounds,
-            &mut state.findings,
-            &state.packages,
+            known: &known,
             progress,
-        )
-        .await;
+            stop,
+        };
+        job.run(&mut state.findings, &state.packages).await;
+        progress.cases();
     }
-    if !interrupted {
+    if !*stop.borrow() {
         attach_snippets(contract, &specs, settings, &mut state.findings).await;
     }
 }

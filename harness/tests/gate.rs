@@ -488,6 +488,110 @@ fn sigint_stops_adapters_and_leaves_a_complete_interrupted_report() {
 }
 
 #[test]
+fn sigint_while_shrinking_stops_at_once_and_keeps_the_best_case_so_far() {
+    let _guard = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let marker = format!("shrink-interrupt-marker-{}", std::process::id());
+    let config = dir.path().join("impls.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[impl.late]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"{{python}}\", \"{{root}}/adapters/py/adapter.py\", \"{marker}\"]\nenv = {{ AEGIS_PY_SRC = \"{{root}}/adapters/samples/py\", AEGIS_SAMPLE_MUTANT = \"late-value\" }}\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "verify",
+            "--impl",
+            "late",
+            "--cases",
+            "300",
+            "--seed",
+            "3",
+            "--no-corpus",
+            "--no-vectors",
+            "--shrink-time",
+            "120",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .arg("--root")
+        .arg(repo_root())
+        .arg("--reports-dir")
+        .arg(&reports)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read stderr as it comes; interrupt once a shrink has started.
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut seen = String::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) {
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("shrinking ") {
+            break;
+        }
+    }
+    assert!(seen.contains("shrinking "), "no shrink started:\n{seen}");
+    std::thread::sleep(Duration::from_millis(500));
+    let interrupted = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    // Timing is a benchmark's business, not an assertion; shown for whoever reads the log.
+    println!("exited {:?} after the interrupt", interrupted.elapsed());
+    let _ = reader.join();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("latest/report.json")).unwrap())
+            .expect("a complete report.json");
+    assert_eq!(report["interrupted"], true);
+    let groups = report["groups"].as_array().expect("groups");
+    assert!(!groups.is_empty(), "the findings are kept");
+    let shrinks: Vec<&serde_json::Value> = groups
+        .iter()
+        .filter_map(|g| {
+            g["example"]["shrink"]
+                .as_object()
+                .map(|_| &g["example"]["shrink"])
+        })
+        .collect();
+    assert!(
+        shrinks.iter().any(|s| s["stoppedBy"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("interrupt")),
+        "the shrink under way keeps its best case: {shrinks:?}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        processes_with(&marker),
+        Vec::<(u32, String)>::new(),
+        "no adapter left behind"
+    );
+}
+
+#[test]
 fn jobs_spread_cases_over_several_adapters_with_the_same_results() {
     let _guard = serial();
     let dir = tempfile::tempdir().unwrap();

@@ -7,58 +7,94 @@ pub mod shrink;
 
 use std::collections::HashMap;
 
-use reference::{generate_case, Contract};
+use futures_util::StreamExt;
+use reference::{generate_case, Contract, Expectation};
 use serde_json::Value;
+use tokio::sync::watch;
 
 use crate::corpus::CorpusCase;
-use crate::findings::{drift, Findings, Side};
+use crate::findings::{drift, Findings, ShrinkSeed, Side};
 use crate::judge::{canonical, diff_text, judge, Case, GroupKey, GroupKind, Timing, Verdict};
 use crate::plan::{ImplSpec, ShrinkBounds, VerifySettings};
 use crate::progress::Progress;
 use crate::report::{Group, ShrinkRecord, Snippet};
 use crate::run::protocol::Package;
 use crate::run::{self, Job, Outcome};
-use shrink::{Probers, Shrinker};
+use shrink::{Probers, Shrinker, Shrunk};
 
 /// The package each implementation runs for each contract, from its adapter's hello.
 pub type Packages = HashMap<(String, String), Package>;
 
-/// Shrinks every divergence group of `contract` found on a generated case, through the
-/// implementation that diverged, and re-runs the minimal case on the others.
-pub async fn shrink_groups(
-    contract: &'static dyn Contract,
-    specs: &[&ImplSpec],
-    settings: &VerifySettings,
-    bounds: ShrinkBounds,
-    findings: &mut Findings,
-    packages: &Packages,
-    progress: &Progress,
-) {
-    let shrinker = Shrinker {
-        contract,
-        generation: &settings.generation,
-        slack_ms: settings.timing_slack_ms,
-        bounds,
-    };
-    let mut probers = Probers::new(specs, contract, settings.runner);
-    let targets: Vec<GroupKey> = findings
-        .groups
-        .keys()
-        .filter(|key| {
-            key.contract == contract.id()
-                && key.kind == GroupKind::Divergence
-                && findings.shrink_seeds.contains_key(*key)
-        })
-        .cloned()
-        .collect();
-    for key in targets {
-        let Some(seed) = findings.shrink_seeds.get(&key).cloned() else {
-            continue;
-        };
-        let Some(slot) = specs.iter().position(|s| s.id == key.implementation) else {
-            continue;
-        };
-        progress.say(&format!(
+/// Groups shrunk at once, each through adapters of its own: most of a shrink is waiting
+/// (timers, a process), so a few run side by side.
+const SHRINKS_AT_ONCE: usize = 4;
+
+/// How one contract's divergences are shrunk.
+pub struct ShrinkJob<'a> {
+    pub contract: &'static dyn Contract,
+    pub specs: &'a [&'a ImplSpec],
+    pub settings: &'a VerifySettings,
+    pub bounds: ShrinkBounds,
+    /// Groups not to shrink again: a baseline already lists them.
+    pub known: &'a dyn Fn(&GroupKey) -> bool,
+    pub progress: &'a Progress,
+    pub stop: &'a watch::Receiver<bool>,
+}
+
+/// A finished shrink of one group: the minimal case, run on every implementation.
+struct Minimal {
+    key: GroupKey,
+    seed: ShrinkSeed,
+    shrunk: Shrunk,
+    expectation: Expectation,
+    outcomes: Vec<Outcome>,
+    slot: usize,
+}
+
+impl ShrinkJob<'_> {
+    /// Shrinks every divergence group of the contract found on a generated case, through
+    /// the implementation that diverged, and re-runs each minimal case on the others. Groups
+    /// the baseline lists or a corpus case already shows are left as they are; Ctrl-C stops
+    /// at once, keeping the best case of each group so far.
+    pub async fn run(&self, findings: &mut Findings, packages: &Packages) {
+        let targets: Vec<(GroupKey, ShrinkSeed)> = findings
+            .groups
+            .iter()
+            .filter(|(key, group)| {
+                key.contract == self.contract.id()
+                    && key.kind == GroupKind::Divergence
+                    && group.corpus.is_empty()
+                    && !(self.known)(key)
+            })
+            .filter_map(|(key, _)| {
+                let seed = findings.shrink_seeds.get(key)?;
+                Some((key.clone(), seed.clone()))
+            })
+            .collect();
+        let total = targets.len();
+        let mut done = 0;
+        let mut minimal = futures_util::stream::iter(targets)
+            .map(|(key, seed)| self.shrink_one(key, seed))
+            .buffer_unordered(SHRINKS_AT_ONCE);
+        while let Some(found) = minimal.next().await {
+            done += 1;
+            self.progress
+                .phase(&format!("shrinking: {done}/{total} group(s) done"));
+            if let Some(found) = found {
+                self.record(found, findings, packages);
+            }
+        }
+    }
+
+    /// Shrinks one group through adapters of its own.
+    async fn shrink_one(&self, key: GroupKey, seed: ShrinkSeed) -> Option<Minimal> {
+        let contract = self.contract;
+        let settings = self.settings;
+        let slot = self.specs.iter().position(|s| s.id == key.implementation)?;
+        if *self.stop.borrow() {
+            return None;
+        }
+        self.progress.say(&format!(
             "shrinking {} · {} · {} (case {}, {} bytes)…",
             contract.id(),
             key.implementation,
@@ -66,25 +102,41 @@ pub async fn shrink_groups(
             seed.case,
             seed.bytes
         ));
+        let mut probers = Probers::new(self.specs, contract, settings.runner);
         let prober = match probers.get(slot).await {
             Ok(prober) => prober,
             Err(reason) => {
-                progress.say(&format!("  cannot shrink: {reason}"));
-                continue;
+                self.progress.say(&format!("  cannot shrink: {reason}"));
+                return None;
             }
         };
+        let shrinker = Shrinker {
+            contract,
+            generation: &settings.generation,
+            slack_ms: settings.timing_slack_ms,
+            bounds: self.bounds,
+        };
         let tree = generate_case(contract, &settings.generation, settings.seed, seed.case);
-        let shrunk = shrinker.shrink(prober, tree, &key, seed.output).await;
+        let mut stop = self.stop.clone();
+        let shrunk = shrinker
+            .shrink(prober, tree, &key, seed.output.clone(), &mut stop)
+            .await;
         // Run the minimal case on every implementation, so the side-by-side view matches it.
         let expectation = contract.expect(&shrunk.input, &settings.generation);
         let limit = Job::time_limit_for(&expectation, settings.timing_slack_ms);
         let mut outcomes = Vec::new();
-        for other in 0..specs.len() {
+        for other in 0..self.specs.len() {
             if other == slot {
                 outcomes.push(Outcome::Output {
                     output: shrunk.output.clone(),
                     elapsed_ms: None,
                     timer_lag_ms: None,
+                });
+                continue;
+            }
+            if *self.stop.borrow() {
+                outcomes.push(Outcome::NotRun {
+                    reason: "the run was interrupted".into(),
                 });
                 continue;
             }
@@ -95,12 +147,52 @@ pub async fn shrink_groups(
                 },
             });
         }
+        if *self.stop.borrow() {
+            probers.abort();
+        } else {
+            probers.close().await;
+        }
+        self.progress.say(&format!(
+            "  shrunk {} · {} to {} bytes in {} steps{}",
+            key.implementation,
+            key.rules.join(" "),
+            canonical(&shrunk.input).len(),
+            shrunk.steps,
+            shrunk
+                .stopped_by
+                .as_ref()
+                .map(|b| format!(" (stopped by {b}; keeping the best so far)"))
+                .unwrap_or_default()
+        ));
+        Some(Minimal {
+            key,
+            seed,
+            shrunk,
+            expectation,
+            outcomes,
+            slot,
+        })
+    }
+
+    /// Makes a group's example its minimal case, and saves that to the corpus.
+    fn record(&self, found: Minimal, findings: &mut Findings, packages: &Packages) {
+        let Minimal {
+            key,
+            seed,
+            shrunk,
+            expectation,
+            outcomes,
+            slot,
+        } = found;
+        let contract = self.contract;
+        let settings = self.settings;
         let case = Case {
             contract,
             input: &shrunk.input,
             expectation: &expectation,
         };
-        let sides: Vec<Side> = specs
+        let sides: Vec<Side> = self
+            .specs
             .iter()
             .zip(&outcomes)
             .map(|(spec, outcome)| Side {
@@ -110,14 +202,14 @@ pub async fn shrink_groups(
             })
             .collect();
         let Verdict::Diverges(d) = &sides[slot].judged.verdict else {
-            continue;
+            return;
         };
         let (drift, _) = drift(&sides, slot);
         let package = packages
-            .get(&(specs[slot].id.clone(), contract.id().to_owned()))
+            .get(&(self.specs[slot].id.clone(), contract.id().to_owned()))
             .cloned();
         let Some(group) = findings.groups.get_mut(&key) else {
-            continue;
+            return;
         };
         let expected = expectation.acceptable[d.closest].output.clone();
         let compared = sides[slot].judged.comparable.clone().unwrap_or(Value::Null);
@@ -151,19 +243,9 @@ pub async fn shrink_groups(
         example.corpus = None;
         example.detail = None;
         if settings.use_corpus {
-            save_to_corpus(settings, group, seed.case, package, progress);
+            save_to_corpus(settings, group, seed.case, package, self.progress);
         }
-        progress.say(&format!(
-            "  shrunk to {} bytes in {} steps{}",
-            group.example.shrink.as_ref().map_or(0, |s| s.to_bytes),
-            shrunk.steps,
-            shrunk
-                .stopped_by
-                .map(|b| format!(" (stopped by {b}; keeping the best so far)"))
-                .unwrap_or_default()
-        ));
     }
-    probers.close().await;
 }
 
 /// Saves a shrunk group's example to the corpus and points its repro command there.

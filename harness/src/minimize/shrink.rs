@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use proptest::strategy::ValueTree;
 use reference::{Contract, GenSettings};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::judge::{canonical, judge, Case, GroupKey, Timing};
@@ -65,6 +65,11 @@ impl Prober {
         drop(self.jobs);
         let _ = self.driver.await;
     }
+
+    /// Stops at once: the driver is dropped and its adapter killed with its session.
+    pub fn abort(self) {
+        self.driver.abort();
+    }
 }
 
 /// One prober per implementation slot, started on first use and kept for the run.
@@ -106,6 +111,13 @@ impl<'a> Probers<'a> {
             prober.close().await;
         }
     }
+
+    /// Stops every adapter at once (an interrupted run waits for none of them).
+    pub fn abort(self) {
+        for (_, prober) in self.started {
+            prober.abort();
+        }
+    }
 }
 
 /// The smallest case found that still diverges the same way.
@@ -120,6 +132,10 @@ pub struct Shrunk {
     /// Set when a bound stopped the shrink before it was done.
     pub stopped_by: Option<String>,
 }
+
+/// Candidates in a row that may fail to find a smaller case before a shrink stops: past
+/// this the tree's remaining search rarely pays for the adapter time it costs.
+const STALE_STEPS: u32 = 100;
 
 pub struct Shrinker<'a> {
     pub contract: &'static dyn Contract,
@@ -153,13 +169,16 @@ impl Shrinker<'_> {
         }
     }
 
-    /// Shrinks `tree` (whose current value diverged with `key`, producing `output`).
+    /// Shrinks `tree` (whose current value diverged with `key`, producing `output`), until
+    /// the tree is done, a bound is reached, no candidate got smaller for a while, or `stop`
+    /// turns true (Ctrl-C: the best case so far is kept).
     pub async fn shrink(
         &self,
         prober: &mut Prober,
         mut tree: Box<dyn ValueTree<Value = Value>>,
         key: &GroupKey,
         output: Value,
+        stop: &mut watch::Receiver<bool>,
     ) -> Shrunk {
         let started = Instant::now();
         let mut best = Shrunk {
@@ -172,7 +191,18 @@ impl Shrinker<'_> {
         if !tree.simplify() {
             return best;
         }
+        let mut since_smaller = 0u32;
         loop {
+            if *stop.borrow() {
+                best.stopped_by = Some("an interrupt (Ctrl-C)".into());
+                break;
+            }
+            if since_smaller >= STALE_STEPS {
+                best.stopped_by = Some(format!(
+                    "{STALE_STEPS} candidates in a row without a smaller case"
+                ));
+                break;
+            }
             if best.steps >= self.bounds.max_steps {
                 best.stopped_by = Some(format!("the cap of {} steps", self.bounds.max_steps));
                 break;
@@ -185,13 +215,23 @@ impl Shrinker<'_> {
                 break;
             }
             best.steps += 1;
+            since_smaller += 1;
             let candidate = tree.current();
-            match self.diverges_the_same_way(prober, &candidate, key).await {
+            let verdict = tokio::select! {
+                verdict = self.diverges_the_same_way(prober, &candidate, key) => verdict,
+                Ok(_) = stop.wait_for(|stopped| *stopped) => continue,
+            };
+            match verdict {
                 Some(output) => {
                     best.accepted += 1;
                     // "Simpler" in the tree's order is not always fewer bytes: report the
                     // smallest case seen, never one larger than the case first found.
-                    if canonical(&candidate).len() <= canonical(&best.input).len() {
+                    let (size, best_size) =
+                        (canonical(&candidate).len(), canonical(&best.input).len());
+                    if size < best_size {
+                        since_smaller = 0;
+                    }
+                    if size <= best_size {
                         best.input = candidate;
                         best.output = output;
                     }
