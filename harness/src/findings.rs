@@ -139,9 +139,49 @@ impl<'a> ContractFindings<'a> {
             .judge(case.case(self.contract), &self.impl_ids[slot], outcome)
     }
 
+    /// The group `slot`'s answer to `case` falls in, when that depends on time and so must
+    /// repeat alone before it counts: a divergence or a late answer under a contract with a
+    /// timing rule, or any divergence seen while the adapter's timers ran later than the
+    /// race band (the machine's load, perhaps, not the implementation).
+    pub fn time_dependent(
+        &self,
+        case: &CaseRun,
+        slot: usize,
+        outcome: &Outcome,
+        race_band_ms: f64,
+    ) -> Option<GroupKey> {
+        let Outcome::Output {
+            output,
+            timer_lag_ms,
+            ..
+        } = outcome
+        else {
+            return None;
+        };
+        let judged = self.judge(case, slot, outcome);
+        if !matches!(judged.verdict, Verdict::Diverges(_) | Verdict::Late { .. }) {
+            return None;
+        }
+        let timed = self
+            .contract
+            .timing_limit(&case.input, output, self.judging.timing_slack_ms)
+            .is_some();
+        let late = timer_lag_ms.is_some_and(|lag| lag > race_band_ms);
+        if timed || late {
+            judged.key
+        } else {
+            None
+        }
+    }
+
     /// Counts that the case in `slot` was re-run alone before being judged.
     pub fn note_rerun_alone(&mut self, slot: usize) {
         self.tallies[slot].rerun_alone += 1;
+    }
+
+    /// Counts that the case in `slot` did not diverge again alone: flaky, not a failure.
+    pub fn note_flaky(&mut self, slot: usize) {
+        self.tallies[slot].flaky += 1;
     }
 
     /// Counts the adapter restarts of the implementation in `slot`.

@@ -4,7 +4,7 @@
 //! shrink and save what diverged ([`crate::minimize`]) — then applies the baselines and
 //! writes the report ([`crate::report`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -25,7 +25,7 @@ use crate::report::{
     Group, GroupKind, ImplRecord, ImplStatus, IncidentRecord, Report, SettingsRecord, Timings,
     Verdict, SCHEMA_VERSION,
 };
-use crate::run::{self, Done, Driver, Job, Outcome, Session};
+use crate::run::{self, Done, Driver, Job, Session};
 
 /// The result of a finished run.
 pub struct RunResult {
@@ -180,6 +180,7 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             },
             time_zone: settings.time_zone.clone(),
             race_band_ms: settings.generation.race_band_ms,
+            confirm_runs: settings.confirm_runs,
             timing_slack_ms: settings.timing_slack_ms,
             max_case_ms: settings.generation.max_case_ms,
             window: settings.runner.window,
@@ -359,7 +360,9 @@ async fn run_contract(
         spelling: settings.spelling.as_ref(),
     };
     let mut found = ContractFindings::new(contract, impl_ids, judging);
+    // Time-dependent divergences wait until the stream is done, then must repeat alone.
     let mut held: Vec<(CaseRun, Vec<usize>)> = Vec::new();
+    let race_band_ms = settings.generation.race_band_ms as f64;
     while let Some(done) = done_rx.recv().await {
         progress.inc();
         let finished = {
@@ -375,23 +378,13 @@ async fn run_contract(
             }
         };
         let Some(case) = finished else { continue };
-        // A divergence seen while the adapter's timers fired later than the race band may be
-        // the machine's load, not the implementation: it is re-run alone before it counts.
-        let race_band_ms = settings.generation.race_band_ms as f64;
-        let suspect: Vec<usize> = case
-            .outcomes
-            .iter()
-            .enumerate()
-            .filter(|(slot, outcome)| match outcome {
-                Some(
-                    o @ Outcome::Output {
-                        timer_lag_ms: Some(lag),
-                        ..
-                    },
-                ) if *lag > race_band_ms => found.judge(&case, *slot, o).diverges(),
-                _ => false,
+        let suspect: Vec<usize> = (0..case.outcomes.len())
+            .filter(|&slot| {
+                settings.confirm_runs > 0
+                    && case.outcomes[slot].as_ref().is_some_and(|o| {
+                        found.time_dependent(&case, slot, o, race_band_ms).is_some()
+                    })
             })
-            .map(|(slot, _)| slot)
             .collect();
         if !suspect.is_empty() {
             held.push((case, suspect));
@@ -407,18 +400,17 @@ async fn run_contract(
         held.clear(); // a partial report judges what finished; nothing more is run
     }
     if !held.is_empty() {
-        let mut probers = Probers::new(&specs, contract, settings.runner);
-        for (mut case, suspect) in held {
-            for slot in suspect {
-                found.note_rerun_alone(slot);
-                if let Ok(prober) = probers.get(slot).await {
-                    let limit = Job::time_limit_for(&case.expectation, settings.timing_slack_ms);
-                    case.outcomes[slot] = Some(prober.run(&case.input, limit).await);
-                }
-            }
-            found.record(&case, &mut state.findings);
-        }
-        probers.close().await;
+        confirm(
+            &mut found,
+            held,
+            &specs,
+            contract,
+            settings,
+            race_band_ms,
+            state,
+            stop,
+        )
+        .await;
         for line in state.findings.announcements.drain(..) {
             progress.say(&line);
         }
@@ -461,6 +453,68 @@ async fn run_contract(
     }
     if !*stop.borrow() {
         attach_snippets(contract, &specs, settings, &mut state.findings).await;
+    }
+}
+
+/// Re-runs each held case's time-dependent sides alone, `--confirm-runs` times, before
+/// recording it: a divergence that repeats every time counts (and confirms its group, whose
+/// later cases then count as they are); one that does not is flaky and judged by its re-run.
+#[allow(clippy::too_many_arguments)]
+async fn confirm(
+    found: &mut ContractFindings<'_>,
+    mut held: Vec<(CaseRun, Vec<usize>)>,
+    specs: &[&ImplSpec],
+    contract: &'static dyn Contract,
+    settings: &crate::plan::VerifySettings,
+    race_band_ms: f64,
+    state: &mut RunState,
+    stop: &watch::Receiver<bool>,
+) {
+    // Completion order is the machine's; the stream's order is the seed's.
+    held.sort_by(|a, b| a.0.label.cmp(&b.0.label));
+    let mut confirmed: HashSet<GroupKey> = HashSet::new();
+    let mut probers = Probers::new(specs, contract, settings.runner);
+    let limit_for =
+        |case: &CaseRun| Job::time_limit_for(&case.expectation, settings.timing_slack_ms);
+    for (mut case, suspect) in held {
+        for slot in suspect {
+            let Some(outcome) = case.outcomes[slot].clone() else {
+                continue;
+            };
+            let Some(key) = found.time_dependent(&case, slot, &outcome, race_band_ms) else {
+                continue;
+            };
+            if confirmed.contains(&key) || *stop.borrow() {
+                continue;
+            }
+            found.note_rerun_alone(slot);
+            let Ok(prober) = probers.get(slot).await else {
+                continue;
+            };
+            let mut differing = None;
+            for _ in 0..settings.confirm_runs {
+                let rerun = prober.run(&case.input, limit_for(&case)).await;
+                if found.judge(&case, slot, &rerun).key.as_ref() != Some(&key) {
+                    differing = Some(rerun);
+                    break;
+                }
+            }
+            match differing {
+                None => {
+                    confirmed.insert(key);
+                }
+                Some(rerun) => {
+                    found.note_flaky(slot);
+                    case.outcomes[slot] = Some(rerun);
+                }
+            }
+        }
+        found.record(&case, &mut state.findings);
+    }
+    if *stop.borrow() {
+        probers.abort();
+    } else {
+        probers.close().await;
     }
 }
 

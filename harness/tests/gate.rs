@@ -94,8 +94,12 @@ fn a_baseline_passes_known_groups_and_fails_on_stale_and_new_ones() {
     );
     assert_eq!(new.code, 1, "{}\n{}", new.stdout, new.stderr);
     assert!(
-        new.stdout
-            .contains("new py-mutant-shortcut-path · divergence · MIG-PATH"),
+        new.groups()
+            .iter()
+            .any(|g| g["implementation"] == "py-mutant-shortcut-path"
+                && g["kind"] == "divergence"
+                && g["rules"] == serde_json::json!(["MIG-PATH"])
+                && g["baseline"].is_null()),
         "{}",
         new.stdout
     );

@@ -128,6 +128,7 @@ fn hostile_report() -> Report {
             profile: "normal".into(),
             time_zone: "UTC".into(),
             race_band_ms: 15,
+            confirm_runs: 2,
             timing_slack_ms: 40,
             max_case_ms: 5000,
             window: Some(1),

@@ -589,6 +589,7 @@ fn full_report() -> Report {
             profile: "hostile".into(),
             time_zone: "Asia/Kolkata".into(),
             race_band_ms: 15,
+            confirm_runs: 2,
             timing_slack_ms: 200,
             max_case_ms: 1000,
             window: Some(8),
@@ -643,6 +644,7 @@ fn full_report() -> Report {
                 timing: 1,
                 restarts: 1,
                 rerun_alone: 2,
+                flaky: 1,
             }],
             agreement: vec![PairAgreement {
                 a: "py-x".into(),

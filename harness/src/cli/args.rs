@@ -80,6 +80,10 @@ pub struct VerifyArgs {
     /// Allowance added to the contract's timing bound, in ms.
     #[arg(long, default_value_t = 200)]
     pub timing_slack_ms: u64,
+    /// A divergence that depends on time (a timing rule, late timers) counts only if it
+    /// repeats in this many re-runs alone; one that does not is reported as flaky.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub confirm_runs: u32,
     /// Scripted delays this close to a deadline may land on either side, in ms.
     #[arg(long, default_value_t = 15)]
     pub race_band_ms: u64,

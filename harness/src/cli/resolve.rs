@@ -135,6 +135,7 @@ impl VerifyArgs {
             }),
             generation,
             timing_slack_ms: self.timing_slack_ms,
+            confirm_runs: self.confirm_runs,
             runner: RunnerSettings {
                 window: self.window,
                 ping_grace: Duration::from_millis(self.ping_grace_ms),
@@ -170,6 +171,9 @@ impl VerifyArgs {
         }
         if self.timing_slack_ms != 200 {
             case_flags.push(format!("--timing-slack-ms {}", self.timing_slack_ms));
+        }
+        if self.confirm_runs != 2 {
+            case_flags.push(format!("--confirm-runs {}", self.confirm_runs));
         }
         let shown = |path: &Path| {
             display_path(

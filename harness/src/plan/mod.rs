@@ -122,6 +122,9 @@ pub struct VerifySettings {
     pub shrink: Option<ShrinkBounds>,
     pub generation: GenSettings,
     pub timing_slack_ms: u64,
+    /// Re-runs alone a time-dependent divergence must repeat in before it counts (0: it
+    /// counts as found).
+    pub confirm_runs: u32,
     pub runner: RunnerSettings,
     /// How progress is shown on stderr.
     pub progress: ProgressMode,

@@ -91,6 +91,9 @@ impl Report {
                     counts.join(" | ")
                 );
             }
+            for line in contract.tallies.iter().filter_map(Tally::confirmation_line) {
+                let _ = writeln!(md, "\n{}", md_cell(&line));
+            }
         }
         if !self.groups.is_empty() {
             let _ = writeln!(md, "\n## Failing groups\n");

@@ -59,6 +59,8 @@ pub struct SettingsRecord {
     /// The time zone (`TZ`) the adapters ran under: `--tz`, or the one the seed picked.
     pub time_zone: String,
     pub race_band_ms: u64,
+    /// Re-runs alone a time-dependent divergence must repeat in before it counts.
+    pub confirm_runs: u32,
     pub timing_slack_ms: u64,
     pub max_case_ms: u64,
     /// `--window`, when given (else each contract's default).
@@ -134,9 +136,12 @@ pub struct Tally {
     /// Cases whose output agreed but whose elapsed time broke the timing rule.
     pub timing: u64,
     pub restarts: u32,
-    /// Cases that diverged while the adapter's timers ran later than the race band, and
-    /// were re-run alone before being judged (their tally reflects the re-run).
+    /// Cases whose divergence depended on time, re-run alone to confirm it before it
+    /// counted.
     pub rerun_alone: u64,
+    /// Of those, cases whose divergence did not repeat alone: judged by their re-runs,
+    /// never counted as failures.
+    pub flaky: u64,
 }
 
 impl Tally {

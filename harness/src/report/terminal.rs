@@ -45,8 +45,8 @@ impl Report {
                 }
                 let _ = writeln!(out);
             }
-            for t in contract.tallies.iter().filter(|t| t.rerun_alone > 0) {
-                let _ = writeln!(out, "  {}: {} divergent case(s) ran with timers late by more than the race band; each was re-run alone before being judged", t.implementation, t.rerun_alone);
+            for line in contract.tallies.iter().filter_map(Tally::confirmation_line) {
+                let _ = writeln!(out, "  {line}");
             }
             for pair in &contract.agreement {
                 let _ = writeln!(

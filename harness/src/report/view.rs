@@ -111,6 +111,19 @@ impl Tally {
     }
 }
 
+impl Tally {
+    /// What confirming time-dependent divergences did, when it did anything: how many were
+    /// re-run alone and how many of them were flaky.
+    pub fn confirmation_line(&self) -> Option<String> {
+        (self.rerun_alone > 0).then(|| {
+            format!(
+                "{}: {} time-dependent divergent case(s) re-run alone to confirm; {} flaky (did not repeat, not counted as failures)",
+                self.implementation, self.rerun_alone, self.flaky
+            )
+        })
+    }
+}
+
 impl ImplRecord {
     /// `available`, `unavailable` or `failed to start`.
     pub fn status_text(&self) -> &'static str {

@@ -201,13 +201,12 @@ fn matrix(out: &mut String, r: &Report) {
                 pair.compared
             );
         }
-        for t in c.tallies.iter().filter(|t| t.rerun_alone > 0) {
+        for line in c.tallies.iter().filter_map(Tally::confirmation_line) {
             let _ = writeln!(
                 out,
-                "<p class=\"note\">{}: {} of {}'s divergent cases ran with timers late by more than the race band; each was re-run alone before being judged.</p>",
+                "<p class=\"note\">{}: {}.</p>",
                 code(&c.id),
-                t.rerun_alone,
-                code(&t.implementation)
+                escape(&line)
             );
         }
     }
@@ -399,6 +398,7 @@ mod tests {
                 profile: "normal".into(),
                 time_zone: "UTC".into(),
                 race_band_ms: 15,
+                confirm_runs: 2,
                 timing_slack_ms: 40,
                 max_case_ms: 5000,
                 window: Some(64),
