@@ -73,6 +73,24 @@ def _camel(name):
     return head + "".join(part.title() for part in rest)
 
 
+def _snake(name):
+    """A canonical camelCase key as the Python API spells it: `tenantId` -> `tenant_id`."""
+    return "".join("_" + c.lower() if "A" <= c <= "Z" else c for c in name)
+
+
+def _keywords(members, where):
+    """The keyword arguments for the members of an input object, every one of them (unknown
+    keys and nulls included), names in snake_case. Two keys that become one keyword cannot
+    both be passed: that input cannot be translated (the binding's failure, an adapterError)."""
+    kwargs = {}
+    for key, value in members.items():
+        name = _snake(key)
+        if name in kwargs:
+            raise ValueError(f"{where}: two keys become the keyword {name!r}; the call cannot pass both")
+        kwargs[name] = value
+    return kwargs
+
+
 def _fields(obj):
     """The fields of a dataclass or mapping, with camelCase keys."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -84,21 +102,28 @@ def _fields(obj):
     return {_camel(k): v for k, v in items}
 
 
+def _json(value):
+    """A value the implementation produced, as JSON: containers and dataclasses member by
+    member (camelCase keys), anything else JSON cannot hold as its str()."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    if isinstance(value, dict) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        return {k: _json(v) for k, v in _fields(value).items()}
+    return str(value)
+
+
 def _tags_json(tags):
-    if tags is None:
-        return None
-    return {k: v for k, v in _fields(tags).items() if v is not None}
+    """Tags as the implementation holds them: every field, `None` as null (the harness's
+    comparison takes a null tag as absent)."""
+    return _json(tags)
 
 
 def _event_json(event):
-    fields = _fields(event)
-    return {
-        "outcome": fields.get("outcome"),
-        "tags": _tags_json(fields.get("tags")),
-        "primaryResourceClass": fields.get("primaryResourceClass"),
-        "fallbackResourceClass": fields.get("fallbackResourceClass"),
-        "timeoutMs": fields.get("timeoutMs"),
-    }
+    """An observer event as the implementation holds it: every field (elapsed time and
+    messages included; the harness's comparison leaves out what the contract does not compare)."""
+    return {k: (_tags_json(v) if k == "tags" else _json(v)) for k, v in _fields(event).items()}
 
 
 _error_classes = {}
@@ -151,6 +176,10 @@ class Timers:
             finally:
                 waiter.cancel()
             if done:
+                # A delay already past when the abort is seen was fired late: that counts
+                # as lag too (the race may have gone the other way only because the loop
+                # was busy).
+                self.max_lag_ms = max(self.max_lag_ms, (loop.time() - start) * 1000 - delay_ms)
                 return False
         self.max_lag_ms = max(self.max_lag_ms, (loop.time() - start) * 1000 - delay_ms)
         return True
@@ -159,6 +188,24 @@ class Timers:
 def _script(spec, stage, seen, timers):
     """The scripted function for `spec`, called by the wrapper as fn(event)."""
     kind = spec["kind"]
+    if kind == "resolve_now":
+        value = spec["value"]
+
+        async def resolve_now(event):
+            # Returns without awaiting anything: settles before any timer can fire.
+            seen[stage] = _tags_json(aegis.get_aegis_tags())
+            return value
+
+        return resolve_now
+    if kind == "reject_now":
+        name, message = spec["errorName"], spec["errorMessage"]
+
+        async def reject_now(event):
+            # Raises without awaiting anything: settles before any timer can fire.
+            seen[stage] = _tags_json(aegis.get_aegis_tags())
+            raise _scripted_error(name, message, stage)
+
+        return reject_now
 
     async def body(event):
         if kind == "hang_until_abort":
@@ -185,23 +232,33 @@ def _script(spec, stage, seen, timers):
     return fn
 
 
+# The input's objects the API takes as instances of its own classes; any other value of these
+# keys (a string, a null) is passed as it is.
+_CLASSES = {"budget": "Budget", "tags": "Tags", "fallback": "Fallback"}
+
+
 def _arguments(case, seen, timers):
-    """The implementation's WrapArgs, built from the input as given (even when invalid)."""
-    budget = case.get("budget", {})
-    tags = case.get("tags", {})
-    budget_kwargs = {"timeout_ms": budget.get("timeoutMs"), "signal_respecting": budget.get("signalRespecting")}
-    if "pgStatementTimeoutMs" in budget:
-        budget_kwargs["pg_statement_timeout_ms"] = budget["pgStatementTimeoutMs"]
-    tag_names = {"component": "component", "op": "op", "tenantId": "tenant_id", "correlationId": "correlation_id"}
-    fallback = None
-    if "fallback" in case:
-        fallback = aegis.Fallback(fn=_script(case["fallback"]["fn"], "fallback", seen, timers), resource_class=case["fallback"].get("resourceClass"))
-    return aegis.WrapArgs(
-        budget=aegis.Budget(**budget_kwargs),
-        tags=aegis.Tags(**{tag_names[k]: v for k, v in tags.items() if k in tag_names}),
-        primary_resource_class=case.get("primaryResourceClass"),
-        fallback=fallback,
-    )
+    """A function building the implementation's WrapArgs from the input as given (even when
+    invalid): every key but `primary`, unknown keys and nulls included, as keyword arguments
+    (`budget`, `tags` and `fallback` objects as Budget, Tags and Fallback; the fallback's `fn`
+    scripted). Translating happens now, and a failure is the binding's; the objects are built
+    when the returned function is called, inside the call under test, so what their
+    constructors raise is the implementation's answer."""
+    top = _keywords({k: v for k, v in case.items() if k != "primary"}, "the input")
+    parts = {}
+    for name, cls in _CLASSES.items():
+        if isinstance(top.get(name), dict):
+            parts[name] = (cls, _keywords(top[name], name))
+    if "fallback" in parts and "fn" in parts["fallback"][1]:
+        parts["fallback"][1]["fn"] = _script(parts["fallback"][1]["fn"], "fallback", seen, timers)
+
+    def build():
+        kwargs = dict(top)
+        for name, (cls, members) in parts.items():
+            kwargs[name] = getattr(aegis, cls)(**members)
+        return aegis.WrapArgs(**kwargs)
+
+    return build
 
 
 async def run(case):
@@ -211,13 +268,15 @@ async def run(case):
     timers = Timers()
     loop = asyncio.get_running_loop()
     output = {"value": None, "errorName": None, "originalErrorName": None, "fallbackErrorName": None}
+    build = _arguments(case, seen, timers)
+    primary = _script(case["primary"], "primary", seen, timers)
     start = loop.time()
     try:
         # Building the arguments is part of the call under test: the implementation's own
         # types may refuse an input that breaks the schema.
-        args = _arguments(case, seen, timers)
+        args = build()
         start = loop.time()
-        output["value"] = await aegis.with_resource_budget(args, _script(case["primary"], "primary", seen, timers))
+        output["value"] = await aegis.with_resource_budget(args, primary)
         output["outcome"] = "fallback" if "fallback" in seen else "ok"
     except BaseException as err:
         output["errorName"] = _error_name(err)
@@ -254,7 +313,7 @@ def _cause_name(err, attribute):
 # case with the real aegis API, for a bug report. It does what `run` does: the same WrapArgs,
 # scripted functions that behave the same, error classes derived the same way.
 
-_KINDS = ("resolve", "reject", "hang_until_abort", "ignore_abort_resolve", "sync_throw")
+_KINDS = ("resolve", "reject", "hang_until_abort", "ignore_abort_resolve", "sync_throw", "resolve_now", "reject_now")
 
 # Names the program uses: an error class is never declared under one of them.
 _PROGRAM_NAMES = {
@@ -267,28 +326,36 @@ _PROGRAM_NAMES = {
 def snippet(case):
     """The program reproducing `case`, or None when it cannot be written (an input `run` cannot
     translate either: the failure would be the binding's, not the implementation's)."""
-    if not isinstance(case, dict) or not isinstance(case.get("budget", {}), dict) or not isinstance(case.get("tags", {}), dict):
+    if not isinstance(case, dict):
         return None
     stages = {"primary": case.get("primary")}
-    if "fallback" in case:
-        if not isinstance(case["fallback"], dict) or "fn" not in case["fallback"]:
-            return None
+    if isinstance(case.get("fallback"), dict) and "fn" in case["fallback"]:
         stages["fallback"] = case["fallback"]["fn"]
     if not all(_writable(spec) for spec in stages.values()):
+        return None
+    try:  # the keywords `run` would pass: an input it cannot translate has no program
+        _keywords({k: v for k, v in case.items() if k != "primary"}, "the input")
+        for name in _CLASSES:
+            if isinstance(case.get(name), dict):
+                _keywords(case[name], name)
+    except ValueError:
         return None
 
     lit = Literals()
     errors = _ErrorClasses(lit)
     functions = [_function_source(stage, spec, errors, lit) for stage, spec in stages.items()]
-    budget = case.get("budget", {})
-    budget_args = [f"timeout_ms={lit(budget.get('timeoutMs'))}", f"signal_respecting={lit(budget.get('signalRespecting'))}"]
-    if "pgStatementTimeoutMs" in budget:
-        budget_args.append(f"pg_statement_timeout_ms={lit(budget['pgStatementTimeoutMs'])}")
-    tag_names = {"component": "component", "op": "op", "tenantId": "tenant_id", "correlationId": "correlation_id"}
-    tags = [f"{tag_names[k]}={lit(v)}" for k, v in case.get("tags", {}).items() if k in tag_names]
-    fallback = "None"
-    if "fallback" in stages:
-        fallback = f"Fallback(fn=fallback, resource_class={lit(case['fallback'].get('resourceClass'))})"
+    # The WrapArgs `run` builds: every key but `primary` as a keyword argument, the budget,
+    # tags and fallback objects as instances (the fallback's `fn` the scripted function).
+    arguments = {}
+    for key, value in case.items():
+        if key == "primary":
+            continue
+        cls = _CLASSES.get(key) if isinstance(value, dict) else None
+        if cls is None:
+            arguments[key] = lit(value)
+        else:
+            members = {k: ("fallback" if key == "fallback" and k == "fn" else lit(v)) for k, v in value.items()}
+            arguments[key] = _call(cls, members)
 
     body = []
     if any(spec["kind"] in ("resolve", "reject") for spec in stages.values()):
@@ -310,12 +377,7 @@ def snippet(case):
         "async def main():",
         '    set_aegis_observer(lambda event: print("event:", event))',
         "    try:",
-        "        args = WrapArgs(",
-        f"            budget=Budget({', '.join(budget_args)}),",
-        f"            tags=Tags({', '.join(tags)}),",
-        f"            primary_resource_class={lit(case.get('primaryResourceClass'))},",
-        f"            fallback={fallback},",
-        "        )",
+        f"        args = {_call('WrapArgs', arguments)}",
         "        result = await with_resource_budget(args, primary)",
         '        print("returned:", repr(result))',
         "    except BaseException as err:",
@@ -354,6 +416,21 @@ def snippet(case):
     return code
 
 
+def _call(callee, members):
+    """Source calling `callee` with the input's members (source text each) as keyword
+    arguments, names in snake_case; a name that cannot be written `name=` goes in `**{...}`."""
+    plain, other = [], []
+    for key, source in members.items():
+        name = _snake(key)
+        if name.isidentifier() and not keyword.iskeyword(name) and unicodedata.normalize("NFKC", name) == name:
+            plain.append(f"{name}={source}")
+        else:
+            other.append(f"{name!r}: {source}")
+    if other:
+        plain.append("**{" + ", ".join(other) + "}")
+    return f"{callee}({', '.join(plain)})"
+
+
 def _writable(spec):
     """Whether `run` scripts `spec` without failing itself (the scenario language, well formed)."""
     if not isinstance(spec, dict) or spec.get("kind") not in _KINDS:
@@ -361,9 +438,9 @@ def _writable(spec):
     kind = spec["kind"]
     if kind in ("resolve", "reject", "ignore_abort_resolve") and not isinstance(spec.get("delayMs", 0), (int, float)):
         return False
-    if kind in ("resolve", "ignore_abort_resolve"):
+    if kind in ("resolve", "ignore_abort_resolve", "resolve_now"):
         return "value" in spec
-    if kind in ("reject", "sync_throw"):
+    if kind in ("reject", "sync_throw", "reject_now"):
         return isinstance(spec.get("errorName"), str) and "errorMessage" in spec
     return True
 
@@ -376,6 +453,10 @@ def _function_source(stage, spec, errors, lit):
         return [f"def {stage}(event):", head[1], "    " + errors.raise_(spec["errorName"], spec["errorMessage"])]
     if kind == "hang_until_abort":
         return head + ["    await event.wait()", "    " + errors.raise_("AbortError", "aborted")]
+    if kind == "resolve_now":
+        return head + [f"    return {lit(spec['value'])}  # no await: settles before any timer"]
+    if kind == "reject_now":
+        return head + ["    " + errors.raise_(spec["errorName"], spec["errorMessage"]) + "  # no await: settles before any timer"]
     seconds = lit(spec.get("delayMs", 0) / 1000)
     if kind == "ignore_abort_resolve":
         return head + [f"    await asyncio.sleep({seconds})  # ignores the event", f"    return {lit(spec['value'])}"]
@@ -437,11 +518,13 @@ def _scenario(case, stages):
             "hang_until_abort": "hangs until aborted",
             "ignore_abort_resolve": f"ignores the abort, returns after {delay}",
             "sync_throw": f"raises {spec.get('errorName')!r} synchronously",
+            "resolve_now": "returns a value without awaiting",
+            "reject_now": f"raises {spec.get('errorName')!r} without awaiting",
         }[spec["kind"]]
 
     parts = [
-        f"budget {case.get('budget', {}).get('timeoutMs')!r} ms",
+        f"budget {case['budget'].get('timeoutMs') if isinstance(case.get('budget'), dict) else None!r} ms",
         stage(f"primary ({case.get('primaryResourceClass')!r})", stages["primary"]),
-        stage(f"fallback ({case['fallback'].get('resourceClass')!r})", stages["fallback"]) if "fallback" in stages else "no fallback",
+        stage(f"fallback ({case['fallback'].get('resourceClass')!r})", stages["fallback"]) if "fallback" in stages else f"fallback {case['fallback']!r}" if "fallback" in case else "no fallback",
     ]
     return "; ".join(parts)

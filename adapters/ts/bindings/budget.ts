@@ -86,33 +86,36 @@ function observe(event: unknown): void {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const TAG_KEYS = ["component", "op", "tenantId", "correlationId"] as const;
-
-/** Tags as canonical JSON: the four keys, each left out when absent; null for no tags. */
-function tagsJson(tags: unknown): Json {
-  if (tags === undefined || tags === null) return null;
-  const record = tags as Record<string, unknown>;
-  const out: Record<string, Json> = {};
-  for (const key of TAG_KEYS) {
-    const value = record[key];
-    if (value !== undefined && value !== null) out[key] = value as Json;
+/**
+ * An object the implementation produced, as it holds it: every own enumerable key, `null`s
+ * included, a key holding `undefined` left out (JavaScript's absent). What the contract does
+ * not compare is left out by the harness's comparison, never here.
+ */
+function asHeld(value: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    if (member !== undefined) out[key] = member;
   }
   return out;
+}
+
+/** Tags as the implementation holds them; null for no tags. */
+function tagsJson(tags: unknown): Json {
+  if (tags === undefined || tags === null) return null;
+  if (typeof tags !== "object") return tags as Json;
+  return asHeld(tags) as Json;
 }
 
 function orNull(value: unknown): Json {
   return value === undefined ? null : (value as Json);
 }
 
+/** An observer event as the implementation holds it, its tags as `tagsJson` has them. */
 function eventJson(event: unknown): Json {
-  const fields = (typeof event === "object" && event !== null ? event : {}) as Record<string, unknown>;
-  return {
-    outcome: orNull(fields.outcome),
-    tags: tagsJson(fields.tags),
-    primaryResourceClass: orNull(fields.primaryResourceClass),
-    fallbackResourceClass: fields.fallbackResourceClass ?? null,
-    timeoutMs: orNull(fields.timeoutMs),
-  } as Json;
+  if (typeof event !== "object" || event === null) return orNull(event);
+  const fields = asHeld(event);
+  if ("tags" in fields) fields.tags = tagsJson(fields.tags);
+  return fields as Json;
 }
 
 /** `.name` when the error has a string one, else its class name. */
@@ -147,7 +150,7 @@ class CaseState {
   maxLagMs = 0;
 }
 
-const KINDS = ["resolve", "reject", "hang_until_abort", "ignore_abort_resolve", "sync_throw"];
+const KINDS = ["resolve", "reject", "hang_until_abort", "ignore_abort_resolve", "sync_throw", "resolve_now", "reject_now"];
 const MAX_DELAY_MS = 2 ** 31 - 1; // setTimeout's limit
 
 function namedError(name: unknown, message: unknown): Error {
@@ -170,8 +173,10 @@ function scripted(spec: unknown, stage: Stage, state: CaseState, what: string): 
   if (typeof delay !== "number" || !(delay >= 0 && delay <= MAX_DELAY_MS)) {
     throw scriptError(what, `delayMs ${JSON.stringify(delay)} is not a delay in 0..${MAX_DELAY_MS}`);
   }
-  if ((kind === "resolve" || kind === "ignore_abort_resolve") && !("value" in script)) throw scriptError(what, "no value");
-  if ((kind === "reject" || kind === "sync_throw") && typeof script.errorName !== "string") {
+  if ((kind === "resolve" || kind === "ignore_abort_resolve" || kind === "resolve_now") && !("value" in script)) {
+    throw scriptError(what, "no value");
+  }
+  if ((kind === "reject" || kind === "sync_throw" || kind === "reject_now") && typeof script.errorName !== "string") {
     throw scriptError(what, "errorName is not a string");
   }
 
@@ -180,6 +185,20 @@ function scripted(spec: unknown, stage: Stage, state: CaseState, what: string): 
     return error;
   };
   const aborted = (): Error => fail(namedError("AbortError", "aborted"));
+
+  // Async functions that settle without awaiting anything: before any timer can fire.
+  if (kind === "resolve_now") {
+    return async function resolveNow(_signal: AbortSignal): Promise<unknown> {
+      state.seen.set(stage, tagsJson(aegis!.getAegisTags()));
+      return script.value;
+    };
+  }
+  if (kind === "reject_now") {
+    return async function rejectNow(_signal: AbortSignal): Promise<unknown> {
+      state.seen.set(stage, tagsJson(aegis!.getAegisTags()));
+      throw fail(namedError(script.errorName, script.errorMessage));
+    };
+  }
 
   return function scriptedFn(signal: AbortSignal): Promise<unknown> {
     state.seen.set(stage, tagsJson(aegis!.getAegisTags()));
@@ -191,17 +210,22 @@ function scripted(spec: unknown, stage: Stage, state: CaseState, what: string): 
         return;
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let begun: number | undefined;
+      const requested = delay;
       const onAbort = (): void => {
         clearTimeout(timer);
+        // A timer already overdue when the abort arrives was fired late: that counts as lag
+        // too (the race may have gone the other way only because the loop was busy).
+        if (begun !== undefined) state.maxLagMs = Math.max(state.maxLagMs, performance.now() - begun - requested);
         reject(aborted());
       };
       if (abortable) signal.addEventListener("abort", onAbort, { once: true });
       if (kind === "hang_until_abort") return;
-      const requested = delay;
-      const begun = performance.now();
+      const started = performance.now();
+      begun = started;
       timer = setTimeout(() => {
         if (abortable) signal.removeEventListener("abort", onAbort);
-        state.maxLagMs = Math.max(state.maxLagMs, performance.now() - begun - requested);
+        state.maxLagMs = Math.max(state.maxLagMs, performance.now() - started - requested);
         if (kind === "reject") reject(fail(namedError(script.errorName, script.errorMessage)));
         else resolve(script.value);
       }, requested);
@@ -216,7 +240,8 @@ function wrapArgs(input: Record<string, unknown>, state: CaseState): Record<stri
     const fallback = input.fallback;
     if (typeof fallback === "object" && fallback !== null && !Array.isArray(fallback)) {
       const spec = fallback as Record<string, unknown>;
-      args.fallback = { ...spec, fn: scripted(spec.fn, "fallback", state, "fallback.fn") };
+      // A fallback without `fn` is passed without one: the implementation decides.
+      if ("fn" in spec) args.fallback = { ...spec, fn: scripted(spec.fn, "fallback", state, "fallback.fn") };
     }
   }
   return args;
@@ -302,7 +327,7 @@ export function snippet(input: unknown): string | null {
     // The same checks `run` makes before calling anything: what it refuses has no program.
     scripted(c.primary, "primary", new CaseState(), "primary");
     stages.push(["primary", c.primary as Record<string, unknown>]);
-    if (fallback !== undefined) {
+    if (fallback !== undefined && "fn" in fallback) {
       scripted(fallback.fn, "fallback", new CaseState(), "fallback.fn");
       stages.push(["fallback", fallback.fn as Record<string, unknown>]);
     }
@@ -364,13 +389,13 @@ export function snippet(input: unknown): string | null {
   for (const [stage, spec] of stages) lines.push(...functionSource(stage, spec), "");
 
   // The arguments as `run` builds them: the input without `primary`, the fallback's `fn`
-  // replaced by the scripted function (a fallback that is not an object is passed as given).
+  // replaced by the scripted function (a fallback that is not an object, or has no `fn`, is
+  // passed as given).
   const properties = Object.keys(c)
     .filter((key) => key !== "primary")
     .map((key) => {
       if (key !== "fallback" || fallback === undefined) return `    ${propertyKey(key)}: ${jsLiteral(c[key])},`;
       const inner = Object.keys(fallback).map((k) => `${propertyKey(k)}: ${k === "fn" ? "fallback" : jsLiteral(fallback[k])}`);
-      if (!("fn" in fallback)) inner.push("fn: fallback");
       return `    fallback: { ${inner.join(", ")} },`;
     });
   lines.push(
@@ -418,6 +443,20 @@ function functionSource(stage: Stage, spec: Record<string, unknown>): string[] {
       return [`function ${stage}(_signal: AbortSignal): Promise<unknown> {`, tags, `  throw ${thrown()};`, "}"];
     case "hang_until_abort":
       return [...head, "  return untilAbort(signal);", "}"];
+    case "resolve_now":
+      return [
+        `async function ${stage}(_signal: AbortSignal): Promise<unknown> {`,
+        tags,
+        `  return ${jsLiteral(spec.value)}; // no await: settles before any timer`,
+        "}",
+      ];
+    case "reject_now":
+      return [
+        `async function ${stage}(_signal: AbortSignal): Promise<unknown> {`,
+        tags,
+        `  throw ${thrown()}; // no await: settles before any timer`,
+        "}",
+      ];
     case "ignore_abort_resolve":
       return [
         `async function ${stage}(_signal: AbortSignal): Promise<unknown> {`,
@@ -444,6 +483,8 @@ function scenario(c: Record<string, unknown>, stages: [Stage, Record<string, unk
       hang_until_abort: "hangs until aborted",
       ignore_abort_resolve: `ignores the abort, returns after ${delay}`,
       sync_throw: `throws ${name} synchronously`,
+      resolve_now: "returns a value without awaiting",
+      reject_now: `throws ${name} without awaiting`,
     };
     return `${role} ${what[spec.kind as string]}`;
   };
@@ -453,7 +494,7 @@ function scenario(c: Record<string, unknown>, stages: [Stage, Record<string, unk
   if (fallback !== undefined) {
     parts.push(describeStage(`fallback (${jsLiteral((c.fallback as Record<string, unknown>).resourceClass)})`, fallback[1]));
   } else {
-    parts.push("no fallback");
+    parts.push("fallback" in c ? `fallback ${jsLiteral(c.fallback)}` : "no fallback");
   }
   return parts.join("; ");
 }

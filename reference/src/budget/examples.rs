@@ -8,7 +8,8 @@
 //!
 //! Unless a case says otherwise the budget is 100 ms, the primary class `llm` and the
 //! fallback class `io`. Every case needs well under a second of real time: the slowest
-//! scripted delay is 300 ms and no `hang_until_abort` faces a long budget.
+//! scripted delay is 300 ms and no `hang_until_abort` faces a long budget (budgets up to
+//! 2^53-1 ms only meet functions that settle within a few milliseconds).
 
 use serde_json::json;
 
@@ -876,6 +877,210 @@ pub fn examples() -> Vec<Example> {
                 "primary": { "kind": "resolve", "value": "never returned", "delayMs": 1 }
             }),
         },
+        // ---- Functions that settle in the same turn: resolve_now / reject_now ----------------
+        Example {
+            id: "ok-resolve-now",
+            description: "An async primary that returns without awaiting settles before any timer: ok with its value.",
+            input: json!({
+                "budget": { "timeoutMs": 100, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve_now", "value": { "cached": true } }
+            }),
+        },
+        Example {
+            id: "ok-resolve-now-one-ms-budget",
+            description: "resolve_now beats even a 1 ms deadline; the declared fallback never runs.",
+            input: json!({
+                "budget": { "timeoutMs": 1, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call", "tenantId": "t-1" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve_now", "value": "instant" },
+                "fallback": { "resourceClass": "io", "fn": { "kind": "hang_until_abort" } }
+            }),
+        },
+        Example {
+            id: "primary-error-reject-now",
+            description: "An async primary that throws without awaiting: its error propagates unwrapped.",
+            input: json!({
+                "budget": { "timeoutMs": 100, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "reject_now", "errorName": "RateLimitError", "errorMessage": "429" }
+            }),
+        },
+        Example {
+            id: "primary-error-reject-now-one-ms-budget-skips-fallback",
+            description: "reject_now beats a 1 ms deadline: primary_error, and the fallback is never called.",
+            input: json!({
+                "budget": { "timeoutMs": 1, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "reject_now", "errorName": "TimeoutError", "errorMessage": "self-named" },
+                "fallback": { "resourceClass": "io", "fn": { "kind": "resolve_now", "value": "never returned" } }
+            }),
+        },
+        Example {
+            id: "fallback-used-resolve-now-fallback",
+            description: "After the primary's deadline, a fallback that returns without awaiting is used.",
+            input: json!({
+                "budget": { "timeoutMs": 30, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "hang_until_abort" },
+                "fallback": { "resourceClass": "io", "fn": { "kind": "resolve_now", "value": "cached" } }
+            }),
+        },
+        Example {
+            id: "fallback-failed-reject-now-fallback",
+            description: "After the primary's deadline, a fallback that throws without awaiting fails the call.",
+            input: json!({
+                "budget": { "timeoutMs": 30, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "hang_until_abort" },
+                "fallback": {
+                    "resourceClass": "io",
+                    "fn": { "kind": "reject_now", "errorName": "ConnectionError", "errorMessage": "refused" }
+                }
+            }),
+        },
+        // ---- Budgets at the limits of timers and doubles ---------------------------------
+        Example {
+            id: "ok-budget-2pow31-minus-1",
+            description: "A budget of 2^31-1 ms (the longest a Node timer takes in one go) with a primary resolving at 10 ms.",
+            input: json!({
+                "budget": { "timeoutMs": 2_147_483_647u64, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve", "value": "in time", "delayMs": 10 }
+            }),
+        },
+        Example {
+            id: "ok-budget-2pow31-resolve-after-10ms",
+            description: "A budget of 2^31 ms: a timer armed with it as it is fires at once; the primary resolving at 10 ms is still ok.",
+            input: json!({
+                "budget": { "timeoutMs": 2_147_483_648u64, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve", "value": "in time", "delayMs": 10 },
+                "fallback": { "resourceClass": "io", "fn": { "kind": "resolve_now", "value": "never returned" } }
+            }),
+        },
+        Example {
+            id: "primary-error-budget-2pow32-reject-after-5ms",
+            description: "A budget of 2^32 ms with a primary rejecting at 5 ms: primary_error, not a deadline.",
+            input: json!({
+                "budget": { "timeoutMs": 4_294_967_296u64, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "reject", "errorName": "Error", "errorMessage": "boom", "delayMs": 5 }
+            }),
+        },
+        Example {
+            id: "ok-budget-2pow53-minus-1-resolve-now",
+            description: "The longest budget allowed, 2^53-1 ms, with a primary that returns without awaiting.",
+            input: json!({
+                "budget": { "timeoutMs": 9_007_199_254_740_991u64, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call", "correlationId": "c-1" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve_now", "value": 9_007_199_254_740_991u64 }
+            }),
+        },
+        Example {
+            id: "ok-budget-2pow53-minus-1-resolve-after-5ms",
+            description: "A 2^53-1 ms budget with a primary resolving at 5 ms and a fallback declared: ok, one event carrying the whole timeoutMs.",
+            input: json!({
+                "budget": { "timeoutMs": 9_007_199_254_740_991u64, "signalRespecting": false },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "pg",
+                "primary": { "kind": "resolve", "value": "in time", "delayMs": 5 },
+                "fallback": { "resourceClass": "cpu", "fn": { "kind": "hang_until_abort" } }
+            }),
+        },
+        Example {
+            id: "primary-error-budget-2pow53-minus-1-sync-throw",
+            description: "A 2^53-1 ms budget with a primary that throws synchronously.",
+            input: json!({
+                "budget": { "timeoutMs": 9_007_199_254_740_991u64, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "sync_throw", "errorName": "TypeError", "errorMessage": "bad" }
+            }),
+        },
+        // ---- More input schema breaks: unknown keys, nulls, fractions ---------------------
+        Example {
+            id: "config-error-unknown-tag-key",
+            description: "A tag the schema does not know is refused: AegisConfigError.",
+            input: json!({
+                "budget": { "timeoutMs": 100, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call", "region": "eu" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve_now", "value": "never returned" }
+            }),
+        },
+        Example {
+            id: "config-error-unknown-budget-key",
+            description: "An unknown key in budget is refused.",
+            input: json!({
+                "budget": { "timeoutMs": 100, "signalRespecting": true, "maxRetries": 3 },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve", "value": "never returned", "delayMs": 1 }
+            }),
+        },
+        Example {
+            id: "config-error-unknown-top-level-key",
+            description: "An unknown key beside budget and tags is refused.",
+            input: json!({
+                "budget": { "timeoutMs": 100, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "priority": "high",
+                "primary": { "kind": "resolve", "value": "never returned", "delayMs": 1 }
+            }),
+        },
+        Example {
+            id: "config-error-null-tenant-id",
+            description: "A null tenantId is not a string: an optional tag is a string or absent.",
+            input: json!({
+                "budget": { "timeoutMs": 100, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call", "tenantId": null },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve", "value": "never returned", "delayMs": 1 }
+            }),
+        },
+        Example {
+            id: "config-error-null-pg-statement-timeout",
+            description: "A null pgStatementTimeoutMs is refused: it is a positive integer or absent.",
+            input: json!({
+                "budget": { "timeoutMs": 100, "signalRespecting": true, "pgStatementTimeoutMs": null },
+                "tags": { "component": "ledger", "op": "pg.query" },
+                "primaryResourceClass": "pg",
+                "primary": { "kind": "resolve", "value": "never returned", "delayMs": 1 }
+            }),
+        },
+        Example {
+            id: "config-error-null-fallback",
+            description: "A null fallback is refused: a fallback is an object or absent.",
+            input: json!({
+                "budget": { "timeoutMs": 100, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve", "value": "never returned", "delayMs": 1 },
+                "fallback": null
+            }),
+        },
+        Example {
+            id: "config-error-fractional-timeout-resolve-now",
+            description: "A fractional timeoutMs (1.5) is refused even when the primary would settle at once.",
+            input: json!({
+                "budget": { "timeoutMs": 1.5, "signalRespecting": true },
+                "tags": { "component": "reeve", "op": "llm.call" },
+                "primaryResourceClass": "llm",
+                "primary": { "kind": "resolve_now", "value": "never returned" }
+            }),
+        },
         // ---- BUDGET-RACE: delays within 15 ms of a deadline -----------------------------------
         Example {
             id: "race-resolve-at-deadline",
@@ -1085,7 +1290,7 @@ mod tests {
                 kinds.insert(format!("fallback:{kind}"));
             }
         }
-        // Five kinds as the primary with and without a fallback, five as the fallback.
-        assert_eq!(kinds.len(), 15, "{kinds:#?}");
+        // Seven kinds as the primary with and without a fallback, seven as the fallback.
+        assert_eq!(kinds.len(), 21, "{kinds:#?}");
     }
 }

@@ -5,6 +5,25 @@
 //! construction: no scripted delay lies near a deadline (the race band, widened for
 //! safety), and no case needs more than `max_case_ms` of real time. Shrinking a plan moves
 //! towards early settling, small values and fewer optional fields.
+//!
+//! The whole `timeoutMs` range, 1 to 2^53−1, is drawn, with its boundaries weighted: 1, 2
+//! and 3; 2^31−2, 2^31−1, 2^31 and 2^31+1 (the signed 32-bit limit: Node's `setTimeout`
+//! fires at once past 2^31−1); 2^32−1, 2^32 and 2^32+1; 86,399,999, 86,400,000 and
+//! 86,400,001 (a day, the longest budget upstream's vectors use); 2^53−2 and 2^53−1 (the
+//! largest integer a double holds exactly). A deadline longer than a stage may take
+//! (`max_case_ms / 2`) is only ever paired with functions that settle before it:
+//! `resolve_now`, `reject_now`, `sync_throw`, or a delay inside the stage's time, so no case
+//! needs more real time than `max_case_ms`. Optional fields (`tenantId`, `correlationId`,
+//! `pgStatementTimeoutMs`, `fallback`) are present and absent; tag strings are empty,
+//! long, non-ASCII and quoted.
+//!
+//! The hostile profile breaks about half the cases, once or twice each: `tags.op` or
+//! `tags.component` missing; `timeoutMs` zero, negative, fractional (0.5, 1.5, 12.5,
+//! 2^31−0.5, 2^52−0.5) or a string, with every kind of function, `resolve_now` included;
+//! non-string tag values; `signalRespecting` not a boolean; a class that is not a string;
+//! unknown keys in `tags`, `budget`, `fallback` and the top level; `null` for every
+//! optional field (`tenantId`, `correlationId`, `pgStatementTimeoutMs`, `fallback`). The
+//! reference answers `config_error` for each (BUDGET-SCHEMA).
 
 use proptest::prelude::*;
 use serde_json::Value;
@@ -12,8 +31,30 @@ use serde_json::Value;
 use super::types::{BudgetInput, BudgetSpec, FallbackSpec, Script, Tags, RESOURCE_CLASSES};
 use crate::contract::{json, GenSettings, Profile};
 
-/// The largest budget the contract mentions (one day).
-pub const MAX_TIMEOUT_MS: u64 = 86_400_000;
+/// The longest budget upstream's vectors use (one day).
+pub const DAY_MS: u64 = 86_400_000;
+
+/// The longest budget the contract allows: the largest integer a double holds exactly.
+pub const MAX_TIMEOUT_MS: u64 = (1 << 53) - 1;
+
+/// The boundaries of the `timeoutMs` range, each with its neighbours inside the range.
+pub const TIMEOUT_BOUNDARIES: [u64; 15] = [
+    1,
+    2,
+    3,
+    (1 << 31) - 2,
+    (1 << 31) - 1,
+    1 << 31,
+    (1 << 31) + 1,
+    (1 << 32) - 1,
+    1 << 32,
+    (1 << 32) + 1,
+    DAY_MS - 1,
+    DAY_MS,
+    DAY_MS + 1,
+    MAX_TIMEOUT_MS - 1,
+    MAX_TIMEOUT_MS,
+];
 
 /// Generated delays keep at least this far from a deadline: four times the race band.
 /// A loaded machine fires timers late, and Node orders two timers of different durations
@@ -30,6 +71,8 @@ enum Kind {
     HangUntilAbort,
     IgnoreAbortResolve,
     SyncThrow,
+    ResolveNow,
+    RejectNow,
 }
 
 /// A script before its delay is placed against a deadline.
@@ -61,6 +104,8 @@ fn kind() -> impl Strategy<Value = Kind> {
         2 => Just(Kind::HangUntilAbort),
         2 => Just(Kind::IgnoreAbortResolve),
         1 => Just(Kind::SyncThrow),
+        1 => Just(Kind::ResolveNow),
+        1 => Just(Kind::RejectNow),
     ]
 }
 
@@ -121,17 +166,27 @@ fn timeout_ms(stage_cap: u64) -> impl Strategy<Value = u64> {
     prop_oneof![
         3 => 1u64..=40,
         5 => 41u64..=stage_cap.max(41),
-        2 => (stage_cap + 1)..=MAX_TIMEOUT_MS,
-        1 => Just(MAX_TIMEOUT_MS),
+        2 => (stage_cap + 1)..=DAY_MS,
+        1 => (DAY_MS + 1)..=MAX_TIMEOUT_MS,
+        3 => prop::sample::select(TIMEOUT_BOUNDARIES.to_vec()),
     ]
+}
+
+/// A tag value: the shared strings (empty, quoted, escaped, non-ASCII), and long ones.
+fn tag_string() -> BoxedStrategy<String> {
+    prop_oneof![
+        6 => json::string(),
+        1 => json::regex("[a-z0-9 \"'é日🎉\\\\-]{200,600}"),
+    ]
+    .boxed()
 }
 
 fn tags() -> impl Strategy<Value = Tags> {
     (
-        json::string(),
-        json::string(),
-        prop::option::of(json::string()),
-        prop::option::of(json::string()),
+        tag_string(),
+        tag_string(),
+        prop::option::of(tag_string()),
+        prop::option::of(tag_string()),
     )
         .prop_map(|(component, op, tenant_id, correlation_id)| Tags {
             component,
@@ -175,6 +230,11 @@ fn realize(plan: ScriptPlan, deadline: u64, margin: u64, stage_cap: u64) -> Scri
             delay_ms,
         },
         Kind::SyncThrow => Script::SyncThrow {
+            error_name: plan.error_name,
+            error_message: plan.error_message,
+        },
+        Kind::ResolveNow => Script::ResolveNow { value: plan.value },
+        Kind::RejectNow => Script::RejectNow {
             error_name: plan.error_name,
             error_message: plan.error_message,
         },
@@ -233,7 +293,25 @@ enum Breakage {
     TagValue(&'static str, Value),
     SignalRespecting(Value),
     PrimaryClass(Value),
+    /// A key the schema does not know, in the object named (the top level when empty; the
+    /// top level too when `fallback` is named but the case has none).
+    UnknownKey(&'static str, &'static str, Value),
+    /// `null` for an optional field, at its JSON Pointer.
+    Null(&'static str),
 }
+
+/// Keys no part of the input has, as users misspell or invent them. None of them turns into
+/// a known field's snake_case name, so a binding can pass every one to the implementation.
+const UNKNOWN_KEYS: [&str; 8] = [
+    "extra",
+    "retries",
+    "maxRetries",
+    "priority",
+    "timeout",
+    "ünïcode",
+    "with space",
+    "",
+];
 
 fn breakage() -> impl Strategy<Value = Breakage> {
     let non_string = prop_oneof![
@@ -249,6 +327,10 @@ fn breakage() -> impl Strategy<Value = Breakage> {
             Value::from(-5),
             Value::from(12.5),
             Value::from(-0.5),
+            Value::from(0.5),
+            Value::from(1.5),
+            Value::from(2_147_483_647.5),
+            Value::from(4_503_599_627_370_495.5),
             Value::from("100")
         ])
         .prop_map(Breakage::TimeoutMs),
@@ -260,6 +342,25 @@ fn breakage() -> impl Strategy<Value = Breakage> {
         prop::sample::select(vec![Value::from("yes"), Value::from(1)])
             .prop_map(Breakage::SignalRespecting),
         non_string.prop_map(Breakage::PrimaryClass),
+        (
+            prop::sample::select(vec!["", "budget", "tags", "fallback"]),
+            prop::sample::select(UNKNOWN_KEYS.to_vec()),
+            prop::sample::select(vec![
+                Value::Null,
+                Value::from("x"),
+                Value::from(1),
+                Value::Bool(true),
+                serde_json::json!({}),
+            ]),
+        )
+            .prop_map(|(at, key, value)| Breakage::UnknownKey(at, key, value)),
+        prop::sample::select(vec![
+            "/tags/tenantId",
+            "/tags/correlationId",
+            "/budget/pgStatementTimeoutMs",
+            "/fallback",
+        ])
+        .prop_map(Breakage::Null),
     ]
 }
 
@@ -272,6 +373,26 @@ fn apply(mut input: Value, breakage: &Breakage) -> Value {
         Breakage::TagValue(key, v) => input["tags"][*key] = v.clone(),
         Breakage::SignalRespecting(v) => input["budget"]["signalRespecting"] = v.clone(),
         Breakage::PrimaryClass(v) => input["primaryResourceClass"] = v.clone(),
+        Breakage::UnknownKey(at, key, v) => {
+            let target = match input.get_mut(*at).filter(|t| t.is_object()) {
+                Some(target) => target,
+                None => &mut input,
+            };
+            if let Some(target) = target.as_object_mut() {
+                target.insert((*key).to_owned(), v.clone());
+            }
+        }
+        Breakage::Null(pointer) => {
+            let (parent, key) = pointer.rsplit_once('/').unwrap_or_default();
+            let parent = if parent.is_empty() {
+                Some(&mut input)
+            } else {
+                input.pointer_mut(parent)
+            };
+            if let Some(object) = parent.and_then(Value::as_object_mut) {
+                object.insert(key.to_owned(), Value::Null);
+            }
+        }
     }
     input
 }

@@ -52,6 +52,38 @@ impl Contract for Budget {
         }
     }
 
+    fn comparable(&self, output: &Value) -> Value {
+        // Bindings report the implementation's events and tags as it holds them; the
+        // normalisation the contract allows lives here, and only here:
+        // - an event's `elapsedMs` is measured, not decided (BUDGET-TIMING judges the
+        //   adapter's own measure), and error messages (`errorMessage`,
+        //   `fallbackErrorMessage`) are never compared: they are removed;
+        // - absent and `null` are one ("absent fields may be omitted instead of null"): an
+        //   event without `fallbackResourceClass` has it `null`, and a tag holding `null`
+        //   (Python's `None`, which is how a dataclass holds an absent tag) is left out, in
+        //   the events' tags, `tagsSeen` and `tagsAfter` alike.
+        // Every other key is kept, so an event or a tag set with keys the contract does not
+        // name still differs.
+        let mut output = output.clone();
+        if let Some(events) = output.get_mut("events").and_then(Value::as_array_mut) {
+            for event in events.iter_mut().filter_map(Value::as_object_mut) {
+                for key in ["elapsedMs", "errorMessage", "fallbackErrorMessage"] {
+                    event.remove(key);
+                }
+                event.entry("fallbackResourceClass").or_insert(Value::Null);
+                if let Some(tags) = event.get_mut("tags") {
+                    drop_null_members(tags);
+                }
+            }
+        }
+        for pointer in ["/tagsSeen/primary", "/tagsSeen/fallback", "/tagsAfter"] {
+            if let Some(tags) = output.pointer_mut(pointer) {
+                drop_null_members(tags);
+            }
+        }
+        output
+    }
+
     fn group_path(&self, pointer: &str) -> String {
         // The value is the case's own payload: where inside it the difference lies says
         // nothing about the bug.
@@ -76,6 +108,13 @@ impl Contract for Budget {
                 .saturating_mul(stages)
                 .saturating_add(slack_ms) as f64,
         })
+    }
+}
+
+/// Removes the members of `value` (when it is an object) that hold `null`.
+fn drop_null_members(value: &mut Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.retain(|_, v| !v.is_null());
     }
 }
 

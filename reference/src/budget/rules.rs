@@ -289,9 +289,16 @@ fn race(script: &Script, deadline_ms: u64, band_ms: u64) -> Vec<Branch> {
         at_ms: deadline_ms,
     };
     let (settle, delay) = match script {
-        Script::SyncThrow { error_name, .. } => {
+        // Settled before any timer can fire, whatever the deadline: no race, no time.
+        Script::SyncThrow { error_name, .. } | Script::RejectNow { error_name, .. } => {
             return vec![Branch {
                 settle: Settle::Error(error_name.clone()),
+                at_ms: 0,
+            }]
+        }
+        Script::ResolveNow { value } => {
+            return vec![Branch {
+                settle: Settle::Value(value.clone()),
                 at_ms: 0,
             }]
         }

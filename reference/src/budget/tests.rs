@@ -375,7 +375,212 @@ fn generated_cases_are_valid_outside_the_band_and_fit_the_case_time() {
         }
     }
     assert_eq!(outcomes.len(), 6, "outcomes covered: {outcomes:?}");
-    assert_eq!(kinds.len(), 10, "kinds covered: {kinds:?}");
+    assert_eq!(kinds.len(), 14, "kinds covered: {kinds:?}");
+}
+
+#[test]
+fn generated_budgets_reach_every_boundary_and_pair_long_ones_with_prompt_functions() {
+    use super::generate::{MAX_TIMEOUT_MS, TIMEOUT_BOUNDARIES};
+    let settings = GenSettings::default();
+    let stage_cap = settings.max_case_ms / 2;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut optional = std::collections::BTreeSet::new();
+    for input in generated(&settings, 2, 3000) {
+        let timeout = input["budget"]["timeoutMs"].as_u64().unwrap();
+        assert!((1..=MAX_TIMEOUT_MS).contains(&timeout), "{input}");
+        seen.insert(timeout);
+        if timeout > stage_cap {
+            for script in [&input["primary"], &input["fallback"]["fn"]] {
+                let prompt = match script["kind"].as_str() {
+                    None | Some("resolve_now" | "reject_now" | "sync_throw") => true,
+                    Some("hang_until_abort") => false,
+                    Some(_) => script["delayMs"].as_u64().unwrap_or(0) <= stage_cap,
+                };
+                assert!(prompt, "a long budget with a slow function: {input}");
+            }
+        }
+        for (pointer, name) in [
+            ("/tags/tenantId", "tenantId"),
+            ("/tags/correlationId", "correlationId"),
+            ("/budget/pgStatementTimeoutMs", "pgStatementTimeoutMs"),
+            ("/fallback", "fallback"),
+        ] {
+            let present = input.pointer(pointer).is_some();
+            optional.insert(format!("{name}:{present}"));
+        }
+    }
+    let missing: Vec<u64> = TIMEOUT_BOUNDARIES
+        .iter()
+        .copied()
+        .filter(|b| !seen.contains(b))
+        .collect();
+    assert!(missing.is_empty(), "boundaries never drawn: {missing:?}");
+    assert_eq!(optional.len(), 8, "optional fields: {optional:?}");
+}
+
+#[test]
+fn hostile_profile_adds_unknown_keys_nulls_and_fractional_budgets() {
+    let settings = GenSettings {
+        profile: Profile::Hostile,
+        ..GenSettings::default()
+    };
+    let mut found = std::collections::BTreeSet::new();
+    for input in generated(&settings, 4, 2000) {
+        let broken = validate(&input).is_err();
+        let timeout = &input["budget"]["timeoutMs"];
+        if timeout.as_f64().is_some_and(|t| t.fract() != 0.0) {
+            assert!(broken, "{input}");
+            found.insert(format!("fractional:{}", input["primary"]["kind"]));
+        }
+        for (at, known) in [
+            (
+                "",
+                &[
+                    "budget",
+                    "tags",
+                    "primaryResourceClass",
+                    "primary",
+                    "fallback",
+                ][..],
+            ),
+            (
+                "/budget",
+                &["timeoutMs", "signalRespecting", "pgStatementTimeoutMs"][..],
+            ),
+            (
+                "/tags",
+                &["component", "op", "tenantId", "correlationId"][..],
+            ),
+        ] {
+            let Some(object) = input.pointer(at).and_then(Value::as_object) else {
+                continue;
+            };
+            if object.keys().any(|k| !known.contains(&k.as_str())) {
+                assert!(broken, "{input}");
+                found.insert(format!("unknown:{at}"));
+            }
+        }
+        for pointer in [
+            "/tags/tenantId",
+            "/tags/correlationId",
+            "/budget/pgStatementTimeoutMs",
+            "/fallback",
+        ] {
+            if input.pointer(pointer) == Some(&Value::Null) {
+                assert!(broken, "{input}");
+                assert_eq!(only_output(&input), config_error_output());
+                found.insert(format!("null:{pointer}"));
+            }
+        }
+    }
+    for expected in [
+        "fractional:\"resolve_now\"",
+        "fractional:\"reject_now\"",
+        "unknown:",
+        "unknown:/budget",
+        "unknown:/tags",
+        "null:/tags/tenantId",
+        "null:/tags/correlationId",
+        "null:/budget/pgStatementTimeoutMs",
+        "null:/fallback",
+    ] {
+        assert!(
+            found.contains(expected),
+            "never generated {expected}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn resolve_now_beats_every_deadline_in_no_time() {
+    for timeout in [1u64, 2, 100, (1 << 31) - 1, 1 << 31, 1 << 32, (1 << 53) - 1] {
+        let mut input = case(
+            json!({"kind": "resolve_now", "value": {"v": [1, 2]}}),
+            Some(json!({"kind": "hang_until_abort"})),
+        );
+        input["budget"]["timeoutMs"] = json!(timeout);
+        let e = evaluate(&input, BAND);
+        assert_eq!(
+            e.acceptable.len(),
+            1,
+            "no race for resolve_now at {timeout}"
+        );
+        assert_eq!(e.virtual_duration_ms, 0);
+        let out = &e.acceptable[0].output;
+        assert_eq!(out["outcome"], "ok");
+        assert_eq!(out["value"], json!({"v": [1, 2]}));
+        assert_eq!(out["events"][0]["timeoutMs"], json!(timeout));
+        assert_eq!(out["tagsSeen"]["fallback"], Value::Null);
+        assert_eq!(cited(&input, "/outcome"), [OK]);
+    }
+}
+
+#[test]
+fn reject_now_is_a_primary_error_even_with_a_one_ms_budget() {
+    let mut input = case(
+        json!({"kind": "reject_now", "errorName": "AbortError", "errorMessage": "mine"}),
+        Some(json!({"kind": "resolve_now", "value": "unused"})),
+    );
+    input["budget"]["timeoutMs"] = json!(1);
+    let e = evaluate(&input, BAND);
+    assert_eq!(e.virtual_duration_ms, 0);
+    let out = only_output(&input);
+    assert_eq!(out["outcome"], "primary_error");
+    assert_eq!(out["errorName"], "AbortError");
+    assert_eq!(out["tagsSeen"]["fallback"], Value::Null);
+    assert_eq!(out["events"][0]["outcome"], "primary_error");
+    assert_eq!(cited(&input, "/outcome"), [PRIMARY_ERROR]);
+}
+
+#[test]
+fn prompt_fallbacks_decide_by_fallback_and_fallback_failed() {
+    let used = case(
+        json!({"kind": "hang_until_abort"}),
+        Some(json!({"kind": "resolve_now", "value": "cached"})),
+    );
+    let out = only_output(&used);
+    assert_eq!(out["outcome"], "fallback");
+    assert_eq!(out["value"], "cached");
+    assert_eq!(out["events"][0]["fallbackResourceClass"], "io");
+    assert_eq!(evaluate(&used, BAND).virtual_duration_ms, 100);
+    assert!(cited(&used, "/outcome").contains(&FALLBACK));
+
+    let failed = case(
+        json!({"kind": "hang_until_abort"}),
+        Some(json!({"kind": "reject_now", "errorName": "TypeError", "errorMessage": "x"})),
+    );
+    let out = only_output(&failed);
+    assert_eq!(out["outcome"], "fallback_failed");
+    assert_eq!(out["originalErrorName"], "AbortError");
+    assert_eq!(out["fallbackErrorName"], "TypeError");
+    assert!(cited(&failed, "/outcome").contains(&FALLBACK_FAILED));
+}
+
+#[test]
+fn unknown_keys_nulls_and_fractions_break_the_schema() {
+    let base = case(json!({"kind": "resolve_now", "value": 1}), None);
+    let breaks: [(&str, Value); 8] = [
+        ("/extra", json!(1)),
+        ("/budget/extra", json!("x")),
+        ("/tags/extra", Value::Null),
+        ("/tags/tenantId", Value::Null),
+        ("/tags/correlationId", Value::Null),
+        ("/budget/pgStatementTimeoutMs", Value::Null),
+        ("/fallback", Value::Null),
+        ("/budget/timeoutMs", json!(2_147_483_647.5)),
+    ];
+    for (pointer, value) in breaks {
+        let mut input = base.clone();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let target = if parent.is_empty() {
+            &mut input
+        } else {
+            input.pointer_mut(parent).unwrap()
+        };
+        target[key] = value;
+        assert_eq!(only_output(&input), config_error_output(), "{pointer}");
+        assert_eq!(cited(&input, "/outcome"), [SCHEMA], "{pointer}");
+    }
 }
 
 #[test]
@@ -392,4 +597,23 @@ fn hostile_profile_breaks_the_schema_about_half_the_time() {
         (120..=280).contains(&schema_breaks),
         "{schema_breaks} of 400"
     );
+}
+
+#[test]
+fn comparison_drops_timing_and_messages_and_treats_null_tags_as_absent() {
+    let input = case(json!({"kind": "resolve_now", "value": 1}), None);
+    let expected = only_output(&input);
+    let mut reported = expected.clone();
+    let event = reported["events"][0].as_object_mut().unwrap();
+    event.remove("fallbackResourceClass");
+    event.insert("elapsedMs".into(), json!(0.4));
+    event.insert("errorMessage".into(), Value::Null);
+    event.insert("fallbackErrorMessage".into(), json!("x"));
+    event.get_mut("tags").unwrap()["correlationId"] = Value::Null;
+    reported["tagsSeen"]["primary"]["correlationId"] = Value::Null;
+    assert_eq!(Budget.comparable(&reported), expected);
+    // A key the contract does not name still differs.
+    reported["events"][0]["tags"]["extra"] = json!("x");
+    assert_ne!(Budget.comparable(&reported), expected);
+    assert_eq!(Budget.comparable(&expected), expected);
 }

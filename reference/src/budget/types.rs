@@ -77,6 +77,15 @@ pub enum Script {
         error_name: String,
         error_message: String,
     },
+    /// An async function returning `value` without awaiting anything: it settles in the
+    /// same turn, before any timer can fire, so it beats every deadline (even 1 ms).
+    ResolveNow { value: Value },
+    /// An async function throwing `error_name` at once, without awaiting: its promise or
+    /// coroutine rejects before any timer can fire.
+    RejectNow {
+        error_name: String,
+        error_message: String,
+    },
 }
 
 impl Script {
@@ -86,7 +95,10 @@ impl Script {
             Script::Resolve { delay_ms, .. }
             | Script::Reject { delay_ms, .. }
             | Script::IgnoreAbortResolve { delay_ms, .. } => Some(*delay_ms),
-            Script::HangUntilAbort | Script::SyncThrow { .. } => None,
+            Script::HangUntilAbort
+            | Script::SyncThrow { .. }
+            | Script::ResolveNow { .. }
+            | Script::RejectNow { .. } => None,
         }
     }
 }

@@ -34,35 +34,70 @@ def resource_class_rank(resource_class: str) -> int:
     return _RANKS[resource_class]
 
 
-@dataclass(frozen=True)
+# The argument classes take whatever they are given, so the wrapper can refuse what breaks the
+# input schema with AegisConfigError rather than a TypeError from a constructor: a missing
+# argument, an argument the class does not know (kept aside, refused), and `None` given for an
+# optional one (refused: an optional argument is given a value or left out, as the contract's
+# schema has it). A field left out holds None.
+
+_ABSENT = object()  # the default of every argument: "not given at all"
+
+
+def _init(obj, where, given, optional, unknown):
+    """Sets a frozen argument object's fields; keeps what the wrapper must refuse."""
+    problems = []
+    for name, value in given.items():
+        if value is _ABSENT:
+            value = None
+        elif value is None and name in optional:
+            problems.append(f"{where}.{name} is None (leave it out instead)")
+        object.__setattr__(obj, name, value)
+    problems += [f"{where} has no argument {name!r}" for name in unknown]
+    object.__setattr__(obj, "_problems", tuple(problems))
+
+
+@dataclass(frozen=True, init=False)
 class Budget:
     timeout_ms: Any = None
     signal_respecting: Any = None
     pg_statement_timeout_ms: Any = None
 
+    def __init__(self, timeout_ms=_ABSENT, signal_respecting=_ABSENT, pg_statement_timeout_ms=_ABSENT, **unknown):
+        given = {"timeout_ms": timeout_ms, "signal_respecting": signal_respecting, "pg_statement_timeout_ms": pg_statement_timeout_ms}
+        _init(self, "budget", given, ("pg_statement_timeout_ms",), unknown)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Tags:
-    # Defaults let an incomplete Tags be built, so the wrapper can refuse it with
-    # AegisConfigError rather than a TypeError from the constructor.
     component: Any = None
     op: Any = None
     tenant_id: Any = None
     correlation_id: Any = None
 
+    def __init__(self, component=_ABSENT, op=_ABSENT, tenant_id=_ABSENT, correlation_id=_ABSENT, **unknown):
+        given = {"component": component, "op": op, "tenant_id": tenant_id, "correlation_id": correlation_id}
+        _init(self, "tags", given, ("tenant_id", "correlation_id"), unknown)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Fallback:
-    fn: Callable[[asyncio.Event], Awaitable[Any]]
-    resource_class: Any
+    fn: Optional[Callable[[asyncio.Event], Awaitable[Any]]] = None
+    resource_class: Any = None
+
+    def __init__(self, fn=_ABSENT, resource_class=_ABSENT, **unknown):
+        _init(self, "fallback", {"fn": fn, "resource_class": resource_class}, (), unknown)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class WrapArgs:
-    budget: Budget
-    tags: Tags
-    primary_resource_class: Any
+    budget: Optional[Budget] = None
+    tags: Optional[Tags] = None
+    primary_resource_class: Any = None
     fallback: Optional[Fallback] = None
+
+    def __init__(self, budget=_ABSENT, tags=_ABSENT, primary_resource_class=_ABSENT, fallback=_ABSENT, **unknown):
+        given = {"budget": budget, "tags": tags, "primary_resource_class": primary_resource_class, "fallback": fallback}
+        _init(self, "args", given, ("fallback",), unknown)
 
 
 @dataclass(frozen=True)
@@ -140,11 +175,17 @@ def _emit(event: AegisEvent) -> None:
 def _is_whole_positive(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return value >= 1 and float(value).is_integer()
+    if isinstance(value, int):
+        return value >= 1
+    return value >= 1 and value.is_integer()
 
 
 def _validate(args: WrapArgs) -> None:
+    if not isinstance(args, WrapArgs):
+        raise AegisConfigError("the arguments must be a WrapArgs")
     problems = []
+    for part in (args, args.budget, args.tags, args.fallback):
+        problems.extend(getattr(part, "_problems", ()) if isinstance(part, (WrapArgs, Budget, Tags, Fallback)) else ())
     tags = args.tags
     if not isinstance(tags, Tags):
         problems.append("tags must be a Tags")
@@ -155,16 +196,25 @@ def _validate(args: WrapArgs) -> None:
         for field in ("tenant_id", "correlation_id"):
             if getattr(tags, field) is not None and not isinstance(getattr(tags, field), str):
                 problems.append(f"tags.{field} must be a string when given")
-    if not _is_whole_positive(args.budget.timeout_ms):
-        problems.append("budget.timeout_ms must be a positive whole number")
-    if not isinstance(args.budget.signal_respecting, bool):
-        problems.append("budget.signal_respecting must be a bool")
-    pg = args.budget.pg_statement_timeout_ms
-    if pg is not None and not _is_whole_positive(pg):
-        problems.append("budget.pg_statement_timeout_ms must be a positive whole number")
+    budget = args.budget
+    if not isinstance(budget, Budget):
+        problems.append("budget must be a Budget")
+    else:
+        if not _is_whole_positive(budget.timeout_ms):
+            problems.append("budget.timeout_ms must be a positive whole number")
+        if not isinstance(budget.signal_respecting, bool):
+            problems.append("budget.signal_respecting must be a bool")
+        pg = budget.pg_statement_timeout_ms
+        if pg is not None and not _is_whole_positive(pg):
+            problems.append("budget.pg_statement_timeout_ms must be a positive whole number")
     classes = [("primary", args.primary_resource_class)]
     if args.fallback is not None:
-        classes.append(("fallback", args.fallback.resource_class))
+        if not isinstance(args.fallback, Fallback):
+            problems.append("fallback must be a Fallback")
+        else:
+            if not callable(args.fallback.fn):
+                problems.append("fallback.fn must be callable")
+            classes.append(("fallback", args.fallback.resource_class))
     for role, resource_class in classes:
         if MUTANT == "unknown-class-open" and role == "primary" and args.fallback is None:
             continue  # MUTANT: fail-open on an unknown class when nothing ranks against it

@@ -23,6 +23,7 @@ export const MUTANTS: ReadonlyMap<string, string> = new Map([
   ["equal-class-rejected", "refuses a fallback whose resource class equals the primary's"],
   ["tenant-dropped", "the event's tags lose tenantId"],
   ["stale-signal", "hands the fallback the primary's already-aborted signal instead of a fresh one"],
+  ["timer-overflow", "arms the deadline with one raw setTimeout, which Node fires at once past 2^31 - 1 ms"],
 ]);
 
 const MUTANT = process.env.AEGIS_SAMPLE_MUTANT ?? "";
@@ -276,6 +277,12 @@ function validate(args: unknown, fn: unknown): asserts args is WrapArgs<unknown>
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function armDeadline(ms: number, onDeadline: () => void): () => void {
+  if (MUTANT === "timer-overflow") {
+    // MUTANT: timer-overflow — one timer for the whole budget; Node clamps a delay above
+    // 2^31 - 1 ms to 1 ms (TimeoutOverflowWarning), so a long budget runs out at once.
+    const raw = setTimeout(onDeadline, ms);
+    return () => clearTimeout(raw);
+  }
   let timer: ReturnType<typeof setTimeout>;
   const due = performance.now() + ms;
   const arm = (remaining: number): void => {
