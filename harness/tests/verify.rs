@@ -209,6 +209,39 @@ fn twins_that_break_a_rule_differently_are_twin_drift_shown_first_everywhere() {
 }
 
 #[test]
+fn correct_samples_whose_event_loops_stall_raise_no_false_alarm() {
+    let _guard = serial();
+    // Stalls of up to 100 ms make timers late at random; whatever diverges because of them
+    // must not repeat alone, so it is flaky, never a failure.
+    let run = harness(&[
+        "verify",
+        "--no-vectors",
+        "--impl",
+        "py-sample-jitter,ts-sample-jitter",
+        "--contract",
+        "budget",
+        "--cases",
+        "1500",
+        "--seed",
+        "1",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let tally = run.tally("budget", "py-sample-jitter");
+    assert!(
+        tally["flaky"].as_u64() <= tally["rerunAlone"].as_u64(),
+        "{tally}"
+    );
+    assert!(
+        run.report()["timings"]["implementations"]["budget/py-sample-jitter"]["timerLagMs"]["max"]
+            .as_f64()
+            > Some(15.0),
+        "the stalls happened: {}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_divergence_every_implementation_shares_is_flagged_as_a_contract_question() {
     let _guard = serial();
     // Both samples leave tags behind only in their mutants; two Python processes running

@@ -10,6 +10,8 @@ Deliberately broken variants ("mutants") for the harness's self-tests are switch
 
 import asyncio
 import os
+import random
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
@@ -23,6 +25,31 @@ MUTANTS = {
     "tags-leak": "leaves the call's tags active after it returns",
     "unknown-class-open": "lets an unknown resource class through when there is no fallback",
 }
+# Jitter (`AEGIS_SAMPLE_JITTER=SEED`): this correct sample with an event loop that stalls now
+# and then, as a real implementation's does under load — every 0.2 to 1 s, a blocking sleep of
+# up to 100 ms, drawn from a generator seeded with SEED. Every failure reported against it is
+# a false alarm.
+_JITTER = os.environ.get("AEGIS_SAMPLE_JITTER", "")
+if _JITTER and not _JITTER.isdigit():
+    raise ImportError(f"AEGIS_SAMPLE_JITTER={_JITTER!r} is not a seed (a whole number)")
+_jitter = random.Random(int(_JITTER)) if _JITTER else None
+_stalling = False
+
+
+def _start_stalls(loop: asyncio.AbstractEventLoop) -> None:
+    """Starts the stalls on the first call (they need the running loop)."""
+    global _stalling
+    if _jitter is None or _stalling:
+        return
+    _stalling = True
+
+    def stall() -> None:
+        time.sleep(_jitter.uniform(0, 0.1))
+        loop.call_later(_jitter.uniform(0.2, 1.0), stall)
+
+    loop.call_later(_jitter.uniform(0.2, 1.0), stall)
+
+
 MUTANT = os.environ.get("AEGIS_SAMPLE_MUTANT", "")
 if MUTANT not in MUTANTS:
     raise ImportError(f"AEGIS_SAMPLE_MUTANT={MUTANT!r} is not one of {sorted(MUTANTS)}")
@@ -264,6 +291,7 @@ async def with_resource_budget(args: WrapArgs, fn: Callable[[asyncio.Event], Awa
     start = loop.time()
     timeout_s = args.budget.timeout_ms / 1000
     fallback = args.fallback
+    _start_stalls(loop)
 
     def emit(outcome: str, **extra: Any) -> None:
         _emit(AegisEvent(

@@ -26,6 +26,43 @@ export const MUTANTS: ReadonlyMap<string, string> = new Map([
   ["timer-overflow", "arms the deadline with one raw setTimeout, which Node fires at once past 2^31 - 1 ms"],
 ]);
 
+/**
+ * Jitter (`AEGIS_SAMPLE_JITTER=SEED`): this correct sample with an event loop that stalls now
+ * and then, as a real implementation's does under load — every 0.2 to 1 s, a busy wait of up
+ * to 100 ms, drawn from a generator seeded with SEED. Every failure reported against it is a
+ * false alarm.
+ */
+const JITTER = process.env.AEGIS_SAMPLE_JITTER ?? "";
+if (JITTER !== "" && !/^[0-9]+$/.test(JITTER)) {
+  throw new Error(`AEGIS_SAMPLE_JITTER=${JSON.stringify(JITTER)} is not a seed (a whole number)`);
+}
+let jitterState = JITTER === "" ? 0 : (Number(JITTER) % 0xffffffff) + 1;
+let stalling = false;
+
+/** The next number in [0, 1) of the jitter's xorshift generator. */
+function jitterRandom(): number {
+  jitterState ^= jitterState << 13;
+  jitterState ^= jitterState >>> 17;
+  jitterState ^= jitterState << 5;
+  return (jitterState >>> 0) / 0x100000000;
+}
+
+/** Starts the stalls on the first call; they never keep the process alive. */
+function startStalls(): void {
+  if (JITTER === "" || stalling) return;
+  stalling = true;
+  const next = (): void => {
+    setTimeout(() => {
+      const until = performance.now() + jitterRandom() * 100;
+      while (performance.now() < until) {
+        // blocks the loop, as a burst of synchronous work does
+      }
+      next();
+    }, 200 + jitterRandom() * 800).unref();
+  };
+  next();
+}
+
 const MUTANT = process.env.AEGIS_SAMPLE_MUTANT ?? "";
 if (!MUTANTS.has(MUTANT)) {
   const valid = [...MUTANTS.keys()].filter((name) => name !== "").join(", ");
@@ -350,6 +387,7 @@ export async function withResourceBudget<T>(args: WrapArgs<T>, fn: (signal: Abor
   const { budget, tags, primaryResourceClass, fallback } = args;
   const timeoutMs = budget.timeoutMs;
   const start = performance.now();
+  startStalls();
   const report = (outcome: AegisOutcome, extra: Partial<AegisEvent> = {}): void => {
     emit({
       outcome,
