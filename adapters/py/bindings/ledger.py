@@ -122,15 +122,25 @@ def _number(value):
     return value
 
 
-_SNAPSHOT_FIELDS = ("windowSpendUsd", "runSpendUsd", "windowLimitUsd", "runLimitUsd", "remainingWindowUsd", "remainingRunUsd")
+def _json(value):
+    """What the implementation returned, as JSON, by one uniform mapping that never drops, adds
+    or coerces a field: non-finite floats as their strings, tuples as lists, containers element
+    by element, anything else as it is."""
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(item) for item in value]
+    return _number(value)
 
 
-def _snapshot(snapshot):
-    # Exactly the six fields, a missing one as null (a divergence, reported with the rest); a
-    # snapshot that is not a dict cannot be translated: the adapter's failure.
-    if not isinstance(snapshot, dict):
-        raise TypeError(f"the implementation returned a snapshot that is not a dict: {snapshot!r}")
-    return {name: _number(snapshot.get(name)) for name in _SNAPSHOT_FIELDS}
+def _reserved(returned):
+    """(the reservation's id, the output): what `reserve` returned, every field of it, but the
+    reservation's random id (`reservationId`), which the output never holds (handles stand for
+    it). Anything else it returned is reported as it is (and names no reservation)."""
+    if not isinstance(returned, dict) or not isinstance(returned.get("reservation"), dict):
+        return None, _json(returned)
+    reservation = {key: value for key, value in returned["reservation"].items() if key != "reservationId"}
+    return returned["reservation"].get("reservationId"), _json({**returned, "reservation": reservation})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,24 +164,27 @@ def _perform(ledger, handles, op):
         except Exception as err:
             handles.append(None)
             return {"error": error_json(err)}
-        reservation = returned["reservation"]
-        handles.append(reservation["reservationId"])
-        return {"ok": {"reservation": {"estimatedUsd": _number(reservation["estimatedUsd"])}, "snapshot": _snapshot(returned["snapshot"])}}
+        reservation_id, output = _reserved(returned)
+        handles.append(reservation_id)
+        return {"ok": output}
     if kind == "commit":
         index = _handle_index(op.get("reservation"))
         known = index is not None and index < len(handles) and handles[index] is not None
-        args = {"reservationId": handles[index] if known else _NO_SUCH_RESERVATION, "actualUsd": _amount(op.get("actualUsd"))}
+        # Every field as given (an absent actualUsd stays absent, unknown fields stay), the
+        # handle `reservation` in the place of the id it names.
+        args = {key: _amount(value) if key in _AMOUNTS else value for key, value in op.items() if key not in ("op", "reservation")}
+        args["reservationId"] = handles[index] if known else _NO_SUCH_RESERVATION
         try:
-            ledger.commit(args)
+            returned = ledger.commit(args)
         except Exception as err:
             return {"error": error_json(err)}
-        return {"ok": None}
+        return {"ok": _json(returned)}  # what it returned (None: null), never assumed
     # peek
     try:
         snapshot = ledger.peek(_args(op))
     except Exception as err:
         return {"error": error_json(err)}
-    return {"ok": _snapshot(snapshot)}
+    return {"ok": _json(snapshot)}
 
 
 def _call(case):
@@ -182,11 +195,11 @@ def _call(case):
             return {"error": error_json(ValueError(f"secretHex must be an even number of hex digits, got {case.get('secretHex')!r}"))}
     try:
         if op == "windowStart":
-            value = _number(_window_start_ms(case.get("nowMs"), case.get("window")))
+            value = _json(_window_start_ms(case.get("nowMs"), case.get("window")))
         elif op == "sign":
-            value = _HmacSha256Signer(case.get("keyId"), secret).sign(case.get("payload"))
+            value = _json(_HmacSha256Signer(case.get("keyId"), secret).sign(case.get("payload")))
         else:  # stringify
-            value = _stable_stringify(case.get("value"))
+            value = _json(_stable_stringify(case.get("value")))
     except Exception as err:
         return {"error": error_json(err)}
     return {"ok": value}
@@ -262,8 +275,8 @@ def snippet(case):
             elif op["op"] == "commit":
                 handle = _handle_index(op.get("reservation"))
                 reservation = lit(_NO_SUCH_RESERVATION) if handle is None else f"reservation_id({handle})"
-                actual = _value_source("actualUsd", op.get("actualUsd"), lit)
-                lines.append(f"call({label}, ledger.commit, {{'reservationId': {reservation}, 'actualUsd': {actual}}})")
+                fields = _args_source({k: v for k, v in op.items() if k not in ("op", "reservation")}, lit)
+                lines.append(f"call({label}, ledger.commit, {{**{fields}, 'reservationId': {reservation}}})")
             else:  # peek
                 lines.append(f"call({label}, ledger.peek, {_args_source({k: v for k, v in op.items() if k != 'op'}, lit)})")
     elif body["op"] == "windowStart":

@@ -3,6 +3,7 @@ variable names, and writing what an implementation raised."""
 
 import importlib
 import os
+import re
 import sys
 
 
@@ -29,3 +30,12 @@ def _inside(file, directory):
 def error_json(err):
     """What an implementation raised, as outputs report it: its class name and message."""
     return {"type": type(err).__name__, "message": str(err)}
+
+
+_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def snake_case(name):
+    """A camelCase input name as a Python caller writes it (`extraTokens` -> `extra_tokens`);
+    a name with no hump is left as it is. Names only: values are never touched."""
+    return _HUMP.sub("_", name).lower() if _HUMP.search(name) else name

@@ -195,7 +195,8 @@ async def _perform(runner, migrations, op):
         if kind == "run":
             value = await runner.run_migrations()
         elif kind == "rollback":
-            value = await runner.rollback(op.get("target"))
+            # The target as given (null as None, any JSON type as it is); absent: no argument.
+            value = await (runner.rollback(op["target"]) if "target" in op else runner.rollback())
         elif kind == "current":
             value = await runner.get_current_version()
         else:  # pending
@@ -329,7 +330,7 @@ def snippet(case):
         if kind == "run":
             body.append(f'await step("{index}: run", runner.run_migrations())')
         elif kind == "rollback":
-            target = lit(op.get("target"))
+            target = lit(op["target"]) if "target" in op else ""
             body.append(f'await step({lit(f"{index}: rollback({target})")}, runner.rollback({target}))')
         elif kind == "current":
             body.append(f'await step("{index}: current", runner.get_current_version())')

@@ -17,7 +17,7 @@ import keyword
 import os
 
 from .literals import Literals
-from .sources import error_json, import_from
+from .sources import error_json, import_from, snake_case
 
 _DISTRIBUTION = "lexigram-contracts"
 _SAMPLE = "token_budget_sample"
@@ -78,13 +78,14 @@ def _parts(case):
 
 def _kwargs(budget):
     """(known, unknown): the constructor's keywords for the six fields present, and every other
-    field under its own name, passed through so the implementation decides."""
+    field under its snake_case name (as a Python caller would write it), passed through so the
+    implementation decides. Every key, every null: nothing is dropped."""
     known, unknown = {}, {}
     for name, value in budget.items():
         if name in _FIELDS:
             known[_FIELDS[name]] = value
         else:
-            unknown[name] = value
+            unknown[snake_case(name)] = value
     return known, unknown
 
 

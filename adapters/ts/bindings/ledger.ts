@@ -152,39 +152,35 @@ function failure(error: unknown): { type: string; message: string } {
   return { type: errorType(error), message: errorMessage(error) };
 }
 
-/** A value of an output: a non-finite number as the string JSON cannot do without; absent as null. */
+/**
+ * What the implementation returned, as JSON, by one uniform mapping that never drops, adds or
+ * coerces a field: a non-finite number as the string JSON cannot do without, `undefined` as
+ * null at the top (an object's undefined fields are left out, as JSON.stringify leaves them),
+ * containers element by element, anything else as it is.
+ */
 function jsonOut(value: unknown): unknown {
   if (typeof value === "number" && !Number.isFinite(value)) return String(value); // "NaN", "Infinity", "-Infinity"
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : jsonOut(item)));
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (item !== undefined) Object.defineProperty(out, key, { value: jsonOut(item), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
   return value === undefined ? null : value;
 }
 
-const SNAPSHOT_FIELDS = [
-  "windowSpendUsd",
-  "runSpendUsd",
-  "windowLimitUsd",
-  "runLimitUsd",
-  "remainingWindowUsd",
-  "remainingRunUsd",
-] as const;
-
-/** A snapshot with exactly its six fields; anything but an object cannot be translated. */
-function snapshotOut(snapshot: unknown): Record<string, unknown> {
-  if (!isObject(snapshot)) throw new TypeError(`the implementation returned a snapshot that is not an object: ${String(snapshot)}`);
-  return Object.fromEntries(SNAPSHOT_FIELDS.map((field) => [field, jsonOut(snapshot[field])]));
-}
-
-/** What `reserve` returned: the reservation's id (for its handle) and the canonical output, without the id. */
-function reservedOut(returned: unknown): { id: unknown; output: Record<string, unknown> } {
-  if (!isObject(returned) || !isObject(returned.reservation)) {
-    throw new TypeError("reserve returned something without a reservation object");
-  }
-  const reservation = returned.reservation;
-  // Upstream names it `reservationId`; take `id` where that is what the implementation has.
-  const id = "reservationId" in reservation ? reservation.reservationId : reservation.id;
-  return {
-    id,
-    output: { reservation: { estimatedUsd: jsonOut(reservation.estimatedUsd) }, snapshot: snapshotOut(returned.snapshot) },
-  };
+/**
+ * What `reserve` returned: the reservation's id (for its handle) and the output, every field of
+ * what it returned but the reservation's random id, which the output never holds. Anything else
+ * is reported as it is (and names no reservation).
+ */
+function reservedOut(returned: unknown): { id: unknown; output: unknown } {
+  if (!isObject(returned) || !isObject(returned.reservation)) return { id: undefined, output: jsonOut(returned) };
+  // Upstream names it `reservationId`.
+  const { reservationId: id, ...reservation } = returned.reservation;
+  return { id, output: jsonOut({ ...returned, reservation }) };
 }
 
 /** `{ok}` with what `call` returned (awaited), translated; `{error}` when it threw or rejected. */
@@ -242,21 +238,30 @@ async function runScript(impl: Core, ops: Op[]): Promise<Result[]> {
           break;
         }
         const { id, output } = reservedOut(returned);
-        handles.push({ id });
+        handles.push(id === undefined ? undefined : { id });
         results.push({ ok: output });
         break;
       }
       case "commit": {
-        const reservationId = reservationIdOf(handles, op.reservation);
-        results.push(await outcome(() => ledger.commit({ reservationId, actualUsd: amount(op.actualUsd) }), () => null));
+        results.push(await outcome(() => ledger.commit(commitArgsOf(handles, op)), jsonOut));
         break;
       }
       case "peek":
-        results.push(await outcome(() => ledger.peek(argsOf(op)), snapshotOut));
+        results.push(await outcome(() => ledger.peek(argsOf(op)), jsonOut));
         break;
     }
   }
   return results;
+}
+
+/**
+ * A commit op's args object: every field as given but `op` (an absent actualUsd stays absent,
+ * unknown fields stay), amounts translated, the handle `reservation` in the place of the id it names.
+ */
+function commitArgsOf(handles: ({ id: unknown } | undefined)[], op: Op): Record<string, unknown> {
+  const { reservation: handle, ...args } = argsOf(op);
+  args.reservationId = reservationIdOf(handles, handle);
+  return args;
 }
 
 /** The id a handle names, or NO_SUCH_RESERVATION (out of range, not an integer, or a reserve that threw). */
@@ -374,7 +379,8 @@ function scriptSnippet(ops: Op[]): string {
           steps.push(`  // The handle ${valueSource(handle)} names no reservation: the harness passes this id.`);
           id = jsLiteral(NO_SUCH_RESERVATION);
         }
-        steps.push(`  await show(${label}, () => ledger.commit({ reservationId: ${id}, actualUsd: ${valueSource(amount(op.actualUsd))} }));`);
+        const { reservation: _handle, ...fields } = argsOf(op);
+        steps.push(`  await show(${label}, () => ledger.commit({ ...${argsSource(fields)}, reservationId: ${id} }));`);
         break;
       }
       case "peek":

@@ -4,6 +4,16 @@
 //! Scripts are generated as plans and rendered against the reference ledger, so an estimate
 //! can be "exactly what remains" or "one cent more" at that point of the script; shrinking
 //! removes ops and moves every choice towards the first of its alternatives.
+//!
+//! Boundaries tried. Amounts and limits: 0, 1, fractions of a cent, 2^31−1, 2^31, 2^32 and
+//! 2^53−1 (as doubles, exact); the hostile profile adds −1, −0.01, non-finite amounts, `null`,
+//! strings and booleans. Ids: the usual tenants and runs, or the empty string, non-ASCII text
+//! and 300-character ids. Window starts: 2023 instants, 0, 2^31−1, 2^31, 2^32 and 2^53−1
+//! (`nowMs` is the start plus 5 ms, at most 2^53−1). `nowMs` of `windowStart`: calendar edges
+//! (1970, leap days, month ends, the ends of a `Date`), 2^31−1, 2^31, 2^32 and, hostile,
+//! ±(2^53−1), beyond a `Date`. The hostile profile also sets an op's id, window, start or
+//! `nowMs` to `null` or leaves it out, leaves out a commit's `actualUsd`, and adds a field the
+//! contract does not define (refused: fail closed, LEDGER-AMOUNTS).
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Number, Value};
@@ -23,10 +33,60 @@ const WINDOWS: [&str; 4] = ["minute", "hour", "day", "month"];
 const STARTS: [i64; 2] = [1_699_920_000_000, 1_699_920_060_000];
 
 /// Limits: zero, fractional cents, sums that drift in binary (0.1 + 0.2 > 0.3).
-const LIMITS: [f64; 10] = [1.0, 0.3, 0.5, 0.0, 0.6, 2.5, 10.0, 0.01, 0.015, 100.0];
+const LIMITS: [f64; 14] = [
+    1.0,
+    0.3,
+    0.5,
+    0.0,
+    0.6,
+    2.5,
+    10.0,
+    0.01,
+    0.015,
+    100.0,
+    2_147_483_647.0,
+    2_147_483_648.0,
+    4_294_967_296.0,
+    9_007_199_254_740_991.0,
+];
 /// Amounts that add up inexactly, cents, fractions of a cent.
-const AMOUNTS: [f64; 14] = [
-    0.1, 0.2, 0.3, 0.0, 0.5, 0.6, 0.7, 1.0, 0.01, 0.005, 0.015, 0.07, 2.5, 0.0001,
+const AMOUNTS: [f64; 18] = [
+    0.1,
+    0.2,
+    0.3,
+    0.0,
+    0.5,
+    0.6,
+    0.7,
+    1.0,
+    0.01,
+    0.005,
+    0.015,
+    0.07,
+    2.5,
+    0.0001,
+    2_147_483_647.0,
+    2_147_483_648.0,
+    4_294_967_296.0,
+    9_007_199_254_740_991.0,
+];
+/// The largest integer every double holds: no generated integer goes beyond it (I-JSON).
+const MAX_SAFE: i64 = 9_007_199_254_740_991;
+/// Other ids than [`TENANTS`] / [`RUNS`]: empty, non-ASCII, long.
+fn odd_ids(prefix: &str) -> [String; 3] {
+    [
+        String::new(),
+        format!("{prefix}-\u{e9}\u{79df}\u{1d11e}"),
+        prefix.repeat(300),
+    ]
+}
+/// Window starts (two per set, a script uses one set): a 2023 minute and the next, then the
+/// integer boundaries.
+const START_SETS: [[i64; 2]; 4] = [
+    STARTS,
+    [0, 4_294_967_296],
+    [2_147_483_647, 2_147_483_648],
+    [MAX_SAFE, 1],
 ];
 /// Values outside the amount schema: negative, non-finite (as the protocol writes them),
 /// not numbers.
@@ -48,7 +108,7 @@ fn hostile_amounts() -> Vec<Value> {
 const FIRST_WHOLE_MONTH_MS: i64 = -8_639_999_049_600_000;
 
 /// UTC instants on edges: 1970, month ends, leap days, centuries, the ends of `Date`.
-const EDGES: [i64; 14] = [
+const EDGES: [i64; 17] = [
     0,
     1_709_164_800_000,   // 2024-02-29
     1_709_251_200_000,   // 2024-03-01
@@ -63,6 +123,9 @@ const EDGES: [i64; 14] = [
     FIRST_WHOLE_MONTH_MS,
     1_700_000_000_123,
     -1,
+    2_147_483_647,
+    2_147_483_648,
+    4_294_967_296,
 ];
 
 #[derive(Debug, Clone)]
@@ -236,16 +299,23 @@ fn f(x: f64) -> Value {
 
 /// The script's ops, rendered against the reference ledger so estimates can depend on what
 /// remains at that point.
-fn render(tenant_limits: &TenantLimits, plans: &[Plan]) -> Value {
+fn render(tenant_limits: &TenantLimits, plans: &[Plan], look: &Look, tweaks: &[Tweak]) -> Value {
     let mut ledger = Ledger::default();
     let mut ops = Vec::with_capacity(plans.len());
+    let (odd_tenants, odd_runs) = (odd_ids("t"), odd_ids("r"));
+    let starts = START_SETS[look.starts];
     let place_fields = |place: &Place, op: &str, limits: (usize, usize)| {
         let mut fields = Map::new();
         fields.insert("op".into(), json!(op));
-        fields.insert("tenantId".into(), json!(TENANTS[place.tenant]));
-        fields.insert("runId".into(), json!(RUNS[place.run]));
+        if look.odd_ids {
+            fields.insert("tenantId".into(), json!(odd_tenants[place.tenant]));
+            fields.insert("runId".into(), json!(odd_runs[place.run]));
+        } else {
+            fields.insert("tenantId".into(), json!(TENANTS[place.tenant]));
+            fields.insert("runId".into(), json!(RUNS[place.run]));
+        }
         fields.insert("window".into(), json!(WINDOWS[place.window]));
-        fields.insert("windowStartMs".into(), json!(STARTS[place.start]));
+        fields.insert("windowStartMs".into(), json!(starts[place.start]));
         fields.insert("windowLimitUsd".into(), f(LIMITS[limits.0]));
         fields.insert("runLimitUsd".into(), f(LIMITS[limits.1]));
         fields
@@ -277,7 +347,10 @@ fn render(tenant_limits: &TenantLimits, plans: &[Plan]) -> Value {
                     Estimate::Hostile(i) => hostile_amounts()[*i].clone(),
                 };
                 fields.insert("estimatedUsd".into(), estimated);
-                fields.insert("nowMs".into(), json!(STARTS[place.start] + 5));
+                fields.insert(
+                    "nowMs".into(),
+                    json!(starts[place.start].saturating_add(5).min(MAX_SAFE)),
+                );
                 Value::Object(fields)
             }
             Plan::Commit { target, actual } => {
@@ -301,10 +374,86 @@ fn render(tenant_limits: &TenantLimits, plans: &[Plan]) -> Value {
                 Value::Object(fields)
             }
         };
+        let op = match tweaks.get(ops.len()) {
+            Some(tweak) => tweak.apply(op),
+            None => op,
+        };
         ledger.apply(&op);
         ops.push(op);
     }
     json!({ "ops": ops })
+}
+
+/// How a script's ids and window starts look.
+#[derive(Debug, Clone)]
+struct Look {
+    /// [`odd_ids`] instead of [`TENANTS`] / [`RUNS`].
+    odd_ids: bool,
+    /// Index into [`START_SETS`].
+    starts: usize,
+}
+
+fn look() -> impl Strategy<Value = Look> {
+    (
+        prop::bool::weighted(0.2),
+        prop_oneof![4 => Just(0usize), 1 => 1..START_SETS.len()],
+    )
+        .prop_map(|(odd_ids, starts)| Look { odd_ids, starts })
+}
+
+/// Fields a hostile tweak sets to `null` or leaves out.
+const TWEAKED: [&str; 6] = [
+    "tenantId",
+    "runId",
+    "window",
+    "windowStartMs",
+    "nowMs",
+    "actualUsd",
+];
+
+/// A change the hostile profile makes to one op after it is planned.
+#[derive(Debug, Clone)]
+enum Tweak {
+    None,
+    /// A field of [`TWEAKED`] the op holds, set to `null`.
+    Null(usize),
+    /// A field of [`TWEAKED`] the op holds, left out.
+    Absent(usize),
+    /// A field the contract does not define.
+    Unknown,
+}
+
+impl Tweak {
+    fn apply(&self, mut op: Value) -> Value {
+        let Some(fields) = op.as_object_mut() else {
+            return op;
+        };
+        match self {
+            Tweak::None => {}
+            Tweak::Null(i) => {
+                if let Some(value) = fields.get_mut(TWEAKED[*i]) {
+                    *value = Value::Null;
+                }
+            }
+            Tweak::Absent(i) => {
+                fields.remove(TWEAKED[*i]);
+            }
+            Tweak::Unknown => {
+                fields.insert("note".into(), json!("retry"));
+            }
+        }
+        op
+    }
+}
+
+fn tweak(hostile: bool) -> impl Strategy<Value = Tweak> {
+    let hostile_weight = u32::from(hostile);
+    prop_oneof![
+        30 => Just(Tweak::None),
+        hostile_weight => (0..TWEAKED.len()).prop_map(Tweak::Null),
+        hostile_weight => (0..TWEAKED.len()).prop_map(Tweak::Absent),
+        hostile_weight => Just(Tweak::Unknown),
+    ]
 }
 
 fn script(hostile: bool) -> BoxedStrategy<Value> {
@@ -319,11 +468,13 @@ fn script(hostile: bool) -> BoxedStrategy<Value> {
     (
         [limit(), limit(), limit()],
         prop::collection::vec(part, 1..=MAX_OPS / 3),
+        look(),
+        prop::collection::vec(tweak(hostile), MAX_OPS),
     )
-        .prop_map(|(tenant_limits, parts)| {
+        .prop_map(|(tenant_limits, parts, look, tweaks)| {
             let mut plans: Vec<Plan> = parts.into_iter().flatten().collect();
             plans.truncate(MAX_OPS);
-            render(&tenant_limits, &plans)
+            render(&tenant_limits, &plans, &look, &tweaks)
         })
         .boxed()
 }
@@ -347,6 +498,7 @@ fn now_ms(hostile: bool) -> BoxedStrategy<Value> {
         2 => (FIRST_WHOLE_MONTH_MS..=MAX_TIME_MS).prop_map(|ms| json!(ms)),
         hostile_weight => prop::sample::select(vec![
             json!(1.5), json!("1700000000000"), json!(MAX_TIME_MS + 1), Value::Null, json!(-MAX_TIME_MS - 1), json!(-MAX_TIME_MS),
+            json!(MAX_SAFE), json!(-MAX_SAFE),
         ]),
     ]
     .boxed()

@@ -279,6 +279,21 @@ impl Ledger {
     }
 
     pub(super) fn apply(&mut self, op: &Value) -> Outcome {
+        // An args object holding a field the contract does not define is refused before
+        // anything else (fail closed, LEDGER-AMOUNTS): a refused reserve still takes a handle.
+        if let Some(fields) = op
+            .get("op")
+            .and_then(Value::as_str)
+            .and_then(defined_fields)
+        {
+            let defined = |key: &String| key == "op" || fields.contains(&key.as_str());
+            if !op.as_object().is_some_and(|o| o.keys().all(defined)) {
+                if op["op"] == "reserve" {
+                    self.handles.push(Handle::Failed);
+                }
+                return Outcome::raised(vec![AMOUNTS]);
+            }
+        }
         match op.get("op").and_then(Value::as_str) {
             Some("reserve") => self.reserve(op),
             Some("commit") => self.commit(op),
@@ -307,7 +322,7 @@ impl Ledger {
             let rules = self.snapshot_rules(&window_key, &run_key, &[DENY, FIT]);
             let snapshot = snapshot(window_spend, run_spend, window_limit, run_limit);
             return Outcome::ok(
-                json!({ "reservation": { "estimatedUsd": 0 }, "snapshot": snapshot }),
+                json!({ "reservation": reservation(op, 0.0), "snapshot": snapshot }),
                 rules,
             );
         }
@@ -324,7 +339,7 @@ impl Ledger {
         });
         let snapshot = snapshot(window_spend, run_spend, window_limit, run_limit);
         Outcome::ok(
-            json!({ "reservation": { "estimatedUsd": number(estimated) }, "snapshot": snapshot }),
+            json!({ "reservation": reservation(op, estimated), "snapshot": snapshot }),
             rules,
         )
     }
@@ -377,6 +392,56 @@ impl Ledger {
             self.snapshot_rules(&window_key, &run_key, &[BUCKETS]),
         )
     }
+}
+
+/// The fields the contract defines for a script op (besides `op`).
+pub fn defined_fields(op: &str) -> Option<&'static [&'static str]> {
+    const PEEK: [&str; 6] = [
+        "tenantId",
+        "runId",
+        "window",
+        "windowStartMs",
+        "windowLimitUsd",
+        "runLimitUsd",
+    ];
+    const RESERVE: [&str; 8] = [
+        "tenantId",
+        "runId",
+        "window",
+        "windowStartMs",
+        "windowLimitUsd",
+        "runLimitUsd",
+        "estimatedUsd",
+        "nowMs",
+    ];
+    match op {
+        "reserve" => Some(&RESERVE),
+        "peek" => Some(&PEEK),
+        "commit" => Some(&["reservation", "actualUsd"]),
+        _ => None,
+    }
+}
+
+/// The reservation `reserve` returns, without its random id: the args it was made for, as
+/// given (a field the op does not hold is absent), the amount charged (0 when denied), and
+/// `createdAtMs`, the op's `nowMs`.
+fn reservation(op: &Value, charged: f64) -> Value {
+    let mut fields = serde_json::Map::new();
+    for (field, from) in [
+        ("tenantId", "tenantId"),
+        ("runId", "runId"),
+        ("window", "window"),
+        ("windowStartMs", "windowStartMs"),
+    ] {
+        if let Some(value) = op.get(from) {
+            fields.insert(field.into(), value.clone());
+        }
+    }
+    fields.insert("estimatedUsd".into(), number(charged));
+    if let Some(now) = op.get("nowMs") {
+        fields.insert("createdAtMs".into(), now.clone());
+    }
+    Value::Object(fields)
 }
 
 fn snapshot(window_spend: f64, run_spend: f64, window_limit: f64, run_limit: f64) -> Value {

@@ -1,6 +1,15 @@
 //! Case generation for `migrate`: documents shaped like each antaris schema at every
 //! version, with keys a step would add already present (with other values, or null),
 //! versions valid, unknown, malformed and non-string, and every pair of versions.
+//!
+//! Boundaries tried. Versions: the four known ones; unknown strings (empty, `2.2`, `v2.2.0`,
+//! a trailing space, a 400-character one, full-width digits, a zero-width space); numbers 0,
+//! 1, −1, 2.2, 2^31−1, 2^31, 2^32, 2^53−1; `null`, booleans, arrays and objects; `fromVersion`
+//! and `toVersion` present, absent and `null`, and (hostile) `compare` / `path` with `a`, `b`,
+//! `fromVersion` or `toVersion` absent. Documents: each antaris schema's fields present or
+//! absent, step keys already present (often `null`), numbers 0, 1, −1, 2^31−1, 2^31, 2^32,
+//! 2^53−1 and fractions, strings empty, long and non-ASCII, keys of any text. The hostile
+//! profile adds `data` that is not an object.
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -14,6 +23,12 @@ fn version() -> BoxedStrategy<Value> {
         8 => prop::sample::select(VERSIONS.to_vec()).prop_map(Value::from),
         1 => prop::sample::select(vec!["9.9.9", "2.2", "v2.2.0", "", "2.0", "2.2.0 ", "1.0.0", "3.0.0", "2.1.1-rc1"]).prop_map(Value::from),
         1 => prop::sample::select(vec![json!(2.2), json!(2), Value::Null, json!([]), json!(["2.2.0"]), json!({"v": "2.2.0"}), json!(true), json!(0)]),
+        1 => prop_oneof![
+            prop::sample::select(vec![0i64, 1, -1, 2_147_483_647, 2_147_483_648, 4_294_967_296, 9_007_199_254_740_991]).prop_map(Value::from),
+            Just(Value::from("2.2.0.".repeat(80))),
+            Just(Value::from("\u{ff12}.\u{ff12}.\u{ff10}")),
+            Just(Value::from("2.2.0\u{200b}")),
+        ],
     ]
     .boxed()
 }
@@ -29,13 +44,18 @@ fn optional_version(absent_weight: u32) -> BoxedStrategy<Option<Value>> {
 }
 
 fn text() -> BoxedStrategy<Value> {
-    any_json::string().prop_map(Value::from).boxed()
+    prop_oneof![
+        8 => any_json::string().prop_map(Value::from),
+        1 => prop::sample::select(vec![String::new(), "\u{e9}t\u{e9} \u{1f600} \u{5c0f}\u{8aaa}".to_owned(), "x".repeat(2_000)]).prop_map(Value::from),
+    ]
+    .boxed()
 }
 
 fn number() -> BoxedStrategy<Value> {
     prop_oneof![
-        (0u32..100_000).prop_map(Value::from),
-        (0.0f64..1.0).prop_map(Value::from)
+        4 => (0u32..100_000).prop_map(Value::from),
+        4 => (0.0f64..1.0).prop_map(Value::from),
+        1 => prop::sample::select(vec![0i64, 1, -1, 2_147_483_647, 2_147_483_648, 4_294_967_296, 9_007_199_254_740_991]).prop_map(Value::from),
     ]
     .boxed()
 }
@@ -166,8 +186,22 @@ fn non_object() -> BoxedStrategy<Value> {
 }
 
 fn migrate_case(data: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
-    (data, optional_version(5), optional_version(4))
-        .prop_map(|(data, from, to)| {
+    (
+        data,
+        optional_version(5),
+        optional_version(4),
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(|(data, from, to, same)| {
+            // `same`: the target is the source (MIG-SAME, or MIG-UNKNOWN for an unknown one).
+            let source = match &from {
+                Some(v) if !v.is_null() && v.as_str() != Some("") => Some(v.clone()),
+                _ => data.get("schema_version").cloned(),
+            };
+            let to = match (same, source) {
+                (true, Some(source)) if !source.is_null() => Some(source),
+                _ => to,
+            };
             let mut case = json!({ "op": "migrate", "data": data });
             if let Some(from) = from {
                 case["fromVersion"] = from;
@@ -186,10 +220,27 @@ pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
         Profile::Normal => document(),
         Profile::Hostile => prop_oneof![1 => document(), 1 => non_object()].boxed(),
     };
+    let hostile_weight = u32::from(settings.profile == Profile::Hostile);
+    // Hostile: one argument of `path` / `compare` left out (absent: None / undefined).
+    let left_out = || prop_oneof![8 => Just(None), hostile_weight => (0..2usize).prop_map(Some)];
+    // Often the same value on both sides: MIG-UNKNOWN holds also when source equals target.
+    let same = || prop::bool::weighted(0.25);
+    let call = |op: &str,
+                names: [&str; 2],
+                values: (Value, Value),
+                same: bool,
+                left_out: Option<usize>| {
+        let second = if same { values.0.clone() } else { values.1 };
+        let mut case = json!({ "op": op, names[0]: values.0, names[1]: second });
+        if let (Some(i), Some(fields)) = (left_out, case.as_object_mut()) {
+            fields.remove(names[i]);
+        }
+        case
+    };
     prop_oneof![
         6 => migrate_case(data),
-        2 => (version(), version()).prop_map(|(from, to)| json!({ "op": "path", "fromVersion": from, "toVersion": to })),
-        1 => (version(), version()).prop_map(|(a, b)| json!({ "op": "compare", "a": a, "b": b })),
+        2 => (version(), version(), same(), left_out()).prop_map(move |(from, to, same, out)| call("path", ["fromVersion", "toVersion"], (from, to), same, out)),
+        1 => (version(), version(), same(), left_out()).prop_map(move |(a, b, same, out)| call("compare", ["a", "b"], (a, b), same, out)),
     ]
     .boxed()
 }

@@ -4,11 +4,19 @@
 //! The generator works on a plan (files of statements, operations) and renders it to the
 //! case's JSON at the end, so shrinking removes operations, files and statements and
 //! simplifies each statement towards a plain `CREATE TABLE`.
+//!
+//! Boundaries tried: `rollback` with its target `null` or absent (every other rollback of the
+//! most recent migration leaves it out: the default, the same call), a file's id and an id no
+//! file has; the hostile profile adds targets outside the schema, which
+//! name no applied migration (SQLMIG-ROLLBACK-MISSING: raise, change nothing): the numbers 0,
+//! 1, −1, 2^31−1, 2^31, 2^32, 2^53−1, the empty string, a long string, non-ASCII text (an id in
+//! full-width digits), `true`, `[]` and `{}`. Files: none, empty and comment-only files,
+//! stray non-migration files.
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
-use crate::contract::GenSettings;
+use crate::contract::{GenSettings, Profile};
 
 /// Longest operation sequence generated.
 const MAX_OPS: usize = 30;
@@ -265,7 +273,11 @@ enum OpPlan {
     Run,
     Pending,
     Current,
+    /// `rollback` of the most recent migration: every other one (the 2nd, 4th, … of a case)
+    /// leaves `target` out instead of `null` (the default; the same call, SQLMIG-ROLLBACK).
     RollbackLast,
+    /// A target outside the schema (hostile), by index in [`odd_targets`].
+    RollbackOdd(usize),
     /// A target by index: a file's id, or an id no file has.
     RollbackTo(usize),
     /// A new file; `early` when its id sorts before every other id, so it is applied after
@@ -276,7 +288,28 @@ enum OpPlan {
     },
 }
 
-fn op_plan() -> impl Strategy<Value = OpPlan> {
+/// Rollback targets outside the schema: not strings, or strings no id is.
+fn odd_targets() -> Vec<Value> {
+    vec![
+        json!(0),
+        json!(1),
+        json!(-1),
+        json!(2_147_483_647_i64),
+        json!(2_147_483_648_i64),
+        json!(4_294_967_296_i64),
+        json!(9_007_199_254_740_991_i64),
+        json!(""),
+        json!("0001_".repeat(200)),
+        json!("\u{ff10}\u{ff10}\u{ff10}\u{ff11}_users"),
+        json!(true),
+        json!([]),
+        json!({}),
+    ]
+}
+
+fn op_plan(hostile: bool) -> impl Strategy<Value = OpPlan> {
+    // Shrinking moves a choice towards the first alternative: `Run` first; the hostile targets
+    // last (weight 0 in the normal profile, whose cases stay as they were).
     prop_oneof![
         5 => Just(OpPlan::Run),
         2 => Just(OpPlan::Pending),
@@ -285,6 +318,7 @@ fn op_plan() -> impl Strategy<Value = OpPlan> {
         2 => (0usize..8).prop_map(OpPlan::RollbackTo),
         1 => (file_plan(), prop::bool::weighted(0.3))
             .prop_map(|(plan, early)| OpPlan::AddFile { plan, early }),
+        u32::from(hostile) => (0..odd_targets().len()).prop_map(OpPlan::RollbackOdd),
     ]
 }
 
@@ -314,6 +348,7 @@ impl CasePlan {
             files.insert("README.md".into(), json!("Migrations for the app."));
         }
         let mut added = 0;
+        let mut latest = 0;
         let ops: Vec<Value> = self
             .ops
             .iter()
@@ -321,7 +356,17 @@ impl CasePlan {
                 OpPlan::Run => vec![json!({ "op": "run" })],
                 OpPlan::Pending => vec![json!({ "op": "pending" })],
                 OpPlan::Current => vec![json!({ "op": "current" })],
-                OpPlan::RollbackLast => vec![json!({ "op": "rollback", "target": null })],
+                OpPlan::RollbackLast => {
+                    latest += 1;
+                    if latest % 2 == 0 {
+                        vec![json!({ "op": "rollback" })]
+                    } else {
+                        vec![json!({ "op": "rollback", "target": null })]
+                    }
+                }
+                OpPlan::RollbackOdd(i) => {
+                    vec![json!({ "op": "rollback", "target": odd_targets()[*i].clone() })]
+                }
                 OpPlan::RollbackTo(k) => {
                     let target = ids.get(*k).cloned().unwrap_or_else(|| "0000_unknown".into());
                     vec![json!({ "op": "rollback", "target": target })]
@@ -351,7 +396,8 @@ impl CasePlan {
 }
 
 /// The generator of case inputs.
-pub fn strategy(_settings: &GenSettings) -> BoxedStrategy<Value> {
+pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+    let hostile = settings.profile == Profile::Hostile;
     let naming = prop_oneof![
         Just(Naming::Padded),
         Just(Naming::Unpadded),
@@ -362,7 +408,7 @@ pub fn strategy(_settings: &GenSettings) -> BoxedStrategy<Value> {
         naming,
         prop::collection::vec(file_plan(), 0..7),
         prop::bool::weighted(0.2),
-        prop::collection::vec(op_plan(), 1..=MAX_OPS),
+        prop::collection::vec(op_plan(hostile), 1..=MAX_OPS),
     )
         .prop_map(|(naming, files, stray, ops)| {
             CasePlan {

@@ -2,6 +2,13 @@
 //! exactly at (or one token beside) what they use, and a few `with…` steps. The hostile
 //! profile puts negatives, floats, booleans, strings, nulls and integers beyond 2^64 in
 //! the fields, and malformed steps.
+//!
+//! Boundaries tried: every count 0, 1, 2^31−1, 2^31, 2^32, 2^53−1 and 2^53 besides small,
+//! typical and large ones; limits exactly at, one under and one over what a budget uses. The
+//! optional `ragContextTokens` / `historyTokens` present, absent, and (hostile) `null`. The
+//! hostile profile puts −1, −5000, floats, booleans, `null`, strings (ASCII and
+//! non-ASCII digits), arrays, −(2^53+1) and integers beyond 2^64 in any field or step, adds a field
+//! the contract does not define, leaves out a required one, and writes malformed steps.
 
 use num_bigint::BigInt;
 use proptest::prelude::*;
@@ -20,13 +27,17 @@ enum Count {
     Small(u64),
     Typical(u64),
     Large(u64),
+    /// 1, 2^31−1, 2^31, 2^32, 2^53−1.
+    Boundary(u64),
 }
 
 impl Count {
     fn value(&self) -> Value {
         match self {
             Count::Zero => json!(0),
-            Count::Small(n) | Count::Typical(n) | Count::Large(n) => json!(n),
+            Count::Small(n) | Count::Typical(n) | Count::Large(n) | Count::Boundary(n) => {
+                json!(n)
+            }
         }
     }
 }
@@ -41,6 +52,8 @@ fn count() -> BoxedStrategy<Count> {
             (1u64 << 40..LARGEST),
         ]
         .prop_map(Count::Large),
+        1 => prop::sample::select(vec![1u64, (1 << 31) - 1, 1 << 31, 1 << 32, LARGEST - 1])
+            .prop_map(Count::Boundary),
     ]
     .boxed()
 }
@@ -61,6 +74,9 @@ enum Limit {
     HistoryFit,
 }
 
+/// Where `null` sits in [`hostile_values`].
+const NULL_VALUE: usize = 9;
+
 /// Values outside the schema of a count.
 fn hostile_values() -> Vec<Value> {
     let literal = |text: &str| serde_json::from_str::<Value>(text).expect("valid literal");
@@ -73,6 +89,7 @@ fn hostile_values() -> Vec<Value> {
         json!(true),
         json!(false),
         json!("100"),
+        json!("\u{663}\u{660}"),
         Value::Null,
         json!([1]),
         literal("-9007199254740993"),
@@ -126,7 +143,9 @@ fn field(hostile: bool, may_be_absent: bool) -> BoxedStrategy<Field> {
     let hostile_weight = u32::from(hostile);
     prop_oneof![
         10 => count().prop_map(Field::Count),
-        u32::from(may_be_absent) * 3 => Just(Field::Absent),
+        u32::from(may_be_absent) * (3 - u32::from(hostile)) => Just(Field::Absent),
+        // Hostile: an optional field present as `null` (the contract has no null count).
+        u32::from(may_be_absent && hostile) => Just(Field::Hostile(NULL_VALUE)),
         hostile_weight => (0..hostile_values().len()).prop_map(Field::Hostile),
         hostile_weight => (0..huge_values().len()).prop_map(Field::Huge),
     ]
@@ -268,4 +287,12 @@ fn render(plan: &Plan) -> Value {
 pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
     let hostile = settings.profile == Profile::Hostile;
     plan(hostile).prop_map(|plan| render(&plan)).boxed()
+}
+
+#[cfg(test)]
+mod checks {
+    #[test]
+    fn null_value_names_null() {
+        assert!(super::hostile_values()[super::NULL_VALUE].is_null());
+    }
 }

@@ -17,6 +17,7 @@ MUTANTS = {
     "": "the correct sample",
     "code-point-keys": "sorts object keys by code point (Python's str order), not by UTF-16 code units",
     "repr-floats": "writes numbers as Python's json module does (1.0, 1e-07, 1e+20, ints as ints)",
+    "reservation-subset": "a reservation holds only its id, tenantId, runId and estimatedUsd (an output a binding keeping estimatedUsd alone hid)",
 }
 MUTANT = os.environ.get("LEDGER_SAMPLE_MUTANT", "")
 if MUTANT not in MUTANTS:

@@ -31,6 +31,8 @@ MUTANTS = {
     "no-transaction": "applies a migration's statements one by one in autocommit mode, so a failing "
     "migration leaves the statements before the failing one in place",
     "rollback-forgets": "rollback deletes the tracking record but never runs the .down.sql",
+    "rollback-default-all": "rollback() called without a target undoes every migration (rollback(None) still undoes "
+    "the latest): a binding that always passed None hid it",
 }
 MUTANT = os.environ.get("SQLMIG_SAMPLE_MUTANT", "")
 if MUTANT not in MUTANTS:
@@ -192,10 +194,12 @@ class SimpleMigrationManager:
                 connection.execute("ROLLBACK")
             raise MigrationError(f"migration {version} failed: {err}") from err
 
-    def rollback(self, target=None):
+    def rollback(self, target=None, everything=False):
         _, downs = self.scan()
         applied = self.applied()
-        if target is None:
+        if everything:
+            undo = list(reversed(applied))
+        elif target is None:
             undo = applied[-1:]  # the most recent one; none when nothing is applied
         else:
             if target not in applied:
@@ -225,6 +229,9 @@ class SimpleMigrationManager:
         return undo
 
 
+_NO_TARGET = object()
+
+
 class MigrationRunnerAdapter:
     """The MigrationRunnerProtocol over a SimpleMigrationManager."""
 
@@ -234,7 +241,11 @@ class MigrationRunnerAdapter:
     async def run_migrations(self):
         return self._manager.run()
 
-    async def rollback(self, target=None):
+    async def rollback(self, target=_NO_TARGET):
+        if target is _NO_TARGET:  # called without a target: the default, the latest migration
+            if MUTANT == "rollback-default-all":
+                return self._manager.rollback(None, everything=True)  # MUTANT: no target read as "all"
+            target = None
         return self._manager.rollback(target)
 
     async def get_current_version(self):

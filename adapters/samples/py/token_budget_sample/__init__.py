@@ -20,6 +20,7 @@ MUTANTS = {
     "": "the correct sample",
     "history-counts-history": "remaining_for_history also subtracts history_tokens",
     "bool-accepted": "validates with isinstance(x, int), so True and False pass as 1 and 0",
+    "null-as-default": "an optional count given as None takes its default 0 (a binding dropping nulls hid it)",
 }
 MUTANT = os.environ.get("TOKEN_BUDGET_SAMPLE_MUTANT", "")
 if MUTANT not in MUTANTS:
@@ -48,6 +49,10 @@ class TokenBudget:
     history_tokens: int = 0
 
     def __post_init__(self):
+        if MUTANT == "null-as-default":
+            for name in ("rag_context_tokens", "history_tokens"):
+                if getattr(self, name) is None:
+                    object.__setattr__(self, name, 0)  # MUTANT: None read as "use the default"
         for field in dataclasses.fields(self):
             _check_tokens(field.name, getattr(self, field.name))
 

@@ -24,6 +24,7 @@ export const MUTANTS: ReadonlyMap<string, string> = new Map([
   ["heartbeat-kept", "the 2.1.0 -> 2.1.1 step forgets to remove _heartbeat_contaminated"],
   ["null-as-absent", "a step fills a default over a key that is present with null (`??=`)"],
   ["not-object-typeerror", "data that is not an object throws a TypeError instead of MigrationError"],
+  ["compare-extra-field", "compareVersions also returns `eq`, a field the contract's result does not have (a binding keeping lt and le alone hid it)"],
 ]);
 
 const MUTANT = process.env.ANTARIS_SAMPLE_MUTANT ?? "";
@@ -96,6 +97,10 @@ export function schemaVersion(value: unknown, role = "schema"): SchemaVersion {
 export function compareVersions(a: unknown, b: unknown): { lt: boolean; le: boolean } {
   const x = schemaVersion(a);
   const y = schemaVersion(b);
+  if (MUTANT === "compare-extra-field") {
+    // MUTANT: one more field than the contract's result.
+    return { lt: x.lessThan(y), le: x.lessOrEqual(y), eq: x.lessOrEqual(y) && !x.lessThan(y) } as { lt: boolean; le: boolean };
+  }
   return { lt: x.lessThan(y), le: x.lessOrEqual(y) };
 }
 

@@ -23,6 +23,7 @@ export const MUTANTS: ReadonlyMap<string, string> = new Map([
   ["number-arithmetic", "the sums and differences are computed with doubles, so values beyond 2^53 round"],
   ["mutating-with", "withRagTokens / withHistoryTokens assign to the budget itself (not frozen) and return it"],
   ["over-at-limit", "overBudget is totalUsed >= limit, so an exact fit counts as over"],
+  ["int32-counts", "a count must pass `(value | 0) === value`, a 32-bit check, so 2^31 and above are refused"],
 ]);
 
 const MUTANT = process.env.TOKEN_BUDGET_SAMPLE_MUTANT ?? "";
@@ -51,7 +52,8 @@ const FIELDS: readonly string[] = [...REQUIRED, ...OPTIONAL];
 function tokenCount(value: unknown, what: string): bigint {
   let count: bigint;
   if (typeof value === "bigint") count = value;
-  else if (typeof value === "number" && Number.isInteger(value)) count = BigInt(value);
+  else if (MUTANT === "int32-counts" && typeof value === "number" && (value | 0) === value) count = BigInt(value); // MUTANT: 32-bit
+  else if (MUTANT !== "int32-counts" && typeof value === "number" && Number.isInteger(value)) count = BigInt(value);
   else throw new TypeError(`${what} must be an integer, got ${shown(value)}`);
   if (count < 0n) throw new RangeError(`${what} must be at least 0, got ${count}`);
   return count;

@@ -8,6 +8,7 @@ export const MUTANTS: ReadonlyMap<string, string> = new Map([
   ["", "the correct sample"],
   ["local-time-window", "windowStartMs floors hours, days and months in the process's local time zone (Date's local setters)"],
   ["no-clamp", "commit applies actual - estimated to the spends without clamping them at 0"],
+  ["int32-window-key", "the window bucket keys windowStartMs as a 32-bit integer (`| 0`), so starts 2^32 apart share spend"],
 ]);
 
 export const MUTANT = process.env.LEDGER_SAMPLE_MUTANT ?? "";

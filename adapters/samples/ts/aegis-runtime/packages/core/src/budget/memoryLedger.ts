@@ -61,6 +61,7 @@ export class MemoryLedger {
 
   /** LEDGER-FIT: granted only when the estimate fits both remaining budgets; then both spends grow by it at once. */
   async reserve(args: ReserveArgs): Promise<{ reservation: Reservation; snapshot: LedgerSnapshot }> {
+    checkFields(args, RESERVE_FIELDS);
     const windowLimitUsd = checkAmount(args.windowLimitUsd, "windowLimitUsd");
     const runLimitUsd = checkAmount(args.runLimitUsd, "runLimitUsd");
     const estimatedUsd = checkAmount(args.estimatedUsd, "estimatedUsd");
@@ -96,6 +97,7 @@ export class MemoryLedger {
    * already committed (the contract's order).
    */
   async commit(args: CommitArgs): Promise<void> {
+    checkFields(args, COMMIT_FIELDS);
     const actualUsd = checkAmount(args.actualUsd, "actualUsd");
     const held = this.#reservations.get(args.reservationId);
     if (held === undefined) throw new Error(`unknown reservation ${JSON.stringify(args.reservationId) ?? String(args.reservationId)}`);
@@ -108,12 +110,23 @@ export class MemoryLedger {
 
   /** The spends of the buckets `args` names, against the limits it gives. */
   async peek(args: PeekArgs): Promise<LedgerSnapshot> {
+    checkFields(args, PEEK_FIELDS);
     const windowLimitUsd = checkAmount(args.windowLimitUsd, "windowLimitUsd");
     const runLimitUsd = checkAmount(args.runLimitUsd, "runLimitUsd");
     const windowSpend = this.#windowSpend.get(windowKey(args)) ?? 0;
     const runSpend = this.#runSpend.get(runKey(args)) ?? 0;
     return snapshotOf(windowLimitUsd, runLimitUsd, windowSpend, runSpend);
   }
+}
+
+const PEEK_FIELDS: readonly string[] = ["tenantId", "runId", "window", "windowStartMs", "windowLimitUsd", "runLimitUsd"];
+const RESERVE_FIELDS: readonly string[] = [...PEEK_FIELDS, "estimatedUsd", "nowMs"];
+const COMMIT_FIELDS: readonly string[] = ["reservationId", "actualUsd"];
+
+/** Fail closed: an args object with a field the ledger does not define is refused before anything happens. */
+function checkFields(args: object, fields: readonly string[]): void {
+  const unknown = Object.keys(args).filter((key) => !fields.includes(key));
+  if (unknown.length > 0) throw new TypeError(`unknown field(s) ${unknown.map((key) => JSON.stringify(key)).join(", ")}`);
 }
 
 /** LEDGER-AMOUNTS: a number (not a string, not a boolean), finite, at least 0 (−0 counts as 0). Fail closed. */
@@ -129,6 +142,8 @@ function checkAmount(value: unknown, name: string): number {
  * included), so joining them with a separator could make two tuples one key.
  */
 function windowKey(args: PeekArgs): string {
+  // MUTANT: int32-window-key — a 32-bit start: 0 and 2^32 are one bucket.
+  if (MUTANT === "int32-window-key") return JSON.stringify([args.tenantId, args.window, args.windowStartMs | 0]);
   return JSON.stringify([args.tenantId, args.window, args.windowStartMs]);
 }
 
