@@ -24,6 +24,7 @@ MUTANTS = {
     "fallback-clock": "counts the fallback's deadline from the call's start",
     "tags-leak": "leaves the call's tags active after it returns",
     "unknown-class-open": "lets an unknown resource class through when there is no fallback",
+    "unknown-args-ignored": "accepts keyword arguments it does not know and ignores them",
 }
 # Jitter (`AEGIS_SAMPLE_JITTER=SEED`): this correct sample with an event loop that stalls now
 # and then, as a real implementation's does under load — every 0.2 to 1 s, a blocking sleep of
@@ -79,7 +80,8 @@ def _init(obj, where, given, optional, unknown):
         elif value is None and name in optional:
             problems.append(f"{where}.{name} is None (leave it out instead)")
         object.__setattr__(obj, name, value)
-    problems += [f"{where} has no argument {name!r}" for name in unknown]
+    if MUTANT != "unknown-args-ignored":  # MUTANT: lenient about keywords it does not know
+        problems += [f"{where} has no argument {name!r}" for name in unknown]
     object.__setattr__(obj, "_problems", tuple(problems))
 
 

@@ -24,6 +24,7 @@ export const MUTANTS: ReadonlyMap<string, string> = new Map([
   ["heartbeat-kept", "the 2.1.0 -> 2.1.1 step forgets to remove _heartbeat_contaminated"],
   ["null-as-absent", "a step fills a default over a key that is present with null (`??=`)"],
   ["not-object-typeerror", "data that is not an object throws a TypeError instead of MigrationError"],
+  ["nfkc-versions", "version strings are NFKC-normalized before lookup, so full-width digits name a known version"],
   ["compare-extra-field", "compareVersions also returns `eq`, a field the contract's result does not have (a binding keeping lt and le alone hid it)"],
 ]);
 
@@ -87,7 +88,9 @@ function show(value: unknown): string {
 
 /** The known version named by `value`; anything else (another string, a number...) throws. */
 export function schemaVersion(value: unknown, role = "schema"): SchemaVersion {
-  const version = typeof value === "string" ? BY_VALUE.get(value) : undefined;
+  // MUTANT: nfkc-versions — "normalizing" what the caller typed turns "２.２.０" into "2.2.0".
+  const key = typeof value === "string" && MUTANT === "nfkc-versions" ? value.normalize("NFKC") : value;
+  const version = typeof key === "string" ? BY_VALUE.get(key) : undefined;
   if (version === undefined) {
     throw new MigrationError(`unknown ${role} version ${show(value)}; known: ${SCHEMA_VERSIONS.join(", ")}`);
   }
