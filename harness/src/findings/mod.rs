@@ -161,19 +161,19 @@ impl<'a> ContractFindings<'a> {
         else {
             return None;
         };
-        let judged = self.judge(case, slot, outcome);
-        if !matches!(judged.verdict, Verdict::Diverges(_) | Verdict::Late { .. }) {
-            return None;
-        }
+        // The cheap tests first: most cases of most contracts are never judged twice.
         let timed = self
             .contract
             .timing_limit(&case.input, output, self.judging.timing_slack_ms)
             .is_some();
         let late = timer_lag_ms.is_some_and(|lag| lag > race_band_ms);
-        if timed || late {
-            judged.key
-        } else {
-            None
+        if !(timed || late) {
+            return None;
+        }
+        let judged = self.judge(case, slot, outcome);
+        match judged.verdict {
+            Verdict::Diverges(_) | Verdict::Late { .. } => judged.key,
+            Verdict::Agrees | Verdict::NoOutput => None,
         }
     }
 
@@ -362,13 +362,14 @@ impl Recorder<'_> {
             samples.elapsed_ms.extend(*elapsed_ms);
             samples.timer_lag_ms.extend(*timer_lag_ms);
         }
-        let example = match (&side.judged.verdict, side.outcome) {
+        // The example, and whether every other implementation gave this same output.
+        let (example, shared) = match (&side.judged.verdict, side.outcome) {
             (Verdict::Diverges(d), Outcome::Output { output, .. }) => {
                 tally.diverge += 1;
                 let expected = &self.case.expectation.acceptable[d.closest].output;
                 let compared = side.judged.comparable.as_ref().unwrap_or(output);
-                let (drift, _) = drift(self.sides, self.slot);
-                Example {
+                let (drift, shared) = drift(self.sides, self.slot);
+                let example = Example {
                     diff: Some(diff_text(expected, compared, "reference", self.impl_id())),
                     paths: d.paths.clone(),
                     expected: Some(expected.clone()),
@@ -376,7 +377,8 @@ impl Recorder<'_> {
                     others: self.others().map(Side::record).collect(),
                     drift,
                     ..self.example(None, None)
-                }
+                };
+                (example, shared)
             }
             (
                 Verdict::Late {
@@ -396,14 +398,15 @@ impl Recorder<'_> {
                     limit_ms: *limit_ms,
                 });
                 let detail = format!("took longer than the {limit_ms} ms the contract allows");
-                Example {
+                let example = Example {
                     actual: Some(output.clone()),
                     ..self.example(Some(detail), None)
-                }
+                };
+                (example, false)
             }
             (_, Outcome::AdapterError { message }) => {
                 tally.adapter_error += 1;
-                self.example(Some(message.clone()), None)
+                (self.example(Some(message.clone()), None), false)
             }
             (
                 _,
@@ -418,11 +421,14 @@ impl Recorder<'_> {
                     FailureKind::Timeout => tally.timeout += 1,
                     FailureKind::Protocol => tally.protocol += 1,
                 }
-                self.example(Some(detail.clone()), Some(stderr_tail.clone()))
+                (
+                    self.example(Some(detail.clone()), Some(stderr_tail.clone())),
+                    false,
+                )
             }
             (_, Outcome::NotRun { reason }) => {
                 tally.not_run += 1;
-                self.example(Some(reason.clone()), None)
+                (self.example(Some(reason.clone()), None), false)
             }
             (Verdict::Agrees | Verdict::NoOutput, Outcome::Output { .. }) => {
                 tally.pass += 1;
@@ -433,8 +439,6 @@ impl Recorder<'_> {
         let Some(key) = side.judged.key.clone() else {
             return; // every failure has a group key
         };
-        let shared =
-            matches!(side.judged.verdict, Verdict::Diverges(_)) && drift(self.sides, self.slot).1;
         self.note_vector(findings, key.kind.as_str(), &key.rules);
         let group = findings.add(key, example, &self.case.label);
         group.shared_with_all += u64::from(shared);
