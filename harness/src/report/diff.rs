@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::errors::Error;
+use crate::judge::words_or_dash;
 
 /// One run's groups by key, and where the report was read from.
 pub struct RunGroups {
@@ -61,15 +62,16 @@ impl RunGroups {
 /// `contract · impl · kind · rules · paths`: the grouping key, as people read it.
 fn key(group: &Value) -> String {
     let list = |field: &str| {
-        let items: Vec<&str> = group[field]
+        let items: Vec<String> = group[field]
             .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
-        if items.is_empty() {
-            "-".to_owned()
-        } else {
-            items.join(" ")
-        }
+        words_or_dash(&items)
     };
     format!(
         "{} · {} · {} · {} · {}",
