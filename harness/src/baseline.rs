@@ -6,18 +6,25 @@
 //! get fixed and never rots. Flaky entries are reported when they show up and never fail
 //! the run, and are never stale.
 //!
-//! The file is TOML (or JSON with the same shape, by its `.json` extension):
+//! Entries name a group by its cause, so a generator change that moves cases between
+//! variants does not invalidate them. The file is TOML (or JSON with the same shape, by its
+//! `.json` extension):
 //!
 //! ```toml
 //! [[group]]
 //! contract = "migrate"
 //! impl = "py"
-//! rules = ["MIG-UNKNOWN"]
-//! paths = ["/error"]
+//! rule = "MIG-UNKNOWN"
+//! place = "/error"
+//! also = [{ rule = "MIG-UNKNOWN", place = "/ok" }]  # optional: causes merged into this one
 //! reason = "antaris passes unknown versions equal to the target (reports/known/…)"
 //! issue = "https://example.org/tracker/12"   # optional
 //! kind = "divergence"                          # optional: crash, timeout, timing, …
 //! ```
+//!
+//! Files written before groups were keyed by cause list `rules` and `paths` instead of
+//! `rule` and `place`; they still load, read as the first rule and place in the contract's
+//! order.
 
 use std::path::{Path, PathBuf};
 
@@ -25,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::errors::Error;
 use crate::fsio::pretty_json;
-use crate::judge::{GroupKey, GroupKind};
+use crate::judge::{filed_under, folded_places, Cause, GroupKey, GroupKind};
 
 /// One known group, as written in a baseline file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,8 +43,18 @@ pub struct Entry {
     pub implementation: String,
     #[serde(default = "divergence", skip_serializing_if = "is_divergence")]
     pub kind: GroupKind,
-    pub rules: Vec<String>,
-    pub paths: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Other causes of the same bug: groups found under these are this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Cause>,
+    /// The older spelling of a cause (all its rules and paths), read and never written.
+    #[serde(default, skip_serializing)]
+    rules: Option<Vec<String>>,
+    #[serde(default, skip_serializing)]
+    paths: Option<Vec<String>>,
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue: Option<String>,
@@ -58,40 +75,78 @@ impl Entry {
             contract: self.contract.clone(),
             implementation: self.implementation.clone(),
             kind: self.kind,
-            rules: self.rules.clone(),
-            paths: self.paths.clone(),
+            cause: self.cause(),
         }
     }
 
-    /// Whether this entry lists the group `key` (rules and paths compare as sets: a person
-    /// may reorder them).
-    fn matches(&self, key: &GroupKey) -> bool {
-        self.key().unordered() == key.clone().unordered()
+    fn cause(&self) -> Cause {
+        Cause {
+            rule: self.rule.clone(),
+            place: self.place.clone(),
+        }
     }
 
-    /// `contract · impl · kind · rules · paths`, as summaries show it.
+    /// Whether this entry lists the group `key`: its cause or one of those it also covers.
+    fn matches(&self, key: &GroupKey) -> bool {
+        self.contract == key.contract
+            && self.implementation == key.implementation
+            && self.kind == key.kind
+            && (self.cause() == key.cause || self.also.contains(&key.cause))
+    }
+
+    /// `contract · impl · kind · rule at place`, as summaries show it.
     pub fn describe(&self) -> String {
         self.key().describe()
     }
 
-    /// The entry that lists the group `key`, for `--write-baseline`.
-    pub fn of(key: &GroupKey, reason: &str) -> Entry {
+    /// The entry that lists a group found under `key` and, merged into it, `also`.
+    pub fn of(key: &GroupKey, also: &[Cause], reason: &str) -> Entry {
         Entry {
             contract: key.contract.clone(),
             implementation: key.implementation.clone(),
             kind: key.kind,
-            rules: key.rules.clone(),
-            paths: key.paths.clone(),
+            rule: key.cause.rule.clone(),
+            place: key.cause.place.clone(),
+            also: also.iter().filter(|c| **c != key.cause).cloned().collect(),
+            rules: None,
+            paths: None,
             reason: reason.to_owned(),
             issue: None,
         }
+    }
+
+    /// Reads an entry in the older spelling as its cause: the first of its rules and of its
+    /// paths in `contract`'s order.
+    fn read_older_spelling(&mut self, contract: &dyn reference::Contract) -> Result<(), String> {
+        if self.rules.is_none() && self.paths.is_none() {
+            return Ok(());
+        }
+        if self.rule.is_some() || self.place.is_some() {
+            return Err(
+                "give `rule` and `place`, or the older `rules` and `paths`, not both".into(),
+            );
+        }
+        let mut rules = self.rules.take().unwrap_or_default();
+        rules.sort_by_key(|id| crate::findings::rule_rank(contract)(id));
+        self.rule = rules.first().map(|rule| filed_under(contract, rule));
+        self.place = folded_places(contract, &self.paths.take().unwrap_or_default())
+            .into_iter()
+            .next();
+        Ok(())
     }
 }
 
 impl Baseline {
     /// Whether an entry lists the group `key`.
     pub fn lists(&self, key: &GroupKey) -> bool {
-        self.entries.iter().any(|e| e.matches(key))
+        self.entry_for(std::slice::from_ref(key)).is_some()
+    }
+
+    /// The entry that lists a group found under any of `keys` (its own and its variants').
+    pub fn entry_for(&self, keys: &[GroupKey]) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|e| keys.iter().any(|k| e.matches(k)))
     }
 }
 
@@ -129,15 +184,16 @@ impl Baseline {
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| input_error(format!("cannot read the baseline: {e}")))?;
-        let file: File = if is_json(path) {
+        let mut file: File = if is_json(path) {
             serde_json::from_str(&text).map_err(|e| {
                 input_error(format!("line {}, column {}: {e}", e.line(), e.column()))
             })?
         } else {
             toml::from_str(&text).map_err(|e| input_error(toml_message(&text, &e)))?
         };
-        for (n, entry) in file.group.iter().enumerate() {
+        for n in 0..file.group.len() {
             let at = entry_line(&text, n, is_json(path));
+            let entry = &mut file.group[n];
             if entry.reason.trim().is_empty() {
                 return Err(input_error(format!(
                     "{at}: group {} ({}) has an empty reason; say why it is accepted",
@@ -145,14 +201,18 @@ impl Baseline {
                     entry.describe()
                 )));
             }
-            if reference::contract(&entry.contract).is_none() {
+            let Some(contract) = reference::contract(&entry.contract) else {
                 return Err(input_error(format!(
                     "{at}: group {} names unknown contract `{}` (known: {})",
                     n + 1,
                     entry.contract,
                     crate::errors::known_contracts()
                 )));
-            }
+            };
+            entry
+                .read_older_spelling(contract)
+                .map_err(|message| input_error(format!("{at}: group {}: {message}", n + 1)))?;
+            let entry = &file.group[n];
             if let Some(first) = file.group[..n].iter().position(|e| e.matches(&entry.key())) {
                 return Err(input_error(format!(
                     "{at}: group {} lists the same divergence as group {} ({})",
@@ -272,10 +332,10 @@ impl Outcome {
     }
 }
 
-/// Marks every group (by key) known, flaky or new (`None`), and lists the stale baseline
-/// entries.
+/// Marks every group (by its keys: its own and its variants') known, flaky or new (`None`),
+/// and lists the stale baseline entries.
 pub fn apply(
-    groups: &[GroupKey],
+    groups: &[Vec<GroupKey>],
     baseline: Option<&Baseline>,
     flaky: Option<&Baseline>,
     stale_fails: bool,
@@ -297,13 +357,13 @@ pub fn apply(
     let marks = groups
         .iter()
         .map(|group| {
-            let known = baseline.and_then(|b| b.entries.iter().position(|e| e.matches(group)));
+            let known = baseline.and_then(|b| b.entry_for(group));
             if let (Some(at), Some(b)) = (known, baseline) {
                 seen[at] = true;
                 outcome.known += 1;
                 return mark(MarkStatus::Known, &b.entries[at]);
             }
-            if let Some(entry) = flaky.and_then(|f| f.entries.iter().find(|e| e.matches(group))) {
+            if let Some(entry) = flaky.and_then(|f| f.entry_for(group).map(|at| &f.entries[at])) {
                 outcome.flaky += 1;
                 return mark(MarkStatus::Flaky, entry);
             }
@@ -327,13 +387,15 @@ pub fn apply(
 mod tests {
     use super::*;
 
-    fn group(implementation: &str, rules: &[&str], paths: &[&str]) -> GroupKey {
+    fn group(implementation: &str, rule: &str, place: &str) -> GroupKey {
         GroupKey {
             contract: "migrate".into(),
             implementation: implementation.into(),
             kind: GroupKind::Divergence,
-            rules: rules.iter().map(|s| s.to_string()).collect(),
-            paths: paths.iter().map(|s| s.to_string()).collect(),
+            cause: Cause {
+                rule: Some(rule.into()),
+                place: Some(place.into()),
+            },
         }
     }
 
@@ -347,8 +409,8 @@ mod tests {
 [[group]]
 contract = "migrate"
 impl = "py"
-rules = ["MIG-UNKNOWN"]
-paths = ["/error"]
+rule = "MIG-UNKNOWN"
+place = "/error"
 reason = "antaris passes unknown versions"
 "#;
 
@@ -356,12 +418,12 @@ reason = "antaris passes unknown versions"
     fn known_groups_pass_new_ones_do_not_and_missing_ones_are_stale() {
         let dir = tempfile::tempdir().unwrap();
         let baseline = Baseline::load(&write(dir.path(), "b.toml", ONE)).unwrap();
-        let groups = vec![group("py", &["MIG-UNKNOWN"], &["/error"])];
+        let groups = vec![vec![group("py", "MIG-UNKNOWN", "/error")]];
         let (marks, outcome) = apply(&groups, Some(&baseline), None, true);
         assert_eq!((outcome.known, outcome.new, outcome.fails()), (1, 0, false));
         assert_eq!(marks[0].as_ref().unwrap().status, MarkStatus::Known);
 
-        let other = vec![group("py", &["MIG-PURE"], &["/inputUnchanged"])];
+        let other = vec![vec![group("py", "MIG-PURE", "/inputUnchanged")]];
         let (marks, outcome) = apply(&other, Some(&baseline), None, true);
         assert_eq!((outcome.known, outcome.new), (0, 1));
         assert!(marks[0].is_none());
@@ -374,7 +436,7 @@ reason = "antaris passes unknown versions"
     fn flaky_groups_never_fail_and_are_never_stale() {
         let dir = tempfile::tempdir().unwrap();
         let flaky = Baseline::load(&write(dir.path(), "f.toml", ONE)).unwrap();
-        let groups = vec![group("py", &["MIG-UNKNOWN"], &["/error"])];
+        let groups = vec![vec![group("py", "MIG-UNKNOWN", "/error")]];
         let (_, outcome) = apply(&groups, None, Some(&flaky), true);
         assert_eq!((outcome.flaky, outcome.new, outcome.fails()), (1, 0, false));
         let (_, outcome) = apply(&[], None, Some(&flaky), true);
@@ -382,14 +444,27 @@ reason = "antaris passes unknown versions"
     }
 
     #[test]
-    fn rules_and_paths_match_in_any_order() {
-        let entry = Entry {
-            rules: vec!["B".into(), "A".into()],
-            paths: vec!["/y".into(), "/x".into()],
-            ..Entry::of(&group("py", &[], &[]), "r")
-        };
-        assert!(entry.matches(&group("py", &["A", "B"], &["/x", "/y"])));
-        assert!(!entry.matches(&group("py-sample", &["A", "B"], &["/x", "/y"])));
+    fn an_entry_lists_its_cause_and_the_causes_merged_into_it() {
+        let also = [group("py", "MIG-PATH", "/ok").cause];
+        let entry = Entry::of(&group("py", "MIG-UNKNOWN", "/error"), &also, "r");
+        assert!(entry.matches(&group("py", "MIG-UNKNOWN", "/error")));
+        assert!(entry.matches(&group("py", "MIG-PATH", "/ok")));
+        assert!(!entry.matches(&group("py", "MIG-PATH", "/error")));
+        assert!(!entry.matches(&group("py-sample", "MIG-UNKNOWN", "/error")));
+    }
+
+    #[test]
+    fn the_older_rules_and_paths_spelling_reads_as_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let older = ONE.replace(
+            "rule = \"MIG-UNKNOWN\"\nplace = \"/error\"",
+            "rules = [\"MIG-PATH\", \"MIG-UNKNOWN\"]\npaths = [\"/ok\", \"/error\"]",
+        );
+        let baseline = Baseline::load(&write(dir.path(), "older.toml", &older)).unwrap();
+        assert!(baseline.lists(&group("py", "MIG-UNKNOWN", "/error")));
+        let both = older.replace("reason", "rule = \"MIG-PATH\"\nreason");
+        let err = Baseline::load(&write(dir.path(), "both.toml", &both)).unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
     }
 
     #[test]
@@ -406,7 +481,7 @@ reason = "antaris passes unknown versions"
                 ONE.replace("antaris passes unknown versions", " "),
                 "line 2",
             ),
-            ("unknown.toml", ONE.replace("paths", "paht"), "line "),
+            ("unknown.toml", ONE.replace("place", "plaec"), "line "),
             (
                 "contract.toml",
                 ONE.replace("\"migrate\"", "\"migrat\""),
@@ -438,12 +513,15 @@ reason = "antaris passes unknown versions"
     fn written_baselines_load_back_and_are_never_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         let groups = [
-            group("py", &["MIG-UNKNOWN"], &["/error"]),
-            group("py", &["MIG-PURE"], &["/inputUnchanged"]),
+            vec![group("py", "MIG-UNKNOWN", "/error")],
+            vec![group("py", "MIG-PURE", "/inputUnchanged")],
         ];
         for name in ["w.toml", "w.json"] {
             let path = dir.path().join(name);
-            let entries = groups.iter().map(|g| Entry::of(g, "adopted")).collect();
+            let entries = groups
+                .iter()
+                .map(|g| Entry::of(&g[0], &[], "adopted"))
+                .collect();
             Baseline::write_new(&path, entries).unwrap();
             let loaded = Baseline::load(&path).unwrap();
             assert_eq!(loaded.entries.len(), 2);

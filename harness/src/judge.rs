@@ -101,36 +101,69 @@ impl GroupKind {
     }
 }
 
-/// Which group a failing case belongs to: contract, implementation, kind, the rules it
-/// breaks (in the contract's order) and where the outputs differ (folded by the contract).
+/// Which group a failing case belongs to: one per cause, as people file bugs. A cause is
+/// the contract, the implementation, the kind of failure, the rule broken (the first, in the
+/// contract's order, of those the failure cites) and the place the outputs first part (the
+/// earliest differing member in the contract's output order, folded by the contract).
 /// Ordered field by field, which is the order reports list groups in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct GroupKey {
     pub contract: String,
     pub implementation: String,
     pub kind: GroupKind,
+    pub cause: Cause,
+}
+
+/// The rule a failure breaks and where the outputs first part (`None`: no rule is cited, or
+/// there is no output to compare).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Cause {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+}
+
+impl Cause {
+    /// The cause of a failure that cites `rules` (in the contract's order) at `paths` (the
+    /// first place first).
+    pub fn of(variant: &Variant) -> Cause {
+        Cause {
+            rule: variant.rules.first().cloned(),
+            place: variant.paths.first().cloned(),
+        }
+    }
+
+    /// `rule at place`, as one-line keys show it.
+    pub fn describe(&self) -> String {
+        let place = match self.place.as_deref() {
+            Some("") => "the whole output",
+            Some(place) => place,
+            None => "-",
+        };
+        format!("{} at {place}", self.rule.as_deref().unwrap_or("-"))
+    }
+}
+
+/// What one failing case shows beyond its cause: every rule it breaks (in the contract's
+/// order) and every place its output differs (folded, the first place first). A group lists
+/// its variants with counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Variant {
     pub rules: Vec<String>,
     pub paths: Vec<String>,
 }
 
 impl GroupKey {
-    /// `contract · impl · kind · rules · paths`, as summaries and baselines show it.
+    /// `contract · impl · kind · rule at place`, as summaries and baselines show it.
     pub fn describe(&self) -> String {
         format!(
-            "{} · {} · {} · {} · {}",
+            "{} · {} · {} · {}",
             self.contract,
             self.implementation,
             self.kind.as_str(),
-            words_or_dash(&self.rules),
-            words_or_dash(&self.paths)
+            self.cause.describe()
         )
-    }
-
-    /// The same key with rules and paths as sets (people may reorder them in a file).
-    pub fn unordered(mut self) -> GroupKey {
-        self.rules.sort();
-        self.paths.sort();
-        self
     }
 }
 
@@ -193,6 +226,8 @@ pub struct Judged {
     pub verdict: Verdict,
     /// The group a failure belongs to (`None` when the case agrees).
     pub key: Option<GroupKey>,
+    /// What the failure shows beyond its cause (empty when the case agrees).
+    pub variant: Variant,
     /// The compared part of the output and its canonical form, when there is an output.
     pub comparable: Option<Value>,
     pub canonical: Option<String>,
@@ -206,12 +241,11 @@ impl Judged {
 
 /// Judges what `implementation` did with `case`.
 pub fn judge(case: Case<'_>, implementation: &str, outcome: &Outcome, timing: Timing) -> Judged {
-    let key = |kind: GroupKind, rules: Vec<String>, paths: Vec<String>| GroupKey {
+    let key = |kind: GroupKind, variant: &Variant| GroupKey {
         contract: case.contract.id().to_owned(),
         implementation: implementation.to_owned(),
         kind,
-        rules,
-        paths,
+        cause: Cause::of(variant),
     };
     let (output, elapsed_ms) = match outcome {
         Outcome::Output {
@@ -229,7 +263,8 @@ pub fn judge(case: Case<'_>, implementation: &str, outcome: &Outcome, timing: Ti
             };
             return Judged {
                 verdict: Verdict::NoOutput,
-                key: Some(key(kind, vec![], vec![])),
+                key: Some(key(kind, &Variant::default())),
+                variant: Variant::default(),
                 comparable: None,
                 canonical: None,
             };
@@ -237,11 +272,17 @@ pub fn judge(case: Case<'_>, implementation: &str, outcome: &Outcome, timing: Ti
     };
     let comparable = case.contract.comparable(output);
     let canonical_form = canonical(&comparable);
-    let (verdict, group) = match compare(case.expectation, &comparable, &canonical_form) {
+    let (verdict, group, variant) = match compare(case.expectation, &comparable, &canonical_form) {
         Some(divergence) => {
-            let (rules, paths) = group_key(case, &divergence, output);
-            let group = key(GroupKind::Divergence, rules, paths);
-            (Verdict::Diverges(divergence), Some(group))
+            let (variant, rule) = variant_of(case, &divergence, output);
+            let group = GroupKey {
+                cause: Cause {
+                    rule,
+                    ..Cause::of(&variant)
+                },
+                ..key(GroupKind::Divergence, &variant)
+            };
+            (Verdict::Diverges(divergence), Some(group), variant)
         }
         None => {
             let limit = match timing {
@@ -251,21 +292,29 @@ pub fn judge(case: Case<'_>, implementation: &str, outcome: &Outcome, timing: Ti
                 Timing::Ignored => None,
             };
             match (limit, elapsed_ms) {
-                (Some(limit), Some(elapsed_ms)) if elapsed_ms > limit.limit_ms => (
-                    Verdict::Late {
-                        rule: limit.rule,
-                        elapsed_ms,
-                        limit_ms: limit.limit_ms,
-                    },
-                    Some(key(GroupKind::Timing, vec![limit.rule.into()], vec![])),
-                ),
-                _ => (Verdict::Agrees, None),
+                (Some(limit), Some(elapsed_ms)) if elapsed_ms > limit.limit_ms => {
+                    let variant = Variant {
+                        rules: vec![limit.rule.into()],
+                        paths: vec![],
+                    };
+                    (
+                        Verdict::Late {
+                            rule: limit.rule,
+                            elapsed_ms,
+                            limit_ms: limit.limit_ms,
+                        },
+                        Some(key(GroupKind::Timing, &variant)),
+                        variant,
+                    )
+                }
+                _ => (Verdict::Agrees, None, Variant::default()),
             }
         }
     };
     Judged {
         verdict,
         key: group,
+        variant,
         comparable: Some(comparable),
         canonical: Some(canonical_form),
     }
@@ -319,31 +368,72 @@ fn rules_for_paths(acceptable: &Acceptable, paths: &[String]) -> Vec<&'static st
     rules
 }
 
-/// How a divergence is grouped: the rules it breaks, in the contract's order, and its
-/// differing paths folded by the contract (one bug, one group, whatever the payload).
-fn group_key(
+/// What a divergence shows (the rules it breaks, in the contract's order, and its differing
+/// paths folded by the contract, the first place first) and the rule it is filed under: a
+/// rule the contract adds beyond the differing parts (the rule that allowed a refused input,
+/// the order that explains a whole output) or else the first rule the reference cites for
+/// the first place.
+fn variant_of(
     case: Case<'_>,
     divergence: &Divergence,
     actual: &Value,
-) -> (Vec<String>, Vec<String>) {
+) -> (Variant, Option<String>) {
     let contract = case.contract;
-    let decisive = contract.decisive_paths(&divergence.paths);
-    let mut rules = match case.expectation.acceptable.get(divergence.closest) {
+    let mut decisive = contract.decisive_paths(&divergence.paths);
+    let closest = case.expectation.acceptable.get(divergence.closest);
+    let mut rules = match closest {
         Some(closest) if decisive != divergence.paths => rules_for_paths(closest, &decisive),
         _ => divergence.rules.clone(),
     };
-    if let Some(closest) = case.expectation.acceptable.get(divergence.closest) {
-        for extra in contract.extra_citations(case.input, closest, actual) {
-            if !rules.contains(&extra) {
-                rules.push(extra);
-            }
+    let order = contract.output_order();
+    decisive.sort_by(|a, b| reference::place_order(order, a, b));
+    let extras = closest.map_or_else(Vec::new, |c| {
+        contract.extra_citations(case.input, c, actual)
+    });
+    let first_cited = closest
+        .zip(decisive.first())
+        .and_then(|(c, first)| c.rules_for(first).first().copied());
+    let primary = extras.first().copied().or(first_cited);
+    for extra in extras {
+        if !rules.contains(&extra) {
+            rules.push(extra);
         }
     }
     rules.sort_by_key(|id| contract.rules().iter().position(|r| r.id == *id));
-    let mut paths: Vec<String> = decisive.iter().map(|p| contract.group_path(p)).collect();
-    paths.sort();
-    paths.dedup();
-    (rules.into_iter().map(str::to_owned).collect(), paths)
+    let primary = primary
+        .or(rules.first().copied())
+        .map(|rule| contract.cause_rule(rule).to_owned());
+    let variant = Variant {
+        rules: rules.into_iter().map(str::to_owned).collect(),
+        paths: folded_places(contract, &decisive),
+    };
+    (variant, primary)
+}
+
+/// The name a cause under `rule` is filed under in `contract` (its family's, if any).
+pub fn filed_under(contract: &dyn Contract, rule: &str) -> String {
+    contract
+        .rules()
+        .iter()
+        .find(|r| r.id == rule)
+        .map_or(rule, |r| contract.cause_rule(r.id))
+        .to_owned()
+}
+
+/// `paths` in the contract's output order, folded by the contract, each place once: the
+/// first is where the outputs first part.
+pub fn folded_places(contract: &dyn Contract, paths: &[String]) -> Vec<String> {
+    let mut ordered: Vec<&String> = paths.iter().collect();
+    let order = contract.output_order();
+    ordered.sort_by(|a, b| reference::place_order(order, a, b));
+    let mut places: Vec<String> = Vec::new();
+    for path in ordered {
+        let place = contract.group_path(path);
+        if !places.contains(&place) {
+            places.push(place);
+        }
+    }
+    places
 }
 
 /// A unified line diff of two values' pretty canonical forms.

@@ -92,7 +92,7 @@ pub fn replay(
             let judged = judge(case, &spec.id, &outcome, Timing::Ignored);
             match (&judged.verdict, &outcome) {
                 (Verdict::Diverges(d), _) => Replayed {
-                    divergence: judged.key.map(|k| k.rules.join(" ")),
+                    divergence: Some(judged.variant.rules.join(" ")),
                     detail: diff_text(
                         &expectation.acceptable[d.closest].output,
                         judged.comparable.as_ref().unwrap_or(&Value::Null),

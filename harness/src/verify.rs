@@ -139,8 +139,11 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
         _ => None,
     };
     let baseline = written.as_ref().or(plan.baseline.as_ref());
+    if let Some(baseline) = baseline {
+        groups = crate::findings::merge_listed(groups, baseline);
+    }
     let baseline_outcome = (baseline.is_some() || plan.known_flaky.is_some()).then(|| {
-        let keys: Vec<_> = groups.iter().map(Group::key).collect();
+        let keys: Vec<_> = groups.iter().map(Group::keys).collect();
         let (marks, outcome) = crate::baseline::apply(
             &keys,
             baseline,
@@ -273,7 +276,10 @@ fn adopt(
     let reason = format!("adopted from run {run_id}: replace with why this is accepted");
     let entries: Vec<Entry> = groups
         .iter()
-        .map(|g| Entry::of(&g.key(), &reason))
+        .map(|g| {
+            let also: Vec<_> = g.causes().cloned().collect();
+            Entry::of(&g.key(), &also, &reason)
+        })
         .collect();
     Baseline::write_new(path, entries.clone())?;
     progress.say(&format!(
@@ -451,6 +457,7 @@ async fn run_contract(
         job.run(&mut state.findings, &state.packages).await;
         progress.cases();
     }
+    state.findings.merge_dependent(contract);
     if !*stop.borrow() {
         attach_snippets(contract, &specs, settings, &mut state.findings).await;
     }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use harness::judge::{Cause, GroupKey, Variant};
 use harness::report::{
     ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, Report, SettingsRecord,
     Tally, Timings, Verdict,
@@ -165,19 +166,21 @@ fn hostile_report() -> Report {
             }],
             agreement: vec![],
         }],
-        groups: vec![Group {
-            contract: "migrate".into(),
-            implementation: "evil".into(),
-            kind: GroupKind::Divergence,
-            rules: vec!["MIG-PURE".into()],
-            paths: vec![format!("/ok/{HOSTILE}")],
-            count: 1,
-            shared_with_all: 0,
-            first_cases: vec![0],
-            vectors: vec![],
-            corpus: vec![],
-            baseline: None,
-            example,
+        groups: vec![{
+            let variant = Variant {
+                rules: vec!["MIG-PURE".into()],
+                paths: vec![format!("/ok/{HOSTILE}")],
+            };
+            let key = GroupKey {
+                contract: "migrate".into(),
+                implementation: "evil".into(),
+                kind: GroupKind::Divergence,
+                cause: Cause::of(&variant),
+            };
+            let mut group = Group::new(&key, example);
+            group.count_variant(&key.cause, &variant, 1, &|_| 0);
+            group.first_cases = vec![0];
+            group
         }],
         incidents: vec![],
         vectors: vec![],

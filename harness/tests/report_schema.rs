@@ -11,11 +11,12 @@ use std::sync::OnceLock;
 
 use common::{fixture_config, repo_root, serial, Run, Sandbox};
 use harness::baseline::{Entry, Mark, MarkStatus, Outcome};
+use harness::judge::{Cause, GroupKey};
 use harness::plan::CaseLabel;
 use harness::report::{
     ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentRecord,
     PairAgreement, Percentiles, Report, SettingsRecord, Shard, ShrinkRecord, SideRecord, Snippet,
-    Tally, TimingViolation, Timings, VectorOutcome, Verdict, SCHEMA_VERSION,
+    Tally, TimingViolation, Timings, VariantRecord, VectorOutcome, Verdict, SCHEMA_VERSION,
 };
 use harness::run::protocol::{AdapterInfo, Package};
 use harness::run::{FailureKind, Incident};
@@ -145,7 +146,7 @@ fn an_agreement_run_validates_and_broken_reports_do_not() {
     broken("an unknown top-level field", &|r| {
         r["surprise"] = json!(true);
     });
-    broken("schemaVersion 3", &|r| r["schemaVersion"] = json!(3));
+    broken("schemaVersion 4", &|r| r["schemaVersion"] = json!(4));
     broken("a negative seed", &|r| r["seed"] = json!(-1));
     broken("an unknown field in a tally", &|r| {
         r["contracts"][0]["tallies"][0]["extra"] = json!(0);
@@ -524,14 +525,36 @@ fn every_enum_variant_of_the_model_is_in_the_schema() {
     }
 }
 
+fn cause(rule: &str, place: &str) -> Cause {
+    Cause {
+        rule: Some(rule.into()),
+        place: Some(place.into()),
+    }
+}
+
 fn sample_group(kind: GroupKind) -> Group {
     Group {
         contract: "budget".into(),
         implementation: "py-x".into(),
         kind,
-        rules: vec!["BUDGET-DEADLINE".into()],
-        paths: vec!["/value".into()],
+        cause: cause("BUDGET-DEADLINE", "/outcome"),
+        rules: vec!["BUDGET-DEADLINE".into(), "BUDGET-EXCEEDED".into()],
+        paths: vec!["/outcome".into(), "/value".into()],
         count: 3,
+        variants: vec![
+            VariantRecord {
+                cause: cause("BUDGET-DEADLINE", "/outcome"),
+                rules: vec!["BUDGET-DEADLINE".into()],
+                paths: vec!["/outcome".into()],
+                count: 2,
+            },
+            VariantRecord {
+                cause: Cause::default(),
+                rules: vec!["BUDGET-EXCEEDED".into()],
+                paths: vec!["/value".into()],
+                count: 1,
+            },
+        ],
         shared_with_all: 1,
         first_cases: vec![4, 9],
         vectors: vec!["deadline-wins".into()],
@@ -677,24 +700,30 @@ fn full_report() -> Report {
             flaky: 1,
             new: 0,
             stale: vec![
-                Entry {
-                    contract: "budget".into(),
-                    implementation: "py-x".into(),
-                    kind: GroupKind::Timing,
-                    rules: vec!["BUDGET-DEADLINE".into()],
-                    paths: Vec::new(),
-                    reason: "slow runner".into(),
-                    issue: Some("https://example.org/tracker/2".into()),
+                {
+                    let mut entry = Entry::of(
+                        &GroupKey {
+                            contract: "budget".into(),
+                            implementation: "py-x".into(),
+                            kind: GroupKind::Timing,
+                            cause: cause("BUDGET-TIMING", "/outcome"),
+                        },
+                        &[cause("BUDGET-OK", "/outcome")],
+                        "slow runner",
+                    );
+                    entry.issue = Some("https://example.org/tracker/2".into());
+                    entry
                 },
-                Entry {
-                    contract: "budget".into(),
-                    implementation: "py-x".into(),
-                    kind: GroupKind::Divergence,
-                    rules: vec!["BUDGET-TAGS".into()],
-                    paths: vec!["/events/0/tags".into()],
-                    reason: "known".into(),
-                    issue: None,
-                },
+                Entry::of(
+                    &GroupKey {
+                        contract: "budget".into(),
+                        implementation: "py-x".into(),
+                        kind: GroupKind::Divergence,
+                        cause: cause("BUDGET-TAGS", "/events/*/tags"),
+                    },
+                    &[cause("BUDGET-ONE-EVENT", "/events")],
+                    "known",
+                ),
             ],
             stale_fails: true,
         }),

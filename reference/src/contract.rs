@@ -160,6 +160,21 @@ pub trait Contract: Sync {
         fold_indices(pointer)
     }
 
+    /// The name a cause under `rule` is filed under: the rule itself, or the family of rules
+    /// that state one clause for several parts of the output (one rule per migration step,
+    /// each adding its keys "only where absent"), so one bug in the shared clause is one
+    /// group whichever part a case reaches. The rule itself by default.
+    fn cause_rule(&self, rule: &'static str) -> &'static str {
+        rule
+    }
+
+    /// Member names of the output, at any depth, in the order the contract decides them:
+    /// where two outputs part first is the differing path whose members come first here
+    /// (members not listed come after, by name). Empty by default.
+    fn output_order(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The differing paths that decide a divergence's group and the rules it cites: all of
     /// them by default. A contract whose output is a sequence of steps keeps the first step
     /// that differs, since what differs after it follows from it.
@@ -196,6 +211,36 @@ pub fn fold_indices(pointer: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Orders two JSON Pointers into an output by where they lie in it, segment by segment:
+/// member names by their place in `order` (unlisted ones after, by name), array indices by
+/// number; a pointer comes before the pointers below it.
+pub fn place_order(order: &[&str], a: &str, b: &str) -> std::cmp::Ordering {
+    let rank = |segment: &str| {
+        order
+            .iter()
+            .position(|m| *m == segment)
+            .unwrap_or(order.len())
+    };
+    let mut xs = a.split('/').skip(1);
+    let mut ys = b.split('/').skip(1);
+    loop {
+        let (x, y) = match (xs.next(), ys.next()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => (x, y),
+        };
+        let by_place = match (x.parse::<u64>(), y.parse::<u64>()) {
+            (Ok(m), Ok(n)) => m.cmp(&n),
+            _ => rank(x).cmp(&rank(y)),
+        };
+        let order = by_place.then_with(|| x.cmp(y));
+        if order.is_ne() {
+            return order;
+        }
+    }
 }
 
 /// The paths under the first differing element of the array at `/list`: for an output
@@ -389,6 +434,31 @@ mod tests {
         assert_eq!(acceptable.rules_for("/events/0/tags"), ["B"]);
         assert_eq!(acceptable.rules_for("/value"), [] as [&str; 0]);
         assert_eq!(acceptable.all_rules(), ["A", "B"]);
+    }
+
+    #[test]
+    fn places_order_by_member_then_index_then_depth() {
+        let order = ["outcome", "value", "events"];
+        let mut paths = vec![
+            "/zz",
+            "/events/10/a",
+            "/events/2/b",
+            "/value",
+            "/events",
+            "/outcome",
+        ];
+        paths.sort_by(|a, b| place_order(&order, a, b));
+        assert_eq!(
+            paths,
+            [
+                "/outcome",
+                "/value",
+                "/events",
+                "/events/2/b",
+                "/events/10/a",
+                "/zz"
+            ]
+        );
     }
 
     #[test]

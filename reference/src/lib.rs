@@ -14,8 +14,8 @@ pub mod sqlmig;
 pub mod token_budget;
 
 pub use contract::{
-    fold_indices, generate_case, Acceptable, CaseGenerator, Contract, Example, Expectation,
-    GenSettings, PathRule, Profile, Rule, TimingLimit,
+    fold_indices, generate_case, place_order, Acceptable, CaseGenerator, Contract, Example,
+    Expectation, GenSettings, PathRule, Profile, Rule, TimingLimit,
 };
 
 /// Every contract the harness knows, in the order reports list them.

@@ -10,13 +10,14 @@ use std::collections::{BTreeMap, HashMap};
 use reference::{Contract, Expectation};
 use serde_json::Value;
 
+use crate::baseline::Baseline;
 use crate::judge::{
-    self, canonical, diff_text, Case, GroupKey, GroupKind, Judged, Timing, Verdict,
+    self, canonical, diff_text, Case, GroupKey, GroupKind, Judged, Timing, Variant, Verdict,
 };
 use crate::plan::{CaseLabel, Spelling};
 use crate::report::{
-    ContractRecord, Example, Group, ImplTimings, IncidentRecord, PairAgreement, Percentiles,
-    SideRecord, Tally, TimingViolation, VectorOutcome,
+    keep_lowest, ContractRecord, Example, Group, ImplTimings, IncidentRecord, PairAgreement,
+    Percentiles, SideRecord, Tally, TimingViolation, VectorOutcome,
 };
 use crate::run::{FailureKind, Outcome};
 
@@ -439,8 +440,14 @@ impl Recorder<'_> {
         let Some(key) = side.judged.key.clone() else {
             return; // every failure has a group key
         };
-        self.note_vector(findings, key.kind.as_str(), &key.rules);
-        let group = findings.add(key, example, &self.case.label);
+        self.note_vector(findings, key.kind.as_str(), &side.judged.variant.rules);
+        let group = findings.add(
+            self.contract,
+            key,
+            &side.judged.variant,
+            example,
+            &self.case.label,
+        );
         group.shared_with_all += u64::from(shared);
     }
 
@@ -473,8 +480,14 @@ impl Recorder<'_> {
 
 impl Findings {
     /// Adds a failing case to its group, keeping the group's smallest example.
-    fn add(&mut self, key: GroupKey, example: Example, label: &CaseLabel) -> &mut Group {
-        let size = |e: &Example| (canonical(&e.input).len(), e.vector.clone(), e.case);
+    fn add(
+        &mut self,
+        contract: &dyn Contract,
+        key: GroupKey,
+        variant: &Variant,
+        example: Example,
+        label: &CaseLabel,
+    ) -> &mut Group {
         if !self.groups.contains_key(&key) {
             // Say so as soon as a new kind of failure shows up, before any shrinking.
             self.announcements.push(format!(
@@ -482,7 +495,7 @@ impl Findings {
                 key.contract,
                 key.implementation,
                 key.kind.as_str(),
-                judge::words_or_dash(&key.rules),
+                key.cause.describe(),
                 example.which()
             ));
         }
@@ -507,22 +520,13 @@ impl Findings {
                 };
             }
         }
-        let group = self.groups.entry(key).or_insert_with_key(|key| Group {
-            contract: key.contract.clone(),
-            implementation: key.implementation.clone(),
-            kind: key.kind,
-            rules: key.rules.clone(),
-            paths: key.paths.clone(),
-            count: 0,
-            shared_with_all: 0,
-            first_cases: Vec::new(),
-            vectors: Vec::new(),
-            corpus: Vec::new(),
-            baseline: None,
-            example: example.clone(),
-        });
-        group.count += 1;
-        if size(&example) < size(&group.example) {
+        let cause = key.cause.clone();
+        let group = self
+            .groups
+            .entry(key)
+            .or_insert_with_key(|key| Group::new(key, example.clone()));
+        group.count_variant(&cause, variant, 1, &rule_rank(contract));
+        if example.size() < group.example.size() {
             group.example = example;
         }
         match label {
@@ -531,6 +535,94 @@ impl Findings {
             CaseLabel::Corpus(path) => keep_lowest(&mut group.corpus, path.clone()),
         }
         group
+    }
+}
+
+/// Merges the groups one baseline entry lists (a cause and the causes merged into it when it
+/// was written) into one, under the entry's cause: a known bug stays one group when its
+/// groups are not shrunk (and merged) again. Keeps the order of first appearance.
+pub fn merge_listed(groups: Vec<Group>, baseline: &Baseline) -> Vec<Group> {
+    let mut merged: Vec<Group> = Vec::new();
+    let mut by_entry: HashMap<usize, usize> = HashMap::new();
+    for mut group in groups {
+        let Some(entry) = baseline.entry_for(&group.keys()) else {
+            merged.push(group);
+            continue;
+        };
+        let listed = baseline.entries[entry].key();
+        if let Some(&at) = by_entry.get(&entry) {
+            match reference::contract(&group.contract) {
+                Some(contract) => merged[at].absorb(group, &rule_rank(contract)),
+                None => merged.push(group),
+            }
+            continue;
+        }
+        group.cause = listed.cause;
+        by_entry.insert(entry, merged.len());
+        merged.push(group);
+    }
+    merged
+}
+
+impl Findings {
+    /// Files a divergence group under another group of the same implementation that it rests
+    /// on: one at the same place whose cause rule it cites too (a wrong signature citing the
+    /// stringify rule, where a wrong stringify is a group of its own). When two such groups
+    /// cite each other's rule, the smaller joins the larger. What a group cites is every
+    /// rule its cases broke, so this runs once the contract's cases are all in.
+    pub fn merge_dependent(&mut self, contract: &dyn Contract) {
+        let rank = rule_rank(contract);
+        let cites = |group: &Group, rule: &Option<String>| {
+            rule.as_ref().is_some_and(|rule| {
+                group
+                    .rules
+                    .iter()
+                    .any(|r| judge::filed_under(contract, r) == *rule)
+            })
+        };
+        loop {
+            let candidates: Vec<&GroupKey> = self
+                .groups
+                .keys()
+                .filter(|k| k.contract == contract.id() && k.kind == GroupKind::Divergence)
+                .collect();
+            let rests_on = |a: &GroupKey, b: &GroupKey| {
+                if a.implementation != b.implementation
+                    || a.cause.place != b.cause.place
+                    || a.cause.rule == b.cause.rule
+                {
+                    return false;
+                }
+                let (ga, gb) = (&self.groups[a], &self.groups[b]);
+                match (cites(ga, &b.cause.rule), cites(gb, &a.cause.rule)) {
+                    (true, false) => true,
+                    (true, true) => (gb.count, a) > (ga.count, b),
+                    _ => false,
+                }
+            };
+            let pair = candidates.iter().find_map(|a| {
+                candidates
+                    .iter()
+                    .find(|b| rests_on(a, b))
+                    .map(|b| ((*a).clone(), (*b).clone()))
+            });
+            let Some((from, into)) = pair else {
+                break;
+            };
+            if let Some(group) = self.groups.remove(&from) {
+                if let Some(target) = self.groups.get_mut(&into) {
+                    target.absorb(group, &rank);
+                }
+            }
+        }
+    }
+}
+
+/// A rule's place in `contract`'s order (rules it does not know last).
+pub fn rule_rank(contract: &dyn Contract) -> impl Fn(&str) -> usize + '_ {
+    move |id| {
+        let rules = contract.rules();
+        rules.iter().position(|r| r.id == id).unwrap_or(rules.len())
     }
 }
 
@@ -553,15 +645,5 @@ fn example_of(
         vector,
         corpus,
         ..Example::for_input(case.input.clone(), repro)
-    }
-}
-
-/// Inserts `item` into the sorted `list`, keeping only the ten lowest.
-fn keep_lowest<T: Ord>(list: &mut Vec<T>, item: T) {
-    const KEEP: usize = 10;
-    let at = list.partition_point(|x| *x < item);
-    if at < KEEP {
-        list.insert(at, item);
-        list.truncate(KEEP);
     }
 }

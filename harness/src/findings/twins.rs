@@ -1,7 +1,9 @@
 //! Twin drift: where two implementations part on a case, whatever the reference says.
 
-use super::{example_of, CaseRun, ContractFindings, Findings, Side};
-use crate::judge::{diff_text, differing_paths, GroupKey, GroupKind, Verdict};
+use super::{example_of, rule_rank, CaseRun, ContractFindings, Findings, Side};
+use crate::judge::{
+    diff_text, differing_paths, folded_places, Cause, GroupKey, GroupKind, Variant, Verdict,
+};
 use crate::report::Example;
 
 impl ContractFindings<'_> {
@@ -17,15 +19,15 @@ impl ContractFindings<'_> {
     ) {
         for (a, first) in sides.iter().enumerate() {
             for second in &sides[a + 1..] {
-                if let Some((key, example)) = self.twin_drift(case, [first, second]) {
-                    findings.add(key, example, &case.label);
+                if let Some((key, variant, example)) = self.twin_drift(case, [first, second]) {
+                    findings.add(self.contract, key, &variant, example, &case.label);
                 }
             }
         }
     }
 
     /// The twin-drift group and example of one pair of sides, when they part.
-    fn twin_drift(&self, case: &CaseRun, pair: [&Side; 2]) -> Option<(GroupKey, Example)> {
+    fn twin_drift(&self, case: &CaseRun, pair: [&Side; 2]) -> Option<(GroupKey, Variant, Example)> {
         let [first, second] = pair;
         // Outputs the reference accepts may still differ where the contract allows several
         // (a race within the guard band): that is no drift.
@@ -38,13 +40,7 @@ impl ContractFindings<'_> {
         let (paths, raw_paths, diff) = match (&first.judged.comparable, &second.judged.comparable) {
             (Some(x), Some(y)) => {
                 let differing = differing_paths(x, y);
-                let mut folded: Vec<String> = contract
-                    .decisive_paths(&differing)
-                    .iter()
-                    .map(|p| contract.group_path(p))
-                    .collect();
-                folded.sort();
-                folded.dedup();
+                let folded = folded_places(contract, &contract.decisive_paths(&differing));
                 let diff = diff_text(x, y, first.implementation, second.implementation);
                 (folded, differing, Some(diff))
             }
@@ -61,17 +57,23 @@ impl ContractFindings<'_> {
         // The rules the parting sides break, as the reference judged each of them.
         let mut rules: Vec<String> = pair
             .iter()
-            .filter_map(|s| s.judged.key.as_ref())
-            .flat_map(|k| k.rules.iter().cloned())
+            .flat_map(|s| s.judged.variant.rules.iter().cloned())
             .collect();
-        rules.sort_by_key(|id| contract.rules().iter().position(|r| r.id == id.as_str()));
+        rules.sort_by_key(|id| rule_rank(contract)(id));
         rules.dedup();
+        let variant = Variant { rules, paths };
+        // Filed under the rule the first side that breaks one is filed under.
+        let rule = pair
+            .iter()
+            .find_map(|s| s.judged.key.as_ref().and_then(|k| k.cause.rule.clone()));
         let key = GroupKey {
             contract: contract.id().to_owned(),
             implementation: format!("{}+{}", first.implementation, second.implementation),
             kind: GroupKind::TwinDrift,
-            rules,
-            paths,
+            cause: Cause {
+                rule: rule.or_else(|| variant.rules.first().cloned()),
+                ..Cause::of(&variant)
+            },
         };
         let ids = format!("{},{}", first.implementation, second.implementation);
         let example = Example {
@@ -92,6 +94,6 @@ impl ContractFindings<'_> {
             others: pair.iter().map(|s| s.record()).collect(),
             ..example_of(case, contract, &ids, self.judging.spelling)
         };
-        Some((key, example))
+        Some((key, variant, example))
     }
 }

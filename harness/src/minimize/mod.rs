@@ -1,7 +1,8 @@
 //! Minimizing findings once a contract's cases have run: each divergence group found on a
 //! generated case is shrunk through the implementation ([`shrink`]), re-run on the other
-//! implementations so the side-by-side view matches, saved to the corpus, and given a
-//! paste-ready program by the implementation's adapter (its snippet).
+//! implementations so the side-by-side view matches, keyed again by its minimal case's cause
+//! (groups that shrink to the same cause are one bug, and merge), saved to the corpus, and
+//! given a paste-ready program by the implementation's adapter (its snippet).
 
 pub mod shrink;
 
@@ -76,12 +77,42 @@ impl ShrinkJob<'_> {
         let mut minimal = futures_util::stream::iter(targets)
             .map(|(key, seed)| self.shrink_one(key, seed))
             .buffer_unordered(SHRINKS_AT_ONCE);
+        let mut finished = Vec::new();
         while let Some(found) = minimal.next().await {
             done += 1;
             self.progress
                 .phase(&format!("shrinking: {done}/{total} group(s) done"));
-            if let Some(found) = found {
-                self.record(found, findings, packages);
+            finished.extend(found);
+        }
+        // Shrinks finish in any order; merging in key order keeps the report deterministic.
+        finished.sort_by(|a, b| a.key.cmp(&b.key));
+        let shrunk: Vec<Group> = finished
+            .into_iter()
+            .filter_map(|found| self.take_minimal(found, findings))
+            .collect();
+        let rank = crate::findings::rule_rank(self.contract);
+        let mut merged = Vec::new();
+        for group in shrunk {
+            let key = group.key();
+            match findings.groups.get_mut(&key) {
+                Some(same) => same.absorb(group, &rank),
+                None => {
+                    findings.groups.insert(key.clone(), group);
+                }
+            }
+            if !merged.contains(&key) {
+                merged.push(key);
+            }
+        }
+        for key in merged {
+            let Some(group) = findings.groups.get_mut(&key) else {
+                continue;
+            };
+            let package = packages
+                .get(&(group.implementation.clone(), self.contract.id().to_owned()))
+                .cloned();
+            if self.settings.use_corpus && group.example.shrink.is_some() {
+                save_to_corpus(self.settings, group, package, self.progress);
             }
         }
     }
@@ -98,7 +129,7 @@ impl ShrinkJob<'_> {
             "shrinking {} · {} · {} (case {}, {} bytes)…",
             contract.id(),
             key.implementation,
-            key.rules.join(" "),
+            key.cause.describe(),
             seed.case,
             seed.bytes
         ));
@@ -155,7 +186,7 @@ impl ShrinkJob<'_> {
         self.progress.say(&format!(
             "  shrunk {} · {} to {} bytes in {} steps{}",
             key.implementation,
-            key.rules.join(" "),
+            key.cause.describe(),
             canonical(&shrunk.input).len(),
             shrunk.steps,
             shrunk
@@ -174,8 +205,9 @@ impl ShrinkJob<'_> {
         })
     }
 
-    /// Makes a group's example its minimal case, and saves that to the corpus.
-    fn record(&self, found: Minimal, findings: &mut Findings, packages: &Packages) {
+    /// Takes a shrunk group out of `findings` with its minimal case as its example, keyed by
+    /// that case's cause (to be put back, merged with any group of the same cause).
+    fn take_minimal(&self, found: Minimal, findings: &mut Findings) -> Option<Group> {
         let Minimal {
             key,
             seed,
@@ -184,10 +216,8 @@ impl ShrinkJob<'_> {
             outcomes,
             slot,
         } = found;
-        let contract = self.contract;
-        let settings = self.settings;
         let case = Case {
-            contract,
+            contract: self.contract,
             input: &shrunk.input,
             expectation: &expectation,
         };
@@ -201,16 +231,15 @@ impl ShrinkJob<'_> {
                 judged: judge(case, &spec.id, outcome, Timing::Ignored),
             })
             .collect();
-        let Verdict::Diverges(d) = &sides[slot].judged.verdict else {
-            return;
+        let (Verdict::Diverges(d), Some(cause)) = (
+            &sides[slot].judged.verdict,
+            sides[slot].judged.key.as_ref().map(|k| k.cause.clone()),
+        ) else {
+            return None;
         };
         let (drift, _) = drift(&sides, slot);
-        let package = packages
-            .get(&(self.specs[slot].id.clone(), contract.id().to_owned()))
-            .cloned();
-        let Some(group) = findings.groups.get_mut(&key) else {
-            return;
-        };
+        let mut group = findings.groups.remove(&key)?;
+        group.cause = cause;
         let expected = expectation.acceptable[d.closest].output.clone();
         let compared = sides[slot].judged.comparable.clone().unwrap_or(Value::Null);
         let example = &mut group.example;
@@ -242,9 +271,7 @@ impl ShrinkJob<'_> {
         example.vector = None;
         example.corpus = None;
         example.detail = None;
-        if settings.use_corpus {
-            save_to_corpus(settings, group, seed.case, package, self.progress);
-        }
+        Some(group)
     }
 }
 
@@ -252,13 +279,14 @@ impl ShrinkJob<'_> {
 fn save_to_corpus(
     settings: &VerifySettings,
     group: &mut Group,
-    case: u64,
     package: Option<Package>,
     progress: &Progress,
 ) {
-    let (Some(expected), Some(actual)) =
-        (group.example.expected.clone(), group.example.actual.clone())
-    else {
+    let (Some(expected), Some(actual), Some(case)) = (
+        group.example.expected.clone(),
+        group.example.actual.clone(),
+        group.example.case,
+    ) else {
         return;
     };
     let entry = CorpusCase {

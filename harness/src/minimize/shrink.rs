@@ -1,6 +1,9 @@
 //! Shrinking through the implementation: a divergence found on a generated case is made as
-//! small as it can be while the *implementation* still diverges the same way (the same
-//! group key), walking the generator's value tree (simplify / complicate).
+//! small as it can be while the *implementation* still diverges, walking the generator's
+//! value tree (simplify / complicate). A simpler case may show the bug at another place or
+//! under another rule (a wrong order seen by `pending` rather than by `rollback`): the shrink
+//! follows it, once the new cause repeats on a second run, so that groups of one bug arrive
+//! at one minimal case and merge.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -145,13 +148,13 @@ pub struct Shrinker<'a> {
 }
 
 impl Shrinker<'_> {
-    /// The implementation's output for `candidate`, if it diverges in the group `key`.
-    async fn diverges_the_same_way(
+    /// The implementation's output for `candidate` and the group it falls in, if it diverges.
+    async fn diverges(
         &self,
         prober: &mut Prober,
         candidate: &Value,
-        key: &GroupKey,
-    ) -> Option<Value> {
+        implementation: &str,
+    ) -> Option<(Value, GroupKey)> {
         let expectation = self.contract.expect(candidate, self.generation);
         let outcome = prober
             .run(candidate, Job::time_limit_for(&expectation, self.slack_ms))
@@ -161,15 +164,36 @@ impl Shrinker<'_> {
             input: candidate,
             expectation: &expectation,
         };
-        // A crash or a hang is another bug, not this one: its key differs.
-        let judged = judge(case, &key.implementation, &outcome, Timing::Ignored);
-        match outcome {
-            Outcome::Output { output, .. } if judged.key.as_ref() == Some(key) => Some(output),
+        // A crash or a hang is another bug, not this one: only divergences count.
+        let judged = judge(case, implementation, &outcome, Timing::Ignored);
+        let diverges = judged.diverges();
+        match (outcome, judged.key) {
+            (Outcome::Output { output, .. }, Some(key)) if diverges => Some((output, key)),
             _ => None,
         }
     }
 
-    /// Shrinks `tree` (whose current value diverged with `key`, producing `output`), until
+    /// Whether `candidate` still shows the bug of a shrink now at `key`: it diverges under the
+    /// same cause, or under another one twice in a row (a timer's stall is not a new cause).
+    async fn still_diverges(
+        &self,
+        prober: &mut Prober,
+        candidate: &Value,
+        key: &GroupKey,
+    ) -> Option<(Value, GroupKey)> {
+        let (output, found) = self
+            .diverges(prober, candidate, &key.implementation)
+            .await?;
+        if found == *key {
+            return Some((output, found));
+        }
+        let (_, again) = self
+            .diverges(prober, candidate, &key.implementation)
+            .await?;
+        (again == found).then_some((output, found))
+    }
+
+    /// Shrinks `tree` (whose current value diverged in group `key`, producing `output`), until
     /// the tree is done, a bound is reached, no candidate got smaller for a while, or `stop`
     /// turns true (Ctrl-C: the best case so far is kept).
     pub async fn shrink(
@@ -181,6 +205,7 @@ impl Shrinker<'_> {
         stop: &mut watch::Receiver<bool>,
     ) -> Shrunk {
         let started = Instant::now();
+        let mut at = key.clone();
         let mut best = Shrunk {
             input: tree.current(),
             output,
@@ -218,12 +243,13 @@ impl Shrinker<'_> {
             since_smaller += 1;
             let candidate = tree.current();
             let verdict = tokio::select! {
-                verdict = self.diverges_the_same_way(prober, &candidate, key) => verdict,
+                verdict = self.still_diverges(prober, &candidate, &at) => verdict,
                 Ok(_) = stop.wait_for(|stopped| *stopped) => continue,
             };
             match verdict {
-                Some(output) => {
+                Some((output, key)) => {
                     best.accepted += 1;
+                    at = key;
                     // "Simpler" in the tree's order is not always fewer bytes: report the
                     // smallest case seen, never one larger than the case first found.
                     let (size, best_size) =

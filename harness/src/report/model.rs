@@ -11,15 +11,15 @@ use serde_json::Value;
 
 pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
 use crate::errors::{EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED};
-use crate::judge::GroupKey;
 pub use crate::judge::GroupKind;
+use crate::judge::{Cause, GroupKey, Variant};
 pub use crate::plan::{CaseLabel, Shard};
 use crate::run::protocol::{AdapterInfo, Package};
 use crate::run::Incident;
 
 /// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
 /// that a reader could notice.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -156,17 +156,26 @@ impl Tally {
     }
 }
 
-/// Every failing case with the same contract, implementation, kind, rules and differing
-/// paths is one group: one entry with a count and its smallest example.
+/// Every failing case with the same cause (contract, implementation, kind, the rule broken
+/// and where the outputs first part) is one group: one entry with a count, its variants and
+/// its smallest example.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     pub contract: String,
     pub implementation: String,
     pub kind: GroupKind,
+    /// The rule broken and the place the outputs first part.
+    #[serde(flatten)]
+    pub cause: Cause,
+    /// Every rule the group's cases break, in the contract's order.
     pub rules: Vec<String>,
+    /// Every place the group's outputs differ, folded.
     pub paths: Vec<String>,
     pub count: u64,
+    /// The shapes the cause took: other rule combinations and path sets, with counts, the
+    /// most frequent first.
+    pub variants: Vec<VariantRecord>,
     /// Cases where every other implementation gave this same output: a contract question
     /// (or a reference bug) rather than one implementation drifting.
     pub shared_with_all: u64,
@@ -184,7 +193,39 @@ pub struct Group {
     pub example: Example,
 }
 
+/// One shape of a group's cause: the cause it was first found under (before shrinking
+/// merged groups that shrank to the same), its rules and paths, and how many cases showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VariantRecord {
+    #[serde(flatten)]
+    pub cause: Cause,
+    pub rules: Vec<String>,
+    pub paths: Vec<String>,
+    pub count: u64,
+}
+
 impl Group {
+    /// An empty group for `key`, with `example` as its smallest case so far.
+    pub fn new(key: &GroupKey, example: Example) -> Group {
+        Group {
+            contract: key.contract.clone(),
+            implementation: key.implementation.clone(),
+            kind: key.kind,
+            cause: key.cause.clone(),
+            rules: Vec::new(),
+            paths: Vec::new(),
+            count: 0,
+            variants: Vec::new(),
+            shared_with_all: 0,
+            first_cases: Vec::new(),
+            vectors: Vec::new(),
+            corpus: Vec::new(),
+            baseline: None,
+            example,
+        }
+    }
+
     /// Whether this group fails the run (it is not listed as known or flaky).
     pub fn is_new(&self) -> bool {
         self.baseline.is_none()
@@ -196,9 +237,99 @@ impl Group {
             contract: self.contract.clone(),
             implementation: self.implementation.clone(),
             kind: self.kind,
-            rules: self.rules.clone(),
-            paths: self.paths.clone(),
+            cause: self.cause.clone(),
         }
+    }
+
+    /// Every cause the group was found under: its own and its variants'.
+    pub fn causes(&self) -> impl Iterator<Item = &Cause> {
+        std::iter::once(&self.cause).chain(self.variants.iter().map(|v| &v.cause))
+    }
+
+    /// The group's key under each cause it was found under (a baseline may list any).
+    pub fn keys(&self) -> Vec<GroupKey> {
+        self.causes()
+            .map(|cause| GroupKey {
+                cause: cause.clone(),
+                ..self.key()
+            })
+            .collect()
+    }
+
+    /// Counts `count` more cases of `variant` (found under `cause`), keeping the rules in the
+    /// contract's order (`rank`) and the variants most frequent first.
+    pub fn count_variant(
+        &mut self,
+        cause: &Cause,
+        variant: &Variant,
+        count: u64,
+        rank: &dyn Fn(&str) -> usize,
+    ) {
+        self.count += count;
+        for rule in &variant.rules {
+            if !self.rules.contains(rule) {
+                self.rules.push(rule.clone());
+            }
+        }
+        self.rules.sort_by_key(|r| rank(r));
+        for path in &variant.paths {
+            if !self.paths.contains(path) {
+                self.paths.push(path.clone());
+            }
+        }
+        match self
+            .variants
+            .iter_mut()
+            .find(|v| v.cause == *cause && v.rules == variant.rules && v.paths == variant.paths)
+        {
+            Some(known) => known.count += count,
+            None => self.variants.push(VariantRecord {
+                cause: cause.clone(),
+                rules: variant.rules.clone(),
+                paths: variant.paths.clone(),
+                count,
+            }),
+        }
+        self.variants.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| (&a.cause, &a.rules, &a.paths).cmp(&(&b.cause, &b.rules, &b.paths)))
+        });
+    }
+
+    /// Takes in `other`, a group of the same cause: counts, variants, case lists, and its
+    /// example when smaller.
+    pub fn absorb(&mut self, other: Group, rank: &dyn Fn(&str) -> usize) {
+        self.shared_with_all += other.shared_with_all;
+        for v in other.variants {
+            let variant = Variant {
+                rules: v.rules,
+                paths: v.paths,
+            };
+            self.count_variant(&v.cause, &variant, v.count, rank);
+        }
+        for case in other.first_cases {
+            keep_lowest(&mut self.first_cases, case);
+        }
+        for id in other.vectors {
+            keep_lowest(&mut self.vectors, id);
+        }
+        for path in other.corpus {
+            keep_lowest(&mut self.corpus, path);
+        }
+        if other.example.size() < self.example.size() {
+            self.example = other.example;
+        }
+    }
+}
+
+/// Inserts `item` into the sorted `list`, keeping only the ten lowest.
+pub fn keep_lowest<T: Ord>(list: &mut Vec<T>, item: T) {
+    const KEEP: usize = 10;
+    let at = list.partition_point(|x| *x < item);
+    if at < KEEP && !list.contains(&item) {
+        list.insert(at, item);
+        list.truncate(KEEP);
     }
 }
 
@@ -388,6 +519,16 @@ impl Example {
             shrink: None,
             snippet: None,
         }
+    }
+
+    /// How big the example is, for keeping a group's smallest: its canonical input's length,
+    /// then its labels.
+    pub fn size(&self) -> (usize, Option<String>, Option<u64>) {
+        (
+            crate::judge::canonical(&self.input).len(),
+            self.vector.clone(),
+            self.case,
+        )
     }
 
     /// "case 42" or "vector fallback-succeeds".

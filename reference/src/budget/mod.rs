@@ -84,6 +84,21 @@ impl Contract for Budget {
         output
     }
 
+    fn output_order(&self) -> &'static [&'static str] {
+        // The outcome decides everything after it: what was returned or thrown, then the
+        // events and tags that follow from it.
+        &[
+            "outcome",
+            "value",
+            "errorName",
+            "originalErrorName",
+            "fallbackErrorName",
+            "events",
+            "tagsSeen",
+            "tagsAfter",
+        ]
+    }
+
     fn group_path(&self, pointer: &str) -> String {
         // The value is the case's own payload: where inside it the difference lies says
         // nothing about the bug.

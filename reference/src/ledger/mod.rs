@@ -42,6 +42,10 @@ impl Contract for Ledger {
         crate::contract::errors_as_raised(output, Some("results"))
     }
 
+    fn output_order(&self) -> &'static [&'static str] {
+        &["results", "error", "ok"]
+    }
+
     fn group_path(&self, pointer: &str) -> String {
         // Which amount of a result differs follows from one wrong spend: the op's result, not
         // the field, names the group.

@@ -43,9 +43,23 @@ impl Contract for Migrate {
         output
     }
 
+    fn output_order(&self) -> &'static [&'static str] {
+        // Whether a call fails comes before what it returns; purity is checked last.
+        &["error", "ok", "inputUnchanged"]
+    }
+
+    fn cause_rule(&self, rule: &'static str) -> &'static str {
+        if rules::STEPS.iter().any(|step| step.rule == rule) {
+            rules::STEP_FAMILY
+        } else {
+            rule
+        }
+    }
+
     fn group_path(&self, pointer: &str) -> String {
-        // A key a step owns folds to that step (one bug in a step, one group, whichever of
-        // its keys a case happens to hold); any other key of the document is payload.
+        // A key a step owns folds to the steps' family (one bug in how steps add their keys,
+        // one group, whichever step and key a case reaches; the rules name the step); any
+        // other key of the document is payload.
         let mut segments = pointer.split('/').skip(1);
         match (segments.next(), segments.next()) {
             (Some("ok"), Some("schema_version")) => "/ok/schema_version".into(),
@@ -53,7 +67,7 @@ impl Contract for Migrate {
                 .iter()
                 .find(|s| s.adds.iter().any(|(k, _)| *k == key) || s.removes.contains(&key))
             {
-                Some(step) => format!("/ok/<{} key>", step.rule),
+                Some(_) => format!("/ok/<{} key>", rules::STEP_FAMILY),
                 None => "/ok/*".into(),
             },
             _ => crate::contract::fold_indices(pointer),

@@ -14,6 +14,8 @@ pub const STEP_2_0_0: &str = "MIG-STEP-2.0.0";
 pub const STEP_2_1_0: &str = "MIG-STEP-2.1.0";
 pub const STEP_2_1_1: &str = "MIG-STEP-2.1.1";
 pub const CHAIN: &str = "MIG-CHAIN";
+/// The step rules as one family: each adds its keys only where absent.
+pub const STEP_FAMILY: &str = "MIG-STEP-*";
 pub const PATH: &str = "MIG-PATH";
 pub const ORDER: &str = "MIG-ORDER";
 pub const PURE: &str = "MIG-PURE";

@@ -48,6 +48,11 @@ impl Contract for SqlMigrations {
         crate::contract::errors_as_raised(output, Some("results"))
     }
 
+    fn output_order(&self) -> &'static [&'static str] {
+        // Each operation's result, in order, then the schema they leave.
+        &["results", "schema"]
+    }
+
     fn group_path(&self, pointer: &str) -> String {
         // Which operation or which schema row differs is payload: one bug, one group.
         match pointer.split('/').nth(1) {
@@ -55,6 +60,20 @@ impl Contract for SqlMigrations {
             Some("schema") => "/schema".into(),
             _ => crate::contract::fold_indices(pointer),
         }
+    }
+
+    fn extra_citations(
+        &self,
+        input: &Value,
+        _expected: &crate::contract::Acceptable,
+        actual: &Value,
+    ) -> Vec<&'static str> {
+        // An output that is exactly what a common deviation gives (another order, no
+        // transaction, a rollback that skips the .down.sql) breaks that deviation's rule,
+        // whichever operation shows it first.
+        rules::deviation(input, &self.comparable(actual))
+            .into_iter()
+            .collect()
     }
 
     fn decisive_paths(&self, paths: &[String]) -> Vec<String> {

@@ -52,9 +52,77 @@ fn role(name: &str) -> FileRole {
     }
 }
 
+/// How a runner behaves: as the contract says, or in one of the ways runners commonly get
+/// it wrong, each breaking one rule. An output that is exactly one of these is filed under
+/// that rule, whichever operation shows it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    AsContracted,
+    /// Digit runs of ids compared as numbers (`9_a` before `10_b`): SQLMIG-ORDER.
+    NaturalOrder,
+    /// Descending byte order: SQLMIG-ORDER.
+    ReversedOrder,
+    /// Each statement commits on its own, so a failing migration leaves the statements
+    /// before the failing one: SQLMIG-FAIL.
+    WithoutTransactions,
+    /// Rollback forgets the record without running the `.down.sql`: SQLMIG-ROLLBACK.
+    RollbackWithoutDown,
+}
+
+impl Runs {
+    /// The ways of getting the contract wrong, with the rule each breaks, most telling first.
+    pub const DEVIATIONS: [(Runs, &'static str); 4] = [
+        (Runs::RollbackWithoutDown, ROLLBACK),
+        (Runs::WithoutTransactions, FAIL),
+        (Runs::NaturalOrder, ORDER),
+        (Runs::ReversedOrder, ORDER),
+    ];
+
+    fn sort(self, ids: &mut [String]) {
+        match self {
+            Runs::NaturalOrder => ids.sort_by(|a, b| natural_order(a, b)),
+            Runs::ReversedOrder => ids.sort_by(|a, b| b.cmp(a)),
+            _ => ids.sort(),
+        }
+    }
+}
+
+/// Compares two ids with their runs of ASCII digits as numbers, the rest byte by byte.
+fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
+                let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (m, n) = (digits(x), digits(y));
+                let trim = |s: &[u8]| {
+                    let zeros = s.iter().take_while(|c| **c == b'0').count();
+                    s[zeros..].to_vec()
+                };
+                let (u, v) = (trim(&x[..m]), trim(&y[..n]));
+                let by_value = u.len().cmp(&v.len()).then_with(|| u.cmp(&v));
+                if by_value.is_ne() {
+                    return by_value;
+                }
+                (x, y) = (&x[m..], &y[n..]);
+            }
+            (Some(p), Some(q)) => {
+                if p != q {
+                    return p.cmp(q);
+                }
+                (x, y) = (&x[1..], &y[1..]);
+            }
+        }
+    }
+}
+
 /// The runner's state: the migrations folder, what is applied (in the order it was
 /// applied), and the database.
 struct Runner {
+    runs: Runs,
     files: BTreeMap<String, String>,
     applied: Vec<String>,
     db: Connection,
@@ -85,14 +153,23 @@ impl Runner {
     }
 
     fn pending(&self) -> Vec<String> {
-        self.up()
+        let mut ids: Vec<String> = self
+            .up()
             .into_keys()
             .filter(|id| !self.applied.contains(id))
-            .collect()
+            .collect();
+        self.runs.sort(&mut ids);
+        ids
     }
 
     /// Runs `sql` all or nothing: a savepoint around it, rolled back on any error.
     fn atomically(&self, scripts: &[&str]) -> Result<(), ()> {
+        if self.runs == Runs::WithoutTransactions {
+            // Statement by statement, each kept: a failure leaves what ran before it.
+            return scripts
+                .iter()
+                .try_for_each(|sql| self.db.execute_batch(sql).map_err(|_| ()));
+        }
         self.db.execute_batch("SAVEPOINT step").map_err(|_| ())?;
         for sql in scripts {
             if self.db.execute_batch(sql).is_err() {
@@ -136,7 +213,9 @@ impl Runner {
             .iter()
             .map(|id| self.down(id).map(String::as_str).ok_or(()))
             .collect::<Result<_, _>>()?;
-        self.atomically(&scripts)?;
+        if self.runs != Runs::RollbackWithoutDown {
+            self.atomically(&scripts)?;
+        }
         self.rolled_back |= !undo.is_empty();
         self.applied.truncate(self.applied.len() - undo.len());
         Ok(json!(undo))
@@ -229,7 +308,7 @@ fn next_statement(sql: &str) -> Option<&str> {
 
 /// Evaluates one case: the expected results of its operations and the final schema.
 pub fn evaluate(input: &Value) -> Expectation {
-    let output = run_case(input);
+    let output = run_case(input, Runs::AsContracted);
     let results = output["results"].as_array().cloned().unwrap_or_default();
     let mut path_rules = Vec::new();
     let mut applied_any = false;
@@ -279,9 +358,19 @@ pub fn evaluate(input: &Value) -> Expectation {
     }
 }
 
-/// Runs the case on the reference runner: `{results, schema}` plus what shaped the schema
-/// (`failed`, `rolledBack`, `multi`).
-fn run_case(input: &Value) -> Value {
+/// The rule broken by the first common deviation ([`Runs::DEVIATIONS`]) whose output for
+/// `input` is exactly `actual` (compared form), if any.
+pub fn deviation(input: &Value, actual: &Value) -> Option<&'static str> {
+    Runs::DEVIATIONS.into_iter().find_map(|(runs, rule)| {
+        let output = run_case(input, runs);
+        (output["results"] == actual["results"] && output["schema"] == actual["schema"])
+            .then_some(rule)
+    })
+}
+
+/// Runs the case on a runner that `runs` as given: `{results, schema}` plus what shaped the
+/// schema (`failed`, `rolledBack`, `multi`).
+fn run_case(input: &Value, runs: Runs) -> Value {
     let Ok(db) = Connection::open_in_memory() else {
         // No SQLite at all: nothing can be expected of the case.
         return json!({ "results": [], "schema": [] });
@@ -295,6 +384,7 @@ fn run_case(input: &Value) -> Value {
         })
         .unwrap_or_default();
     let mut runner = Runner {
+        runs,
         files,
         applied: Vec::new(),
         db,

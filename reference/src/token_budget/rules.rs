@@ -92,6 +92,24 @@ impl Budget {
         &self.0[2] + &self.0[3] + &self.0[4] + &self.0[5] + &self.0[1]
     }
 
+    /// The three counts (totalUsed, remaining, remainingForHistory) as double arithmetic
+    /// gives them, the same sums in the same order: what an implementation that adds with
+    /// IEEE-754 doubles reports.
+    fn counts_in_doubles(&self) -> [f64; 3] {
+        let d: Vec<f64> = self
+            .0
+            .iter()
+            .map(|n| n.to_string().parse::<f64>().unwrap_or(f64::NAN))
+            .collect();
+        let before_history = d[2] + d[3] + d[4] + d[1];
+        let total = d[2] + d[3] + d[4] + d[5] + d[1];
+        [
+            total,
+            (d[0] - total).max(0.0),
+            (d[0] - before_history).max(0.0),
+        ]
+    }
+
     /// The four derived values, as the output reports them.
     pub fn state(&self) -> Value {
         let zero = BigInt::ZERO;
@@ -119,6 +137,41 @@ impl Budget {
         next.0[field] = token_count(value)?;
         Some(next)
     }
+}
+
+/// Whether every count of `actual`'s states is what double arithmetic gives for the case's
+/// budgets (TOKEN-INTEGERS: no float rounding), whichever count shows it first.
+pub fn computed_in_doubles(input: &Value, actual: &Value) -> bool {
+    let Some(mut budget) = input.get("budget").and_then(Budget::from_input) else {
+        return false;
+    };
+    let mut budgets = vec![budget.clone()];
+    for step in input["steps"].as_array().into_iter().flatten() {
+        let Some(next) = budget.with(step) else {
+            return false;
+        };
+        budgets.push(next.clone());
+        budget = next;
+    }
+    let Some(states) = actual["ok"]["states"].as_array() else {
+        return false;
+    };
+    let names = ["totalUsed", "remaining", "remainingForHistory"];
+    // Some count must be wrong: counts that agree are no rounding, whatever else differs.
+    let exact = |b: &Budget| b.state();
+    let some_count_differs = budgets
+        .iter()
+        .zip(states)
+        .any(|(b, state)| names.iter().any(|name| state[*name] != exact(b)[*name]));
+    some_count_differs
+        && states.len() == budgets.len()
+        && budgets.iter().zip(states).all(|(b, state)| {
+            let doubles = b.counts_in_doubles();
+            names
+                .iter()
+                .zip(doubles)
+                .all(|(name, d)| state[*name].as_f64() == Some(d))
+        })
 }
 
 /// The reference's output for a case.

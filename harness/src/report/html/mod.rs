@@ -331,6 +331,7 @@ mod tests {
     use super::groups::{diff_table, CONTEXT};
     use super::*;
     use crate::baseline::{Entry, Mark, Outcome};
+    use crate::judge::GroupKey;
     use crate::report::{
         ContractRecord, GroupKind, SettingsRecord, Snippet, Timings, VectorOutcome,
     };
@@ -365,19 +366,21 @@ mod tests {
         let mut crash = Example::for_input(json!({"op": "path"}), "repro crash".into());
         crash.detail = Some(format!("adapter exited: {HOSTILE}"));
         crash.stderr_tail = Some("Traceback: <img src=x onerror=alert(2)>".into());
-        let group = |kind, rules: &[&str], example| Group {
-            contract: "migrate".into(),
-            implementation: "py-x".into(),
-            kind,
-            rules: rules.iter().map(|r| r.to_string()).collect(),
-            paths: vec!["/ok/<MIG-STEP-2.0.0 key>".into()],
-            count: 3,
-            shared_with_all: 0,
-            first_cases: vec![7, 9],
-            vectors: vec![],
-            corpus: vec![],
-            baseline: None,
-            example,
+        let group = |kind, rules: &[&str], example| {
+            let variant = crate::judge::Variant {
+                rules: rules.iter().map(|r| r.to_string()).collect(),
+                paths: vec!["/ok/<MIG-STEP-* key>".into()],
+            };
+            let key = GroupKey {
+                contract: "migrate".into(),
+                implementation: "py-x".into(),
+                kind,
+                cause: crate::judge::Cause::of(&variant),
+            };
+            let mut group = Group::new(&key, example);
+            group.count_variant(&key.cause, &variant, 3, &|_| 0);
+            group.first_cases = vec![7, 9];
+            group
         };
         let mut known = group(GroupKind::Crash, &["MIG-PURE"], crash);
         known.baseline = Some(Mark {
@@ -476,15 +479,19 @@ mod tests {
                 known: 1,
                 flaky: 0,
                 new: 1,
-                stale: vec![Entry {
-                    contract: "migrate".into(),
-                    implementation: "py-x".into(),
-                    kind: GroupKind::Divergence,
-                    rules: vec!["MIG-UNKNOWN".into()],
-                    paths: vec!["/error".into()],
-                    reason: "fixed <upstream>".into(),
-                    issue: None,
-                }],
+                stale: vec![Entry::of(
+                    &GroupKey {
+                        contract: "migrate".into(),
+                        implementation: "py-x".into(),
+                        kind: GroupKind::Divergence,
+                        cause: crate::judge::Cause {
+                            rule: Some("MIG-UNKNOWN".into()),
+                            place: Some("/error".into()),
+                        },
+                    },
+                    &[],
+                    "fixed <upstream>",
+                )],
                 stale_fails: true,
             }),
             interrupted: false,
@@ -511,7 +518,7 @@ mod tests {
         assert!(!html.contains("<img"), "stderr tail is escaped");
         assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
         assert!(
-            html.contains("/ok/&lt;MIG-STEP-2.0.0 key&gt;"),
+            html.contains("/ok/&lt;MIG-STEP-* key&gt;"),
             "paths are escaped"
         );
         assert!(
@@ -609,7 +616,7 @@ mod tests {
         assert!(html.contains(&escape(&report.verdict_line())));
         assert!(html.contains("<div class=\"verdict fail\">"));
         assert!(!html.contains("interrupted — partial report"));
-        assert!(html.contains("stale: remove it from the baseline</span> <code>migrate · py-x · divergence · MIG-UNKNOWN · /error</code> — fixed &lt;upstream&gt;"));
+        assert!(html.contains("stale: remove it from the baseline</span> <code>migrate · py-x · divergence · MIG-UNKNOWN at /error</code> — fixed &lt;upstream&gt;"));
         assert!(html.contains("1 passing") && html.contains("1 failing"));
         assert!(html.contains("cargo run --release -- verify --impl py-x --seed 3</pre>"));
         report.interrupted = true;
