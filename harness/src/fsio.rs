@@ -36,8 +36,26 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     })
 }
 
+/// `text` as one file name that stays in its folder: every character but ASCII letters,
+/// digits, `-`, `_` and `.` becomes `_`, and so does a leading `.` (no `..`, no hidden
+/// file). Ids are checked where they are read; this holds whatever reaches a writer.
+pub fn file_name_part(text: &str) -> String {
+    let mut name: String = text
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' | '.' => c,
+            _ => '_',
+        })
+        .collect();
+    if name.is_empty() || name.starts_with('.') {
+        name.insert(0, '_');
+    }
+    name
+}
+
 /// Creates a fresh directory for this run under `reports_dir`; never reuses one.
 pub fn create_run_dir(reports_dir: &Path, run_id: &str) -> Result<(PathBuf, String), Error> {
+    let run_id = file_name_part(run_id);
     std::fs::create_dir_all(reports_dir).map_err(|source| Error::Write {
         path: reports_dir.to_owned(),
         source,
@@ -116,6 +134,26 @@ mod tests {
             latest.is_dir() && !latest.is_symlink(),
             "someone's own folder stays"
         );
+    }
+
+    #[test]
+    fn names_made_from_outside_text_stay_in_their_folder() {
+        for (text, name) in [
+            ("py-sample_2.0", "py-sample_2.0"),
+            ("../../x", "_.._.._x"),
+            ("..", "_.."),
+            (".hidden", "_.hidden"),
+            ("a/b\\c d", "a_b_c_d"),
+            ("", "_"),
+        ] {
+            assert_eq!(file_name_part(text), name, "{text:?}");
+            let path = Path::new("/reports").join(file_name_part(text));
+            assert_eq!(path.parent(), Some(Path::new("/reports")), "{text:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (run, id) = create_run_dir(&dir.path().join("reports"), "../escaped").unwrap();
+        assert_eq!(id, "_.._escaped");
+        assert_eq!(run.parent(), Some(dir.path().join("reports").as_path()));
     }
 
     #[test]

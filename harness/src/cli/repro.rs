@@ -1,68 +1,102 @@
 //! All command-line spelling: the one-line commands printed for people to paste — the
 //! rerun of a whole run, the repro of one case, the replay of a corpus file — and paths
-//! shown relative to the project.
+//! shown relative to the project. Every word of a command is quoted for sh where it needs
+//! it, so a pasted line runs exactly the command meant, whatever a path or id holds.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::plan::{CaseLabel, Spelling};
 
-/// How this run's commands are spelled.
+/// How this run's commands are spelled. Flags are kept as the words of an argv, quoted
+/// only when a line is spelled.
 #[derive(Debug, Clone)]
 pub struct Repro {
-    /// e.g. `cargo run --release --`
-    pub program: String,
+    /// The words that start the harness, e.g. `cargo run --release --`.
+    pub program: Vec<String>,
     /// The project root paths are shown relative to.
     pub root: PathBuf,
     pub seed: u64,
     /// Which part of the stream the run takes: `--case N`, `--vectors-only` or `--cases N`.
-    pub stream: String,
+    pub stream: Vec<String>,
+    /// Flags every command needs to find the run's implementations (`--config`).
+    pub project_flags: Vec<String>,
     /// Flags besides --impl/--contract/--cases/--seed/--case that change the cases.
     pub case_flags: Vec<String>,
     /// Flags of the whole run only (shard, baseline).
     pub run_flags: Vec<String>,
 }
 
+impl Repro {
+    /// The harness run with the words of `parts`, as one line for sh.
+    fn command(&self, parts: &[&[String]]) -> String {
+        let words = self.program.iter().chain(parts.iter().copied().flatten());
+        words
+            .map(|word| shell_quote(word))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 impl Spelling for Repro {
     fn case(&self, implementation: &str, contract: &str, label: &CaseLabel) -> String {
         let which = match label {
-            CaseLabel::Vector(id) => format!("--vector {id}"),
-            CaseLabel::Generated(case) => format!("--seed {} --case {case}", self.seed),
+            CaseLabel::Vector(id) => words(["--vector", id]),
+            CaseLabel::Generated(case) => words([
+                "--seed",
+                &self.seed.to_string(),
+                "--case",
+                &case.to_string(),
+            ]),
             CaseLabel::Corpus(path) => return self.corpus(path, implementation),
         };
-        let mut parts = vec![
-            self.program.clone(),
-            "verify".into(),
-            format!("--impl {implementation}"),
-            format!("--contract {contract}"),
-            which,
-        ];
-        parts.extend(self.case_flags.iter().cloned());
-        parts.join(" ")
+        let head = words(["verify", "--impl", implementation, "--contract", contract]);
+        self.command(&[&head, &which, &self.case_flags, &self.project_flags])
     }
 
     fn corpus(&self, path: &str, implementation: &str) -> String {
-        format!("{} repro {path} --impl {implementation}", self.program)
+        let head = words(["repro", path, "--impl", implementation]);
+        self.command(&[&head, &self.project_flags])
     }
 
     fn run(&self, implementations: &[&str], contracts: &[&str]) -> String {
-        let mut parts = vec![
-            self.program.clone(),
-            "verify".into(),
-            format!("--impl {}", implementations.join(",")),
-        ];
-        if let [contract] = contracts {
-            parts.push(format!("--contract {contract}"));
-        }
-        parts.push(self.stream.clone());
-        parts.push(format!("--seed {}", self.seed));
-        parts.extend(self.case_flags.iter().cloned());
-        parts.extend(self.run_flags.iter().cloned());
-        parts.join(" ")
+        let head = words(["verify", "--impl", &implementations.join(",")]);
+        let contract = match contracts {
+            [contract] => words(["--contract", contract]),
+            _ => Vec::new(),
+        };
+        let seed = words(["--seed", &self.seed.to_string()]);
+        self.command(&[
+            &head,
+            &contract,
+            &self.stream,
+            &seed,
+            &self.case_flags,
+            &self.project_flags,
+            &self.run_flags,
+        ])
     }
 
     fn path(&self, path: &Path) -> String {
         display_path(&self.root, path)
     }
+}
+
+/// The words of a command, owned.
+pub fn words<const N: usize>(words: [&str; N]) -> Vec<String> {
+    words.map(str::to_owned).to_vec()
+}
+
+/// `word` as sh reads it back: as it is when every character is plain (ASCII letters,
+/// digits and `-_./:,+@%`), else inside single quotes, where sh treats nothing as special
+/// but the closing quote — so a quote inside is written `'\''` (close, an escaped quote,
+/// reopen).
+fn shell_quote(word: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        return Cow::Borrowed(word);
+    }
+    Cow::Owned(format!("'{}'", word.replace('\'', r"'\''")))
 }
 
 /// `path` relative to `root` when it lies inside it (for commands people copy).
@@ -71,4 +105,118 @@ pub fn display_path(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words no sh may split, expand, glob or run: quotes, separators, substitutions.
+    const AWKWARD: [&str; 10] = [
+        "",
+        "it's",
+        "a b",
+        "x; touch pwned",
+        "$HOME",
+        "`id`",
+        "$(id)",
+        "*",
+        "~user",
+        "line\nbreak\t'\\'",
+    ];
+
+    fn repro(config: &str) -> Repro {
+        Repro {
+            program: words(["cargo", "run", "--release", "--"]),
+            root: PathBuf::from("/repo"),
+            seed: 7,
+            stream: words(["--cases", "100"]),
+            project_flags: words(["--config", config]),
+            case_flags: words(["--profile", "hostile"]),
+            run_flags: words(["--shard", "1/2"]),
+        }
+    }
+
+    #[test]
+    fn plain_words_stay_as_they_are_and_the_rest_is_single_quoted() {
+        for plain in ["verify", "--impl", "py-sample,ts.x_2", "1/2", "a:b@c%d+e"] {
+            assert_eq!(shell_quote(plain), plain);
+        }
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("x=1"), "'x=1'", "never read as an assignment");
+    }
+
+    /// The words sh passes to a command when it runs `line` (the first word is the
+    /// command, replaced by printf).
+    #[cfg(unix)]
+    fn sh_words(line: &str) -> Vec<String> {
+        let (_, args) = line.split_once(' ').unwrap_or((line, ""));
+        let output = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("printf '%s\\0' {args}"))
+            .env_clear()
+            // Were a word to escape its quotes, what it runs runs out of harm's way.
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("/bin/sh runs");
+        assert!(output.status.success(), "{line}");
+        let text = String::from_utf8(output.stdout).expect("UTF-8");
+        text.split_terminator('\0').map(str::to_owned).collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn sh_reads_a_quoted_line_back_as_exactly_its_words() {
+        let words: Vec<String> = AWKWARD.iter().map(|w| w.to_string()).collect();
+        let line = std::iter::once("cmd".to_owned())
+            .chain(words.iter().map(|w| shell_quote(w).into_owned()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(sh_words(&line), words);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn every_printed_command_keeps_an_awkward_config_path_one_word() {
+        let config = "/tmp/it's a dir; echo $HOME `id`/impls.toml";
+        let spelling = repro(config);
+        let lines = [
+            spelling.run(&["py"], &["budget"]),
+            spelling.case("py", "budget", &CaseLabel::Generated(3)),
+            spelling.case("py", "budget", &CaseLabel::Vector("a b".into())),
+            spelling.corpus("corpus/budget/x y.json", "py"),
+        ];
+        for line in &lines {
+            let words = sh_words(line);
+            let at = words.iter().position(|w| w == "--config").expect(line);
+            assert_eq!(words[at + 1], config, "{line}");
+        }
+        assert_eq!(
+            sh_words(&lines[0]),
+            [
+                "run",
+                "--release",
+                "--",
+                "verify",
+                "--impl",
+                "py",
+                "--contract",
+                "budget",
+                "--cases",
+                "100",
+                "--seed",
+                "7",
+                "--profile",
+                "hostile",
+                "--config",
+                config,
+                "--shard",
+                "1/2"
+            ]
+        );
+        assert!(sh_words(&lines[2]).contains(&"a b".to_owned()));
+        assert_eq!(sh_words(&lines[3])[4], "corpus/budget/x y.json");
+    }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use reference::{Contract, GenSettings, Profile};
 
 use super::args::{ContractFilter, ProfileArg, ProjectArgs, ReportAction, ReportArgs, VerifyArgs};
-use super::repro::{display_path, Repro};
+use super::repro::{display_path, words, Repro};
 use crate::errors::Error;
 use crate::plan::{contracts_named, Project, Shard, ShrinkBounds, VerifySettings};
 use crate::progress::ProgressMode;
@@ -161,19 +161,33 @@ impl VerifyArgs {
         let defaults = GenSettings::default();
         let mut case_flags = Vec::new();
         if generation.profile == Profile::Hostile {
-            case_flags.push("--profile hostile".to_owned());
+            case_flags.extend(words(["--profile", "hostile"]));
         }
         if generation.race_band_ms != defaults.race_band_ms {
-            case_flags.push(format!("--race-band-ms {}", generation.race_band_ms));
+            case_flags.extend(words([
+                "--race-band-ms",
+                &generation.race_band_ms.to_string(),
+            ]));
         }
         if generation.max_case_ms != defaults.max_case_ms {
-            case_flags.push(format!("--max-case-ms {}", generation.max_case_ms));
+            case_flags.extend(words([
+                "--max-case-ms",
+                &generation.max_case_ms.to_string(),
+            ]));
         }
         if self.timing_slack_ms != 200 {
-            case_flags.push(format!("--timing-slack-ms {}", self.timing_slack_ms));
+            case_flags.extend(words([
+                "--timing-slack-ms",
+                &self.timing_slack_ms.to_string(),
+            ]));
         }
         if self.confirm_runs != 2 {
-            case_flags.push(format!("--confirm-runs {}", self.confirm_runs));
+            case_flags.extend(words(["--confirm-runs", &self.confirm_runs.to_string()]));
+        }
+        if let Some(zone) = &self.tz {
+            // The default depends on the seed alone; a chosen zone must travel with
+            // every repro.
+            case_flags.extend(words(["--tz", zone]));
         }
         let shown = |path: &Path| {
             display_path(
@@ -181,9 +195,10 @@ impl VerifyArgs {
                 &std::path::absolute(path).unwrap_or(path.to_path_buf()),
             )
         };
+        let mut project_flags = Vec::new();
         if let Some(config) = &self.project.config {
             // Implementation ids come from this file: a repro without it would not find them.
-            case_flags.push(format!("--config {}", shown(config)));
+            project_flags.extend(words(["--config", &shown(config)]));
         }
         let mut run_flags = Vec::new();
         if self.no_vectors {
@@ -193,28 +208,24 @@ impl VerifyArgs {
             run_flags.push("--no-corpus".to_owned());
         }
         if let Some(shard) = &self.shard {
-            run_flags.push(format!("--shard {shard}"));
+            run_flags.extend(words(["--shard", shard]));
         }
         if let Some(path) = &self.gate.baseline {
-            run_flags.push(format!("--baseline {}", shown(path)));
+            run_flags.extend(words(["--baseline", &shown(path)]));
         }
         if let Some(path) = &self.gate.known_flaky {
-            run_flags.push(format!("--known-flaky {}", shown(path)));
-        }
-        if let Some(zone) = &self.tz {
-            // The default depends on the seed alone; a chosen zone must travel with
-            // every repro.
-            case_flags.push(format!("--tz {zone}"));
+            run_flags.extend(words(["--known-flaky", &shown(path)]));
         }
         Repro {
-            program: "cargo run --release --".into(),
+            program: words(["cargo", "run", "--release", "--"]),
             root: root.to_owned(),
             seed,
             stream: match (self.case, vectors_only) {
-                (Some(case), _) => format!("--case {case}"),
-                (None, true) => "--vectors-only".into(),
-                (None, false) => format!("--cases {}", self.cases),
+                (Some(case), _) => words(["--case", &case.to_string()]),
+                (None, true) => words(["--vectors-only"]),
+                (None, false) => words(["--cases", &self.cases.to_string()]),
             },
+            project_flags,
             case_flags,
             run_flags,
         }

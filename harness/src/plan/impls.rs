@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::errors::{known_contracts, Error};
 use crate::run::setup::{stamp_path, SetupSpec};
@@ -13,10 +14,11 @@ use crate::run::AdapterCommand;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
+    // Keys keep their place in the file, so a bad id can be shown by its line.
     #[serde(rename = "impl", default)]
-    impls: BTreeMap<String, RawImpl>,
+    impls: BTreeMap<Spanned<String>, RawImpl>,
     #[serde(default)]
-    setup: BTreeMap<String, RawSetup>,
+    setup: BTreeMap<Spanned<String>, RawSetup>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -166,9 +168,24 @@ impl Impls {
         })?;
         let file: ConfigFile = toml::from_str(&text)
             .map_err(|e| input_error(format!("malformed config: {e}"), None))?;
+        let names =
+            (file.impls.keys().map(|k| ("impl", k))).chain(file.setup.keys().map(|k| ("setup", k)));
+        for (table, name) in names {
+            if let Err(problem) = check_id(name.as_ref()) {
+                let line = text[..name.span().start.min(text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                return Err(input_error(
+                    format!("line {line}: [{table}.{:?}]: {problem}", name.as_ref()),
+                    Some(format!("rename it: {ID_RULE}")),
+                ));
+            }
+        }
+        let (raw_impls, setups) = (unspanned(file.impls), unspanned(file.setup));
         let mut impls = BTreeMap::new();
-        for id in file.impls.keys() {
-            let raw = flatten(&file.impls, id).map_err(|m| input_error(m, None))?;
+        for id in raw_impls.keys() {
+            let raw = flatten(&raw_impls, id).map_err(|m| input_error(m, None))?;
             let missing = |field: &str| {
                 input_error(
                     format!("[impl.{id}] has no `{field}`"),
@@ -253,7 +270,7 @@ impl Impls {
                 setup: match &raw.setup {
                     None => None,
                     Some(name) => {
-                        let setup = file.setup.get(name).ok_or_else(|| {
+                        let setup = setups.get(name).ok_or_else(|| {
                             input_error(
                                 format!("[impl.{id}] names unknown setup `{name}`"),
                                 Some(format!("declare it as [setup.{name}]")),
@@ -289,6 +306,16 @@ impl Impls {
     pub fn select(&self, names: &[String]) -> Result<Vec<ImplSpec>, Error> {
         let mut chosen: Vec<ImplSpec> = Vec::new();
         for name in names {
+            if let Err(problem) = check_id(name) {
+                return Err(Error::usage(
+                    format!("--impl {name:?}: {problem}"),
+                    Some(format!(
+                        "{ID_RULE}; known implementations (from {}): {}",
+                        self.path.display(),
+                        self.impls.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )),
+                ));
+            }
             let add: Vec<&ImplSpec> = if name == "all" {
                 self.impls.values().filter(|i| !i.mutant).collect()
             } else {
@@ -311,6 +338,37 @@ impl Impls {
         }
         Ok(chosen)
     }
+}
+
+/// What an implementation or setup id may be, said where one is refused.
+const ID_RULE: &str =
+    "an id starts with an ASCII letter or digit and has only letters, digits, `-`, `_` and `.`";
+
+/// Checks an implementation or setup id against [`ID_RULE`]. Ids become file names (bug
+/// reports, setup stamps) and words of the commands the harness prints, so anything that
+/// could leave a folder (`/`, `..`), hide a file (a leading `.`), read as a flag (a leading
+/// `-`) or need quoting is refused, whether it comes from a config or the command line.
+fn check_id(id: &str) -> Result<(), String> {
+    let mut chars = id.chars();
+    match chars.next() {
+        None => return Err("an id cannot be empty".into()),
+        Some(first) if !first.is_ascii_alphanumeric() => {
+            return Err(format!("an id cannot start with {first:?}"))
+        }
+        Some(_) => {}
+    }
+    match chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
+        Some(bad) => Err(format!("an id cannot contain {bad:?}")),
+        None => Ok(()),
+    }
+}
+
+/// A table of the config by id, once its ids are checked.
+fn unspanned<T>(table: BTreeMap<Spanned<String>, T>) -> BTreeMap<String, T> {
+    table
+        .into_iter()
+        .map(|(k, v)| (k.into_inner(), v))
+        .collect()
 }
 
 /// Applies `extends` chains: fields of the entry win over those it extends.
@@ -443,6 +501,45 @@ mod tests {
         assert!(err.hint().unwrap().contains("MIG-PATH"));
         let err = load(&format!("{base}breaks = [\"MIG-PATH\"]\n")).unwrap_err();
         assert!(err.to_string().contains("not a mutant"), "{err}");
+    }
+
+    #[test]
+    fn ids_that_could_leave_a_folder_or_need_quoting_are_refused() {
+        for good in ["py", "py-sample", "ts_2.0", "3rd"] {
+            assert_eq!(check_id(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "", ".", "..", "../../x", "a/b", "a\\b", ".hidden", "-x", "a b", "a;b", "é",
+        ] {
+            assert!(check_id(bad).is_err(), "{bad:?} is refused");
+        }
+    }
+
+    #[test]
+    fn a_bad_id_in_a_config_names_its_line_and_the_rule() {
+        let body = "language = \"python\"\ncontracts = [\"budget\"]\nargv = [\"a\"]\n";
+        let err = load(&format!("[impl.ok]\n{body}\n[impl.\"../../x\"]\n{body}")).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let message = err.to_string();
+        assert!(
+            message.contains("impls.toml: line 6:") && message.contains("\"../../x\""),
+            "{message}"
+        );
+        assert!(err.hint().unwrap().contains("letters, digits"), "{err:?}");
+        let err = load(&format!("[impl.ok]\n{body}setup = \"a/b\"\n[setup.\"a/b\"]\ndir = \"d\"\nsteps = []\ninputs = []\n"))
+            .unwrap_err();
+        assert!(err.to_string().contains("line 6: [setup.\"a/b\"]"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_id_on_the_command_line_is_a_usage_error() {
+        let impls =
+            load("[impl.a]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"x\"]\n")
+                .unwrap();
+        let err = impls.select(&["../../x".into()]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--impl \"../../x\""), "{err}");
+        assert!(err.hint().unwrap().contains("letters, digits"), "{err:?}");
     }
 
     #[test]

@@ -20,12 +20,12 @@ impl Report {
         if self.interrupted {
             let _ = writeln!(md, "> The run was interrupted: tallies and groups cover only the cases that finished.\n");
         }
-        let _ = writeln!(md, "Reproduce: `{}`\n", self.repro);
+        let _ = writeln!(md, "Reproduce: {}\n", md_code(&self.repro));
         if let Some(b) = &self.baseline {
             let _ = writeln!(
                 md,
-                "Baseline `{}`: {} known, {} flaky, {} new group(s), {} stale entr(ies){}.\n",
-                b.baseline.as_deref().unwrap_or("(none)"),
+                "Baseline {}: {} known, {} flaky, {} new group(s), {} stale entr(ies){}.\n",
+                md_code(b.baseline.as_deref().unwrap_or("(none)")),
                 b.known,
                 b.flaky,
                 b.new,
@@ -56,7 +56,8 @@ impl Report {
                     imp.status_text(),
                     md_cell(reason),
                     fix.lines()
-                        .map(|line| format!("`{}`", md_cell(line)))
+                        // A table splits at a `|` even inside code.
+                        .map(|line| md_code(line).replace('|', "\\|"))
                         .collect::<Vec<_>>()
                         .join("; ")
                 ),
@@ -66,8 +67,8 @@ impl Report {
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} |",
-                imp.id,
-                imp.language,
+                md_cell(&imp.id),
+                md_cell(&imp.language),
                 status,
                 md_cell(&packages.join(", "))
             );
@@ -86,7 +87,7 @@ impl Report {
                 let _ = writeln!(
                     md,
                     "| {} | {} | {} |",
-                    t.implementation,
+                    md_cell(&t.implementation),
                     t.cases,
                     counts.join(" | ")
                 );
@@ -113,16 +114,16 @@ impl Report {
             };
             let _ = writeln!(
                 md,
-                "### {}. `{}` · {} · {}{mark}\n",
+                "### {}. {} · {} · {}{mark}\n",
                 n + 1,
-                g.implementation,
+                md_code(&g.implementation),
                 g.kind.as_str(),
-                g.rules.join(", ")
+                md_cell(&g.rules.join(", "))
             );
             let _ = writeln!(
                 md,
-                "- contract: `{}`; cases: {} (first: {})",
-                g.contract,
+                "- contract: {}; cases: {} (first: {})",
+                md_code(&g.contract),
                 g.count,
                 g.first_cases
                     .iter()
@@ -136,7 +137,7 @@ impl Report {
                     "- differs at: {}",
                     g.paths
                         .iter()
-                        .map(|p| format!("`{p}`"))
+                        .map(|p| md_code(p))
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
@@ -149,9 +150,9 @@ impl Report {
                 );
             }
             if let Some(drift) = &g.example.drift {
-                let _ = writeln!(md, "- {drift}");
+                let _ = writeln!(md, "- {}", md_cell(drift));
             }
-            let _ = writeln!(md, "- reproduce: `{}`\n", g.example.repro);
+            let _ = writeln!(md, "- reproduce: {}\n", md_code(&g.example.repro));
             if let Some(detail) = &g.example.detail {
                 let _ = writeln!(md, "{}\n", fenced("text", detail));
             }
@@ -163,15 +164,18 @@ impl Report {
             );
             if !g.example.others.is_empty() {
                 let rows = side_by_side(g, 80);
+                let line = |row: &[String]| {
+                    let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+                    format!("| {} |", cells.join(" | "))
+                };
                 let _ = writeln!(
                     md,
-                    "| {} |\n|{}",
-                    rows[0].join(" | "),
+                    "{}\n|{}",
+                    line(&rows[0]),
                     " --- |".repeat(rows[0].len())
                 );
                 for row in &rows[1..] {
-                    let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
-                    let _ = writeln!(md, "| {} |", cells.join(" | "));
+                    let _ = writeln!(md, "{}", line(row));
                 }
                 let _ = writeln!(md);
             }
@@ -247,22 +251,27 @@ impl Report {
             .find(|i| i.id == g.implementation);
         let package = implementation
             .and_then(|i| i.packages.get(&g.contract))
-            .map(|p| format!("{} {}", p.name, p.version))
+            .map(|p| md_cell(&format!("{} {}", p.name, p.version)))
             .unwrap_or_else(|| "unknown package".into());
         let runtime = implementation
             .and_then(|i| i.adapter.as_ref())
-            .map(|a| format!("{} {}", a.language, a.version))
+            .map(|a| md_cell(&format!("{} {}", a.language, a.version)))
             .unwrap_or_default();
 
         let mut md = String::new();
         let _ = writeln!(md, "# {package}: {first_sentence} ({headline_rule})\n");
-        let _ = writeln!(md, "The conformance harness found that `{}` ({package}, {runtime}) diverges from the `{}` contract.", g.implementation, g.contract);
+        let _ = writeln!(
+            md,
+            "The conformance harness found that {} ({package}, {runtime}) diverges from the {} contract.",
+            md_code(&g.implementation),
+            md_code(&g.contract)
+        );
         let _ = writeln!(
             md,
             "It breaks {}.\n",
             g.rules
                 .iter()
-                .map(|r| format!("**{r}**"))
+                .map(|r| format!("**{}**", md_cell(r)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -283,12 +292,16 @@ impl Report {
             let _ = writeln!(
                 md,
                 "Expected by the contract (`-`) and what {} did (`+`):\n\n{}\n",
-                g.implementation,
+                md_cell(&g.implementation),
                 fenced("diff", diff)
             );
         }
         if let Some(drift) = &e.drift {
-            let _ = writeln!(md, "Other implementations on the same case: {drift}.\n");
+            let _ = writeln!(
+                md,
+                "Other implementations on the same case: {}.\n",
+                md_cell(drift)
+            );
         }
         let _ = writeln!(md, "## The rule\n");
         for rule in &g.rules {
@@ -297,8 +310,8 @@ impl Report {
         let _ = writeln!(md, "## Details\n");
         let found = match (e.case, &e.vector) {
             (Some(case), _) => format!("generated case {case} of seed {}", self.seed),
-            (None, Some(vector)) => format!("golden vector `{vector}`"),
-            _ => e.which(),
+            (None, Some(vector)) => format!("golden vector {}", md_code(vector)),
+            _ => md_cell(&e.which()),
         };
         let _ = writeln!(
             md,
@@ -317,14 +330,15 @@ impl Report {
             "- Differs at: {}.",
             e.paths
                 .iter()
-                .map(|p| format!("`{p}`"))
+                .map(|p| md_code(p))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
         let _ = writeln!(
             md,
-            "- Harness {}; reproduce with `{}`.",
-            self.harness_version, e.repro
+            "- Harness {}; reproduce with {}.",
+            self.harness_version,
+            md_code(&e.repro)
         );
         if e.snippet.is_some() {
             let _ = writeln!(
@@ -337,15 +351,58 @@ impl Report {
     }
 }
 
-/// Text inside a Markdown table cell: no pipes or newlines to break the table.
+/// Text from outside — an adapter (versions, messages, outputs), a config, a baseline — in
+/// a line of Markdown or a table cell, shown as written: one line (control characters,
+/// line breaks included, become spaces), and every character Markdown or a GFM table
+/// reads as markup (emphasis, code, links, raw HTML, entities, pipes) escaped with a
+/// backslash, so no HTML passes through and no table breaks.
 fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if c.is_control() => out.push(' '),
+            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '<' | '>' | '&' | '!' | '|' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
-/// A fenced code block whose fence is longer than any backtick run inside `body`.
+/// `text` as inline code: one line, between backtick runs longer than any inside it. Inside
+/// code nothing is markup, so nothing else is escaped — but a table still splits at `|`.
+fn md_code(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let ticks = "`".repeat(longest_backtick_run(&text) + 1);
+    // Markdown drops one space inside each end of a code span that has one at both ends,
+    // which is what lets a span start or end with a backtick; padding makes that exact.
+    // (An empty text is padded too: a span of two spaces reads as blank code, where bare
+    // backticks would show as backticks.)
+    let pad = text.starts_with('`')
+        || text.ends_with('`')
+        || (text.starts_with(' ') && text.ends_with(' ') && text.trim() != "")
+        || text.is_empty();
+    let pad = if pad { " " } else { "" };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// A fenced code block whose fence is longer than any backtick run inside `body`, under an
+/// info string kept to the characters a language name has (it may come from an adapter).
 fn fenced(lang: &str, body: &str) -> String {
-    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest.max(2) + 1);
+    let fence = "`".repeat(longest_backtick_run(body).max(2) + 1);
+    let lang: String = lang
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_' | '.' | '#'))
+        .collect();
     format!("{fence}{lang}\n{}\n{fence}", body.trim_end_matches('\n'))
 }
 
@@ -356,6 +413,32 @@ mod tests {
     #[test]
     fn fences_outgrow_backticks_in_the_body() {
         assert_eq!(fenced("text", "a ``` b"), "````text\na ``` b\n````");
-        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+        assert_eq!(fenced("py`\nthon <>", "x"), "```python\nx\n```");
+    }
+
+    #[test]
+    fn outside_text_shows_as_written_and_never_as_markup() {
+        assert_eq!(md_cell("a|b\nc\r\td"), "a\\|b c  d");
+        assert_eq!(
+            md_cell("1.0<script>alert(1)</script>"),
+            "1.0\\<script\\>alert(1)\\</script\\>"
+        );
+        assert_eq!(
+            md_cell("**x** `y` [l](u) &lt; ~z~ \\"),
+            "\\*\\*x\\*\\* \\`y\\` \\[l\\](u) \\&lt; \\~z\\~ \\\\"
+        );
+        // Left alone: characters that are markup only at the start of a line, which
+        // outside text never is.
+        assert_eq!(md_cell("2.0.1-rc+build (x) - y"), "2.0.1-rc+build (x) - y");
+    }
+
+    #[test]
+    fn code_spans_outgrow_backticks_and_stay_on_one_line() {
+        assert_eq!(md_code("cargo run -- verify"), "`cargo run -- verify`");
+        assert_eq!(md_code("a`b"), "``a`b``");
+        assert_eq!(md_code("`x``"), "``` `x`` ```");
+        assert_eq!(md_code(" x "), "`  x  `");
+        assert_eq!(md_code("<b>|\n"), "`<b>| `");
+        assert_eq!(md_code(""), "`  `");
     }
 }

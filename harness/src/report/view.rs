@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::model::{Group, GroupKind, ImplRecord, ImplStatus, Report, Tally, Verdict};
+use crate::fsio::file_name_part;
 use crate::judge::canonical;
 
 impl Report {
@@ -135,13 +136,14 @@ impl ImplRecord {
     }
 }
 
-/// `bugs/<implementation>-<hash>.md`: one file per group, named after its example.
+/// `bugs/<implementation>-<hash>.md`: one file per group, named after its example, and
+/// never outside `bugs/` whatever the implementation is called.
 pub fn bug_file_name(group: &Group) -> String {
-    format!(
+    file_name_part(&format!(
         "{}-{}.md",
         group.implementation,
         crate::corpus::short_hash(&group.example.input, &group.implementation)
-    )
+    ))
 }
 
 /// Rows of `path | reference | this implementation | the others…` for a divergence's
