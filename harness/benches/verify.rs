@@ -8,6 +8,12 @@
 //! ≥ 20,000 cases/s, and ≥ 50 % of in-process speed), with one and two adapter processes,
 //! and beside the adapter's own per-case code run in-process with no pipe: the most any
 //! harness could get through that adapter.
+//!
+//! Last, shrinking's share of a run with findings: the two-mutant budget run of issue 17
+//! with `--shrink-time 0`, with default shrinking, and again with a baseline that lists its
+//! groups (targets: at most 4× and 1.5× the first).
+//!
+//! `cargo bench --bench verify -- shrink` (or `wall`, `migrate`, `sql`) runs one section.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -24,15 +30,21 @@ const SQL_CASES: usize = 300;
 const SQL_OPS: usize = 10;
 
 fn harness(root: &Path, reports: &Path, args: &[&str]) -> ExitStatus {
+    // Figures for finding and comparing cases only: no shrinking, nothing saved.
+    harness_with(root, reports, &[args, &["--shrink-time", "0"]].concat())
+}
+
+/// The harness with `args` as given (and no corpus), its output discarded.
+fn harness_with(root: &Path, reports: &Path, args: &[&str]) -> ExitStatus {
     Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(args)
         .arg("--root")
         .arg(root)
         .arg("--reports-dir")
         .arg(reports)
-        // Figures for finding and comparing cases only: no shrinking, nothing saved.
-        .args(["--no-corpus", "--shrink-time", "0"])
+        .arg("--no-corpus")
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status()
         .expect("the harness binary runs")
 }
@@ -42,12 +54,68 @@ fn main() {
         .parent()
         .expect("harness/ sits in the repository");
     let reports = std::env::temp_dir().join(format!("harness-bench-{}", std::process::id()));
-    for (contract, cases) in WALL_TIMED {
-        wall_times(root, &reports, contract, cases);
+    // `cargo bench` passes `--bench`; any other argument names the sections to run.
+    let chosen: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let runs = |section: &str| chosen.is_empty() || chosen.iter().any(|c| c == section);
+    if runs("wall") {
+        for (contract, cases) in WALL_TIMED {
+            wall_times(root, &reports, contract, cases);
+        }
     }
-    migrate_throughput(root, &reports);
-    sql_throughput(root, &reports);
+    if runs("migrate") {
+        migrate_throughput(root, &reports);
+    }
+    if runs("sql") {
+        sql_throughput(root, &reports);
+    }
+    if runs("shrink") {
+        shrink_share(root, &reports);
+    }
     let _ = std::fs::remove_dir_all(&reports);
+}
+
+/// Wall time of the two-mutant budget run without shrinking, with default shrinking, and
+/// with a baseline listing its groups (nothing shrunk again).
+fn shrink_share(root: &Path, reports: &Path) {
+    let run = [
+        "verify",
+        "--impl",
+        "py-mutant-late-value,ts-mutant-equal-class-rejected",
+        "--contract",
+        "budget",
+        "--cases",
+        "1000",
+        "--seed",
+        "3",
+    ];
+    let baseline = reports.join("shrink-bench-baseline.toml");
+    let _ = std::fs::remove_file(&baseline);
+    let baseline_arg = baseline.to_string_lossy().into_owned();
+    let timed = |extra: &[&str]| {
+        let started = Instant::now();
+        let status = harness_with(root, reports, &[&run[..], extra].concat());
+        (started.elapsed().as_secs_f64(), status.code())
+    };
+    // Warm the adapters' setup (venv, npm ci) outside the timings.
+    timed(&["--shrink-time", "0"]);
+    let (without, _) = timed(&["--shrink-time", "0"]);
+    let (default, code) = timed(&["--write-baseline", &baseline_arg]);
+    assert_eq!(code, Some(0), "the run adopts its groups as a baseline");
+    let (known, code) = timed(&["--baseline", &baseline_arg]);
+    assert_eq!(code, Some(0), "every group is known");
+    println!("\nshrinking, budget, two mutants, 1000 cases (seed 3):");
+    println!("  --shrink-time 0           {without:>7.2} s");
+    println!(
+        "  default shrinking         {default:>7.2} s  {:>5.1}× (target ≤ 4×)",
+        default / without
+    );
+    println!(
+        "  baseline lists the groups {known:>7.2} s  {:>5.1}× (target ≤ 1.5×)",
+        known / without
+    );
 }
 
 fn wall_times(root: &Path, reports: &Path, contract: &str, cases: u64) {

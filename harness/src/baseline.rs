@@ -116,10 +116,10 @@ impl Entry {
     }
 
     /// Reads an entry in the older spelling as its cause: the first of its rules and of its
-    /// paths in `contract`'s order.
-    fn read_older_spelling(&mut self, contract: &dyn reference::Contract) -> Result<(), String> {
+    /// paths in `contract`'s order. True when the entry was in the older spelling.
+    fn read_older_spelling(&mut self, contract: &dyn reference::Contract) -> Result<bool, String> {
         if self.rules.is_none() && self.paths.is_none() {
-            return Ok(());
+            return Ok(false);
         }
         if self.rule.is_some() || self.place.is_some() {
             return Err(
@@ -132,7 +132,7 @@ impl Entry {
         self.place = folded_places(contract, &self.paths.take().unwrap_or_default())
             .into_iter()
             .next();
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -191,6 +191,7 @@ impl Baseline {
         } else {
             toml::from_str(&text).map_err(|e| input_error(toml_message(&text, &e)))?
         };
+        let mut duplicates = Vec::new();
         for n in 0..file.group.len() {
             let at = entry_line(&text, n, is_json(path));
             let entry = &mut file.group[n];
@@ -209,11 +210,16 @@ impl Baseline {
                     crate::errors::known_contracts()
                 )));
             };
-            entry
+            let older = entry
                 .read_older_spelling(contract)
                 .map_err(|message| input_error(format!("{at}: group {}: {message}", n + 1)))?;
             let entry = &file.group[n];
             if let Some(first) = file.group[..n].iter().position(|e| e.matches(&entry.key())) {
+                if older {
+                    // Groups the older spelling listed apart may be one cause now.
+                    duplicates.push(n);
+                    continue;
+                }
                 return Err(input_error(format!(
                     "{at}: group {} lists the same divergence as group {} ({})",
                     n + 1,
@@ -222,9 +228,16 @@ impl Baseline {
                 )));
             }
         }
+        let entries = file
+            .group
+            .into_iter()
+            .enumerate()
+            .filter(|(n, _)| !duplicates.contains(n))
+            .map(|(_, entry)| entry)
+            .collect();
         Ok(Baseline {
             path: path.to_owned(),
-            entries: file.group,
+            entries,
         })
     }
 

@@ -136,8 +136,8 @@ pub struct Shrunk {
     pub stopped_by: Option<String>,
 }
 
-/// Candidates in a row that may fail to find a smaller case before a shrink stops: past
-/// this the tree's remaining search rarely pays for the adapter time it costs.
+/// Candidates in a row that may fail to find a case no larger than the best before a shrink
+/// stops: past this the tree's remaining search rarely pays for the adapter time it costs.
 const STALE_STEPS: u32 = 100;
 
 pub struct Shrinker<'a> {
@@ -224,7 +224,7 @@ impl Shrinker<'_> {
             }
             if since_smaller >= STALE_STEPS {
                 best.stopped_by = Some(format!(
-                    "{STALE_STEPS} candidates in a row without a smaller case"
+                    "{STALE_STEPS} candidates in a row without a case as small"
                 ));
                 break;
             }
@@ -242,25 +242,26 @@ impl Shrinker<'_> {
             best.steps += 1;
             since_smaller += 1;
             let candidate = tree.current();
-            let verdict = tokio::select! {
-                verdict = self.still_diverges(prober, &candidate, &at) => verdict,
-                Ok(_) = stop.wait_for(|stopped| *stopped) => continue,
+            // "Simpler" in the tree's order is not always fewer bytes, and a shrink that may
+            // follow the bug to another cause would wander into larger cases: a candidate
+            // larger than the best so far is not taken (the tree backs off), whatever it does.
+            let verdict = if canonical(&candidate).len() > canonical(&best.input).len() {
+                None
+            } else {
+                tokio::select! {
+                    verdict = self.still_diverges(prober, &candidate, &at) => verdict,
+                    Ok(_) = stop.wait_for(|stopped| *stopped) => continue,
+                }
             };
             match verdict {
                 Some((output, key)) => {
+                    // No larger: progress in the tree's order (a number halved, an
+                    // alternative moved earlier) even when the bytes stay the same.
                     best.accepted += 1;
+                    since_smaller = 0;
                     at = key;
-                    // "Simpler" in the tree's order is not always fewer bytes: report the
-                    // smallest case seen, never one larger than the case first found.
-                    let (size, best_size) =
-                        (canonical(&candidate).len(), canonical(&best.input).len());
-                    if size < best_size {
-                        since_smaller = 0;
-                    }
-                    if size <= best_size {
-                        best.input = candidate;
-                        best.output = output;
-                    }
+                    best.input = candidate;
+                    best.output = output;
                     if !tree.simplify() {
                         break;
                     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::errors::Error;
-use crate::judge::words_or_dash;
+use crate::judge::Cause;
 
 /// One run's groups by key, and where the report was read from.
 pub struct RunGroups {
@@ -59,27 +59,26 @@ impl RunGroups {
     }
 }
 
-/// `contract · impl · kind · rules · paths`: the grouping key, as people read it.
+/// `contract · impl · kind · rule at place`: the grouping key, as people read it. A report
+/// from before groups were keyed by cause (no `rule`, no `place`) is read as the first of its
+/// rules and paths.
 fn key(group: &Value) -> String {
-    let list = |field: &str| {
-        let items: Vec<String> = group[field]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        words_or_dash(&items)
+    let first = |one: &str, list: &str| {
+        group[one]
+            .as_str()
+            .or_else(|| group[list].get(0).and_then(Value::as_str))
+            .map(str::to_owned)
+    };
+    let cause = Cause {
+        rule: first("rule", "rules"),
+        place: first("place", "paths"),
     };
     format!(
-        "{} · {} · {} · {} · {}",
+        "{} · {} · {} · {}",
         group["contract"].as_str().unwrap_or("?"),
         group["implementation"].as_str().unwrap_or("?"),
         group["kind"].as_str().unwrap_or("?"),
-        list("rules"),
-        list("paths")
+        cause.describe()
     )
 }
 
@@ -201,30 +200,30 @@ mod tests {
         }
     }
 
-    fn group(rules: &[&str], count: u64) -> Value {
+    fn group(rule: &str, count: u64) -> Value {
         json!({"contract": "migrate", "implementation": "py", "kind": "divergence",
-               "rules": rules, "paths": ["/ok"], "count": count, "example": {"input": {}}})
+               "rule": rule, "place": "/ok", "rules": [rule, "Z"], "paths": ["/ok", "/x"],
+               "count": count, "example": {"input": {}}})
     }
 
     #[test]
     fn groups_appear_disappear_and_change() {
-        let a = run(json!([
-            group(&["A"], 1),
-            group(&["B"], 2),
-            group(&["C"], 3)
-        ]));
-        let b = run(json!([
-            group(&["B"], 5),
-            group(&["C"], 3),
-            group(&["D"], 1)
-        ]));
+        let a = run(json!([group("A", 1), group("B", 2), group("C", 3)]));
+        let b = run(json!([group("B", 5), group("C", 3), group("D", 1)]));
         let diff = RunDiff::between(&a, &b);
-        assert_eq!(diff.appeared, ["migrate · py · divergence · D · /ok"]);
-        assert_eq!(diff.disappeared, ["migrate · py · divergence · A · /ok"]);
+        assert_eq!(diff.appeared, ["migrate · py · divergence · D at /ok"]);
+        assert_eq!(diff.disappeared, ["migrate · py · divergence · A at /ok"]);
         assert_eq!(diff.changed.len(), 1);
         assert_eq!(diff.changed[0].1, ["cases 2 → 5"]);
         assert_eq!(diff.unchanged, 1);
         assert!(RunDiff::between(&a, &a).is_empty());
         assert!(diff.render(&a, &b).contains("appeared (1)"));
+    }
+
+    #[test]
+    fn a_report_from_before_causes_reads_as_its_first_rule_and_path() {
+        let older = json!({"contract": "migrate", "implementation": "py", "kind": "divergence",
+                           "rules": ["A", "B"], "paths": ["/ok", "/x"], "count": 1});
+        assert_eq!(key(&older), "migrate · py · divergence · A at /ok");
     }
 }

@@ -10,7 +10,6 @@ use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite}
 
 use super::model::{Group, GroupKind, MarkStatus, Report};
 use crate::errors::Error;
-use crate::judge::words_or_dash;
 
 /// The report as JUnit XML, for the file at `path`.
 pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
@@ -68,12 +67,7 @@ pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
 }
 
 fn group_case(group: &Group) -> TestCase {
-    let name = format!(
-        "{} {} at {}",
-        group.kind.as_str(),
-        words_or_dash(&group.rules),
-        words_or_dash(&group.paths)
-    );
+    let name = format!("{} {}", group.kind.as_str(), group.cause.describe());
     let example = &group.example;
     let status = match &group.baseline {
         Some(mark) => {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::model::{Group, MarkStatus, Report, Tally};
-use super::view::side_by_side;
+use super::view::{headline_rule, side_by_side, variant_lines};
 use crate::judge::canonical_pretty;
 
 impl Report {
@@ -118,7 +118,7 @@ impl Report {
                 n + 1,
                 md_code(&g.implementation),
                 g.kind.as_str(),
-                md_cell(&g.rules.join(", "))
+                md_cell(&g.cause.describe())
             );
             let _ = writeln!(
                 md,
@@ -131,6 +131,17 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            if !g.rules.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "- breaks: {}",
+                    g.rules
+                        .iter()
+                        .map(|r| md_code(r))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             if !g.paths.is_empty() {
                 let _ = writeln!(
                     md,
@@ -141,6 +152,13 @@ impl Report {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
+            }
+            let variants = variant_lines(g);
+            if !variants.is_empty() {
+                let _ = writeln!(md, "- variants:");
+                for line in variants {
+                    let _ = writeln!(md, "  - {}", md_cell(&line));
+                }
             }
             if g.shared_with_all > 0 {
                 let _ = writeln!(
@@ -235,11 +253,7 @@ impl Report {
                 .map(|r| r.text)
                 .unwrap_or("")
         };
-        let headline_rule = g
-            .rules
-            .first()
-            .map(String::as_str)
-            .unwrap_or("the contract");
+        let headline_rule = headline_rule(g).unwrap_or("the contract");
         let first_sentence = rule_text(headline_rule)
             .split(". ")
             .next()
@@ -306,6 +320,18 @@ impl Report {
         let _ = writeln!(md, "## The rule\n");
         for rule in &g.rules {
             let _ = writeln!(md, "> **{rule}** — {}\n", rule_text(rule));
+        }
+        let variants = variant_lines(g);
+        if !variants.is_empty() {
+            let _ = writeln!(
+                md,
+                "## Variants\n\nThe same cause showed in {} shapes (cases × rules at places):\n",
+                variants.len()
+            );
+            for line in variants {
+                let _ = writeln!(md, "- {}", md_cell(&line));
+            }
+            let _ = writeln!(md);
         }
         let _ = writeln!(md, "## Details\n");
         let found = match (e.case, &e.vector) {

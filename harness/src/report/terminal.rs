@@ -100,11 +100,23 @@ impl Report {
                     n + 1,
                     g.implementation,
                     g.kind.as_str(),
-                    g.rules.join(" "),
+                    g.cause.describe(),
                     g.count
                 );
-                if !g.paths.is_empty() {
-                    let _ = writeln!(out, "      differs at {}", abbreviate(&g.paths, 4));
+                if g.rules.len() > 1 || g.paths.len() > 1 {
+                    let _ = writeln!(
+                        out,
+                        "      breaks {}; differs at {}",
+                        abbreviate(&g.rules, 4),
+                        abbreviate(&g.paths, 4)
+                    );
+                }
+                if g.variants.len() > 1 {
+                    let _ = writeln!(
+                        out,
+                        "      {} variants (report.json lists them)",
+                        g.variants.len()
+                    );
                 }
                 if let Some(detail) = &g.example.detail {
                     let _ = writeln!(out, "      {}", detail.lines().next().unwrap_or_default());

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::model::{Group, GroupKind, ImplRecord, ImplStatus, Report, Tally, Verdict};
 use crate::fsio::file_name_part;
-use crate::judge::canonical;
+use crate::judge::{canonical, words_or_dash};
 
 impl Report {
     /// One line naming the run: contracts, seed, cases, profile, time zone, harness.
@@ -134,6 +134,42 @@ impl ImplRecord {
             ImplStatus::FailedToStart => "failed to start",
         }
     }
+}
+
+/// One line per variant of a group with more than one, the most frequent first:
+/// `12 × RULE RULE at /path /path`. Empty for a group of one shape.
+pub fn variant_lines(group: &Group) -> Vec<String> {
+    if group.variants.len() < 2 {
+        return Vec::new();
+    }
+    group
+        .variants
+        .iter()
+        .map(|v| {
+            format!(
+                "{} × {} at {}",
+                v.count,
+                words_or_dash(&v.rules),
+                words_or_dash(&v.paths)
+            )
+        })
+        .collect()
+}
+
+/// The contract rule that names a group in titles: its cause's rule, or for a family of
+/// rules (`MIG-STEP-*`) the first rule of the group that belongs to it.
+pub fn headline_rule(group: &Group) -> Option<&str> {
+    let cause = group.cause.rule.as_deref()?;
+    let contract = reference::contract(&group.contract);
+    if contract.is_some_and(|c| c.rule(cause).is_some()) {
+        return Some(cause);
+    }
+    group
+        .rules
+        .iter()
+        .find(|r| contract.is_some_and(|c| crate::judge::filed_under(c, r) == cause))
+        .map(String::as_str)
+        .or(Some(cause))
 }
 
 /// `bugs/<implementation>-<hash>.md`: one file per group, named after its example, and

@@ -19,7 +19,7 @@ pub(super) fn groups(out: &mut String, r: &Report) {
         return;
     }
     let _ = writeln!(out, "<h2>Failing groups ({})</h2>", r.groups.len());
-    out.push_str("<table id=\"groups\">\n<thead><tr><th class=\"num\">#</th><th>implementation</th><th>contract</th><th>kind</th><th>rules</th><th class=\"num\">cases</th>");
+    out.push_str("<table id=\"groups\">\n<thead><tr><th class=\"num\">#</th><th>implementation</th><th>contract</th><th>kind</th><th>cause</th><th class=\"num\">cases</th>");
     let marks = r.baseline.is_some() || r.groups.iter().any(|g| g.baseline.is_some());
     if marks {
         out.push_str("<th>baseline</th>");
@@ -32,7 +32,7 @@ pub(super) fn groups(out: &mut String, r: &Report) {
             code(&g.implementation),
             code(&g.contract),
             escape(g.kind.as_str()),
-            code_list(&g.rules),
+            escape(&g.cause.describe()),
             g.count,
             n = n + 1,
         );
@@ -66,7 +66,7 @@ fn group(out: &mut String, r: &Report, n: usize, g: &Group) {
         "<h3>{n}. {} · {} · {}{badge}</h3>",
         code(&g.implementation),
         escape(g.kind.as_str()),
-        escape(&g.rules.join(" "))
+        escape(&g.cause.describe())
     );
     out.push_str("<dl class=\"facts\">\n");
     let fact = |out: &mut String, term: &str, html: &str| {
@@ -87,7 +87,20 @@ fn group(out: &mut String, r: &Report, n: usize, g: &Group) {
     if !g.corpus.is_empty() {
         fact(out, "corpus", &code_list(&g.corpus));
     }
+    fact(out, "breaks", &code_list(&g.rules));
     fact(out, "differs at", &code_list(&g.paths));
+    let variants = super::super::view::variant_lines(g);
+    if !variants.is_empty() {
+        let items: String = variants
+            .iter()
+            .map(|line| format!("<li>{}</li>", escape(line)))
+            .collect();
+        fact(
+            out,
+            "variants",
+            &format!("<ul class=\"variants\">{items}</ul>"),
+        );
+    }
     if !e.paths.is_empty() && e.paths != g.paths {
         fact(out, "this example at", &code_list(&e.paths));
     }
