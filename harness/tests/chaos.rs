@@ -399,7 +399,7 @@ fn sigterm_and_sighup_stop_the_run_with_an_interrupted_report_and_no_adapter_lef
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(code), "{stdout}\n{stderr}");
         assert!(
-            stdout.contains(&format!("interrupted by {name}")),
+            stdout.contains(&format!("finished ({name}, exit {code})")),
             "{stdout}"
         );
         let report: Value = serde_json::from_str(

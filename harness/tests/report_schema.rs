@@ -146,7 +146,9 @@ fn an_agreement_run_validates_and_broken_reports_do_not() {
     broken("an unknown top-level field", &|r| {
         r["surprise"] = json!(true);
     });
-    broken("schemaVersion 3", &|r| r["schemaVersion"] = json!(3));
+    broken("schemaVersion 2 (the shape before incidents)", &|r| {
+        r["schemaVersion"] = json!(2)
+    });
     broken("a negative seed", &|r| r["seed"] = json!(-1));
     broken("an unknown field in a tally", &|r| {
         r["contracts"][0]["tallies"][0]["extra"] = json!(0);

@@ -76,9 +76,9 @@ impl Report {
                 "infrastructure failure: see the implementations above (exit 3)".into()
             }
             Verdict::Interrupted => format!(
-                "interrupted{}: this partial report judges only the cases that finished (exit {})",
+                "interrupted: this partial report judges only the cases that finished ({}exit {})",
                 self.interrupted_by
-                    .map(|s| format!(" by {}", s.name()))
+                    .map(|s| format!("{}, ", s.name()))
                     .unwrap_or_default(),
                 self.exit_code
             ),
