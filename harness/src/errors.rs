@@ -5,8 +5,9 @@
 //!
 //! Exit codes: 0 agreement; 1 divergence, invariant violation or failed case; 2 usage or
 //! input error; 3 infrastructure failure (an adapter that cannot start, an unavailable
-//! implementation, a report that cannot be written); 130 a run stopped by Ctrl-C (its
-//! partial report says so), as shells report an interrupted command.
+//! implementation, a report that cannot be written); 130, 143 and 129 a run stopped by
+//! Ctrl-C, SIGTERM or SIGHUP (its partial report says so), as shells report a command a
+//! signal stopped.
 
 use std::path::PathBuf;
 
@@ -15,6 +16,8 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_INFRASTRUCTURE: u8 = 3;
 pub const EXIT_INTERRUPTED: u8 = 130;
+pub const EXIT_TERMINATED: u8 = 143;
+pub const EXIT_HANGUP: u8 = 129;
 
 /// An error the harness expects and explains; anything else is a bug.
 #[derive(Debug, thiserror::Error)]

@@ -17,7 +17,8 @@ pub fn pretty_json(value: &impl Serialize, path: &Path) -> Result<String, Error>
     Ok(json)
 }
 
-/// Writes `contents` to `path` atomically: a temporary file beside it, then a rename.
+/// Writes `contents` to `path` atomically: a temporary file beside it, then a rename. A
+/// write that fails part way (a full disk) removes its temporary file.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     let write_error = |source| Error::Write {
         path: path.to_owned(),
@@ -29,11 +30,12 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    std::fs::write(&temp, contents).map_err(write_error)?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        write_error(e)
-    })
+    std::fs::write(&temp, contents)
+        .and_then(|()| std::fs::rename(&temp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            write_error(e)
+        })
 }
 
 /// `text` as one file name that stays in its folder: every character but ASCII letters,
@@ -53,7 +55,8 @@ pub fn file_name_part(text: &str) -> String {
     name
 }
 
-/// Creates a fresh directory for this run under `reports_dir`; never reuses one.
+/// Creates a fresh directory for this run under `reports_dir`; never reuses one. Made when
+/// the report is written, not when the run starts, so a run killed outright leaves none.
 pub fn create_run_dir(reports_dir: &Path, run_id: &str) -> Result<(PathBuf, String), Error> {
     let run_id = file_name_part(run_id);
     std::fs::create_dir_all(reports_dir).map_err(|source| Error::Write {
@@ -170,6 +173,13 @@ mod tests {
             std::fs::read_dir(&first).unwrap().count(),
             1,
             "no temporary file left behind"
+        );
+        std::fs::create_dir(first.join("taken")).unwrap();
+        assert!(write_atomically(&first.join("taken"), b"3").is_err());
+        assert_eq!(
+            std::fs::read_dir(&first).unwrap().count(),
+            2,
+            "a failed write leaves no temporary file"
         );
     }
 }

@@ -9,7 +9,8 @@
 //! - [`report`]: the report's model and its writers.
 //!
 //! [`verify`] runs them in that order and [`replay`] replays saved cases; [`progress`] is
-//! the engine's one voice while a run is live, [`fsio`] writes files atomically, and
+//! the engine's one voice while a run is live, [`interrupt`] its stop switch (Ctrl-C,
+//! SIGTERM, SIGHUP), [`fsio`] writes files atomically, and
 //! [`baseline`], [`corpus`] and [`vectors`] are the committed files they read and write.
 //! [`cli`] turns the command line into settings and outcomes into exit codes; nothing in
 //! the engine names it.
@@ -20,6 +21,7 @@ pub mod corpus;
 pub mod errors;
 pub mod findings;
 pub mod fsio;
+pub mod interrupt;
 pub mod judge;
 pub mod minimize;
 pub mod plan;

@@ -152,7 +152,7 @@ pub fn run_inputs(
         .build()
         .map_err(|e| unavailable(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let session = run::start_for(&spec.command, contract.id(), runner.handshake_timeout)
+        let session = run::start_for(&spec.command, contract.id(), &runner)
             .await
             .map_err(|e| unavailable(e.to_string()))?;
         let Running {

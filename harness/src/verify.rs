@@ -2,9 +2,12 @@
 //! the adapters ([`crate::run`]), stream generated and fixed cases through them, judge each
 //! ([`crate::judge`]) into findings ([`crate::findings`]), re-run late-timer suspects alone,
 //! shrink and save what diverged ([`crate::minimize`]) — then applies the baselines and
-//! writes the report ([`crate::report`]).
+//! builds the report ([`crate::report`]), which [`RunResult::save`] writes once the caller
+//! has shown its summary.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+mod adapters;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -17,23 +20,41 @@ use crate::baseline::{Baseline, Entry};
 use crate::errors::Error;
 use crate::findings::{CaseRun, ContractFindings, Findings, Judging};
 use crate::fsio::{create_run_dir, point_latest};
+use crate::interrupt::Interrupts;
 use crate::judge::GroupKey;
 use crate::minimize::{attach_snippets, shrink::Probers, Packages, ShrinkJob};
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
-    Group, GroupKind, ImplRecord, ImplStatus, IncidentRecord, Report, SettingsRecord, Timings,
-    Verdict, SCHEMA_VERSION,
+    Group, GroupKind, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, Verdict,
+    SCHEMA_VERSION,
 };
-use crate::run::{self, Done, Driver, Job, Session};
+use crate::run::{self, Done, Driver, Job, RestartBudget, Session};
+use adapters::{incident_record, start_adapter, start_unless_stopped};
 
-/// The result of a finished run.
+/// The result of a finished run, not yet written.
 pub struct RunResult {
     pub report: Report,
-    pub report_dir: PathBuf,
+    reports_dir: PathBuf,
 }
 
-/// Runs the plan and writes its report.
+impl RunResult {
+    /// Writes the report into a new run folder, made only now so that a run killed
+    /// outright leaves no empty one behind, and points `latest` at it. A folder whose first
+    /// file could not be written (a full disk) is removed again.
+    pub fn save(&mut self) -> Result<PathBuf, Error> {
+        let (dir, run_id) = create_run_dir(&self.reports_dir, &self.report.run_id)?;
+        self.report.run_id = run_id;
+        if let Err(e) = self.report.write(&dir) {
+            let _ = std::fs::remove_dir(&dir); // only ever removes an empty folder
+            return Err(e);
+        }
+        point_latest(&self.reports_dir, &self.report.run_id)?;
+        Ok(dir)
+    }
+}
+
+/// Runs the plan and builds its report; [`RunResult::save`] writes it.
 pub fn verify(plan: &Plan) -> Result<RunResult, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -50,8 +71,15 @@ pub fn verify(plan: &Plan) -> Result<RunResult, Error> {
 struct RunState {
     findings: Findings,
     packages: Packages,
-    /// An adapter could not be restarted.
+    /// An adapter could not be restarted, or an implementation broke down before it
+    /// answered a single case.
     fatal: bool,
+    /// Each implementation's restarts, shared by its adapters for the whole run.
+    budgets: HashMap<String, Arc<RestartBudget>>,
+    /// Implementations that used up their restarts.
+    broken: BTreeSet<String>,
+    /// Cases each implementation answered (an output or an adapter error).
+    answered: HashMap<String, u64>,
 }
 
 async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
@@ -80,9 +108,8 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             .unwrap_or_default(),
         settings.seed
     );
-    let reports_dir = &settings.project.reports_dir;
-    let (report_dir, run_id) = create_run_dir(reports_dir, &run_id)?;
-    let stop = watch_for_interrupt(progress.clone());
+    let interrupts = Interrupts::watch(progress.clone());
+    let stop = interrupts.stop();
 
     let mut state = RunState::default();
     let mut records: BTreeMap<String, ImplRecord> = plan
@@ -112,7 +139,8 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             let record = records
                 .get_mut(&spec.id)
                 .expect("every selected impl has a record");
-            if let Some(session) = start_adapter(spec, *contract, record, &mut state, plan).await {
+            let started = start_adapter(spec, *contract, record, &mut state, (plan, stop)).await;
+            if let Some(session) = started {
                 active.push((spec, session));
             }
         }
@@ -120,10 +148,21 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             continue;
         }
         let fixed = plan.fixed.get(position).cloned().unwrap_or_default();
-        run_contract(*contract, active, fixed, plan, &mut state, &progress, &stop).await;
+        run_contract(*contract, active, fixed, plan, &mut state, &progress, stop).await;
     }
     progress.finish();
     let interrupted = *stop.borrow();
+    for id in &state.broken {
+        if let Some(record) = records.get_mut(id) {
+            record.status = ImplStatus::Broken;
+            record.reason = Some(format!(
+                "its adapters needed more than {} restarts (--max-restarts); the rest of its cases were not run",
+                settings.runner.max_restarts
+            ));
+        }
+        // One that never answered a single case never ran at all.
+        state.fatal |= state.answered.get(id).is_none_or(|n| *n == 0);
+    }
 
     let findings = &mut state.findings;
     // Groups are keyed in report order (contract, implementation, kind, rules, paths), but
@@ -155,7 +194,12 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
         }
         outcome
     });
-    let infrastructure = records.values().any(|r| r.status != ImplStatus::Available) || state.fatal;
+    // A broken implementation that answered cases fails the run through its incident and
+    // its cases not run; one that never answered is an infrastructure failure.
+    let infrastructure = records
+        .values()
+        .any(|r| !matches!(r.status, ImplStatus::Available | ImplStatus::Broken))
+        || state.fatal;
     let failing = groups.iter().any(Group::is_new)
         || !findings.incidents.is_empty()
         || baseline_outcome.as_ref().is_some_and(|b| b.fails());
@@ -197,8 +241,12 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
         vectors: std::mem::take(&mut findings.vectors),
         baseline: baseline_outcome,
         interrupted,
+        interrupted_by: interrupts.signal().filter(|_| interrupted),
         verdict,
-        exit_code: verdict.exit_code(),
+        exit_code: match interrupts.signal() {
+            Some(signal) if interrupted => signal.exit_code(),
+            _ => verdict.exit_code(),
+        },
         timings: Timings {
             started_at: started_at
                 .format(&time::format_description::well_known::Rfc3339)
@@ -208,62 +256,10 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             timing_violations: std::mem::take(&mut findings.timing_violations),
         },
     };
-    report.write(&report_dir)?;
-    point_latest(reports_dir, &report.run_id)?;
-    Ok(RunResult { report, report_dir })
-}
-
-/// Starts `spec`'s adapter for `contract` and records what its hello says; `None` when it
-/// did not start or does not offer the contract (the record says why, with the fix).
-async fn start_adapter(
-    spec: &ImplSpec,
-    contract: &dyn Contract,
-    record: &mut ImplRecord,
-    state: &mut RunState,
-    plan: &Plan,
-) -> Option<Session> {
-    let (mut session, hello) =
-        match run::start(&spec.command, plan.settings.runner.handshake_timeout).await {
-            Ok(started) => started,
-            Err(e) => {
-                record.status = ImplStatus::FailedToStart;
-                record.reason = Some(format!("{e} (argv: {})", spec.command.display()));
-                return None;
-            }
-        };
-    record.adapter = Some(hello.adapter.clone());
-    if hello.contracts.iter().any(|c| c == contract.id()) {
-        if let Some(package) = hello.implementations.get(contract.id()) {
-            state
-                .packages
-                .insert((spec.id.clone(), contract.id().to_owned()), package.clone());
-            record
-                .packages
-                .insert(contract.id().to_owned(), package.clone());
-        }
-        return Some(session);
-    }
-    record.status = ImplStatus::Unavailable;
-    let reason = hello
-        .unavailable
-        .get(contract.id())
-        .cloned()
-        .unwrap_or_else(|| format!("the adapter does not offer contract `{}`", contract.id()));
-    // An implementation may lack several contracts: say each, and each fix.
-    let reason = format!("{}: {reason}", contract.id());
-    record.reason = Some(match record.reason.take() {
-        Some(earlier) => format!("{earlier}; {reason}"),
-        None => reason,
-    });
-    if let Some(fix) = spec.fix.for_contract(contract.id()) {
-        record.fix = Some(match record.fix.take() {
-            Some(earlier) if earlier.lines().any(|l| l == fix) => earlier,
-            Some(earlier) => format!("{earlier}\n{fix}"),
-            None => fix,
-        });
-    }
-    session.close().await;
-    None
+    Ok(RunResult {
+        report,
+        reports_dir: settings.project.reports_dir.clone(),
+    })
 }
 
 /// Writes `groups` as a new baseline (`--write-baseline`) and returns it, to apply at once.
@@ -293,23 +289,6 @@ fn adopt(
     })
 }
 
-/// Becomes true on the first Ctrl-C: the run stops taking cases, shuts its adapters down
-/// and writes a partial report. A second Ctrl-C exits at once.
-fn watch_for_interrupt(progress: Progress) -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return; // no signal handling here: Ctrl-C keeps its default effect
-        }
-        progress.say("\ninterrupted: stopping the adapters and writing a partial report (Ctrl-C again to quit at once)");
-        let _ = tx.send(true);
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(i32::from(crate::errors::EXIT_INTERRUPTED));
-        }
-    });
-    rx
-}
-
 /// Runs one contract's fixed and generated cases through its active adapters, then
 /// re-runs the suspects, shrinks the divergences and asks for snippets.
 async fn run_contract(
@@ -331,11 +310,17 @@ async fn run_contract(
     let impl_ids: Vec<String> = active.iter().map(|(spec, _)| spec.id.clone()).collect();
     let specs: Vec<&ImplSpec> = active.iter().map(|(spec, _)| *spec).collect();
     for (slot, (spec, first)) in active.into_iter().enumerate() {
+        let budget = state
+            .budgets
+            .entry(spec.id.clone())
+            .or_insert_with(|| RestartBudget::new(settings.runner.max_restarts))
+            .clone();
         let mut sessions = vec![first];
         for _ in 1..settings.jobs {
-            match run::start(&spec.command, settings.runner.handshake_timeout).await {
-                Ok((session, _)) => sessions.push(session),
-                Err(e) => progress.say(&format!(
+            match start_unless_stopped(spec, plan, stop).await {
+                None => break,
+                Some(Ok((session, _))) => sessions.push(session),
+                Some(Err(e)) => progress.say(&format!(
                     "{}: could not start another adapter ({e}); going on with {}",
                     spec.id,
                     sessions.len()
@@ -353,12 +338,25 @@ async fn run_contract(
                 session,
                 (slot, done_tx.clone()),
             )
-            .stopping_on(stop.clone());
+            .stopping_on(stop.clone())
+            .sharing_restarts(budget.clone());
             drivers.push((slot, tokio::spawn(driver.run(job_rx))));
         }
         job_senders.push(senders);
     }
     drop(done_tx);
+    let fixed_labels: Vec<CaseLabel> = fixed.iter().map(|(label, _)| label.clone()).collect();
+    let label_of = |index: u64| match usize::try_from(index)
+        .ok()
+        .and_then(|i| fixed_labels.get(i))
+    {
+        Some(label) => label.clone(),
+        None => CaseLabel::Generated(
+            settings
+                .only_case
+                .unwrap_or(index - fixed_labels.len() as u64),
+        ),
+    };
     let producer = spawn_producer(contract, fixed, plan, pending.clone(), job_senders, stop);
 
     let judging = Judging {
@@ -427,19 +425,15 @@ async fn run_contract(
         found.note_restarts(slot, summary.restarts);
         state.fatal |= summary.fatal.is_some();
         let implementation = &specs[slot].id;
-        state
-            .findings
+        *state.answered.entry(implementation.clone()).or_default() += summary.answered;
+        if summary.broken.is_some() {
+            state.broken.insert(implementation.clone());
+        }
+        let records = summary
             .incidents
-            .extend(
-                summary
-                    .incidents
-                    .into_iter()
-                    .map(|incident| IncidentRecord {
-                        contract: contract.id().into(),
-                        implementation: implementation.clone(),
-                        incident,
-                    }),
-            );
+            .into_iter()
+            .map(|incident| incident_record(contract.id(), implementation, incident, &label_of));
+        state.findings.incidents.extend(records);
     }
     found.finish(&mut state.findings);
     if let (Some(bounds), false) = (settings.shrink, interrupted) {

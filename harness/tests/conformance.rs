@@ -13,13 +13,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use harness::judge::{canonical, diff_text, judge, Case, Timing, Verdict};
-use harness::plan::{Impls, Placeholders};
+use harness::plan::{replay_runner, Impls, Placeholders};
 use harness::progress::Progress;
 use harness::replay::run_inputs;
-use harness::run::{Outcome, RunnerSettings};
+use harness::run::Outcome;
 use harness::vectors::{files_for, load, Vector};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use reference::{Contract, GenSettings};
@@ -84,11 +83,7 @@ fn main() {
     }
     let mut results: Results = HashMap::new();
     if !args.list {
-        let runner = RunnerSettings {
-            window: None,
-            ping_grace: Duration::from_secs(2),
-            handshake_timeout: Duration::from_secs(60),
-        };
+        let runner = replay_runner();
         for spec in &selected {
             for (contract, list) in &vectors {
                 let wanted = planned.iter().any(|(name, c, id, _)| {

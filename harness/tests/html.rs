@@ -186,6 +186,7 @@ fn hostile_report() -> Report {
         vectors: vec![],
         baseline: None,
         interrupted: false,
+        interrupted_by: None,
         verdict: Verdict::Findings,
         exit_code: 1,
         timings: Timings::default(),

@@ -14,12 +14,13 @@ use harness::baseline::{Entry, Mark, MarkStatus, Outcome};
 use harness::judge::{Cause, GroupKey};
 use harness::plan::CaseLabel;
 use harness::report::{
-    ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentRecord,
-    PairAgreement, Percentiles, Report, SettingsRecord, Shard, ShrinkRecord, SideRecord, Snippet,
-    Tally, TimingViolation, Timings, VariantRecord, VectorOutcome, Verdict, SCHEMA_VERSION,
+    ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentKind,
+    IncidentRecord, Interrupt, PairAgreement, Percentiles, Report, SettingsRecord, Shard,
+    ShrinkRecord, SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord,
+    VectorOutcome, Verdict, SCHEMA_VERSION,
 };
 use harness::run::protocol::{AdapterInfo, Package};
-use harness::run::{FailureKind, Incident};
+use harness::run::FailureKind;
 use serde_json::{json, Value};
 
 fn schema_path() -> PathBuf {
@@ -146,7 +147,9 @@ fn an_agreement_run_validates_and_broken_reports_do_not() {
     broken("an unknown top-level field", &|r| {
         r["surprise"] = json!(true);
     });
-    broken("schemaVersion 4", &|r| r["schemaVersion"] = json!(4));
+    broken("schemaVersion 2 (the shape before incidents)", &|r| {
+        r["schemaVersion"] = json!(2)
+    });
     broken("a negative seed", &|r| r["seed"] = json!(-1));
     broken("an unknown field in a tally", &|r| {
         r["contracts"][0]["tallies"][0]["extra"] = json!(0);
@@ -441,10 +444,46 @@ fn every_enum_variant_of_the_model_is_in_the_schema() {
         ImplStatus::Available,
         ImplStatus::Unavailable,
         ImplStatus::FailedToStart,
+        ImplStatus::Broken,
     ];
     for status in statuses {
         match status {
-            ImplStatus::Available | ImplStatus::Unavailable | ImplStatus::FailedToStart => {}
+            ImplStatus::Available
+            | ImplStatus::Unavailable
+            | ImplStatus::FailedToStart
+            | ImplStatus::Broken => {}
+        }
+    }
+    let incident_kinds = [
+        IncidentKind::NotJson,
+        IncidentKind::InvalidMessage,
+        IncidentKind::UnknownId,
+        IncidentKind::DuplicateReply,
+        IncidentKind::ReplyTooLarge,
+        IncidentKind::StdoutClosed,
+        IncidentKind::Crash,
+        IncidentKind::ExitAfterHello,
+        IncidentKind::Unresponsive,
+        IncidentKind::RestartBudget,
+    ];
+    for kind in incident_kinds {
+        match kind {
+            IncidentKind::NotJson
+            | IncidentKind::InvalidMessage
+            | IncidentKind::UnknownId
+            | IncidentKind::DuplicateReply
+            | IncidentKind::ReplyTooLarge
+            | IncidentKind::StdoutClosed
+            | IncidentKind::Crash
+            | IncidentKind::ExitAfterHello
+            | IncidentKind::Unresponsive
+            | IncidentKind::RestartBudget => {}
+        }
+    }
+    let interrupts = [Interrupt::Sigint, Interrupt::Sigterm, Interrupt::Sighup];
+    for interrupt in interrupts {
+        match interrupt {
+            Interrupt::Sigint | Interrupt::Sigterm | Interrupt::Sighup => {}
         }
     }
     let failures = [
@@ -507,11 +546,19 @@ fn every_enum_variant_of_the_model_is_in_the_schema() {
             &serde_json::to_value(&report).unwrap(),
         );
     }
-    for kind in failures {
+    for kind in incident_kinds {
         let mut report = full_report();
-        report.incidents[0].incident.kind = kind;
+        report.incidents[0].kind = kind;
         assert_valid(
             &format!("incident kind {kind:?}"),
+            &serde_json::to_value(&report).unwrap(),
+        );
+    }
+    for interrupt in interrupts {
+        let mut report = full_report();
+        report.interrupted_by = Some(interrupt);
+        assert_valid(
+            &format!("interrupted by {interrupt:?}"),
             &serde_json::to_value(&report).unwrap(),
         );
     }
@@ -680,11 +727,14 @@ fn full_report() -> Report {
         incidents: vec![IncidentRecord {
             contract: "budget".into(),
             implementation: "py-x".into(),
-            incident: Incident {
-                kind: FailureKind::Protocol,
-                detail: "not JSON while idle".into(),
-                stderr_tail: String::new(),
-            },
+            kind: IncidentKind::NotJson,
+            detail: "the adapter wrote a line that is not a valid message: not JSON".into(),
+            line: Some("chaos: not a protocol message".into()),
+            after_cases: 12,
+            in_flight: 20,
+            cases: vec![CaseLabel::Generated(3), CaseLabel::Vector("v".into())],
+            stderr_tail: String::new(),
+            repeats: 2,
         }],
         vectors: vec![VectorOutcome {
             contract: "budget".into(),
@@ -728,6 +778,7 @@ fn full_report() -> Report {
             stale_fails: true,
         }),
         interrupted: true,
+        interrupted_by: Some(Interrupt::Sigterm),
         verdict: Verdict::Interrupted,
         exit_code: 1,
         timings: Timings {

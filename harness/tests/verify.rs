@@ -319,6 +319,10 @@ fn chaos(implementation: &str, seed: u64, cases: u64) -> (Run, Vec<u64>) {
         &seed.to_string(),
         "--ping-grace-ms",
         "500",
+        // These runs are about pinning each failure on its case, which takes a restart or
+        // more per failing case; the restart budget has tests of its own (chaos.rs).
+        "--max-restarts",
+        "100",
         "--quiet",
     ]);
     let expected = triggered(seed, cases);

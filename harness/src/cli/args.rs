@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::run::RunnerSettings;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "harness",
@@ -104,6 +106,14 @@ pub struct VerifyArgs {
     /// Adapter processes run at once per implementation.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub jobs: usize,
+    /// Restarts an implementation's adapters may need in one run; past them it is marked
+    /// broken and the rest of its cases are not run.
+    #[arg(long, default_value_t = RunnerSettings::MAX_RESTARTS, value_name = "N")]
+    pub max_restarts: u32,
+    /// Longest line an adapter may write, in bytes; a longer reply is read and discarded
+    /// and its case fails.
+    #[arg(long, default_value_t = RunnerSettings::MAX_REPLY_BYTES, value_name = "BYTES")]
+    pub max_reply_bytes: usize,
     /// Run only part K of N of the case stream, so N machines together run exactly the
     /// cases of one unsharded run.
     #[arg(long, value_name = "K/N")]

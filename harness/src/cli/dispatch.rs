@@ -14,6 +14,7 @@ use crate::plan::{corpus_cases, Plan, Project, ReplayPlan};
 use crate::progress::Progress;
 use crate::replay::replay_all;
 use crate::report::diff::{RunDiff, RunGroups};
+use crate::report::Report;
 use crate::verify::verify;
 
 /// Runs one parsed command line and returns the process exit code.
@@ -21,11 +22,15 @@ pub fn run(cli: super::Cli) -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => args.resolve().and_then(|settings| {
             let plan = Plan::load(settings)?;
-            let result = verify(&plan)?;
-            let summary = result
-                .report
-                .terminal_summary(&result.report_dir, Output::detect().colour);
-            print!("{summary}");
+            let mut result = verify(&plan)?;
+            // The summary first: what a run found reaches the console even when its report
+            // cannot be written (a full disk).
+            print!(
+                "{}",
+                result.report.terminal_summary(Output::detect().colour)
+            );
+            let dir = result.save()?;
+            print!("{}", Report::saved_line(&dir));
             Ok(result.report.exit_code)
         }),
         Command::Vectors(args) => run_vectors(&args),

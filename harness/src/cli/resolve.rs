@@ -97,6 +97,14 @@ impl VerifyArgs {
         if self.jobs == 0 {
             return Err(Error::usage("--jobs must be at least 1", None));
         }
+        if self.max_reply_bytes < MIN_REPLY_BYTES {
+            return Err(Error::usage(
+                format!("--max-reply-bytes {} is too small", self.max_reply_bytes),
+                Some(format!(
+                    "use {MIN_REPLY_BYTES} bytes or more: a hello alone takes a few hundred"
+                )),
+            ));
+        }
         let shard = self.shard.as_deref().map(parse_shard).transpose()?;
         let profile = match self.profile {
             ProfileArg::Normal => Profile::Normal,
@@ -140,6 +148,8 @@ impl VerifyArgs {
                 window: self.window,
                 ping_grace: Duration::from_millis(self.ping_grace_ms),
                 handshake_timeout: Duration::from_secs(60),
+                max_restarts: self.max_restarts,
+                max_reply_bytes: self.max_reply_bytes,
             },
             progress: match (self.project.quiet, std::io::stderr().is_terminal()) {
                 (true, _) => ProgressMode::Hidden,
@@ -231,6 +241,9 @@ impl VerifyArgs {
         }
     }
 }
+
+/// The smallest `--max-reply-bytes`.
+const MIN_REPLY_BYTES: usize = 1024;
 
 /// `K/N` with 1 ≤ K ≤ N.
 fn parse_shard(text: &str) -> Result<Shard, Error> {

@@ -341,13 +341,7 @@ pub async fn attach_snippets(
             .filter_map(|k| findings.groups.get(k))
             .map(|g| g.example.input.clone())
             .collect();
-        let snippets = run::snippets(
-            &spec.command,
-            contract.id(),
-            &inputs,
-            settings.runner.handshake_timeout,
-        )
-        .await;
+        let snippets = run::snippets(&spec.command, contract.id(), &inputs, &settings.runner).await;
         for (key, snippet) in keys.iter().zip(snippets) {
             if let (Some(group), Some(snippet)) = (findings.groups.get_mut(key), snippet) {
                 group.example.snippet = snippet.code.map(|code| Snippet {

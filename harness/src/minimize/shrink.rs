@@ -32,8 +32,7 @@ impl Prober {
         contract: &'static dyn Contract,
         runner: RunnerSettings,
     ) -> Result<Prober, StartError> {
-        let session =
-            run::start_for(&spec.command, contract.id(), runner.handshake_timeout).await?;
+        let session = run::start_for(&spec.command, contract.id(), &runner).await?;
         let running = run::spawn_driver(&spec.command, contract.id(), runner, session, 1);
         Ok(Prober {
             jobs: running.jobs,

@@ -93,6 +93,8 @@ pub fn replay_runner() -> RunnerSettings {
         window: None,
         ping_grace: Duration::from_secs(2),
         handshake_timeout: Duration::from_secs(60),
+        max_restarts: RunnerSettings::MAX_RESTARTS,
+        max_reply_bytes: RunnerSettings::MAX_REPLY_BYTES,
     }
 }
 

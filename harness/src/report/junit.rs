@@ -2,14 +2,16 @@
 //!
 //! One `<testsuite>` per contract; in it one `<testcase>` per twin-drift group first, then
 //! one per golden vector and implementation, one per other failure group (a failure when new, skipped when a baseline lists
-//! it), and one failing case per stale baseline entry.
+//! it), one failing case per adapter incident, and one per stale baseline entry.
 
 use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
-use super::model::{Group, GroupKind, MarkStatus, Report};
+use super::model::{Group, GroupKind, IncidentRecord, MarkStatus, Report};
+use super::view::SHOWN_CHARS;
 use crate::errors::Error;
+use crate::run::protocol::cut;
 
 /// The report as JUnit XML, for the file at `path`.
 pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
@@ -45,6 +47,13 @@ pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
         }
         for group in groups {
             suite.add_test_case(group_case(group));
+        }
+        for incident in report
+            .incidents
+            .iter()
+            .filter(|i| i.contract == contract.id)
+        {
+            suite.add_test_case(incident_case(incident));
         }
         let stale = report.baseline.iter().filter(|b| b.stale_fails);
         for entry in stale.flat_map(|b| &b.stale) {
@@ -97,14 +106,32 @@ fn group_case(group: &Group) -> TestCase {
                 description.push_str(text);
                 description.push('\n');
             }
-            status.set_description(description);
+            status.set_description(cut(&description, SHOWN_CHARS));
             status
         }
     };
     let mut case = TestCase::new(name, status);
     case.set_classname(format!("{}.{}", group.contract, group.implementation));
     if let Some(tail) = example.stderr_tail.as_deref().filter(|t| !t.is_empty()) {
-        case.set_system_err(tail);
+        case.set_system_err(cut(tail, SHOWN_CHARS));
+    }
+    case
+}
+
+/// An adapter incident: always a failure.
+fn incident_case(incident: &IncidentRecord) -> TestCase {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    status.set_message(incident.describe());
+    status.set_type("incident");
+    let mut description = format!("{}\n{}\n", incident.detail, incident.when());
+    if let Some(line) = &incident.line {
+        description.push_str(&format!("the line it wrote: {line}\n"));
+    }
+    status.set_description(description);
+    let mut case = TestCase::new(format!("incident {}", incident.kind.as_str()), status);
+    case.set_classname(format!("{}.{}", incident.contract, incident.implementation));
+    if !incident.stderr_tail.is_empty() {
+        case.set_system_err(cut(&incident.stderr_tail, SHOWN_CHARS));
     }
     case
 }

@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 
 use super::model::{Group, MarkStatus, Report, Tally};
-use super::view::{headline_rule, side_by_side, variant_lines};
+use super::view::{headline_rule, side_by_side, variant_lines, SHOWN_CHARS};
 use crate::judge::canonical_pretty;
+use crate::run::protocol::cut;
 
 impl Report {
     /// `summary.md`, suitable for a CI job summary or a pull request comment.
@@ -214,16 +215,35 @@ impl Report {
             }
         }
         if !self.incidents.is_empty() {
-            let _ = writeln!(md, "\n## Adapter incidents (not tied to a case)\n");
-            for i in &self.incidents {
+            let _ = writeln!(
+                md,
+                "\n## Adapter incidents\n\nEach one fails the run: an adapter broke the protocol, or failed in a way no single case explains (`adapters/PROTOCOL.md` lists the kinds).\n"
+            );
+            for (n, i) in self.incidents.iter().enumerate() {
                 let _ = writeln!(
                     md,
-                    "- `{}` ({}): {} — {}",
+                    "### {}. {} · `{}` ({})\n\n{}\n\n- when: {}",
+                    n + 1,
+                    i.kind.as_str(),
                     i.implementation,
                     i.contract,
-                    i.incident.kind.as_str(),
-                    md_cell(&i.incident.detail)
+                    md_cell(&i.detail),
+                    i.when()
                 );
+                if i.repeats > 0 {
+                    let _ = writeln!(md, "- and {} more like it", i.repeats);
+                }
+                let _ = writeln!(md);
+                if let Some(line) = &i.line {
+                    let _ = writeln!(md, "The line it wrote:\n\n{}\n", fenced("text", line));
+                }
+                if !i.stderr_tail.trim().is_empty() {
+                    let _ = writeln!(
+                        md,
+                        "Adapter stderr (tail):\n\n{}\n",
+                        fenced("text", &i.stderr_tail)
+                    );
+                }
             }
         }
         if !self.timings.implementations.is_empty() {
@@ -422,9 +442,11 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 /// A fenced code block whose fence is longer than any backtick run inside `body`, under an
-/// info string kept to the characters a language name has (it may come from an adapter).
+/// info string kept to the characters a language name has (it may come from an adapter),
+/// the body cut to a readable size.
 fn fenced(lang: &str, body: &str) -> String {
-    let fence = "`".repeat(longest_backtick_run(body).max(2) + 1);
+    let body = cut(body, SHOWN_CHARS);
+    let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
     let lang: String = lang
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_' | '.' | '#'))

@@ -11,11 +11,12 @@ use serde_json::Value;
 
 pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
 use crate::errors::{EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED};
+pub use crate::interrupt::Interrupt;
 pub use crate::judge::GroupKind;
 use crate::judge::{Cause, GroupKey, Variant};
 pub use crate::plan::{CaseLabel, Shard};
 use crate::run::protocol::{AdapterInfo, Package};
-use crate::run::Incident;
+pub use crate::run::IncidentKind;
 
 /// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
 /// that a reader could notice.
@@ -40,8 +41,12 @@ pub struct Report {
     /// How the groups stand against `--baseline` and `--known-flaky`, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineOutcome>,
-    /// The run was stopped (Ctrl-C) before it finished: what it reports is partial.
+    /// The run was stopped (Ctrl-C, SIGTERM, SIGHUP) before it finished: what it reports is
+    /// partial.
     pub interrupted: bool,
+    /// The signal that stopped it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted_by: Option<Interrupt>,
     pub verdict: Verdict,
     pub exit_code: u8,
     pub timings: Timings,
@@ -93,6 +98,8 @@ pub enum ImplStatus {
     Available,
     Unavailable,
     FailedToStart,
+    /// It used up its restarts (`--max-restarts`); the rest of its cases were not run.
+    Broken,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -415,13 +422,25 @@ pub struct PairAgreement {
     pub identical: u64,
 }
 
+/// An adapter's incident: a broken protocol rule, or a failure no single case explains.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IncidentRecord {
     pub contract: String,
     pub implementation: String,
-    #[serde(flatten)]
-    pub incident: Incident,
+    pub kind: IncidentKind,
+    pub detail: String,
+    /// The offending line, cut to a readable size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// How many of the adapter's cases had finished when it happened.
+    pub after_cases: u64,
+    /// How many cases were in flight (all re-run), and the first of them.
+    pub in_flight: u64,
+    pub cases: Vec<CaseLabel>,
+    pub stderr_tail: String,
+    /// Later incidents of the same kind counted here rather than listed.
+    pub repeats: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

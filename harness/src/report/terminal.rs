@@ -1,4 +1,5 @@
-//! The one-screen summary printed at the end of `verify` (the CLI prints it).
+//! The one-screen summary printed at the end of `verify` (the CLI prints it, before the
+//! report files are written, and then where they went).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -8,7 +9,7 @@ use super::view::side_by_side;
 
 impl Report {
     /// The one-screen terminal summary, in colour when `colour`.
-    pub fn terminal_summary(&self, report_dir: &Path, colour: bool) -> String {
+    pub fn terminal_summary(&self, colour: bool) -> String {
         let paint = Paint(colour);
         let mut out = String::new();
         let _ = writeln!(out, "\n{}\n", self.headline());
@@ -177,21 +178,24 @@ impl Report {
                 let _ = writeln!(out, "  … and {} more stale entries", b.stale.len() - SHOWN);
             }
         }
-        for incident in self.incidents.iter().take(3) {
+        if !self.incidents.is_empty() {
             let _ = writeln!(
                 out,
-                "  incident · {} · {}: {}",
-                incident.implementation,
-                incident.incident.kind.as_str(),
-                incident.incident.detail
+                "\n  {} adapter incident(s):",
+                paint.red(&self.incidents.len().to_string())
             );
         }
-        let _ = writeln!(
-            out,
-            "\n  report: {} (also index.html, junit.xml, report.json)",
-            report_dir.join("summary.md").display()
-        );
-        let _ = writeln!(out, "  rerun:  {}", self.repro);
+        for incident in self.incidents.iter().take(SHOWN) {
+            let _ = writeln!(out, "  incident · {}", incident.describe());
+        }
+        if self.incidents.len() > SHOWN {
+            let _ = writeln!(
+                out,
+                "  … and {} more in the report",
+                self.incidents.len() - SHOWN
+            );
+        }
+        let _ = writeln!(out, "\n  rerun:  {}", self.repro);
         let verdict = self.verdict_line();
         let verdict = match self.verdict {
             Verdict::Agreement => paint.green(&verdict),
@@ -200,6 +204,14 @@ impl Report {
         };
         let _ = writeln!(out, "  {verdict}");
         out
+    }
+
+    /// Where the report went, once it is written.
+    pub fn saved_line(report_dir: &Path) -> String {
+        format!(
+            "  report: {} (also index.html, junit.xml, report.json)\n",
+            report_dir.join("summary.md").display()
+        )
     }
 }
 

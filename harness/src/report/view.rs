@@ -4,9 +4,16 @@
 
 use serde_json::Value;
 
-use super::model::{Group, GroupKind, ImplRecord, ImplStatus, Report, Tally, Verdict};
+use super::model::{
+    CaseLabel, Group, GroupKind, ImplRecord, ImplStatus, IncidentRecord, Report, Tally, Verdict,
+};
 use crate::fsio::file_name_part;
 use crate::judge::{canonical, words_or_dash};
+use crate::run::protocol::cut;
+
+/// Longest text from an adapter (an output, a diff, a stderr tail) a report shows in one
+/// place; the rest is cut with a marker saying how much was left out.
+pub const SHOWN_CHARS: usize = 64 * 1024;
 
 impl Report {
     /// One line naming the run: contracts, seed, cases, profile, time zone, harness.
@@ -46,13 +53,16 @@ impl Report {
                 "agreement: every implementation matched the reference (exit 0)".into()
             }
             Verdict::Findings => {
-                let failing = self.new_groups().count() + self.incidents.len();
+                let failing = self.new_groups().count();
                 let mut parts = Vec::new();
-                if failing > 0 || self.baseline.is_none() {
+                if failing > 0 || (self.baseline.is_none() && self.incidents.is_empty()) {
                     parts.push(format!(
                         "{failing} {}group(s) of failing cases",
                         if self.baseline.is_some() { "new " } else { "" }
                     ));
+                }
+                if !self.incidents.is_empty() {
+                    parts.push(format!("{} adapter incident(s)", self.incidents.len()));
                 }
                 if let Some(b) = self.baseline.as_ref().filter(|b| b.fails()) {
                     parts.push(format!(
@@ -66,10 +76,13 @@ impl Report {
             Verdict::Infrastructure => {
                 "infrastructure failure: see the implementations above (exit 3)".into()
             }
-            Verdict::Interrupted => {
-                "interrupted: this partial report judges only the cases that finished (exit 130)"
-                    .into()
-            }
+            Verdict::Interrupted => format!(
+                "interrupted: this partial report judges only the cases that finished ({}exit {})",
+                self.interrupted_by
+                    .map(|s| format!("{}, ", s.name()))
+                    .unwrap_or_default(),
+                self.exit_code
+            ),
         }
     }
 
@@ -132,6 +145,7 @@ impl ImplRecord {
             ImplStatus::Available => "available",
             ImplStatus::Unavailable => "unavailable",
             ImplStatus::FailedToStart => "failed to start",
+            ImplStatus::Broken => "broken",
         }
     }
 }
@@ -170,6 +184,51 @@ pub fn headline_rule(group: &Group) -> Option<&str> {
         .find(|r| contract.is_some_and(|c| crate::judge::filed_under(c, r) == cause))
         .map(String::as_str)
         .or(Some(cause))
+}
+
+impl IncidentRecord {
+    /// One line: who, what, and when ("py · crash: the adapter exited (…) · after 12
+    /// case(s), 20 in flight re-run").
+    pub fn describe(&self) -> String {
+        let mut line = format!(
+            "{} · {}: {}",
+            self.implementation,
+            self.kind.as_str(),
+            cut(self.detail.lines().next().unwrap_or_default(), 300)
+        );
+        line.push_str(&format!(" · {}", self.when()));
+        if self.repeats > 0 {
+            line.push_str(&format!(" · and {} more like it", self.repeats));
+        }
+        line
+    }
+
+    /// When it happened, and what it did to the cases in flight.
+    pub fn when(&self) -> String {
+        let cases: Vec<String> = self.cases.iter().map(case_name).collect();
+        match self.in_flight {
+            0 => format!("after {} case(s), none in flight", self.after_cases),
+            n => format!(
+                "after {} case(s), with {n} in flight ({}{})",
+                self.after_cases,
+                cases.join(", "),
+                if n > self.cases.len() as u64 {
+                    ", …"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
+}
+
+/// "case 42", "vector fallback-succeeds" or "corpus case corpus/budget/1ddc.json".
+pub fn case_name(label: &CaseLabel) -> String {
+    match label {
+        CaseLabel::Generated(case) => format!("case {case}"),
+        CaseLabel::Vector(id) => format!("vector {id}"),
+        CaseLabel::Corpus(path) => format!("corpus case {path}"),
+    }
 }
 
 /// `bugs/<implementation>-<hash>.md`: one file per group, named after its example, and

@@ -1,17 +1,26 @@
 //! The driver: streams one contract's cases through one adapter with many in flight, pings
-//! an adapter that may be stuck, and restarts a dead one, re-running its suspects in halves.
+//! an adapter that may be stuck, and restarts a dead one within the implementation's
+//! restart budget, re-running its suspects in halves (`failures`). What breaks the
+//! protocol, and any failure no single case explains, is recorded as an incident.
+
+mod failures;
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep_until, Instant};
 
-use super::protocol::{self, parse_reply, CaseReply, Reply, Request};
-use super::session::{start, Event, Session};
+use super::protocol::{excerpt, parse_reply, CaseReply, Reply, Request};
+use super::session::{Event, Session};
 use super::{
-    AdapterCommand, Done, FailureKind, Incident, Job, Outcome, RunSummary, RunnerSettings,
+    AdapterCommand, Done, FailureKind, Incident, IncidentKind, Job, Outcome, RestartBudget,
+    RunSummary, RunnerSettings,
 };
+
+/// Incidents a driver keeps one by one; past this many, each further one is counted on the
+/// first of its kind (`repeats`), so a report stays small whatever an adapter does.
+const MAX_INCIDENTS: usize = 20;
 
 /// A driver on its own task, for callers that feed cases one by one or in a batch.
 pub struct Running {
@@ -57,6 +66,13 @@ pub struct Driver {
     done: mpsc::Sender<Done>,
     session: Session,
     next_id: u64,
+    /// The first id sent to the current process: a result for an earlier id, or one not
+    /// sent yet, answers something it was never asked.
+    session_first_id: u64,
+    /// Cases sent to the current process, and how many of them it answered.
+    session_sent: u64,
+    session_answered: u64,
+    next_token: u64,
     in_flight: HashMap<u64, InFlight>,
     /// Ids given up on (timed out or malformed); a late answer to one is ignored.
     abandoned: HashSet<u64>,
@@ -64,11 +80,22 @@ pub struct Driver {
     suspects: Vec<Vec<Job>>,
     running_suspects: bool,
     ping: Option<PendingPing>,
+    /// Failures that named no case, waiting for their cases to be re-run: each is an
+    /// incident unless one of its cases then fails alone.
+    unexplained: Vec<Incident>,
+    /// Cases reported so far (what an incident's "when" counts).
+    reported: u64,
+    /// The last failure that cost a restart, for the incident that ends the budget.
+    last_failure: String,
     summary: RunSummary,
     /// Cases in flight at once.
     window: usize,
+    /// The implementation's restarts, shared with its other adapters.
+    budget: Arc<RestartBudget>,
     /// Becomes true when the run is interrupted: stop at once and shut the adapter down.
-    stop: Option<tokio::sync::watch::Receiver<bool>>,
+    stop: Option<watch::Receiver<bool>>,
+    /// The run was interrupted while a new adapter started: nothing more is reported.
+    interrupted: bool,
 }
 
 impl Driver {
@@ -87,27 +114,42 @@ impl Driver {
             done,
             session,
             next_id: 0,
+            session_first_id: 0,
+            session_sent: 0,
+            session_answered: 0,
+            next_token: 0,
             in_flight: HashMap::new(),
             abandoned: HashSet::new(),
             suspects: Vec::new(),
             running_suspects: false,
             ping: None,
+            unexplained: Vec::new(),
+            reported: 0,
+            last_failure: String::new(),
             summary: RunSummary::default(),
             window: settings.window.unwrap_or_else(|| {
                 reference::contract(contract).map_or(256, |c| c.cases_in_flight())
             }),
+            budget: RestartBudget::new(settings.max_restarts),
             stop: None,
+            interrupted: false,
         }
     }
 
     /// Stops (closing the adapter, reporting nothing more) once `stop` turns true.
-    pub fn stopping_on(mut self, stop: tokio::sync::watch::Receiver<bool>) -> Self {
+    pub fn stopping_on(mut self, stop: watch::Receiver<bool>) -> Self {
         self.stop = Some(stop);
         self
     }
 
+    /// Draws restarts from `budget`, which the implementation's other adapters share.
+    pub fn sharing_restarts(mut self, budget: Arc<RestartBudget>) -> Self {
+        self.budget = budget;
+        self
+    }
+
     /// Resolves when the run is interrupted; never, without a stop signal.
-    async fn stopped(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    async fn stopped(stop: &mut Option<watch::Receiver<bool>>) {
         match stop {
             Some(rx) => {
                 // A dropped sender means the run is over without an interruption.
@@ -121,8 +163,12 @@ impl Driver {
 
     pub async fn run(mut self, mut jobs: mpsc::Receiver<Job>) -> RunSummary {
         let mut fresh_open = true;
-        let mut stop = self.stop.take();
         loop {
+            if self.budget.spent() {
+                // This adapter, or another of the implementation's, used up the restarts.
+                self.summary.broken = Some(self.broken_reason());
+                break;
+            }
             if self.in_flight.is_empty() && self.ping.is_none() {
                 self.running_suspects = false;
                 if let Some(group) = self.suspects.pop() {
@@ -130,8 +176,12 @@ impl Driver {
                     for job in group {
                         self.send(job);
                     }
-                } else if !fresh_open {
-                    break;
+                } else {
+                    // Every suspect has re-run: what none of them explained is an incident.
+                    self.settle();
+                    if !fresh_open {
+                        break;
+                    }
                 }
             }
             let can_take = fresh_open
@@ -141,7 +191,7 @@ impl Driver {
             let wake = self.next_wake();
             let interrupted = tokio::select! {
                 biased;
-                _ = Self::stopped(&mut stop) => true,
+                _ = Self::stopped(&mut self.stop) => true,
                 event = self.session.events.recv() => {
                     let event = event.unwrap_or(Event::Closed);
                     if !self.handle(event).await {
@@ -164,21 +214,28 @@ impl Driver {
                 }
             };
             if interrupted {
-                // Cases in flight are left unjudged: the partial report counts what finished.
-                self.session.close().await;
-                return self.summary;
+                self.interrupted = true;
+                break;
             }
         }
-        if self.summary.fatal.is_some() {
-            // Whatever the dead adapter could not run is still accounted for.
-            let reason = format!(
-                "adapter could not be restarted: {}",
-                self.summary
-                    .fatal
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            );
+        if self.summary.broken.is_some() {
+            // Failures still being narrowed down when the restarts ran out: the budget's
+            // incident names the last of them, and their cases are reported not run.
+            self.unexplained.clear();
+        }
+        self.settle();
+        if self.interrupted {
+            // Cases in flight are left unjudged: the partial report counts what finished.
+            self.session.close().await;
+            return self.summary;
+        }
+        let gone = match (&self.summary.fatal, &self.summary.broken) {
+            (Some(fatal), _) => Some(format!("adapter could not be restarted: {fatal}")),
+            (None, Some(broken)) => Some(broken.clone()),
+            (None, None) => None,
+        };
+        if let Some(reason) = gone {
+            // Whatever the adapter could not run is still accounted for.
             let leftovers: Vec<Job> = self
                 .in_flight
                 .drain()
@@ -186,6 +243,7 @@ impl Driver {
                 .chain(self.suspects.drain(..).flatten())
                 .chain(self.ping.take().into_iter().flat_map(|p| p.overdue))
                 .collect();
+            self.session.close().await;
             for job in leftovers {
                 self.report(
                     job.index,
@@ -205,7 +263,7 @@ impl Driver {
                 .await;
             }
         } else {
-            self.session.close().await;
+            self.finish().await;
         }
         self.summary
     }
@@ -213,6 +271,7 @@ impl Driver {
     fn send(&mut self, job: Job) {
         let id = self.next_id;
         self.next_id += 1;
+        self.session_sent += 1;
         self.session.send(&Request::Run {
             id,
             contract: self.contract,
@@ -228,7 +287,15 @@ impl Driver {
         case.into_iter().chain(ping).min()
     }
 
-    async fn report(&self, index: u64, outcome: Outcome) {
+    async fn report(&mut self, index: u64, outcome: Outcome) {
+        self.reported += 1;
+        if matches!(
+            outcome,
+            Outcome::Output { .. } | Outcome::AdapterError { .. }
+        ) {
+            self.summary.answered += 1;
+            self.session_answered += 1;
+        }
         // The receiver lives as long as the run; a closed channel means the run is over.
         let _ = self
             .done
@@ -246,34 +313,15 @@ impl Driver {
             Event::Line(line) => match parse_reply(&line) {
                 Ok(Reply::Result(reply)) => self.on_result(reply, &line).await,
                 Ok(Reply::Pong { token }) => {
-                    if self.ping.as_ref().is_some_and(|p| p.token == token) {
-                        let overdue = self.ping.take().map(|p| p.overdue).unwrap_or_default();
-                        let stderr_tail = self.session.stderr_tail();
-                        for job in overdue {
-                            let detail = format!(
-                                "no result within {} ms (the adapter still answered a ping)",
-                                job.time_limit.as_millis()
-                            );
-                            self.report(
-                                job.index,
-                                Outcome::Failed {
-                                    kind: FailureKind::Timeout,
-                                    detail,
-                                    stderr_tail: stderr_tail.clone(),
-                                },
-                            )
-                            .await;
-                        }
-                    }
+                    self.on_pong(token).await;
                     true
                 }
                 Ok(Reply::Hello(_) | Reply::Snippet(_)) => {
                     self.fail_session(
-                        FailureKind::Protocol,
-                        format!(
-                            "an unasked-for message in the middle of the run: {}",
-                            protocol::excerpt(&line)
-                        ),
+                        IncidentKind::InvalidMessage,
+                        "the adapter wrote a message it was not asked for in the middle of the run"
+                            .into(),
+                        Some(excerpt(&line)),
                     )
                     .await
                 }
@@ -283,12 +331,21 @@ impl Driver {
                 {
                     Some((id, flight)) => {
                         self.abandoned.insert(id);
-                        let stderr_tail = self.session.stderr_tail();
+                        let detail =
+                            format!("its reply breaks the protocol: {}", violation.problem);
+                        let incident = self.incident(
+                            violation.kind,
+                            detail.clone(),
+                            Some(excerpt(&line)),
+                            vec![flight.job.index],
+                        );
+                        let stderr_tail = incident.stderr_tail.clone();
+                        self.note(incident);
                         self.report(
                             flight.job.index,
                             Outcome::Failed {
                                 kind: FailureKind::Protocol,
-                                detail: violation.problem,
+                                detail: format!("{detail}: {}", excerpt(&line)),
                                 stderr_tail,
                             },
                         )
@@ -297,11 +354,12 @@ impl Driver {
                     }
                     None => {
                         self.fail_session(
-                            FailureKind::Protocol,
+                            violation.kind,
                             format!(
                                 "the adapter wrote a line that is not a valid message: {}",
                                 violation.problem
                             ),
+                            Some(excerpt(&line)),
                         )
                         .await
                     }
@@ -309,28 +367,56 @@ impl Driver {
             },
             Event::Garbage(line) => {
                 self.fail_session(
-                    FailureKind::Protocol,
-                    format!(
-                        "the adapter wrote a line that is not UTF-8: {}",
-                        protocol::excerpt(&line)
-                    ),
+                    IncidentKind::NotJson,
+                    "the adapter wrote a line that is not UTF-8".into(),
+                    Some(excerpt(&line)),
                 )
                 .await
             }
+            Event::TooLong { head, bytes } => self.on_too_long(&head, bytes).await,
             Event::Closed => {
-                let status = self.session.exit_status().await;
-                // Let the stderr reader catch the adapter's last words.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                self.fail_session(FailureKind::Crash, format!("the adapter exited ({status})"))
-                    .await
+                let (kind, detail) = match self.exited().await {
+                    Some(exit) => exit,
+                    None => (
+                        IncidentKind::StdoutClosed,
+                        "the adapter closed its standard output but kept running".into(),
+                    ),
+                };
+                self.fail_session(kind, detail, None).await
             }
             Event::WriteFailed(error) => {
-                self.fail_session(
-                    FailureKind::Crash,
-                    format!("the adapter stopped reading its input ({error})"),
-                )
-                .await
+                let (kind, detail) = match self.exited().await {
+                    Some(exit) => exit,
+                    None => (
+                        IncidentKind::Crash,
+                        format!("the adapter stopped reading its input ({error})"),
+                    ),
+                };
+                self.fail_session(kind, detail, None).await
             }
+        }
+    }
+
+    async fn on_pong(&mut self, token: u64) {
+        if self.ping.as_ref().is_none_or(|p| p.token != token) {
+            return;
+        }
+        let overdue = self.ping.take().map(|p| p.overdue).unwrap_or_default();
+        let stderr_tail = self.session.stderr_tail();
+        for job in overdue {
+            let detail = format!(
+                "no result within {} ms (the adapter still answered a ping)",
+                job.time_limit.as_millis()
+            );
+            self.report(
+                job.index,
+                Outcome::Failed {
+                    kind: FailureKind::Timeout,
+                    detail,
+                    stderr_tail: stderr_tail.clone(),
+                },
+            )
+            .await;
         }
     }
 
@@ -339,16 +425,8 @@ impl Driver {
             if self.abandoned.remove(&reply.id) {
                 return true; // a late answer for a case already recorded
             }
-            return self
-                .fail_session(
-                    FailureKind::Protocol,
-                    format!(
-                        "answered id {} which is not in flight: {}",
-                        reply.id,
-                        protocol::excerpt(line)
-                    ),
-                )
-                .await;
+            let (kind, detail) = self.stray_result(reply.id);
+            return self.fail_session(kind, detail, Some(excerpt(line))).await;
         };
         let outcome = match (reply.output, reply.adapter_error) {
             (Some(output), None) => Outcome::Output {
@@ -377,7 +455,9 @@ impl Driver {
                     "the adapter stopped answering (no pong within {} ms)",
                     self.settings.ping_grace.as_millis()
                 );
-                return self.fail_session(FailureKind::Timeout, detail).await;
+                return self
+                    .fail_session(IncidentKind::Unresponsive, detail, None)
+                    .await;
             }
         }
         let expired: Vec<u64> = self
@@ -399,8 +479,8 @@ impl Driver {
         match &mut self.ping {
             Some(ping) => ping.overdue.extend(overdue),
             None => {
-                let token = self.next_id;
-                self.next_id += 1;
+                let token = self.next_token;
+                self.next_token += 1;
                 self.session.send(&Request::Ping { token });
                 self.ping = Some(PendingPing {
                     token,
@@ -410,56 +490,5 @@ impl Driver {
             }
         }
         true
-    }
-
-    /// Kills the adapter after a failure no single case can be blamed for, sets the cases
-    /// in flight aside to be re-run in halves, and starts a new adapter.
-    async fn fail_session(&mut self, kind: FailureKind, detail: String) -> bool {
-        let stderr_tail = self.session.stderr_tail();
-        self.session.kill().await;
-        let mut suspects: Vec<Job> = self
-            .in_flight
-            .drain()
-            .map(|(_, f)| f.job)
-            .chain(self.ping.take().into_iter().flat_map(|p| p.overdue))
-            .collect();
-        suspects.sort_by_key(|j| j.index);
-        self.abandoned.clear();
-        self.running_suspects = false;
-        match suspects.len() {
-            0 => self.summary.incidents.push(Incident {
-                kind,
-                detail,
-                stderr_tail,
-            }),
-            1 => {
-                let job = suspects.remove(0);
-                self.report(
-                    job.index,
-                    Outcome::Failed {
-                        kind,
-                        detail,
-                        stderr_tail,
-                    },
-                )
-                .await;
-            }
-            n => {
-                let second = suspects.split_off(n / 2);
-                self.suspects.push(second);
-                self.suspects.push(suspects);
-            }
-        }
-        match start(&self.command, self.settings.handshake_timeout).await {
-            Ok((session, _hello)) => {
-                self.session = session;
-                self.summary.restarts += 1;
-                true
-            }
-            Err(e) => {
-                self.summary.fatal = Some(e);
-                false
-            }
-        }
     }
 }

@@ -3,18 +3,26 @@
 //! cases through it and survives adapters that crash, hang or babble ([`driver`]).
 //!
 //! No case is ever dropped or counted twice. A failure that names its case (a malformed
-//! reply carrying the case's id, or a case that outlives its limit while the adapter still
-//! answers pings) is recorded against that case. A failure that names no case (the process
-//! died, wrote garbage, answered an id not in flight, or stopped answering altogether)
-//! kills the adapter; the cases that were in flight are re-run in halves, each half alone,
-//! until the one responsible fails alone and is recorded with the failure.
+//! or oversized reply carrying the case's id, or a case that outlives its limit while the
+//! adapter still answers pings) is recorded against that case. A failure that names no case
+//! (the process died, wrote garbage, answered an id not in flight, or stopped answering
+//! altogether) kills the adapter's process group; the cases that were in flight are re-run
+//! in halves, each half alone, until the one responsible fails alone and is recorded with
+//! the failure.
+//!
+//! Nothing an adapter does passes silently: every broken protocol rule, and every exit or
+//! hang that no single case turns out to explain, is an [`Incident`]. An implementation
+//! gets a budget of restarts per run; past it, it is marked broken and its remaining cases
+//! are not run, so an adapter that dies on every case cannot stretch a run out.
 
 pub mod driver;
+mod lines;
 pub mod protocol;
 pub mod session;
 pub mod setup;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -111,21 +119,101 @@ pub struct Done {
     pub outcome: Outcome,
 }
 
-/// Adapter misbehaviour that belongs to no case (for example garbage written while idle).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// What an adapter did that breaks the protocol, or that no single case explains. Each kind
+/// is listed in `adapters/PROTOCOL.md`; any incident fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentKind {
+    /// A line that is not JSON (or not UTF-8).
+    NotJson,
+    /// JSON that breaks the protocol schema, or a message the harness did not ask for.
+    InvalidMessage,
+    /// A result for an id the harness never sent to that process.
+    UnknownId,
+    /// A second result for a case already answered.
+    DuplicateReply,
+    /// A line longer than `--max-reply-bytes`, read and discarded.
+    ReplyTooLarge,
+    /// Standard output closed while the process lived on.
+    StdoutClosed,
+    /// The process exited mid-run, and re-running its cases alone did not repeat it.
+    Crash,
+    /// The process exited right after its hello, before answering any case, and re-running
+    /// its cases alone did not pin it on one.
+    ExitAfterHello,
+    /// The process stopped answering pings, and re-running its cases alone did not pin it
+    /// on one.
+    Unresponsive,
+    /// The implementation used up its restarts (`--max-restarts`): marked broken, the rest
+    /// of its cases not run.
+    RestartBudget,
+}
+
+impl IncidentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentKind::NotJson => "not_json",
+            IncidentKind::InvalidMessage => "invalid_message",
+            IncidentKind::UnknownId => "unknown_id",
+            IncidentKind::DuplicateReply => "duplicate_reply",
+            IncidentKind::ReplyTooLarge => "reply_too_large",
+            IncidentKind::StdoutClosed => "stdout_closed",
+            IncidentKind::Crash => "crash",
+            IncidentKind::ExitAfterHello => "exit_after_hello",
+            IncidentKind::Unresponsive => "unresponsive",
+            IncidentKind::RestartBudget => "restart_budget",
+        }
+    }
+
+    /// Whether the adapter broke the protocol itself: an incident even when a case is to
+    /// blame. An exit or a hang is one only when no single case explains it.
+    pub fn breaks_protocol(self) -> bool {
+        !matches!(
+            self,
+            IncidentKind::Crash | IncidentKind::ExitAfterHello | IncidentKind::Unresponsive
+        )
+    }
+
+    /// How a case this happened to, alone, is recorded.
+    pub fn failure(self) -> FailureKind {
+        match self {
+            IncidentKind::Crash | IncidentKind::ExitAfterHello | IncidentKind::RestartBudget => {
+                FailureKind::Crash
+            }
+            IncidentKind::Unresponsive => FailureKind::Timeout,
+            _ => FailureKind::Protocol,
+        }
+    }
+}
+
+/// One incident of one adapter process.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incident {
-    pub kind: FailureKind,
+    pub kind: IncidentKind,
     pub detail: String,
+    /// The offending line, cut to a readable size.
+    pub line: Option<String>,
     pub stderr_tail: String,
+    /// How many of the driver's cases had finished when it happened (no clock: reports
+    /// of the same seed stay comparable).
+    pub after_cases: u64,
+    /// The cases in flight then (stream indices), all re-run.
+    pub in_flight: Vec<u64>,
+    /// Later incidents of the same kind folded into this one once a run has many.
+    pub repeats: u64,
 }
 
 #[derive(Debug, Default)]
 pub struct RunSummary {
     pub restarts: u32,
     pub incidents: Vec<Incident>,
+    /// Cases the adapter answered (an output or an adapter error).
+    pub answered: u64,
     /// Set when the adapter could not be restarted; the remaining cases are `NotRun`.
     pub fatal: Option<StartError>,
+    /// Set when the implementation used up its restarts; the remaining cases are `NotRun`
+    /// with this reason.
+    pub broken: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -136,6 +224,64 @@ pub struct RunnerSettings {
     pub ping_grace: Duration,
     /// How long the adapter may take to start and answer `hello`.
     pub handshake_timeout: Duration,
+    /// Restarts one implementation's adapters may need in a run before it counts as broken.
+    pub max_restarts: u32,
+    /// Longest line an adapter may write; a longer one is read and discarded.
+    pub max_reply_bytes: usize,
+}
+
+impl RunnerSettings {
+    /// `--max-restarts` when not given.
+    pub const MAX_RESTARTS: u32 = 10;
+    /// `--max-reply-bytes` when not given: 1 MiB.
+    pub const MAX_REPLY_BYTES: usize = 1 << 20;
+}
+
+/// The restarts an implementation has left in a run, shared by all its adapter processes.
+#[derive(Debug)]
+pub struct RestartBudget {
+    limit: u32,
+    used: AtomicU32,
+}
+
+/// Whether a restart may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restart {
+    Granted,
+    /// Past the budget; `first` for the one request that crossed it (it reports it).
+    Refused {
+        first: bool,
+    },
+}
+
+impl RestartBudget {
+    pub fn new(limit: u32) -> Arc<RestartBudget> {
+        Arc::new(RestartBudget {
+            limit,
+            used: AtomicU32::new(0),
+        })
+    }
+
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Takes one restart.
+    pub fn take(&self) -> Restart {
+        let used = self.used.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+        if used <= self.limit {
+            Restart::Granted
+        } else {
+            Restart::Refused {
+                first: used == self.limit.saturating_add(1),
+            }
+        }
+    }
+
+    /// Whether the budget is used up: the implementation is broken for the rest of the run.
+    pub fn spent(&self) -> bool {
+        self.used.load(Ordering::Relaxed) > self.limit
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

@@ -1,11 +1,14 @@
 //! The adapter protocol, version 1 (`adapters/PROTOCOL.md`): messages the harness sends and
 //! the replies it accepts, each reply checked against `adapters/protocol.schema.json`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::IncidentKind;
 
 pub const PROTOCOL_VERSION: u64 = 1;
 
@@ -120,7 +123,10 @@ pub struct SnippetReply {
 /// A line that is not a valid reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
+    /// What is wrong with it (the line itself not included: see [`excerpt`]).
     pub problem: String,
+    /// `NotJson` or `InvalidMessage`.
+    pub kind: IncidentKind,
     /// The case the line answers, when it is recognisably a result for one.
     pub id: Option<u64>,
 }
@@ -129,17 +135,74 @@ pub struct Violation {
 const EXCERPT_CHARS: usize = 200;
 
 pub fn excerpt(line: &str) -> String {
-    let mut out: String = line.chars().take(EXCERPT_CHARS).collect();
-    if line.chars().count() > EXCERPT_CHARS {
-        out.push('…');
+    excerpt_of(line, line.len() as u64)
+}
+
+/// The start of a line of `total` bytes that begins with `head`, and how much more of it
+/// there was.
+pub fn excerpt_of(head: &str, total: u64) -> String {
+    let shown = match head.char_indices().nth(EXCERPT_CHARS) {
+        Some((at, _)) => &head[..at],
+        None => head,
+    };
+    match total.saturating_sub(shown.len() as u64) {
+        0 => shown.to_owned(),
+        rest => format!("{shown}{}", more_marker(rest)),
     }
-    out
+}
+
+/// `text` cut to its first `keep` characters, followed by how much was left out
+/// ("… 99.9 MB more"): text from adapters is shown at a readable size, never whole.
+pub fn cut(text: &str, keep: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(keep) {
+        None => Cow::Borrowed(text),
+        Some((at, _)) => Cow::Owned(format!(
+            "{}{}",
+            &text[..at],
+            more_marker((text.len() - at) as u64)
+        )),
+    }
+}
+
+/// The marker that ends a shortened text: "… 12 bytes more", "… 99.9 MB more".
+pub fn more_marker(bytes: u64) -> String {
+    format!("… {} more", size(bytes))
+}
+
+/// A size in bytes for people: "512 bytes", "1.0 kB", "99.9 MB" (powers of 1000).
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// The id of the result a line over the size limit answers, found in its head: such a
+/// line is never parsed whole, so its `"id":N` is looked for as text.
+pub fn result_id_in_head(head: &str) -> Option<u64> {
+    let compact: String = head.chars().filter(|c| !c.is_whitespace()).collect();
+    if !compact.contains(r#""op":"result""#) {
+        return None;
+    }
+    let digits = compact.split_once(r#""id":"#)?.1;
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().ok()
 }
 
 /// Parses and validates one line an adapter wrote.
 pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
     let value: Value = serde_json::from_str(line).map_err(|e| Violation {
-        problem: format!("not JSON ({e}): {}", excerpt(line)),
+        problem: format!("not JSON ({e})"),
+        kind: IncidentKind::NotJson,
         id: None,
     })?;
     let id = (value.get("op") == Some(&Value::from("result")))
@@ -148,10 +211,11 @@ pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
     if let Some(error) = validator().iter_errors(&value).next() {
         return Err(Violation {
             problem: format!(
-                "breaks the protocol schema at `{}`: {error}: {}",
+                "breaks the protocol schema at `{}`: {}",
                 error.instance_path(),
-                excerpt(line)
+                cut(&error.to_string(), EXCERPT_CHARS)
             ),
+            kind: IncidentKind::InvalidMessage,
             id,
         });
     }
@@ -170,7 +234,8 @@ pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
         other => Err(serde::de::Error::custom(format!("unknown op `{other}`"))),
     };
     reply.map_err(|e| Violation {
-        problem: format!("unreadable reply ({e}): {}", excerpt(line)),
+        problem: format!("unreadable reply ({e})"),
+        kind: IncidentKind::InvalidMessage,
         id,
     })
 }
@@ -223,16 +288,53 @@ mod tests {
     #[test]
     fn invalid_replies_are_violations_attributed_when_possible() {
         let garbage = parse_reply("hello world").unwrap_err();
-        assert_eq!(garbage.id, None);
+        assert_eq!((garbage.id, garbage.kind), (None, IncidentKind::NotJson));
         assert!(garbage.problem.starts_with("not JSON"));
         let both =
             parse_reply(r#"{"op":"result","id":9,"output":1,"adapterError":{"message":"x"}}"#)
                 .unwrap_err();
-        assert_eq!(both.id, Some(9));
+        assert_eq!(
+            (both.id, both.kind),
+            (Some(9), IncidentKind::InvalidMessage)
+        );
         let neither = parse_reply(r#"{"op":"result","id":9}"#).unwrap_err();
         assert_eq!(neither.id, Some(9));
         assert!(parse_reply(r#"{"op":"result","id":-1,"output":1}"#).is_err());
         assert!(parse_reply(r#"{"op":"shout"}"#).is_err());
         assert!(parse_reply(r#"{"op":"pong","token":1,"extra":true}"#).is_err());
+    }
+
+    #[test]
+    fn long_text_is_cut_with_what_was_left_out() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("ééééé", 2), "éé… 6 bytes more");
+        let long = "x".repeat(100_000_200);
+        assert_eq!(
+            cut(&long, 200),
+            format!("{}… 100.0 MB more", "x".repeat(200))
+        );
+        assert_eq!(
+            excerpt_of("abc", 100_000_003),
+            "abc… 100.0 MB more",
+            "the head of a line too long to keep says how long it was"
+        );
+        assert_eq!(size(999), "999 bytes");
+        assert_eq!(size(1_048_576), "1.0 MB");
+        assert_eq!(size(99_900_000), "99.9 MB");
+        assert_eq!(size(999_999_999), "1.0 GB");
+    }
+
+    #[test]
+    fn the_id_of_an_oversized_result_is_read_from_its_head() {
+        assert_eq!(
+            result_id_in_head(r#"{"op": "result", "id": 42, "output": {"x": "aaaa"#),
+            Some(42)
+        );
+        assert_eq!(
+            result_id_in_head(r#"{"id":7,"op":"result","output":"#),
+            Some(7)
+        );
+        assert_eq!(result_id_in_head(r#"{"op":"pong","token":3"#), None);
+        assert_eq!(result_id_in_head("xxxxxxxx"), None);
     }
 }

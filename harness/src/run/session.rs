@@ -1,18 +1,22 @@
 //! One adapter process: start it in its own process group, complete the `hello` exchange,
-//! and carry protocol lines both ways without ever blocking on a stuck adapter.
+//! carry protocol lines both ways without ever blocking on a stuck adapter or holding more
+//! of a line than the reply limit, and stop the whole group when it is done.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::time::{timeout, Instant};
 
-use super::protocol::{parse_reply, Hello, Reply, Request, SnippetReply, PROTOCOL_VERSION};
-use super::{AdapterCommand, StartError};
+use super::lines::{next_line, Line};
+use super::protocol::{
+    excerpt, parse_reply, size, Hello, Reply, Request, SnippetReply, PROTOCOL_VERSION,
+};
+use super::{AdapterCommand, RunnerSettings, StartError};
 
 /// The last bytes an adapter wrote to stderr.
 #[derive(Debug, Default)]
@@ -38,16 +42,33 @@ impl Tail {
 
 pub(super) enum Event {
     Line(String),
+    /// A line that is not UTF-8 (shown lossily).
     Garbage(String),
+    /// A line over the reply limit: its head (lossily) and its length.
+    TooLong {
+        head: String,
+        bytes: u64,
+    },
     Closed,
     WriteFailed(String),
 }
 
+/// Events read ahead of the driver. Bounded, so an adapter that writes faster than the
+/// harness judges waits on its pipe instead of filling the harness's memory.
+const EVENTS_AHEAD: usize = 16;
+
+/// How long an adapter's process group has to exit after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
 /// A running adapter process.
 pub struct Session {
     child: Child,
+    /// The adapter's process group (its pid: it leads a group of its own).
+    group: Option<i32>,
+    /// Set once the group has been stopped, so dropping the session signals no one.
+    stopped: bool,
     writer: mpsc::UnboundedSender<String>,
-    pub(super) events: mpsc::UnboundedReceiver<Event>,
+    pub(super) events: mpsc::Receiver<Event>,
     stderr: Arc<Mutex<Tail>>,
     /// The adapter's scratch folder (`HARNESS_SCRATCH`), for the files its cases need (a
     /// migrations folder, a database). Owned here so it is removed with the session,
@@ -65,36 +86,91 @@ impl Session {
         self.stderr.lock().map(|t| t.text()).unwrap_or_default()
     }
 
-    pub(super) async fn exit_status(&mut self) -> String {
+    /// How the adapter exited, once it has (`None` while it still runs): whether it
+    /// exited with status 0, and its status in words.
+    pub(super) async fn exit_status(&mut self) -> Option<(bool, String)> {
         match timeout(Duration::from_millis(500), self.child.wait()).await {
-            Ok(Ok(status)) => status.to_string(),
-            Ok(Err(e)) => format!("exit status unknown: {e}"),
-            Err(_) => "still running".into(),
+            Ok(Ok(status)) => Some((status.success(), status.to_string())),
+            Ok(Err(e)) => Some((false, format!("exit status unknown: {e}"))),
+            Err(_) => None,
         }
     }
 
+    /// Stops the adapter and everything it started: SIGTERM to its process group, SIGKILL
+    /// to whatever is left after a short grace.
     pub(super) async fn kill(&mut self) {
+        self.stopped = true;
+        let Some(group) = self.group else {
+            let _ = self.child.start_kill();
+            let _ = timeout(Duration::from_secs(5), self.child.wait()).await;
+            return;
+        };
+        if signal_group(group, libc::SIGTERM) {
+            let deadline = Instant::now() + STOP_GRACE;
+            let _ = tokio::time::timeout_at(deadline, self.child.wait()).await;
+            // The adapter is reaped; what it started may still be winding down.
+            while group_alive(group) && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            signal_group(group, libc::SIGKILL);
+        }
         let _ = self.child.start_kill();
         let _ = timeout(Duration::from_secs(5), self.child.wait()).await;
     }
 
-    /// Asks the adapter to exit, and makes sure it does.
+    /// Asks the adapter to exit, and makes sure it, and anything it started, does.
     pub async fn close(&mut self) {
         self.send(&Request::Bye);
-        if timeout(Duration::from_secs(2), self.child.wait())
-            .await
-            .is_err()
-        {
-            self.kill().await;
+        let _ = timeout(Duration::from_secs(2), self.child.wait()).await;
+        self.kill().await;
+    }
+}
+
+impl Drop for Session {
+    /// A session dropped without [`Session::close`] (an aborted task, an interrupted
+    /// start) still takes its whole process group with it.
+    fn drop(&mut self) {
+        if let (Some(group), false) = (self.group, self.stopped) {
+            signal_group(group, libc::SIGKILL);
         }
     }
+}
+
+/// Sends `signal` to every process of `group`; false when none is left.
+fn signal_group(group: i32, signal: libc::c_int) -> bool {
+    // SAFETY: kill(2) with a negative pid signals a process group; it has no memory
+    // effects, and a group that is gone only yields ESRCH.
+    unsafe { libc::kill(-group, signal) == 0 }
+}
+
+/// Whether any live process of `group` is left. Zombies do not count: where nothing reaps
+/// orphans (a container whose first process does not), they stay in the group for good.
+fn group_alive(group: i32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return signal_group(group, 0);
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        // `pid (command) state ppid pgrp …`; the command may hold spaces and parentheses.
+        let mut fields = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace();
+        let state = fields.next();
+        let pgrp = fields.nth(1).and_then(|p| p.parse::<i32>().ok());
+        pgrp == Some(group) && state != Some("Z")
+    })
 }
 
 /// Starts the adapter and completes the `hello` exchange.
 pub async fn start(
     command: &AdapterCommand,
-    handshake_timeout: Duration,
+    runner: &RunnerSettings,
 ) -> Result<(Session, Hello), StartError> {
+    let handshake_timeout = runner.handshake_timeout;
+    let limit = runner.max_reply_bytes;
     let (program, args) = command
         .argv
         .split_first()
@@ -118,7 +194,8 @@ pub async fn start(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own process group: a Ctrl-C at the terminal reaches the harness alone, which
-        // then shuts its adapters down in order (an orphaned adapter exits at end of input).
+        // then shuts its adapters down in order, and stopping the group stops whatever the
+        // adapter started too (an orphaned adapter exits at end of input).
         .process_group(0)
         .kill_on_drop(true)
         .spawn()
@@ -127,32 +204,30 @@ pub async fn start(
             error: e.to_string(),
         })?;
 
-    let (event_tx, events) = mpsc::unbounded_channel();
+    let group = child.id().and_then(|pid| i32::try_from(pid).ok());
+    let (event_tx, events) = mpsc::channel(EVENTS_AHEAD);
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let mut stdin = child.stdin.take().expect("stdin is piped");
 
     let reader_tx = event_tx.clone();
     tokio::spawn(async move {
-        let mut reader = BufReader::new(stdout);
-        let mut buf = Vec::new();
+        let mut reader = BufReader::with_capacity(64 * 1024, stdout);
         loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf).await {
-                Ok(0) | Err(_) => {
-                    let _ = reader_tx.send(Event::Closed);
-                    break;
-                }
-                Ok(_) => {
-                    let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-                    let event = match std::str::from_utf8(line) {
-                        Ok(text) => Event::Line(text.to_owned()),
-                        Err(_) => Event::Garbage(String::from_utf8_lossy(line).into_owned()),
-                    };
-                    if reader_tx.send(event).is_err() {
-                        break;
-                    }
-                }
+            let event = match next_line(&mut reader, limit).await {
+                Ok(None) | Err(_) => Event::Closed,
+                Ok(Some(Line::Whole(line))) => match String::from_utf8(line) {
+                    Ok(text) => Event::Line(text),
+                    Err(e) => Event::Garbage(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                },
+                Ok(Some(Line::TooLong { head, bytes })) => Event::TooLong {
+                    head: String::from_utf8_lossy(&head).into_owned(),
+                    bytes,
+                },
+            };
+            let closed = matches!(event, Event::Closed);
+            if reader_tx.send(event).await.is_err() || closed {
+                break;
             }
         }
     });
@@ -187,7 +262,7 @@ pub async fn start(
             }
             .await
             {
-                let _ = event_tx.send(Event::WriteFailed(e.to_string()));
+                let _ = event_tx.send(Event::WriteFailed(e.to_string())).await;
                 break;
             }
         }
@@ -195,6 +270,8 @@ pub async fn start(
 
     let mut session = Session {
         child,
+        group,
+        stopped: false,
         writer,
         events,
         stderr: tail,
@@ -217,12 +294,26 @@ pub async fn start(
         Ok(Some(Event::Garbage(line))) => {
             session.kill().await;
             return Err(StartError::Protocol {
-                problem: format!("not UTF-8: {line}"),
+                problem: format!("not UTF-8: {}", excerpt(&line)),
+            });
+        }
+        Ok(Some(Event::TooLong { head, bytes })) => {
+            session.kill().await;
+            return Err(StartError::Protocol {
+                problem: format!(
+                    "its hello is a line of {}, over the limit: {}",
+                    size(bytes),
+                    excerpt(&head)
+                ),
             });
         }
         Ok(_) => {
+            let status = session.exit_status().await.map_or_else(
+                || "it closed its output but still runs".into(),
+                |(_, status)| status,
+            );
+            session.kill().await;
             // Give the stderr reader a moment to collect the last words.
-            let status = session.exit_status().await;
             tokio::time::sleep(Duration::from_millis(50)).await;
             return Err(StartError::Exited {
                 status,
@@ -241,12 +332,14 @@ pub async fn start(
         Ok(_) => {
             session.kill().await;
             Err(StartError::Protocol {
-                problem: format!("its first line is not a hello: {line}"),
+                problem: format!("its first line is not a hello: {}", excerpt(&line)),
             })
         }
         Err(v) => {
             session.kill().await;
-            Err(StartError::Protocol { problem: v.problem })
+            Err(StartError::Protocol {
+                problem: format!("{}: {}", v.problem, excerpt(&line)),
+            })
         }
     }
 }
@@ -255,9 +348,9 @@ pub async fn start(
 pub async fn start_for(
     command: &AdapterCommand,
     contract: &str,
-    handshake_timeout: Duration,
+    runner: &RunnerSettings,
 ) -> Result<Session, StartError> {
-    let (mut session, hello) = start(command, handshake_timeout).await?;
+    let (mut session, hello) = start(command, runner).await?;
     if hello.contracts.iter().any(|c| c == contract) {
         return Ok(session);
     }
@@ -277,10 +370,10 @@ pub async fn snippets(
     command: &AdapterCommand,
     contract: &str,
     inputs: &[Value],
-    handshake_timeout: Duration,
+    runner: &RunnerSettings,
 ) -> Vec<Option<SnippetReply>> {
     let mut out: Vec<Option<SnippetReply>> = vec![None; inputs.len()];
-    let Ok((mut session, _)) = start(command, handshake_timeout).await else {
+    let Ok((mut session, _)) = start(command, runner).await else {
         return out;
     };
     for (id, input) in (0u64..).zip(inputs) {

@@ -8,6 +8,8 @@ use serde_json::Value;
 use super::{code, code_list, escape, labelled_pre};
 use crate::judge::{canonical, canonical_pretty};
 use crate::report::model::{Example, Group, MarkStatus, Report};
+use crate::report::view::SHOWN_CHARS;
+use crate::run::protocol::cut;
 
 /// Unchanged lines kept next to a change in a side-by-side diff; longer unchanged runs fold
 /// into one "unchanged lines" row.
@@ -179,7 +181,7 @@ fn group(out: &mut String, r: &Report, n: usize, g: &Group) {
                     format!(
                         "<details><summary>{}</summary><pre>{}</pre></details>",
                         escape(&abbreviated(o)),
-                        escape(&canonical_pretty(o))
+                        escape(&cut(&canonical_pretty(o), SHOWN_CHARS))
                     )
                 })
                 .unwrap_or_else(|| "—".into());
@@ -224,8 +226,8 @@ fn outputs(out: &mut String, g: &Group, e: &Example) {
         );
         diff_table(
             out,
-            &canonical_pretty(expected),
-            &canonical_pretty(actual),
+            &cut(&canonical_pretty(expected), SHOWN_CHARS),
+            &cut(&canonical_pretty(actual), SHOWN_CHARS),
             &g.implementation,
         );
         if let Some(detail) = &e.detail {
@@ -235,7 +237,7 @@ fn outputs(out: &mut String, g: &Group, e: &Example) {
             let _ = writeln!(
                 out,
                 "<details><summary>adapter stderr (tail)</summary><pre>{}</pre></details>",
-                escape(tail)
+                escape(&cut(tail, SHOWN_CHARS))
             );
         }
         return;

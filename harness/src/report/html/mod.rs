@@ -10,6 +10,8 @@ mod groups;
 use std::fmt::Write as _;
 
 use super::model::{ImplRecord, ImplStatus, Report, Tally, Verdict};
+use super::view::SHOWN_CHARS;
+use crate::run::protocol::cut;
 
 /// The page's stylesheet, inlined so the page stays one self-contained file.
 const STYLE: &str = include_str!("style.css");
@@ -81,7 +83,7 @@ pub(super) fn labelled_pre(out: &mut String, label: &str, body: &str) {
         out,
         "<div class=\"label\">{}</div>\n<pre>{}</pre>",
         escape(label),
-        escape(body)
+        escape(&cut(body, SHOWN_CHARS))
     );
 }
 
@@ -217,6 +219,7 @@ fn status_cell(out: &mut String, i: &ImplRecord) {
         ImplStatus::Available => ("ok", "available"),
         ImplStatus::Unavailable => ("fail", "unavailable"),
         ImplStatus::FailedToStart => ("fail", "failed to start"),
+        ImplStatus::Broken => ("fail", "broken"),
     };
     let _ = write!(out, "<td class=\"{class}\">{status}");
     if let Some(adapter) = &i.adapter {
@@ -268,21 +271,36 @@ fn incidents(out: &mut String, r: &Report) {
     if r.incidents.is_empty() {
         return;
     }
-    out.push_str("<h2>Adapter incidents (not tied to a case)</h2>\n<table>\n<thead><tr><th>contract</th><th>implementation</th><th>kind</th><th>detail</th></tr></thead>\n<tbody>\n");
+    out.push_str("<h2>Adapter incidents</h2>\n<p class=\"note\">Each one fails the run: an adapter broke the protocol, or failed in a way no single case explains (<code>adapters/PROTOCOL.md</code> lists the kinds).</p>\n<table>\n<thead><tr><th>contract</th><th>implementation</th><th>kind</th><th>what happened</th><th>when</th></tr></thead>\n<tbody>\n");
     for i in &r.incidents {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}",
+            "<tr><td>{}</td><td>{}</td><td class=\"fail\">{}</td><td>{}",
             code(&i.contract),
             code(&i.implementation),
-            escape(i.incident.kind.as_str()),
-            escape(&i.incident.detail)
+            escape(i.kind.as_str()),
+            escape(&i.detail)
         );
-        if !i.incident.stderr_tail.trim().is_empty() {
+        if let Some(line) = &i.line {
+            let _ = write!(
+                out,
+                "<details><summary>the line it wrote</summary><pre>{}</pre></details>",
+                escape(line)
+            );
+        }
+        if !i.stderr_tail.trim().is_empty() {
             let _ = write!(
                 out,
                 "<details><summary>adapter stderr (tail)</summary><pre>{}</pre></details>",
-                escape(&i.incident.stderr_tail)
+                escape(&cut(&i.stderr_tail, SHOWN_CHARS))
+            );
+        }
+        let _ = write!(out, "</td><td>{}", escape(&i.when()));
+        if i.repeats > 0 {
+            let _ = write!(
+                out,
+                "<div class=\"sub\">and {} more like it</div>",
+                i.repeats
             );
         }
         out.push_str("</td></tr>\n");
@@ -495,6 +513,7 @@ mod tests {
                 stale_fails: true,
             }),
             interrupted: false,
+            interrupted_by: None,
             verdict: Verdict::Findings,
             exit_code: 1,
             timings: Timings::default(),
