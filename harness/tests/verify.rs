@@ -60,6 +60,34 @@ fn samples_agree_and_same_seed_gives_the_same_report() {
 }
 
 #[test]
+fn a_seeds_findings_are_the_same_report_on_every_run() {
+    let _guard = serial();
+    // Budget outputs carry measured elapsed times: they must stay out of what is reported.
+    let args = [
+        "verify",
+        "--impl",
+        "py-mutant-late-value,ts-sample",
+        "--contract",
+        "budget",
+        "--cases",
+        "150",
+        "--seed",
+        "5",
+        "--shrink-time",
+        "0",
+        "--quiet",
+    ];
+    let first = harness(&args);
+    assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
+    assert!(first.groups().len() >= 2, "a divergence and a twin drift");
+    let second = harness(&args);
+    assert_eq!(
+        without_timings(first.report().clone()),
+        without_timings(second.report().clone())
+    );
+}
+
+#[test]
 fn a_repro_command_reruns_exactly_that_case() {
     let _guard = serial();
     // Without shrinking, a group's example is a generated case as it was found.

@@ -154,6 +154,13 @@ pub trait Contract: Sync {
         output.clone()
     }
 
+    /// An output as reports show it: what the implementation returned, less what it
+    /// measured rather than decided (elapsed times), so a seed's report is the same on every
+    /// run. The whole output by default.
+    fn as_shown(&self, output: &Value) -> Value {
+        output.clone()
+    }
+
     /// The form of a differing path used to group divergences: payload-specific parts (array
     /// indices, keys inside free-form values) folded so one bug makes one group.
     fn group_path(&self, pointer: &str) -> String {

@@ -275,9 +275,9 @@ impl Side<'_> {
     }
 
     /// The side as the report shows it beside another implementation's example.
-    pub fn record(&self) -> SideRecord {
+    pub fn record(&self, contract: &dyn Contract) -> SideRecord {
         let output = match self.outcome {
-            Outcome::Output { output, .. } => Some(output.clone()),
+            Outcome::Output { output, .. } => Some(contract.as_shown(output)),
             _ => None,
         };
         SideRecord {
@@ -374,8 +374,8 @@ impl Recorder<'_> {
                     diff: Some(diff_text(expected, compared, "reference", self.impl_id())),
                     paths: d.paths.clone(),
                     expected: Some(expected.clone()),
-                    actual: Some(output.clone()),
-                    others: self.others().map(Side::record).collect(),
+                    actual: Some(self.contract.as_shown(output)),
+                    others: self.others().map(|s| s.record(self.contract)).collect(),
                     drift,
                     ..self.example(None, None)
                 };
@@ -400,7 +400,7 @@ impl Recorder<'_> {
                 });
                 let detail = format!("took longer than the {limit_ms} ms the contract allows");
                 let example = Example {
-                    actual: Some(output.clone()),
+                    actual: Some(self.contract.as_shown(output)),
                     ..self.example(Some(detail), None)
                 };
                 (example, false)

@@ -91,7 +91,7 @@ impl ContractFindings<'_> {
                 .acceptable
                 .first()
                 .map(|a| a.output.clone()),
-            others: pair.iter().map(|s| s.record()).collect(),
+            others: pair.iter().map(|s| s.record(contract)).collect(),
             ..example_of(case, contract, &ids, self.judging.spelling)
         };
         Some((key, variant, example))

@@ -251,12 +251,12 @@ impl ShrinkJob<'_> {
         ));
         example.paths = d.paths.clone();
         example.expected = Some(expected);
-        example.actual = Some(shrunk.output.clone());
+        example.actual = Some(self.contract.as_shown(&shrunk.output));
         example.others = sides
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != slot)
-            .map(|(_, s)| s.record())
+            .map(|(_, s)| s.record(self.contract))
             .collect();
         example.drift = drift;
         example.shrink = Some(ShrinkRecord {
