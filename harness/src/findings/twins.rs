@@ -2,7 +2,7 @@
 
 use super::{example_of, rule_rank, CaseRun, ContractFindings, Findings, Side};
 use crate::judge::{
-    diff_text, differing_paths, folded_places, Cause, GroupKey, GroupKind, Variant, Verdict,
+    diff_text, differing_paths, folded_places, Cause, GroupKey, GroupKind, Variant,
 };
 use crate::report::Example;
 
@@ -31,9 +31,7 @@ impl ContractFindings<'_> {
         let [first, second] = pair;
         // Outputs the reference accepts may still differ where the contract allows several
         // (a race within the guard band): that is no drift.
-        let accepted =
-            |s: &Side| matches!(s.judged.verdict, Verdict::Agrees | Verdict::Late { .. });
-        if first.observed() == second.observed() || (accepted(first) && accepted(second)) {
+        if first.observed() == second.observed() || (first.accepted() && second.accepted()) {
             return None;
         }
         let contract = self.contract;

@@ -417,7 +417,8 @@ pub struct SideRecord {
 pub struct PairAgreement {
     pub a: String,
     pub b: String,
-    /// Cases where both produced an output.
+    /// Cases where both produced an output, less races: cases where the contract allows
+    /// several outputs and both gave an allowed one (which one is up to the timers).
     pub compared: u64,
     pub identical: u64,
 }
