@@ -1,6 +1,6 @@
 //! Twin drift: where two implementations part on a case, whatever the reference says.
 
-use super::{example_of, rule_rank, CaseRun, ContractFindings, Findings, Side};
+use super::{example_of, CaseRun, ContractFindings, Findings, Side};
 use crate::judge::{
     diff_text, differing_paths, folded_places, Cause, GroupKey, GroupKind, Variant,
 };
@@ -57,7 +57,7 @@ impl ContractFindings<'_> {
             .iter()
             .flat_map(|s| s.judged.variant.rules.iter().cloned())
             .collect();
-        rules.sort_by_key(|id| rule_rank(contract)(id));
+        rules.sort_by_key(|id| crate::judge::rule_rank(contract)(id));
         rules.dedup();
         let variant = Variant { rules, paths };
         // Filed under the rule the first side that breaks one is filed under.
