@@ -127,7 +127,7 @@ impl Entry {
             );
         }
         let mut rules = self.rules.take().unwrap_or_default();
-        rules.sort_by_key(|id| crate::findings::rule_rank(contract)(id));
+        rules.sort_by_key(|id| crate::judge::rule_rank(contract)(id));
         self.rule = rules.first().map(|rule| filed_under(contract, rule));
         self.place = folded_places(contract, &self.paths.take().unwrap_or_default())
             .into_iter()

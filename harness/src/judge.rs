@@ -410,6 +410,14 @@ fn variant_of(
     (variant, primary)
 }
 
+/// A rule's place in `contract`'s order (rules it does not know last).
+pub fn rule_rank(contract: &dyn Contract) -> impl Fn(&str) -> usize + '_ {
+    move |id| {
+        let rules = contract.rules();
+        rules.iter().position(|r| r.id == id).unwrap_or(rules.len())
+    }
+}
+
 /// The name a cause under `rule` is filed under in `contract` (its family's, if any).
 pub fn filed_under(contract: &dyn Contract, rule: &str) -> String {
     contract

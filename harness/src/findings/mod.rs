@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use crate::baseline::Baseline;
 use crate::judge::{
-    self, canonical, diff_text, Case, GroupKey, GroupKind, Judged, Timing, Variant, Verdict,
+    self, canonical, diff_text, rule_rank, Case, GroupKey, GroupKind, Judged, Timing, Variant,
+    Verdict,
 };
 use crate::plan::{CaseLabel, Spelling};
 use crate::report::{
@@ -615,14 +616,6 @@ impl Findings {
                 }
             }
         }
-    }
-}
-
-/// A rule's place in `contract`'s order (rules it does not know last).
-pub fn rule_rank(contract: &dyn Contract) -> impl Fn(&str) -> usize + '_ {
-    move |id| {
-        let rules = contract.rules();
-        rules.iter().position(|r| r.id == id).unwrap_or(rules.len())
     }
 }
 

@@ -1,8 +1,9 @@
 //! Twin drift: where two implementations part on a case, whatever the reference says.
 
-use super::{example_of, rule_rank, CaseRun, ContractFindings, Findings, Side};
+use super::{example_of, CaseRun, ContractFindings, Findings, Side};
 use crate::judge::{
-    diff_text, differing_paths, folded_places, Cause, GroupKey, GroupKind, Variant, Verdict,
+    diff_text, differing_paths, folded_places, rule_rank, Cause, GroupKey, GroupKind, Variant,
+    Verdict,
 };
 use crate::report::Example;
 

@@ -90,7 +90,7 @@ impl ShrinkJob<'_> {
             .into_iter()
             .filter_map(|found| self.take_minimal(found, findings))
             .collect();
-        let rank = crate::findings::rule_rank(self.contract);
+        let rank = crate::judge::rule_rank(self.contract);
         let mut merged = Vec::new();
         for group in shrunk {
             let key = group.key();
