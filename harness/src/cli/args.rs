@@ -45,9 +45,10 @@ pub struct VerifyArgs {
         required = true
     )]
     pub impls: Vec<String>,
-    /// Only this contract [default: every contract the implementations implement].
-    #[arg(long, value_name = "ID")]
-    pub contract: Option<String>,
+    /// Only these contracts, comma separated or the flag repeated [default: every
+    /// contract the implementations implement].
+    #[arg(long = "contract", value_name = "ID[,ID…]", value_delimiter = ',')]
+    pub contracts: Vec<String>,
     /// How many generated cases.
     #[arg(long, default_value_t = 1000)]
     pub cases: u64,
@@ -63,8 +64,8 @@ pub struct VerifyArgs {
     /// Skip the golden vectors: generated cases (and the corpus) only.
     #[arg(long)]
     pub no_vectors: bool,
-    /// Run only this golden vector (by id).
-    #[arg(long, value_name = "ID", requires = "contract")]
+    /// Run only this golden vector (by id) of the one contract named with --contract.
+    #[arg(long, value_name = "ID", requires = "contracts")]
     pub vector: Option<String>,
     /// The golden vectors folder [default: ROOT/vectors].
     #[arg(long, value_name = "DIR")]
@@ -188,9 +189,9 @@ pub enum VectorsAction {
 
 #[derive(Debug, Args)]
 pub struct ContractFilter {
-    /// Only this contract [default: all].
-    #[arg(long, value_name = "ID")]
-    pub contract: Option<String>,
+    /// Only these contracts, comma separated or the flag repeated [default: all].
+    #[arg(long = "contract", value_name = "ID[,ID…]", value_delimiter = ',')]
+    pub contracts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

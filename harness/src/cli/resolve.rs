@@ -57,7 +57,7 @@ impl ProjectArgs {
 
 impl ContractFilter {
     pub fn resolve(&self) -> Result<Vec<&'static dyn Contract>, Error> {
-        contracts_named(self.contract.as_deref())
+        contracts_named(&self.contracts)
     }
 }
 
@@ -105,6 +105,12 @@ impl VerifyArgs {
                 )),
             ));
         }
+        if self.vector.is_some() && self.contracts.len() != 1 {
+            return Err(Error::usage(
+                "--vector needs exactly one --contract: vector ids are per contract",
+                Some("name the vector's contract alone, e.g. --contract budget --vector ID".into()),
+            ));
+        }
         let shard = self.shard.as_deref().map(parse_shard).transpose()?;
         let profile = match self.profile {
             ProfileArg::Normal => Profile::Normal,
@@ -128,7 +134,7 @@ impl VerifyArgs {
         Ok(VerifySettings {
             project,
             impl_ids: self.impls.clone(),
-            contract: self.contract.clone(),
+            contracts: self.contracts.clone(),
             cases: self.cases,
             seed,
             time_zone,
