@@ -7,7 +7,7 @@
 
 mod adapters;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -71,13 +71,11 @@ pub fn verify(plan: &Plan) -> Result<RunResult, Error> {
 struct RunState {
     findings: Findings,
     packages: Packages,
-    /// An adapter could not be restarted, or an implementation broke down before it
-    /// answered a single case.
-    fatal: bool,
     /// Each implementation's restarts, shared by its adapters for the whole run.
     budgets: HashMap<String, Arc<RestartBudget>>,
-    /// Implementations that used up their restarts.
-    broken: BTreeSet<String>,
+    /// Implementations whose adapters broke down (used up their restarts, or could not be
+    /// restarted), with why; the rest of their cases were not run.
+    broken: BTreeMap<String, String>,
     /// Cases each implementation answered (an output or an adapter error).
     answered: HashMap<String, u64>,
 }
@@ -121,6 +119,8 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
                 language: i.language.clone(),
                 description: i.description.clone(),
                 status: ImplStatus::Available,
+                required: plan.requires(&i.id),
+                answered: 0,
                 reason: None,
                 fix: None,
                 adapter: None,
@@ -152,16 +152,16 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
     }
     progress.finish();
     let interrupted = *stop.borrow();
-    for id in &state.broken {
+    for (id, reason) in &state.broken {
         if let Some(record) = records.get_mut(id) {
             record.status = ImplStatus::Broken;
-            record.reason = Some(format!(
-                "its adapters needed more than {} restarts (--max-restarts); the rest of its cases were not run",
-                settings.runner.max_restarts
-            ));
+            record.reason = Some(format!("{reason}; the rest of its cases were not run"));
         }
-        // One that never answered a single case never ran at all.
-        state.fatal |= state.answered.get(id).is_none_or(|n| *n == 0);
+    }
+    for (id, answered) in &state.answered {
+        if let Some(record) = records.get_mut(id) {
+            record.answered = *answered;
+        }
     }
 
     let findings = &mut state.findings;
@@ -177,45 +177,13 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
         Some(path) if !interrupted => Some(adopt(path, &groups, &run_id, &progress)?),
         _ => None,
     };
-    let baseline = written.as_ref().or(plan.baseline.as_ref());
-    if let Some(baseline) = baseline {
-        groups = crate::findings::merge_listed(groups, baseline);
-    }
-    let baseline_outcome = (baseline.is_some() || plan.known_flaky.is_some()).then(|| {
-        let keys: Vec<_> = groups.iter().map(Group::keys).collect();
-        let (marks, outcome) = crate::baseline::apply(
-            &keys,
-            baseline,
-            plan.known_flaky.as_ref(),
-            !plan.partial && !interrupted,
-        );
-        for (group, mark) in groups.iter_mut().zip(marks) {
-            group.baseline = mark;
-        }
-        outcome
-    });
-    // A broken implementation that answered cases fails the run through its incident and
-    // its cases not run; one that never answered is an infrastructure failure.
-    let infrastructure = records
-        .values()
-        .any(|r| !matches!(r.status, ImplStatus::Available | ImplStatus::Broken))
-        || state.fatal;
-    let failing = groups.iter().any(Group::is_new)
-        || !findings.incidents.is_empty()
-        || baseline_outcome.as_ref().is_some_and(|b| b.fails());
-    let verdict = match (interrupted, infrastructure, failing) {
-        (true, _, _) => Verdict::Interrupted,
-        (false, true, _) => Verdict::Infrastructure,
-        (false, false, true) => Verdict::Findings,
-        (false, false, false) => Verdict::Agreement,
-    };
     let impl_ids: Vec<&str> = plan.impls.iter().map(|i| i.id.as_str()).collect();
     // The rerun names the contracts when the run was limited to some, or covers just one.
     let contract_ids: Vec<&str> = match plan.contracts.as_slice() {
         many if settings.contracts.is_empty() && many.len() > 1 => Vec::new(),
         some => some.iter().map(|c| c.id()).collect(),
     };
-    let report = Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         run_id,
         harness_version: env!("CARGO_PKG_VERSION").into(),
@@ -237,20 +205,19 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             window: settings.runner.window,
             jobs: settings.jobs,
             shard: settings.shard,
+            vector: settings.vector.clone(),
         },
         implementations: records.into_values().collect(),
         contracts: std::mem::take(&mut findings.contracts),
         groups,
         incidents: std::mem::take(&mut findings.incidents),
         vectors: std::mem::take(&mut findings.vectors),
-        baseline: baseline_outcome,
+        // The gate decides these below.
+        baseline: None,
         interrupted,
         interrupted_by: interrupts.signal().filter(|_| interrupted),
-        verdict,
-        exit_code: match interrupts.signal() {
-            Some(signal) if interrupted => signal.exit_code(),
-            _ => verdict.exit_code(),
-        },
+        verdict: Verdict::Agreement,
+        exit_code: 0,
         timings: Timings {
             started_at: started_at
                 .format(&time::format_description::well_known::Rfc3339)
@@ -260,6 +227,12 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             timing_violations: std::mem::take(&mut findings.timing_violations),
         },
     };
+    crate::gate::judge(
+        &mut report,
+        written.as_ref().or(plan.baseline.as_ref()),
+        plan.known_flaky.as_ref(),
+        !plan.partial && !interrupted,
+    );
     Ok(RunResult {
         report,
         reports_dir: settings.project.reports_dir.clone(),
@@ -427,11 +400,18 @@ async fn run_contract(
     for (slot, driver) in drivers {
         let Ok(summary) = driver.await else { continue };
         found.note_restarts(slot, summary.restarts);
-        state.fatal |= summary.fatal.is_some();
         let implementation = &specs[slot].id;
         *state.answered.entry(implementation.clone()).or_default() += summary.answered;
-        if summary.broken.is_some() {
-            state.broken.insert(implementation.clone());
+        let broke = match (&summary.fatal, summary.broken) {
+            (Some(fatal), _) => Some(format!("its adapter could not be restarted: {fatal}")),
+            (None, Some(_)) => Some(format!(
+                "its adapters needed more than {} restarts (--max-restarts)",
+                settings.runner.max_restarts
+            )),
+            (None, None) => None,
+        };
+        if let Some(reason) = broke {
+            state.broken.entry(implementation.clone()).or_insert(reason);
         }
         let records = summary
             .incidents

@@ -239,6 +239,12 @@ impl Plan {
         }
     }
 
+    /// Whether the run requires implementation `id`: named with `--impl` rather than
+    /// brought in by `all`, so that its being unavailable fails the run.
+    pub fn requires(&self, id: &str) -> bool {
+        self.settings.impl_ids.iter().any(|named| named == id)
+    }
+
     /// The implementations that implement `contract`.
     pub fn impls_for(&self, contract: &dyn Contract) -> impl Iterator<Item = &ImplSpec> {
         let id = contract.id();

@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
-use crate::errors::{EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED};
+use crate::errors::{
+    EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_NO_CASES,
+};
 pub use crate::interrupt::Interrupt;
 pub use crate::judge::GroupKind;
 use crate::judge::{Cause, GroupKey, Variant};
@@ -20,7 +22,7 @@ pub use crate::run::IncidentKind;
 
 /// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
 /// that a reader could notice.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -76,6 +78,9 @@ pub struct SettingsRecord {
     /// This run's part of the case stream (`--shard K/N`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    /// The one golden vector run (`--vector ID`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
 }
 
 /// One golden vector's result for one implementation.
@@ -109,6 +114,10 @@ pub struct ImplRecord {
     pub language: String,
     pub description: String,
     pub status: ImplStatus,
+    /// Named with `--impl` (not brought in by `all`): if it cannot run, the run fails.
+    pub required: bool,
+    /// Cases it answered, over every contract (an output or an adapter error).
+    pub answered: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,6 +125,29 @@ pub struct ImplRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adapter: Option<AdapterInfo>,
     pub packages: BTreeMap<String, Package>,
+}
+
+impl ImplRecord {
+    /// It broke down before answering a single case (or never started): whatever the
+    /// report counts against it is its failure to run, not a finding.
+    pub fn never_ran(&self) -> bool {
+        self.status != ImplStatus::Available && self.answered == 0
+    }
+
+    /// Some contract of the run could not run on it: unavailable, not started, or broken
+    /// down before answering a case.
+    pub fn could_not_run(&self) -> bool {
+        matches!(
+            self.status,
+            ImplStatus::Unavailable | ImplStatus::FailedToStart
+        ) || self.never_ran()
+    }
+
+    /// It could not run and that fails the run: it was required, or its adapter failed
+    /// (only an *unavailable* implementation that `all` brought in is a mere note).
+    pub fn fails_run(&self) -> bool {
+        self.could_not_run() && (self.required || self.status != ImplStatus::Unavailable)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -449,6 +481,8 @@ pub enum Verdict {
     Agreement,
     Findings,
     Infrastructure,
+    /// Not a single case ran.
+    NoCases,
     Interrupted,
 }
 
@@ -459,6 +493,7 @@ impl Verdict {
             Verdict::Agreement => EXIT_AGREEMENT,
             Verdict::Findings => EXIT_FINDINGS,
             Verdict::Infrastructure => EXIT_INFRASTRUCTURE,
+            Verdict::NoCases => EXIT_NO_CASES,
             Verdict::Interrupted => EXIT_INTERRUPTED,
         }
     }
