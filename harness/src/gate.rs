@@ -15,7 +15,13 @@
 //! `verify` judges its own run with [`judge`]; `report merge` judges the union of its shard
 //! runs with it too, so a sharded gate notices a fixed bug as an unsharded one does.
 
+use std::collections::HashMap;
+
 use crate::baseline::{apply, Baseline, Scope};
+use crate::errors::Error;
+use crate::findings::Findings;
+use crate::judge::rule_rank;
+use crate::report::merge::ShardRun;
 use crate::report::{Group, ImplRecord, Report, Verdict};
 
 /// Applies the baselines to `report`'s groups (a baseline entry's causes merged into one
@@ -28,7 +34,7 @@ pub fn judge(
     stale_fails: bool,
 ) {
     if let Some(baseline) = baseline {
-        report.groups = crate::findings::merge_listed(std::mem::take(&mut report.groups), baseline);
+        report.groups = merge_listed(std::mem::take(&mut report.groups), baseline);
     }
     let keys: Vec<_> = report.groups.iter().map(Group::keys).collect();
     let scope = scope(report);
@@ -42,6 +48,32 @@ pub fn judge(
         (Verdict::Interrupted, Some(signal)) => signal.exit_code(),
         (verdict, _) => verdict.exit_code(),
     };
+}
+
+/// Merges the groups one baseline entry lists (a cause and the causes merged into it when it
+/// was written) into one, under the entry's cause: a known bug stays one group when its
+/// groups are not shrunk (and merged) again. Keeps the order of first appearance.
+fn merge_listed(groups: Vec<Group>, baseline: &Baseline) -> Vec<Group> {
+    let mut merged: Vec<Group> = Vec::new();
+    let mut by_entry: HashMap<usize, usize> = HashMap::new();
+    for mut group in groups {
+        let Some(entry) = baseline.entry_for(&group.keys()) else {
+            merged.push(group);
+            continue;
+        };
+        let listed = baseline.entries[entry].key();
+        if let Some(&at) = by_entry.get(&entry) {
+            match reference::contract(&group.contract) {
+                Some(contract) => merged[at].absorb(group, &rule_rank(contract)),
+                None => merged.push(group),
+            }
+            continue;
+        }
+        group.cause = listed.cause;
+        by_entry.insert(entry, merged.len());
+        merged.push(group);
+    }
+    merged
 }
 
 /// What the run covered: each contract on each implementation that ran at least one case
@@ -92,4 +124,36 @@ fn verdict(report: &Report) -> Verdict {
         return Verdict::NoCases;
     }
     Verdict::Agreement
+}
+
+/// `report merge`: the shard runs combined into one run ([`crate::report::merge`]) and
+/// judged as one, stale entries included. Groups that rest on another found by a different
+/// shard join it, as they would have in one run.
+pub fn merge(
+    runs: Vec<ShardRun>,
+    baseline: Option<&Baseline>,
+    known_flaky: Option<&Baseline>,
+) -> Result<Report, Error> {
+    let seed = runs.first().map_or(0, |run| run.report.seed);
+    let run_id = format!(
+        "{}-merged",
+        Report::run_id(time::OffsetDateTime::now_utc(), seed)
+    );
+    let mut report = crate::report::merge::combine(runs, run_id)?;
+    let mut findings = Findings::default();
+    for group in std::mem::take(&mut report.groups) {
+        findings.groups.insert(group.key(), group);
+    }
+    for contract in report
+        .contracts
+        .iter()
+        .filter_map(|c| reference::contract(&c.id))
+    {
+        findings.merge_dependent(contract);
+    }
+    report.groups = findings.take_groups();
+    // One case or one vector, sharded, is still not every case.
+    let whole = report.settings.only_case.is_none() && report.settings.vector.is_none();
+    judge(&mut report, baseline, known_flaky, whole);
+    Ok(report)
 }

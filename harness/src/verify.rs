@@ -1,14 +1,14 @@
 //! `verify`: the run itself. It walks each contract through the stages in order — start
 //! the adapters ([`crate::run`]), stream generated and fixed cases through them, judge each
 //! ([`crate::judge`]) into findings ([`crate::findings`]), re-run late-timer suspects alone,
-//! shrink and save what diverged ([`crate::minimize`]) — then applies the baselines and
-//! builds the report ([`crate::report`]), which [`RunResult::save`] writes once the caller
-//! has shown its summary.
+//! shrink and save what diverged ([`crate::minimize`]) — then builds the report
+//! ([`crate::report`]) and has the gate judge it ([`crate::gate`]); [`Report::save`] writes
+//! it once the caller has shown its summary.
 
 mod adapters;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -19,43 +19,19 @@ use tokio::sync::{mpsc, watch};
 use crate::baseline::{Baseline, Entry};
 use crate::errors::Error;
 use crate::findings::{CaseRun, ContractFindings, Findings, Judging};
-use crate::fsio::{create_run_dir, point_latest};
 use crate::interrupt::Interrupts;
 use crate::judge::GroupKey;
 use crate::minimize::{attach_snippets, shrink::Probers, Packages, ShrinkJob};
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
-    Group, GroupKind, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, Verdict,
-    SCHEMA_VERSION,
+    Group, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, Verdict, SCHEMA_VERSION,
 };
 use crate::run::{self, Done, Driver, Job, RestartBudget, Session};
 use adapters::{incident_record, start_adapter, start_unless_stopped};
 
-/// The result of a finished run, not yet written.
-pub struct RunResult {
-    pub report: Report,
-    reports_dir: PathBuf,
-}
-
-impl RunResult {
-    /// Writes the report into a new run folder, made only now so that a run killed
-    /// outright leaves no empty one behind, and points `latest` at it. A folder whose first
-    /// file could not be written (a full disk) is removed again.
-    pub fn save(&mut self) -> Result<PathBuf, Error> {
-        let (dir, run_id) = create_run_dir(&self.reports_dir, &self.report.run_id)?;
-        self.report.run_id = run_id;
-        if let Err(e) = self.report.write(&dir) {
-            let _ = std::fs::remove_dir(&dir); // only ever removes an empty folder
-            return Err(e);
-        }
-        point_latest(&self.reports_dir, &self.report.run_id)?;
-        Ok(dir)
-    }
-}
-
-/// Runs the plan and builds its report; [`RunResult::save`] writes it.
-pub fn verify(plan: &Plan) -> Result<RunResult, Error> {
+/// Runs the plan and builds its report; [`Report::save`] writes it.
+pub fn verify(plan: &Plan) -> Result<Report, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -80,7 +56,7 @@ struct RunState {
     answered: HashMap<String, u64>,
 }
 
-async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
+async fn verify_async(plan: &Plan) -> Result<Report, Error> {
     let settings = &plan.settings;
     let total = plan
         .fixed
@@ -97,15 +73,7 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
     }
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc();
-    let run_id = format!(
-        "{}-s{}",
-        started_at
-            .format(time::macros::format_description!(
-                "[year][month][day]T[hour][minute][second]Z"
-            ))
-            .unwrap_or_default(),
-        settings.seed
-    );
+    let run_id = Report::run_id(started_at, settings.seed);
     let interrupts = Interrupts::watch(progress.clone());
     let stop = interrupts.stop();
 
@@ -165,10 +133,7 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
     }
 
     let findings = &mut state.findings;
-    // Groups are keyed in report order (contract, implementation, kind, rules, paths), but
-    // twin drift comes first: for users with twins it is the headline.
-    let mut groups: Vec<Group> = std::mem::take(&mut findings.groups).into_values().collect();
-    groups.sort_by_key(|g| g.kind != GroupKind::TwinDrift);
+    let groups = findings.take_groups();
     // Results arrive in completion order; the report lists them in a stable one.
     findings.vectors.sort_by(|a, b| {
         (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
@@ -216,6 +181,7 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
         baseline: None,
         interrupted,
         interrupted_by: interrupts.signal().filter(|_| interrupted),
+        merged_from: Vec::new(),
         verdict: Verdict::Agreement,
         exit_code: 0,
         timings: Timings {
@@ -233,10 +199,7 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
         plan.known_flaky.as_ref(),
         !plan.partial && !interrupted,
     );
-    Ok(RunResult {
-        report,
-        reports_dir: settings.project.reports_dir.clone(),
-    })
+    Ok(report)
 }
 
 /// Writes `groups` as a new baseline (`--write-baseline`) and returns it, to apply at once.

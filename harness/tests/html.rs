@@ -190,6 +190,7 @@ fn hostile_report() -> Report {
         baseline: None,
         interrupted: false,
         interrupted_by: None,
+        merged_from: Vec::new(),
         verdict: Verdict::Findings,
         exit_code: 1,
         timings: Timings::default(),

@@ -358,11 +358,16 @@ fn a_report_with_every_optional_field_validates() {
         assert_same_fields(def, instance);
     }
     assert_same_fields("", &full);
+    // `report merge` reads reports back: every field survives the round trip.
+    let back: Report =
+        serde_json::from_value(full.clone()).expect("the model reads its own report");
+    assert_eq!(serde_json::to_value(&back).unwrap(), full);
     let mut minimal = full_report();
     minimal.baseline = None;
     minimal.settings.only_case = None;
     minimal.settings.shard = None;
     minimal.settings.vector = None;
+    minimal.merged_from = Vec::new();
     minimal.groups = vec![Group {
         vectors: Vec::new(),
         corpus: Vec::new(),
@@ -372,10 +377,10 @@ fn a_report_with_every_optional_field_validates() {
     minimal.groups[0].example = Example::for_input(json!(null), "repro".into());
     minimal.contracts[0].agreement = Vec::new();
     minimal.vectors[0].rules = Vec::new();
-    assert_valid(
-        "sparse report built from the model",
-        &serde_json::to_value(&minimal).unwrap(),
-    );
+    let minimal = serde_json::to_value(&minimal).unwrap();
+    assert_valid("sparse report built from the model", &minimal);
+    let back: Report = serde_json::from_value(minimal.clone()).expect("a sparse report reads back");
+    assert_eq!(serde_json::to_value(&back).unwrap(), minimal);
 
     // A baseline entry names its kind only when it is not a divergence.
     assert!(full["baseline"]["stale"][1].get("kind").is_none());
@@ -813,6 +818,7 @@ fn full_report() -> Report {
         }),
         interrupted: true,
         interrupted_by: Some(Interrupt::Sigterm),
+        merged_from: vec!["20260101T000000Z-s3 (shard 1/2)".into()],
         verdict: Verdict::Interrupted,
         exit_code: 1,
         timings: Timings {

@@ -31,7 +31,7 @@ pub enum Command {
     Repro(ReproArgs),
     /// The corpus of minimal divergences: list it, or prune cases that now pass.
     Corpus(CorpusArgs),
-    /// Run reports: compare two runs.
+    /// Run reports: compare two runs, or merge the shard runs of one run.
     Report(ReportArgs),
 }
 
@@ -250,8 +250,32 @@ pub struct ReportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportAction {
-    /// Show the failure groups that appeared, disappeared or changed from RUN_A to RUN_B
-    /// (exit 1 when any did). A run is a folder under reports/, its report.json, a run
-    /// id, or `latest`.
-    Diff { run_a: PathBuf, run_b: PathBuf },
+    /// Show the failure groups that appeared, disappeared or changed from RUN_A to RUN_B;
+    /// exit 1 when a group appeared, disappeared or changed its rules. A run is a folder
+    /// under reports/, its report.json, a run id, or `latest`.
+    Diff {
+        run_a: PathBuf,
+        run_b: PathBuf,
+        /// Also exit 1 when a group's case count changed.
+        #[arg(long)]
+        counts: bool,
+    },
+    /// Combine the runs of one command run with --shard 1/N … N/N into one run: its
+    /// report (all formats, in a new run folder), judged against the baseline — stale
+    /// entries included — over every shard together; exits as `verify` would have.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard runs: folders under reports/, their report.json, or run ids.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
+    /// Known divergence groups: the merged run fails on any other group, and on any listed
+    /// group in its scope that no shard found.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Known-flaky groups: reported when they show up, never failing the run.
+    #[arg(long, value_name = "FILE")]
+    pub known_flaky: Option<PathBuf>,
 }

@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, HashMap};
 use reference::{Contract, Expectation};
 use serde_json::Value;
 
-use crate::baseline::Baseline;
 use crate::judge::{
     self, canonical, diff_text, rule_rank, Case, GroupKey, GroupKind, Judged, Timing, Variant,
     Verdict,
@@ -539,33 +538,15 @@ impl Findings {
     }
 }
 
-/// Merges the groups one baseline entry lists (a cause and the causes merged into it when it
-/// was written) into one, under the entry's cause: a known bug stays one group when its
-/// groups are not shrunk (and merged) again. Keeps the order of first appearance.
-pub fn merge_listed(groups: Vec<Group>, baseline: &Baseline) -> Vec<Group> {
-    let mut merged: Vec<Group> = Vec::new();
-    let mut by_entry: HashMap<usize, usize> = HashMap::new();
-    for mut group in groups {
-        let Some(entry) = baseline.entry_for(&group.keys()) else {
-            merged.push(group);
-            continue;
-        };
-        let listed = baseline.entries[entry].key();
-        if let Some(&at) = by_entry.get(&entry) {
-            match reference::contract(&group.contract) {
-                Some(contract) => merged[at].absorb(group, &rule_rank(contract)),
-                None => merged.push(group),
-            }
-            continue;
-        }
-        group.cause = listed.cause;
-        by_entry.insert(entry, merged.len());
-        merged.push(group);
-    }
-    merged
-}
-
 impl Findings {
+    /// The groups, in report order: by key (contract, implementation, kind, cause), but
+    /// twin drift first — for users with twins it is the headline.
+    pub fn take_groups(&mut self) -> Vec<Group> {
+        let mut groups: Vec<Group> = std::mem::take(&mut self.groups).into_values().collect();
+        groups.sort_by_key(|g| g.kind != GroupKind::TwinDrift);
+        groups
+    }
+
     /// Files a divergence group under another group of the same implementation that it rests
     /// on: one at the same place whose cause rule it cites too (a wrong signature citing the
     /// stringify rule, where a wrong stringify is a group of its own). When two such groups

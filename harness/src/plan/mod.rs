@@ -22,7 +22,7 @@ use crate::run::RunnerSettings;
 pub use impls::{Fix, ImplSpec, Impls, Placeholders, ProfileName};
 
 /// Which case of the run this is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CaseLabel {
     /// A golden vector, by id.

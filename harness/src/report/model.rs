@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
@@ -24,7 +24,7 @@ pub use crate::run::IncidentKind;
 /// that a reader could notice.
 pub const SCHEMA_VERSION: u32 = 4;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub schema_version: u32,
@@ -49,12 +49,15 @@ pub struct Report {
     /// The signal that stopped it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted_by: Option<Interrupt>,
+    /// The shard runs `report merge` combined into this one (`RUN_ID (shard K/N)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
     pub verdict: Verdict,
     pub exit_code: u8,
     pub timings: Timings,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsRecord {
     pub cases: u64,
@@ -84,7 +87,7 @@ pub struct SettingsRecord {
 }
 
 /// One golden vector's result for one implementation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VectorOutcome {
     pub contract: String,
@@ -93,11 +96,11 @@ pub struct VectorOutcome {
     /// `pass`, or the failing group's kind (`divergence`, `crash`, …).
     pub status: String,
     /// The rules it breaks, when it fails.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImplStatus {
     Available,
@@ -107,7 +110,7 @@ pub enum ImplStatus {
     Broken,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImplRecord {
     pub id: String,
@@ -150,17 +153,17 @@ impl ImplRecord {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContractRecord {
     pub id: String,
     pub tallies: Vec<Tally>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub agreement: Vec<PairAgreement>,
 }
 
 /// What happened to one implementation's cases of one contract.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tally {
     pub implementation: String,
@@ -198,7 +201,7 @@ impl Tally {
 /// Every failing case with the same cause (contract, implementation, kind, the rule broken
 /// and where the outputs first part) is one group: one entry with a count, its variants and
 /// its smallest example.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     pub contract: String,
@@ -221,10 +224,10 @@ pub struct Group {
     /// The lowest generated case indices in the group (at most ten).
     pub first_cases: Vec<u64>,
     /// The golden vectors in the group (at most ten, by id).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vectors: Vec<String>,
     /// The corpus cases in the group (at most ten, by file).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub corpus: Vec<String>,
     /// Listed in `--baseline` or `--known-flaky` (absent: a new group).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -234,7 +237,7 @@ pub struct Group {
 
 /// One shape of a group's cause: the cause it was first found under (before shrinking
 /// merged groups that shrank to the same), its rules and paths, and how many cases showed it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantRecord {
     #[serde(flatten)]
@@ -372,7 +375,7 @@ pub fn keep_lowest<T: Ord>(list: &mut Vec<T>, item: T) {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Example {
     /// The generated case's index, or …
@@ -392,7 +395,7 @@ pub struct Example {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
     /// Where this example's output differs from the reference (the group's paths, unfolded).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -401,7 +404,7 @@ pub struct Example {
     /// One command that runs this case alone.
     pub repro: String,
     /// What the other implementations did with the same case (multi-implementation runs).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub others: Vec<SideRecord>,
     /// Which side drifted, judged from the other implementations' outputs.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -414,13 +417,13 @@ pub struct Example {
     pub snippet: Option<Snippet>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snippet {
     pub language: String,
     pub code: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShrinkRecord {
     pub from_bytes: usize,
@@ -433,7 +436,7 @@ pub struct ShrinkRecord {
     pub stopped_by: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SideRecord {
     pub implementation: String,
@@ -444,7 +447,7 @@ pub struct SideRecord {
 }
 
 /// How often two implementations gave canonically identical outputs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PairAgreement {
     pub a: String,
@@ -455,7 +458,7 @@ pub struct PairAgreement {
 }
 
 /// An adapter's incident: a broken protocol rule, or a failure no single case explains.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IncidentRecord {
     pub contract: String,
@@ -475,7 +478,7 @@ pub struct IncidentRecord {
     pub repeats: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Agreement,
@@ -499,7 +502,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Timings {
     pub started_at: String,
@@ -510,14 +513,14 @@ pub struct Timings {
     pub timing_violations: Vec<TimingViolation>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImplTimings {
     pub elapsed_ms: Percentiles,
     pub timer_lag_ms: Percentiles,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Percentiles {
     pub samples: usize,
     pub p50: f64,
@@ -542,7 +545,7 @@ impl Percentiles {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TimingViolation {
     pub contract: String,

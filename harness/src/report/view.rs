@@ -36,6 +36,9 @@ impl Report {
         if let Some(shard) = self.settings.shard {
             parts.push(format!("shard {}/{}", shard.index, shard.count));
         }
+        if !self.merged_from.is_empty() {
+            parts.push(format!("merged from {} shard runs", self.merged_from.len()));
+        }
         parts.push(format!("{} profile", self.settings.profile));
         parts.push(format!("TZ {}", self.settings.time_zone));
         parts.push(format!("harness {}", self.harness_version));
