@@ -3,8 +3,10 @@
 //!
 //! A run with a baseline fails on any group the baseline does not list *and* on any listed
 //! entry that no longer diverges ("stale: remove it"), so the list can only shrink as bugs
-//! get fixed and never rots. Flaky entries are reported when they show up and never fail
-//! the run, and are never stale.
+//! get fixed and never rots. Only entries in the run's [`Scope`] can be stale: an entry for
+//! an implementation or contract the run did not include (or whose cases did not all run)
+//! is *out of scope*, listed and never failing. Flaky entries are reported when they show up
+//! and never fail the run, and are never stale.
 //!
 //! Entries name a group by its cause, so a generator change that moves cases between
 //! variants does not invalidate them. The file is TOML (or JSON with the same shape, by its
@@ -26,6 +28,7 @@
 //! `rule` and `place`; they still load, read as the first rule and place in the contract's
 //! order.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -177,7 +180,7 @@ impl Baseline {
             path: path.to_owned(),
             message,
             hint: Some(
-                "each [[group]] needs contract, impl, rules, paths and a non-empty reason (see docs/ci.md)"
+                "each [[group]] needs contract, impl, rule, place and a non-empty reason (see docs/ci.md)"
                     .into(),
             ),
         }
@@ -300,8 +303,33 @@ fn entry_line(text: &str, n: usize, json: bool) -> String {
         .unwrap_or_else(|| format!("group {}", n + 1))
 }
 
+/// What a run covered: the contracts each implementation ran every case of. Only a
+/// baseline entry inside it can be found stale.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    ran: BTreeSet<(String, String)>,
+}
+
+impl Scope {
+    /// The scope of a run in which each `(contract, implementation)` ran all its cases.
+    pub fn new(ran: impl IntoIterator<Item = (String, String)>) -> Scope {
+        Scope {
+            ran: ran.into_iter().collect(),
+        }
+    }
+
+    /// Whether the run could have seen `entry`'s group: its contract ran on its
+    /// implementation, or on both sides of a twin pair (`A+B`; ids never hold a `+`).
+    pub fn covers(&self, entry: &Entry) -> bool {
+        entry
+            .implementation
+            .split('+')
+            .all(|id| self.ran.contains(&(entry.contract.clone(), id.to_owned())))
+    }
+}
+
 /// How a group stands against the baselines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Mark {
     pub status: MarkStatus,
@@ -310,7 +338,7 @@ pub struct Mark {
     pub issue: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MarkStatus {
     /// Listed in `--baseline`: reported, does not fail the run.
@@ -320,8 +348,8 @@ pub enum MarkStatus {
 }
 
 /// What applying the baselines to a run's groups found.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Outcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
@@ -331,8 +359,12 @@ pub struct Outcome {
     pub known: u64,
     pub flaky: u64,
     pub new: u64,
-    /// Baseline entries that did not diverge in this run.
+    /// Baseline entries in the run's scope that did not diverge in this run.
     pub stale: Vec<Entry>,
+    /// Baseline entries for an implementation or contract the run did not include (or did
+    /// not run every case of): it cannot tell whether they still diverge.
+    #[serde(default)]
+    pub out_of_scope: Vec<Entry>,
     /// False when the run cannot tell (one shard, one case): stale entries are then only
     /// reported.
     pub stale_fails: bool,
@@ -346,11 +378,13 @@ impl Outcome {
 }
 
 /// Marks every group (by its keys: its own and its variants') known, flaky or new (`None`),
-/// and lists the stale baseline entries.
+/// and lists the baseline entries not seen: stale when `scope` covers them, else out of
+/// scope.
 pub fn apply(
     groups: &[Vec<GroupKey>],
     baseline: Option<&Baseline>,
     flaky: Option<&Baseline>,
+    scope: &Scope,
     stale_fails: bool,
 ) -> (Vec<Option<Mark>>, Outcome) {
     let mut outcome = Outcome {
@@ -385,13 +419,10 @@ pub fn apply(
         })
         .collect();
     if let Some(b) = baseline {
-        outcome.stale = b
-            .entries
-            .iter()
-            .zip(&seen)
-            .filter(|(_, seen)| !**seen)
+        let unseen = b.entries.iter().zip(&seen).filter(|(_, seen)| !**seen);
+        (outcome.stale, outcome.out_of_scope) = unseen
             .map(|(e, _)| e.clone())
-            .collect();
+            .partition(|e| scope.covers(e));
     }
     (marks, outcome)
 }
@@ -410,6 +441,11 @@ mod tests {
                 place: Some(place.into()),
             },
         }
+    }
+
+    /// A run of migrate on the implementations these tests name.
+    fn everything() -> Scope {
+        Scope::new(["py", "py-sample"].map(|id| ("migrate".to_owned(), id.to_owned())))
     }
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -432,17 +468,43 @@ reason = "antaris passes unknown versions"
         let dir = tempfile::tempdir().unwrap();
         let baseline = Baseline::load(&write(dir.path(), "b.toml", ONE)).unwrap();
         let groups = vec![vec![group("py", "MIG-UNKNOWN", "/error")]];
-        let (marks, outcome) = apply(&groups, Some(&baseline), None, true);
+        let (marks, outcome) = apply(&groups, Some(&baseline), None, &everything(), true);
         assert_eq!((outcome.known, outcome.new, outcome.fails()), (1, 0, false));
         assert_eq!(marks[0].as_ref().unwrap().status, MarkStatus::Known);
 
         let other = vec![vec![group("py", "MIG-PURE", "/inputUnchanged")]];
-        let (marks, outcome) = apply(&other, Some(&baseline), None, true);
+        let (marks, outcome) = apply(&other, Some(&baseline), None, &everything(), true);
         assert_eq!((outcome.known, outcome.new), (0, 1));
         assert!(marks[0].is_none());
         assert_eq!(outcome.stale.len(), 1, "the listed group did not show up");
         assert!(outcome.fails());
-        assert!(!apply(&other, Some(&baseline), None, false).1.fails());
+        assert!(!apply(&other, Some(&baseline), None, &everything(), false)
+            .1
+            .fails());
+    }
+
+    #[test]
+    fn entries_the_run_did_not_cover_are_out_of_scope_never_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let twins = ONE.replace("\"py\"", "\"py+py-sample\"");
+        let text = format!("{ONE}{}", twins);
+        let baseline = Baseline::load(&write(dir.path(), "b.toml", &text)).unwrap();
+        let other = vec![vec![group("py", "MIG-PURE", "/inputUnchanged")]];
+        // Only py ran: its entry is stale, the pair's is out of scope.
+        let py_only = Scope::new([("migrate".to_owned(), "py".to_owned())]);
+        let (_, outcome) = apply(&other, Some(&baseline), None, &py_only, true);
+        assert_eq!(outcome.stale.len(), 1);
+        assert_eq!(outcome.stale[0].implementation, "py");
+        assert_eq!(outcome.out_of_scope.len(), 1);
+        assert_eq!(outcome.out_of_scope[0].implementation, "py+py-sample");
+        // Another contract ran: both are out of scope and nothing fails.
+        let budget = Scope::new([("budget".to_owned(), "py".to_owned())]);
+        let (_, outcome) = apply(&other, Some(&baseline), None, &budget, true);
+        assert_eq!((outcome.stale.len(), outcome.out_of_scope.len()), (0, 2));
+        assert!(!outcome.fails());
+        // Both sides ran: the pair's entry is stale too.
+        let (_, outcome) = apply(&other, Some(&baseline), None, &everything(), true);
+        assert_eq!((outcome.stale.len(), outcome.out_of_scope.len()), (2, 0));
     }
 
     #[test]
@@ -450,9 +512,9 @@ reason = "antaris passes unknown versions"
         let dir = tempfile::tempdir().unwrap();
         let flaky = Baseline::load(&write(dir.path(), "f.toml", ONE)).unwrap();
         let groups = vec![vec![group("py", "MIG-UNKNOWN", "/error")]];
-        let (_, outcome) = apply(&groups, None, Some(&flaky), true);
+        let (_, outcome) = apply(&groups, None, Some(&flaky), &everything(), true);
         assert_eq!((outcome.flaky, outcome.new, outcome.fails()), (1, 0, false));
-        let (_, outcome) = apply(&[], None, Some(&flaky), true);
+        let (_, outcome) = apply(&[], None, Some(&flaky), &everything(), true);
         assert!(outcome.stale.is_empty());
     }
 
@@ -538,7 +600,12 @@ reason = "antaris passes unknown versions"
             Baseline::write_new(&path, entries).unwrap();
             let loaded = Baseline::load(&path).unwrap();
             assert_eq!(loaded.entries.len(), 2);
-            assert_eq!(apply(&groups, Some(&loaded), None, true).1.known, 2);
+            assert_eq!(
+                apply(&groups, Some(&loaded), None, &everything(), true)
+                    .1
+                    .known,
+                2
+            );
             let before = std::fs::read(&path).unwrap();
             assert!(Baseline::write_new(&path, vec![]).is_err());
             assert_eq!(std::fs::read(&path).unwrap(), before);

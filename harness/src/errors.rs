@@ -4,10 +4,12 @@
 //! where they are defined.
 //!
 //! Exit codes: 0 agreement; 1 divergence, invariant violation or failed case; 2 usage or
-//! input error; 3 infrastructure failure (an adapter that cannot start, an unavailable
-//! implementation, a report that cannot be written); 130, 143 and 129 a run stopped by
-//! Ctrl-C, SIGTERM or SIGHUP (its partial report says so), as shells report a command a
-//! signal stopped.
+//! input error; 3 infrastructure failure (an adapter that cannot start, a required
+//! implementation unavailable, a report that cannot be written); 4 no case ran at all;
+//! 130, 143 and 129 a run stopped by Ctrl-C, SIGTERM or SIGHUP (its partial report says
+//! so), as shells report a command a signal stopped. When a run has several of 1, 3 and 4,
+//! the lowest wins: findings are never hidden behind what could not run
+//! (the `gate` module decides).
 
 use std::path::PathBuf;
 
@@ -15,6 +17,7 @@ pub const EXIT_AGREEMENT: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_INFRASTRUCTURE: u8 = 3;
+pub const EXIT_NO_CASES: u8 = 4;
 pub const EXIT_INTERRUPTED: u8 = 130;
 pub const EXIT_TERMINATED: u8 = 143;
 pub const EXIT_HANGUP: u8 = 129;

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::watch;
 
@@ -12,7 +12,7 @@ use crate::errors::{EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED};
 use crate::progress::Progress;
 
 /// A signal that stopped a run early.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Interrupt {
     Sigint,

@@ -6,6 +6,7 @@
 //! - [`judge`]: the one function from a case and a reply to a verdict and a group key;
 //! - [`findings`]: tallies, agreement and failure groups;
 //! - [`minimize`]: shrinking, the corpus, snippets;
+//! - [`gate`]: the baselines applied over what the run covered, its verdict and exit code;
 //! - [`report`]: the report's model and its writers.
 //!
 //! [`verify`] runs them in that order and [`replay`] replays saved cases; [`progress`] is
@@ -21,6 +22,7 @@ pub mod corpus;
 pub mod errors;
 pub mod findings;
 pub mod fsio;
+pub mod gate;
 pub mod interrupt;
 pub mod judge;
 pub mod minimize;

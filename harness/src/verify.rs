@@ -1,14 +1,14 @@
 //! `verify`: the run itself. It walks each contract through the stages in order — start
 //! the adapters ([`crate::run`]), stream generated and fixed cases through them, judge each
 //! ([`crate::judge`]) into findings ([`crate::findings`]), re-run late-timer suspects alone,
-//! shrink and save what diverged ([`crate::minimize`]) — then applies the baselines and
-//! builds the report ([`crate::report`]), which [`RunResult::save`] writes once the caller
-//! has shown its summary.
+//! shrink and save what diverged ([`crate::minimize`]) — then builds the report
+//! ([`crate::report`]) and has the gate judge it ([`crate::gate`]); [`Report::save`] writes
+//! it once the caller has shown its summary.
 
 mod adapters;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -19,43 +19,19 @@ use tokio::sync::{mpsc, watch};
 use crate::baseline::{Baseline, Entry};
 use crate::errors::Error;
 use crate::findings::{CaseRun, ContractFindings, Findings, Judging};
-use crate::fsio::{create_run_dir, point_latest};
 use crate::interrupt::Interrupts;
 use crate::judge::GroupKey;
 use crate::minimize::{attach_snippets, shrink::Probers, Packages, ShrinkJob};
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
-    Group, GroupKind, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, Verdict,
-    SCHEMA_VERSION,
+    Group, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, Verdict, SCHEMA_VERSION,
 };
 use crate::run::{self, Done, Driver, Job, RestartBudget, Session};
 use adapters::{incident_record, start_adapter, start_unless_stopped};
 
-/// The result of a finished run, not yet written.
-pub struct RunResult {
-    pub report: Report,
-    reports_dir: PathBuf,
-}
-
-impl RunResult {
-    /// Writes the report into a new run folder, made only now so that a run killed
-    /// outright leaves no empty one behind, and points `latest` at it. A folder whose first
-    /// file could not be written (a full disk) is removed again.
-    pub fn save(&mut self) -> Result<PathBuf, Error> {
-        let (dir, run_id) = create_run_dir(&self.reports_dir, &self.report.run_id)?;
-        self.report.run_id = run_id;
-        if let Err(e) = self.report.write(&dir) {
-            let _ = std::fs::remove_dir(&dir); // only ever removes an empty folder
-            return Err(e);
-        }
-        point_latest(&self.reports_dir, &self.report.run_id)?;
-        Ok(dir)
-    }
-}
-
-/// Runs the plan and builds its report; [`RunResult::save`] writes it.
-pub fn verify(plan: &Plan) -> Result<RunResult, Error> {
+/// Runs the plan and builds its report; [`Report::save`] writes it.
+pub fn verify(plan: &Plan) -> Result<Report, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -71,18 +47,16 @@ pub fn verify(plan: &Plan) -> Result<RunResult, Error> {
 struct RunState {
     findings: Findings,
     packages: Packages,
-    /// An adapter could not be restarted, or an implementation broke down before it
-    /// answered a single case.
-    fatal: bool,
     /// Each implementation's restarts, shared by its adapters for the whole run.
     budgets: HashMap<String, Arc<RestartBudget>>,
-    /// Implementations that used up their restarts.
-    broken: BTreeSet<String>,
+    /// Implementations whose adapters broke down (used up their restarts, or could not be
+    /// restarted), with why; the rest of their cases were not run.
+    broken: BTreeMap<String, String>,
     /// Cases each implementation answered (an output or an adapter error).
     answered: HashMap<String, u64>,
 }
 
-async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
+async fn verify_async(plan: &Plan) -> Result<Report, Error> {
     let settings = &plan.settings;
     let total = plan
         .fixed
@@ -99,15 +73,7 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
     }
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc();
-    let run_id = format!(
-        "{}-s{}",
-        started_at
-            .format(time::macros::format_description!(
-                "[year][month][day]T[hour][minute][second]Z"
-            ))
-            .unwrap_or_default(),
-        settings.seed
-    );
+    let run_id = Report::run_id(started_at, settings.seed);
     let interrupts = Interrupts::watch(progress.clone());
     let stop = interrupts.stop();
 
@@ -121,6 +87,8 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
                 language: i.language.clone(),
                 description: i.description.clone(),
                 status: ImplStatus::Available,
+                required: plan.requires(&i.id),
+                answered: 0,
                 reason: None,
                 fix: None,
                 adapter: None,
@@ -152,23 +120,20 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
     }
     progress.finish();
     let interrupted = *stop.borrow();
-    for id in &state.broken {
+    for (id, reason) in &state.broken {
         if let Some(record) = records.get_mut(id) {
             record.status = ImplStatus::Broken;
-            record.reason = Some(format!(
-                "its adapters needed more than {} restarts (--max-restarts); the rest of its cases were not run",
-                settings.runner.max_restarts
-            ));
+            record.reason = Some(format!("{reason}; the rest of its cases were not run"));
         }
-        // One that never answered a single case never ran at all.
-        state.fatal |= state.answered.get(id).is_none_or(|n| *n == 0);
+    }
+    for (id, answered) in &state.answered {
+        if let Some(record) = records.get_mut(id) {
+            record.answered = *answered;
+        }
     }
 
     let findings = &mut state.findings;
-    // Groups are keyed in report order (contract, implementation, kind, rules, paths), but
-    // twin drift comes first: for users with twins it is the headline.
-    let mut groups: Vec<Group> = std::mem::take(&mut findings.groups).into_values().collect();
-    groups.sort_by_key(|g| g.kind != GroupKind::TwinDrift);
+    let groups = findings.take_groups();
     // Results arrive in completion order; the report lists them in a stable one.
     findings.vectors.sort_by(|a, b| {
         (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
@@ -177,41 +142,13 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
         Some(path) if !interrupted => Some(adopt(path, &groups, &run_id, &progress)?),
         _ => None,
     };
-    let baseline = written.as_ref().or(plan.baseline.as_ref());
-    if let Some(baseline) = baseline {
-        groups = crate::findings::merge_listed(groups, baseline);
-    }
-    let baseline_outcome = (baseline.is_some() || plan.known_flaky.is_some()).then(|| {
-        let keys: Vec<_> = groups.iter().map(Group::keys).collect();
-        let (marks, outcome) = crate::baseline::apply(
-            &keys,
-            baseline,
-            plan.known_flaky.as_ref(),
-            !plan.partial && !interrupted,
-        );
-        for (group, mark) in groups.iter_mut().zip(marks) {
-            group.baseline = mark;
-        }
-        outcome
-    });
-    // A broken implementation that answered cases fails the run through its incident and
-    // its cases not run; one that never answered is an infrastructure failure.
-    let infrastructure = records
-        .values()
-        .any(|r| !matches!(r.status, ImplStatus::Available | ImplStatus::Broken))
-        || state.fatal;
-    let failing = groups.iter().any(Group::is_new)
-        || !findings.incidents.is_empty()
-        || baseline_outcome.as_ref().is_some_and(|b| b.fails());
-    let verdict = match (interrupted, infrastructure, failing) {
-        (true, _, _) => Verdict::Interrupted,
-        (false, true, _) => Verdict::Infrastructure,
-        (false, false, true) => Verdict::Findings,
-        (false, false, false) => Verdict::Agreement,
-    };
     let impl_ids: Vec<&str> = plan.impls.iter().map(|i| i.id.as_str()).collect();
-    let contract_ids: Vec<&str> = plan.contracts.iter().map(|c| c.id()).collect();
-    let report = Report {
+    // The rerun names the contracts when the run was limited to some, or covers just one.
+    let contract_ids: Vec<&str> = match plan.contracts.as_slice() {
+        many if settings.contracts.is_empty() && many.len() > 1 => Vec::new(),
+        some => some.iter().map(|c| c.id()).collect(),
+    };
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         run_id,
         harness_version: env!("CARGO_PKG_VERSION").into(),
@@ -233,20 +170,20 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             window: settings.runner.window,
             jobs: settings.jobs,
             shard: settings.shard,
+            vector: settings.vector.clone(),
         },
         implementations: records.into_values().collect(),
         contracts: std::mem::take(&mut findings.contracts),
         groups,
         incidents: std::mem::take(&mut findings.incidents),
         vectors: std::mem::take(&mut findings.vectors),
-        baseline: baseline_outcome,
+        // The gate decides these below.
+        baseline: None,
         interrupted,
         interrupted_by: interrupts.signal().filter(|_| interrupted),
-        verdict,
-        exit_code: match interrupts.signal() {
-            Some(signal) if interrupted => signal.exit_code(),
-            _ => verdict.exit_code(),
-        },
+        merged_from: Vec::new(),
+        verdict: Verdict::Agreement,
+        exit_code: 0,
         timings: Timings {
             started_at: started_at
                 .format(&time::format_description::well_known::Rfc3339)
@@ -256,10 +193,13 @@ async fn verify_async(plan: &Plan) -> Result<RunResult, Error> {
             timing_violations: std::mem::take(&mut findings.timing_violations),
         },
     };
-    Ok(RunResult {
-        report,
-        reports_dir: settings.project.reports_dir.clone(),
-    })
+    crate::gate::judge(
+        &mut report,
+        written.as_ref().or(plan.baseline.as_ref()),
+        plan.known_flaky.as_ref(),
+        !plan.partial && !interrupted,
+    );
+    Ok(report)
 }
 
 /// Writes `groups` as a new baseline (`--write-baseline`) and returns it, to apply at once.
@@ -423,11 +363,18 @@ async fn run_contract(
     for (slot, driver) in drivers {
         let Ok(summary) = driver.await else { continue };
         found.note_restarts(slot, summary.restarts);
-        state.fatal |= summary.fatal.is_some();
         let implementation = &specs[slot].id;
         *state.answered.entry(implementation.clone()).or_default() += summary.answered;
-        if summary.broken.is_some() {
-            state.broken.insert(implementation.clone());
+        let broke = match (&summary.fatal, summary.broken) {
+            (Some(fatal), _) => Some(format!("its adapter could not be restarted: {fatal}")),
+            (None, Some(_)) => Some(format!(
+                "its adapters needed more than {} restarts (--max-restarts)",
+                settings.runner.max_restarts
+            )),
+            (None, None) => None,
+        };
+        if let Some(reason) = broke {
+            state.broken.entry(implementation.clone()).or_insert(reason);
         }
         let records = summary
             .incidents

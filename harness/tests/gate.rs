@@ -71,17 +71,65 @@ fn a_baseline_passes_known_groups_and_fails_on_stale_and_new_ones() {
         known.stdout
     );
 
-    // The mutant leaves the run: every entry is stale and named.
-    let stale = verify(&sandbox, "py-sample", &["--baseline", baseline_arg]);
+    // The mutant leaves the run: its entries are out of scope — listed in every report,
+    // never stale, never failing.
+    let scoped = verify(&sandbox, "py-sample", &["--baseline", baseline_arg]);
+    assert_eq!(scoped.code, 0, "{}\n{}", scoped.stdout, scoped.stderr);
+    let outcome = &scoped.report()["baseline"];
+    assert_eq!(outcome["stale"], serde_json::json!([]), "{outcome}");
+    assert_eq!(
+        outcome["outOfScope"].as_array().map(Vec::len),
+        Some(entries)
+    );
+    let out_of_scope = "out of scope (its implementation or contract did not run here)";
+    assert!(
+        scoped
+            .stdout
+            .contains(&format!("{out_of_scope} · migrate · py-mutant-overwrite")),
+        "{}",
+        scoped.stdout
+    );
+    let dir_of = |run: &common::Run| run.report_dir.clone().unwrap();
+    let file = |name: &str| std::fs::read_to_string(dir_of(&scoped).join(name)).unwrap();
+    assert!(
+        file("summary.md").contains(&format!("- {out_of_scope}: migrate · py-mutant-overwrite"))
+    );
+    assert!(file("index.html")
+        .contains("out of scope: its implementation or contract did not run here"));
+    let junit = file("junit.xml");
+    assert!(
+        junit.contains("baseline migrate · py-mutant-overwrite") && junit.contains("<skipped"),
+        "{junit}"
+    );
+    check_junit_schema(&junit);
+
+    // An entry of an implementation that ran but no longer diverges is stale and fails.
+    let with_stale = dir.path().join("with-stale.toml");
+    std::fs::write(
+        &with_stale,
+        format!("{written}\n[[group]]\ncontract = \"migrate\"\nimpl = \"py-sample\"\nrule = \"MIG-UNKNOWN\"\nplace = \"/error\"\nreason = \"fixed since\"\n"),
+    )
+    .unwrap();
+    let stale = verify(
+        &sandbox,
+        "py-sample",
+        &["--baseline", with_stale.to_str().unwrap()],
+    );
     assert_eq!(stale.code, 1, "{}\n{}", stale.stdout, stale.stderr);
     assert_eq!(
         stale.report()["baseline"]["stale"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        stale.report()["baseline"]["outOfScope"]
+            .as_array()
+            .map(Vec::len),
         Some(entries)
     );
     assert!(
         stale
             .stdout
-            .contains("stale: remove it from the baseline · migrate · py-mutant-overwrite"),
+            .contains("stale: remove it from the baseline · migrate · py-sample · divergence · MIG-UNKNOWN at /error"),
         "{}",
         stale.stdout
     );

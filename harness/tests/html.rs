@@ -135,12 +135,15 @@ fn hostile_report() -> Report {
             window: Some(1),
             jobs: 1,
             shard: None,
+            vector: None,
         },
         implementations: vec![ImplRecord {
             id: "evil".into(),
             language: "python".into(),
             description: HOSTILE.into(),
             status: ImplStatus::Available,
+            required: true,
+            answered: 0,
             reason: None,
             fix: None,
             adapter: Some(AdapterInfo {
@@ -187,6 +190,7 @@ fn hostile_report() -> Report {
         baseline: None,
         interrupted: false,
         interrupted_by: None,
+        merged_from: Vec::new(),
         verdict: Verdict::Findings,
         exit_code: 1,
         timings: Timings::default(),

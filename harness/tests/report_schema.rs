@@ -244,11 +244,27 @@ fn findings_with_a_shrunk_divergence_and_a_baseline_validate() {
         known.report()["baseline"]
     );
 
+    // The mutant's entries are out of scope once it leaves the run; an entry of the
+    // sample, which ran, is stale.
+    let with_stale = dir.path().join("stale.toml");
+    let text = std::fs::read_to_string(baseline).unwrap();
+    std::fs::write(
+        &with_stale,
+        format!("{text}\n[[group]]\ncontract = \"migrate\"\nimpl = \"py-sample\"\nrule = \"MIG-UNKNOWN\"\nplace = \"/error\"\nreason = \"fixed since\"\n"),
+    )
+    .unwrap();
     let stale = run(
-        "run with stale baseline entries",
+        "run with stale and out-of-scope baseline entries",
         "py-sample",
-        &["--baseline", baseline],
+        &["--baseline", with_stale.to_str().unwrap()],
         1,
+    );
+    assert!(
+        stale.report()["baseline"]["outOfScope"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "{}",
+        stale.report()["baseline"]
     );
     assert_eq!(stale.report()["verdict"], "findings");
     assert!(
@@ -342,10 +358,16 @@ fn a_report_with_every_optional_field_validates() {
         assert_same_fields(def, instance);
     }
     assert_same_fields("", &full);
+    // `report merge` reads reports back: every field survives the round trip.
+    let back: Report =
+        serde_json::from_value(full.clone()).expect("the model reads its own report");
+    assert_eq!(serde_json::to_value(&back).unwrap(), full);
     let mut minimal = full_report();
     minimal.baseline = None;
     minimal.settings.only_case = None;
     minimal.settings.shard = None;
+    minimal.settings.vector = None;
+    minimal.merged_from = Vec::new();
     minimal.groups = vec![Group {
         vectors: Vec::new(),
         corpus: Vec::new(),
@@ -355,10 +377,10 @@ fn a_report_with_every_optional_field_validates() {
     minimal.groups[0].example = Example::for_input(json!(null), "repro".into());
     minimal.contracts[0].agreement = Vec::new();
     minimal.vectors[0].rules = Vec::new();
-    assert_valid(
-        "sparse report built from the model",
-        &serde_json::to_value(&minimal).unwrap(),
-    );
+    let minimal = serde_json::to_value(&minimal).unwrap();
+    assert_valid("sparse report built from the model", &minimal);
+    let back: Report = serde_json::from_value(minimal.clone()).expect("a sparse report reads back");
+    assert_eq!(serde_json::to_value(&back).unwrap(), minimal);
 
     // A baseline entry names its kind only when it is not a divergence.
     assert!(full["baseline"]["stale"][1].get("kind").is_none());
@@ -430,6 +452,7 @@ fn every_enum_variant_of_the_model_is_in_the_schema() {
         Verdict::Agreement,
         Verdict::Findings,
         Verdict::Infrastructure,
+        Verdict::NoCases,
         Verdict::Interrupted,
     ];
     for verdict in verdicts {
@@ -437,6 +460,7 @@ fn every_enum_variant_of_the_model_is_in_the_schema() {
             Verdict::Agreement
             | Verdict::Findings
             | Verdict::Infrastructure
+            | Verdict::NoCases
             | Verdict::Interrupted => {}
         }
     }
@@ -665,6 +689,7 @@ fn full_report() -> Report {
             window: Some(8),
             jobs: 2,
             shard: Some(Shard { index: 1, count: 2 }),
+            vector: Some("deadline-wins".into()),
         },
         implementations: vec![
             ImplRecord {
@@ -672,6 +697,8 @@ fn full_report() -> Report {
                 language: "python".into(),
                 description: "a sample".into(),
                 status: ImplStatus::Available,
+                required: true,
+                answered: 12,
                 reason: None,
                 fix: None,
                 adapter: Some(AdapterInfo {
@@ -693,6 +720,8 @@ fn full_report() -> Report {
                 language: "typescript".into(),
                 description: "another".into(),
                 status: ImplStatus::FailedToStart,
+                required: true,
+                answered: 0,
                 reason: Some("exited before its hello".into()),
                 fix: Some("npm ci".into()),
                 adapter: None,
@@ -775,10 +804,21 @@ fn full_report() -> Report {
                     "known",
                 ),
             ],
+            out_of_scope: vec![Entry::of(
+                &GroupKey {
+                    contract: "ledger".into(),
+                    implementation: "py-x+ts-x".into(),
+                    kind: GroupKind::TwinDrift,
+                    cause: cause("LEDGER-WINDOW", "/result"),
+                },
+                &[],
+                "a contract this run left out",
+            )],
             stale_fails: true,
         }),
         interrupted: true,
         interrupted_by: Some(Interrupt::Sigterm),
+        merged_from: vec!["20260101T000000Z-s3 (shard 1/2)".into()],
         verdict: Verdict::Interrupted,
         exit_code: 1,
         timings: Timings {

@@ -31,7 +31,7 @@ pub enum Command {
     Repro(ReproArgs),
     /// The corpus of minimal divergences: list it, or prune cases that now pass.
     Corpus(CorpusArgs),
-    /// Run reports: compare two runs.
+    /// Run reports: compare two runs, or merge the shard runs of one run.
     Report(ReportArgs),
 }
 
@@ -45,9 +45,10 @@ pub struct VerifyArgs {
         required = true
     )]
     pub impls: Vec<String>,
-    /// Only this contract [default: every contract the implementations implement].
-    #[arg(long, value_name = "ID")]
-    pub contract: Option<String>,
+    /// Only these contracts, comma separated or the flag repeated [default: every
+    /// contract the implementations implement].
+    #[arg(long = "contract", value_name = "ID[,ID…]", value_delimiter = ',')]
+    pub contracts: Vec<String>,
     /// How many generated cases.
     #[arg(long, default_value_t = 1000)]
     pub cases: u64,
@@ -63,8 +64,8 @@ pub struct VerifyArgs {
     /// Skip the golden vectors: generated cases (and the corpus) only.
     #[arg(long)]
     pub no_vectors: bool,
-    /// Run only this golden vector (by id).
-    #[arg(long, value_name = "ID", requires = "contract")]
+    /// Run only this golden vector (by id) of the one contract named with --contract.
+    #[arg(long, value_name = "ID", requires = "contracts")]
     pub vector: Option<String>,
     /// The golden vectors folder [default: ROOT/vectors].
     #[arg(long, value_name = "DIR")]
@@ -188,9 +189,9 @@ pub enum VectorsAction {
 
 #[derive(Debug, Args)]
 pub struct ContractFilter {
-    /// Only this contract [default: all].
-    #[arg(long, value_name = "ID")]
-    pub contract: Option<String>,
+    /// Only these contracts, comma separated or the flag repeated [default: all].
+    #[arg(long = "contract", value_name = "ID[,ID…]", value_delimiter = ',')]
+    pub contracts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -249,8 +250,32 @@ pub struct ReportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportAction {
-    /// Show the failure groups that appeared, disappeared or changed from RUN_A to RUN_B
-    /// (exit 1 when any did). A run is a folder under reports/, its report.json, a run
-    /// id, or `latest`.
-    Diff { run_a: PathBuf, run_b: PathBuf },
+    /// Show the failure groups that appeared, disappeared or changed from RUN_A to RUN_B;
+    /// exit 1 when a group appeared, disappeared or changed its rules. A run is a folder
+    /// under reports/, its report.json, a run id, or `latest`.
+    Diff {
+        run_a: PathBuf,
+        run_b: PathBuf,
+        /// Also exit 1 when a group's case count changed.
+        #[arg(long)]
+        counts: bool,
+    },
+    /// Combine the runs of one command run with --shard 1/N … N/N into one run: its
+    /// report (all formats, in a new run folder), judged against the baseline — stale
+    /// entries included — over every shard together; exits as `verify` would have.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard runs: folders under reports/, their report.json, or run ids.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
+    /// Known divergence groups: the merged run fails on any other group, and on any listed
+    /// group in its scope that no shard found.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Known-flaky groups: reported when they show up, never failing the run.
+    #[arg(long, value_name = "FILE")]
+    pub known_flaky: Option<PathBuf>,
 }

@@ -1,12 +1,13 @@
 //! What each command does, once its arguments are resolved: the plan is loaded, the engine
 //! runs, and what it returns is printed and turned into an exit code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::args::{Command, CorpusAction, CorpusArgs, ImportFormat, VectorsAction, VectorsArgs};
 use super::repro::display_path;
-use super::resolve::Output;
+use super::resolve::{Output, ReportSettings};
+use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
 use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS};
 use crate::judge::canonical;
@@ -14,6 +15,7 @@ use crate::plan::{corpus_cases, Plan, Project, ReplayPlan};
 use crate::progress::Progress;
 use crate::replay::replay_all;
 use crate::report::diff::{RunDiff, RunGroups};
+use crate::report::merge::ShardRun;
 use crate::report::Report;
 use crate::verify::verify;
 
@@ -22,16 +24,8 @@ pub fn run(cli: super::Cli) -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => args.resolve().and_then(|settings| {
             let plan = Plan::load(settings)?;
-            let mut result = verify(&plan)?;
-            // The summary first: what a run found reaches the console even when its report
-            // cannot be written (a full disk).
-            print!(
-                "{}",
-                result.report.terminal_summary(Output::detect().colour)
-            );
-            let dir = result.save()?;
-            print!("{}", Report::saved_line(&dir));
-            Ok(result.report.exit_code)
+            let report = verify(&plan)?;
+            show_and_save(report, &plan.settings.project.reports_dir)
         }),
         Command::Vectors(args) => run_vectors(&args),
         Command::Repro(args) => args.project.resolve().and_then(|project| {
@@ -39,17 +33,7 @@ pub fn run(cli: super::Cli) -> ExitCode {
             run_replay(&project, &plan, false)
         }),
         Command::Corpus(args) => run_corpus(&args),
-        Command::Report(args) => args.resolve().and_then(|settings| {
-            let a = RunGroups::load(&settings.a)?;
-            let b = RunGroups::load(&settings.b)?;
-            let diff = RunDiff::between(&a, &b);
-            print!("{}", diff.render(&a, &b));
-            Ok(if diff.is_empty() {
-                EXIT_AGREEMENT
-            } else {
-                EXIT_FINDINGS
-            })
-        }),
+        Command::Report(args) => args.resolve().and_then(run_report),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -59,6 +43,47 @@ pub fn run(cli: super::Cli) -> ExitCode {
                 eprintln!("  hint: {hint}");
             }
             ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// Prints a finished run's summary, then writes its report; the run's exit code.
+fn show_and_save(mut report: Report, reports_dir: &Path) -> Result<u8, Error> {
+    // The summary first: what a run found reaches the console even when its report cannot
+    // be written (a full disk).
+    print!("{}", report.terminal_summary(Output::detect().colour));
+    let dir = report.save(reports_dir)?;
+    print!("{}", Report::saved_line(&dir));
+    Ok(report.exit_code)
+}
+
+fn run_report(settings: ReportSettings) -> Result<u8, Error> {
+    match settings {
+        ReportSettings::Diff { a, b, counts } => {
+            let a = RunGroups::load(&a)?;
+            let b = RunGroups::load(&b)?;
+            let diff = RunDiff::between(&a, &b);
+            print!("{}", diff.render(&a, &b, counts));
+            Ok(if diff.fails(counts) {
+                EXIT_FINDINGS
+            } else {
+                EXIT_AGREEMENT
+            })
+        }
+        ReportSettings::Merge {
+            runs,
+            baseline,
+            known_flaky,
+            reports_dir,
+        } => {
+            let runs = runs
+                .iter()
+                .map(|path| ShardRun::load(path))
+                .collect::<Result<Vec<_>, _>>()?;
+            let load = |path: &Option<PathBuf>| path.as_deref().map(Baseline::load).transpose();
+            let (baseline, known_flaky) = (load(&baseline)?, load(&known_flaky)?);
+            let report = crate::gate::merge(runs, baseline.as_ref(), known_flaky.as_ref())?;
+            show_and_save(report, &reports_dir)
         }
     }
 }

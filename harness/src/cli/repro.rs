@@ -62,8 +62,8 @@ impl Spelling for Repro {
     fn run(&self, implementations: &[&str], contracts: &[&str]) -> String {
         let head = words(["verify", "--impl", &implementations.join(",")]);
         let contract = match contracts {
-            [contract] => words(["--contract", contract]),
-            _ => Vec::new(),
+            [] => Vec::new(),
+            _ => words(["--contract", &contracts.join(",")]),
         };
         let seed = words(["--seed", &self.seed.to_string()]);
         self.command(&[

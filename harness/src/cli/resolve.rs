@@ -57,25 +57,49 @@ impl ProjectArgs {
 
 impl ContractFilter {
     pub fn resolve(&self) -> Result<Vec<&'static dyn Contract>, Error> {
-        contracts_named(self.contract.as_deref())
+        contracts_named(&self.contracts)
     }
 }
 
-/// A resolved `report diff`: the two report.json files.
-pub struct ReportDiffSettings {
-    pub a: PathBuf,
-    pub b: PathBuf,
+/// A resolved `report` command.
+pub enum ReportSettings {
+    /// `report diff`: the two report.json files, and whether count changes fail.
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+        counts: bool,
+    },
+    /// `report merge`: the shard runs' report.json files, the baselines, and where the
+    /// merged run goes.
+    Merge {
+        runs: Vec<PathBuf>,
+        baseline: Option<PathBuf>,
+        known_flaky: Option<PathBuf>,
+        reports_dir: PathBuf,
+    },
 }
 
 impl ReportArgs {
-    pub fn resolve(&self) -> Result<ReportDiffSettings, Error> {
+    pub fn resolve(&self) -> Result<ReportSettings, Error> {
         let project = self.project.resolve()?;
-        match &self.action {
-            ReportAction::Diff { run_a, run_b } => Ok(ReportDiffSettings {
-                a: crate::report::diff::locate(run_a, &project.reports_dir),
-                b: crate::report::diff::locate(run_b, &project.reports_dir),
-            }),
-        }
+        let locate = |run: &Path| crate::report::diff::locate(run, &project.reports_dir);
+        Ok(match &self.action {
+            ReportAction::Diff {
+                run_a,
+                run_b,
+                counts,
+            } => ReportSettings::Diff {
+                a: locate(run_a),
+                b: locate(run_b),
+                counts: *counts,
+            },
+            ReportAction::Merge(merge) => ReportSettings::Merge {
+                runs: merge.runs.iter().map(|run| locate(run)).collect(),
+                baseline: merge.baseline.clone(),
+                known_flaky: merge.known_flaky.clone(),
+                reports_dir: project.reports_dir,
+            },
+        })
     }
 }
 
@@ -105,6 +129,12 @@ impl VerifyArgs {
                 )),
             ));
         }
+        if self.vector.is_some() && self.contracts.len() != 1 {
+            return Err(Error::usage(
+                "--vector needs exactly one --contract: vector ids are per contract",
+                Some("name the vector's contract alone, e.g. --contract budget --vector ID".into()),
+            ));
+        }
         let shard = self.shard.as_deref().map(parse_shard).transpose()?;
         let profile = match self.profile {
             ProfileArg::Normal => Profile::Normal,
@@ -128,7 +158,7 @@ impl VerifyArgs {
         Ok(VerifySettings {
             project,
             impl_ids: self.impls.clone(),
-            contract: self.contract.clone(),
+            contracts: self.contracts.clone(),
             cases: self.cases,
             seed,
             time_zone,

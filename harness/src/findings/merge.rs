@@ -1,41 +1,12 @@
-//! How groups merge once a contract's cases are in: groups one baseline entry lists are one
-//! (a known bug stays one group when it is not shrunk again), and a group that rests on
-//! another (it cites that group's rule at the same place) joins it.
-
-use std::collections::HashMap;
+//! How groups merge once a contract's cases are in: a group that rests on another (it cites
+//! that group's rule at the same place) joins it. (Groups one baseline entry lists merge in
+//! the gate, which applies the baselines.)
 
 use reference::Contract;
 
 use super::Findings;
-use crate::baseline::Baseline;
 use crate::judge::{self, rule_rank, GroupKey, GroupKind};
 use crate::report::Group;
-
-/// Merges the groups one baseline entry lists (a cause and the causes merged into it when it
-/// was written) into one, under the entry's cause: a known bug stays one group when its
-/// groups are not shrunk (and merged) again. Keeps the order of first appearance.
-pub fn merge_listed(groups: Vec<Group>, baseline: &Baseline) -> Vec<Group> {
-    let mut merged: Vec<Group> = Vec::new();
-    let mut by_entry: HashMap<usize, usize> = HashMap::new();
-    for mut group in groups {
-        let Some(entry) = baseline.entry_for(&group.keys()) else {
-            merged.push(group);
-            continue;
-        };
-        let listed = baseline.entries[entry].key();
-        if let Some(&at) = by_entry.get(&entry) {
-            match reference::contract(&group.contract) {
-                Some(contract) => merged[at].absorb(group, &rule_rank(contract)),
-                None => merged.push(group),
-            }
-            continue;
-        }
-        group.cause = listed.cause;
-        by_entry.insert(entry, merged.len());
-        merged.push(group);
-    }
-    merged
-}
 
 impl Findings {
     /// Files a divergence group under another group of the same implementation that it rests

@@ -6,8 +6,6 @@
 mod merge;
 mod twins;
 
-pub use merge::merge_listed;
-
 use std::collections::{BTreeMap, HashMap};
 
 use reference::{Contract, Expectation};
@@ -550,6 +548,16 @@ impl Findings {
             CaseLabel::Corpus(path) => keep_lowest(&mut group.corpus, path.clone()),
         }
         group
+    }
+}
+
+impl Findings {
+    /// The groups, in report order: by key (contract, implementation, kind, cause), but
+    /// twin drift first — for users with twins it is the headline.
+    pub fn take_groups(&mut self) -> Vec<Group> {
+        let mut groups: Vec<Group> = std::mem::take(&mut self.groups).into_values().collect();
+        groups.sort_by_key(|g| g.kind != GroupKind::TwinDrift);
+        groups
     }
 }
 

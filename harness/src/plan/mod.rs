@@ -22,7 +22,7 @@ use crate::run::RunnerSettings;
 pub use impls::{Fix, ImplSpec, Impls, Placeholders, ProfileName};
 
 /// Which case of the run this is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CaseLabel {
     /// A golden vector, by id.
@@ -40,7 +40,8 @@ pub trait Spelling: Send + Sync {
     fn case(&self, implementation: &str, contract: &str, label: &CaseLabel) -> String;
     /// The command that replays a corpus file against an implementation.
     fn corpus(&self, path: &str, implementation: &str) -> String;
-    /// The command that reproduces the whole run over these implementations and contracts.
+    /// The command that reproduces the whole run over these implementations and these
+    /// contracts (none: every contract the implementations implement).
     fn run(&self, implementations: &[&str], contracts: &[&str]) -> String;
     /// `path` as shown to people (relative to the project when inside it).
     fn path(&self, path: &Path) -> String;
@@ -104,8 +105,9 @@ pub struct VerifySettings {
     pub project: Project,
     /// `--impl`: ids from the config, or `all`.
     pub impl_ids: Vec<String>,
-    /// `--contract`: only this contract.
-    pub contract: Option<String>,
+    /// `--contract`: only these contracts (empty: every contract the implementations
+    /// implement).
+    pub contracts: Vec<String>,
     pub cases: u64,
     pub seed: u64,
     /// The time zone (`TZ`) the adapters run under.
@@ -164,14 +166,17 @@ fn unknown_contract(id: &str) -> Error {
     )
 }
 
-/// The contracts named by `--contract` (every one when `None`).
-pub fn contracts_named(id: Option<&str>) -> Result<Vec<&'static dyn Contract>, Error> {
-    match id {
-        None => Ok(reference::CONTRACTS.to_vec()),
-        Some(id) => reference::contract(id)
-            .map(|c| vec![c])
-            .ok_or_else(|| unknown_contract(id)),
+/// The contracts named by `--contract`, in the registry's order (every one when none is
+/// named).
+pub fn contracts_named(ids: &[String]) -> Result<Vec<&'static dyn Contract>, Error> {
+    if let Some(unknown) = ids.iter().find(|id| reference::contract(id).is_none()) {
+        return Err(unknown_contract(unknown));
     }
+    Ok(reference::CONTRACTS
+        .iter()
+        .copied()
+        .filter(|c| ids.is_empty() || ids.iter().any(|id| id == c.id()))
+        .collect())
 }
 
 impl Plan {
@@ -185,7 +190,7 @@ impl Plan {
                 Some("name one with --impl ID".into()),
             ));
         }
-        let contracts = select_contracts(&selected, settings.contract.as_deref())?;
+        let contracts = select_contracts(&selected, &settings)?;
         let (baseline, known_flaky) = load_baselines(&settings)?;
         // Local-time bugs show up as drift only away from UTC (LEDGER-WINDOW).
         let selected: Vec<ImplSpec> = selected
@@ -234,6 +239,12 @@ impl Plan {
         }
     }
 
+    /// Whether the run requires implementation `id`: named with `--impl` rather than
+    /// brought in by `all`, so that its being unavailable fails the run.
+    pub fn requires(&self, id: &str) -> bool {
+        self.settings.impl_ids.iter().any(|named| named == id)
+    }
+
     /// The implementations that implement `contract`.
     pub fn impls_for(&self, contract: &dyn Contract) -> impl Iterator<Item = &ImplSpec> {
         let id = contract.id();
@@ -243,40 +254,58 @@ impl Plan {
     }
 }
 
-/// The contracts a run covers: `--contract` (which every selected implementation must
-/// implement), or every contract one of them implements.
+/// The contracts a run covers: those named with `--contract`, or every contract one of the
+/// selected implementations implements. Each implementation runs the ones it implements;
+/// a named contract no selected implementation implements, and an implementation named
+/// with `--impl` that implements none of them, are usage errors (the run would quietly
+/// leave them out).
 fn select_contracts(
     selected: &[ImplSpec],
-    only: Option<&str>,
+    settings: &VerifySettings,
 ) -> Result<Vec<&'static dyn Contract>, Error> {
-    let Some(id) = only else {
-        return Ok(reference::CONTRACTS
-            .iter()
-            .copied()
-            .filter(|c| {
-                selected
-                    .iter()
-                    .any(|s| s.contracts.iter().any(|id| id == c.id()))
-            })
-            .collect());
+    let implements = |spec: &ImplSpec, contract: &dyn Contract| {
+        spec.contracts.iter().any(|id| id == contract.id())
     };
-    let contract = reference::contract(id).ok_or_else(|| unknown_contract(id))?;
-    for spec in selected {
-        if !spec.contracts.iter().any(|c| c == id) {
+    let named = contracts_named(&settings.contracts)?;
+    for contract in &named {
+        if !settings.contracts.is_empty() && !selected.iter().any(|s| implements(s, *contract)) {
             return Err(Error::usage(
                 format!(
-                    "implementation `{}` does not implement contract `{id}`",
-                    spec.id
+                    "no selected implementation implements contract `{}`",
+                    contract.id()
                 ),
-                Some(format!(
-                    "`{}` implements: {}",
-                    spec.id,
-                    spec.contracts.join(", ")
-                )),
+                Some(implemented_by(selected)),
             ));
         }
     }
-    Ok(vec![contract])
+    for spec in selected
+        .iter()
+        .filter(|s| settings.impl_ids.contains(&s.id))
+    {
+        if !named.iter().any(|c| implements(spec, *c)) {
+            return Err(Error::usage(
+                format!(
+                    "implementation `{}` implements none of the contracts {}",
+                    spec.id,
+                    settings.contracts.join(", ")
+                ),
+                Some(implemented_by(std::slice::from_ref(spec))),
+            ));
+        }
+    }
+    Ok(named
+        .into_iter()
+        .filter(|c| selected.iter().any(|s| implements(s, *c)))
+        .collect())
+}
+
+/// "`py` implements: budget, migrate; …", for hints.
+fn implemented_by(specs: &[ImplSpec]) -> String {
+    specs
+        .iter()
+        .map(|s| format!("`{}` implements: {}", s.id, s.contracts.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn load_baselines(

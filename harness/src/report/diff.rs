@@ -1,5 +1,8 @@
 //! `report diff RUN_A RUN_B`: which failure groups appeared, disappeared or changed
-//! between two runs' `report.json`.
+//! between two runs' `report.json`. What fails (exit 1) is a change in *which* bugs there
+//! are: a group that appeared, disappeared or changed its rules; case counts, examples and
+//! baseline marks are shown but fail only when asked (`--counts` for counts), since the
+//! same bugs hit by another number of cases are the same bugs.
 //!
 //! Reports are read as plain JSON, so a report written by another harness version still
 //! compares as long as its groups keep their key fields.
@@ -11,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::errors::Error;
-use crate::judge::Cause;
+use crate::judge::{words_or_dash, Cause};
 
 /// One run's groups by key, and where the report was read from.
 pub struct RunGroups {
@@ -86,9 +89,19 @@ fn key(group: &Value) -> String {
 pub struct RunDiff {
     pub appeared: Vec<String>,
     pub disappeared: Vec<String>,
-    /// Key and what changed in it.
-    pub changed: Vec<(String, Vec<String>)>,
+    pub changed: Vec<Change>,
     pub unchanged: usize,
+}
+
+/// A group both runs have, changed.
+pub struct Change {
+    pub key: String,
+    /// What changed, for people.
+    pub what: Vec<String>,
+    /// Its `rules` list changed: the cause broke other rules.
+    pub rules: bool,
+    /// Its case count changed.
+    pub count: bool,
 }
 
 impl RunDiff {
@@ -114,8 +127,25 @@ impl RunDiff {
                 continue;
             };
             let mut what = Vec::new();
+            let rules = |g: &Value| {
+                let list: Vec<String> = g["rules"]
+                    .as_array()
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                words_or_dash(&list)
+            };
+            let rules_changed = rules(before) != rules(after);
+            if rules_changed {
+                what.push(format!("rules {} → {}", rules(before), rules(after)));
+            }
             let count = |g: &Value| g["count"].as_u64().unwrap_or(0);
-            if count(before) != count(after) {
+            let count_changed = count(before) != count(after);
+            if count_changed {
                 what.push(format!("cases {} → {}", count(before), count(after)));
             }
             let status = |g: &Value| g["baseline"]["status"].as_str().unwrap_or("new").to_owned();
@@ -131,7 +161,12 @@ impl RunDiff {
             if what.is_empty() {
                 diff.unchanged += 1;
             } else {
-                diff.changed.push((k.clone(), what));
+                diff.changed.push(Change {
+                    key: k.clone(),
+                    what,
+                    rules: rules_changed,
+                    count: count_changed,
+                });
             }
         }
         diff
@@ -141,7 +176,15 @@ impl RunDiff {
         self.appeared.is_empty() && self.disappeared.is_empty() && self.changed.is_empty()
     }
 
-    pub fn render(&self, a: &RunGroups, b: &RunGroups) -> String {
+    /// Whether the runs found different bugs: a group appeared, disappeared or changed its
+    /// rules — or, with `counts`, changed its case count.
+    pub fn fails(&self, counts: bool) -> bool {
+        !self.appeared.is_empty()
+            || !self.disappeared.is_empty()
+            || self.changed.iter().any(|c| c.rules || (counts && c.count))
+    }
+
+    pub fn render(&self, a: &RunGroups, b: &RunGroups, counts: bool) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -164,8 +207,8 @@ impl RunDiff {
         }
         if !self.changed.is_empty() {
             let _ = writeln!(out, "  changed ({}):", self.changed.len());
-            for (k, what) in &self.changed {
-                let _ = writeln!(out, "    {k}: {}", what.join("; "));
+            for change in &self.changed {
+                let _ = writeln!(out, "    {}: {}", change.key, change.what.join("; "));
             }
         }
         let _ = writeln!(
@@ -178,6 +221,17 @@ impl RunDiff {
                 ""
             }
         );
+        if !self.is_empty() && !self.fails(counts) {
+            let _ = writeln!(
+                out,
+                "  the same groups with the same rules: exit 0{}",
+                if counts {
+                    ""
+                } else {
+                    " (--counts also fails on changed case counts)"
+                }
+            );
+        }
         out
     }
 }
@@ -214,10 +268,32 @@ mod tests {
         assert_eq!(diff.appeared, ["migrate · py · divergence · D at /ok"]);
         assert_eq!(diff.disappeared, ["migrate · py · divergence · A at /ok"]);
         assert_eq!(diff.changed.len(), 1);
-        assert_eq!(diff.changed[0].1, ["cases 2 → 5"]);
+        assert_eq!(diff.changed[0].what, ["cases 2 → 5"]);
         assert_eq!(diff.unchanged, 1);
+        assert!(diff.fails(false) && diff.fails(true));
         assert!(RunDiff::between(&a, &a).is_empty());
-        assert!(diff.render(&a, &b).contains("appeared (1)"));
+        assert!(!RunDiff::between(&a, &a).fails(true));
+        assert!(diff.render(&a, &b, false).contains("appeared (1)"));
+    }
+
+    #[test]
+    fn only_a_change_of_rules_fails_unless_counts_are_asked_for() {
+        let a = run(json!([group("A", 1), group("B", 2)]));
+        let counts = run(json!([group("A", 4), group("B", 2)]));
+        let diff = RunDiff::between(&a, &counts);
+        assert_eq!(diff.changed[0].what, ["cases 1 → 4"]);
+        assert!(!diff.fails(false), "a count alone is the same bug");
+        assert!(diff.fails(true), "--counts");
+        assert!(diff
+            .render(&a, &counts, false)
+            .contains("--counts also fails"));
+
+        let mut changed = group("B", 2);
+        changed["rules"] = json!(["B", "Y"]);
+        let rules = run(json!([group("A", 1), changed]));
+        let diff = RunDiff::between(&a, &rules);
+        assert_eq!(diff.changed[0].what, ["rules B Z → B Y"]);
+        assert!(diff.fails(false));
     }
 
     #[test]

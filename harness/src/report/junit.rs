@@ -2,13 +2,16 @@
 //!
 //! One `<testsuite>` per contract; in it one `<testcase>` per twin-drift group first, then
 //! one per golden vector and implementation, one per other failure group (a failure when new, skipped when a baseline lists
-//! it), one failing case per adapter incident, and one per stale baseline entry.
+//! it), one failing case per adapter incident, and one per stale baseline entry. Then, when
+//! there are any, a suite `implementations` with one case per implementation that could not
+//! run (a failure when that fails the run, skipped when it is not required), and a suite
+//! `baseline` with one skipped case per entry out of the run's scope.
 
 use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
-use super::model::{Group, GroupKind, IncidentRecord, MarkStatus, Report};
+use super::model::{Group, GroupKind, ImplRecord, IncidentRecord, MarkStatus, Report};
 use super::view::SHOWN_CHARS;
 use crate::errors::Error;
 use crate::run::protocol::cut;
@@ -67,6 +70,51 @@ pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
             case.set_classname(format!("{}.{}", contract.id, entry.implementation));
             suite.add_test_case(case);
         }
+        junit.add_test_suite(suite);
+    }
+    let missing: Vec<&ImplRecord> = report
+        .implementations
+        .iter()
+        .filter(|i| i.could_not_run())
+        .collect();
+    if !missing.is_empty() {
+        let mut suite = TestSuite::new("implementations");
+        for imp in missing {
+            let mut status = if imp.fails_run() {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_type(imp.status_text());
+                status
+            } else {
+                TestCaseStatus::skipped()
+            };
+            let note = imp.not_required_note().map(|n| format!(" ({n})"));
+            status.set_message(format!(
+                "{}: {}{}",
+                imp.status_text(),
+                imp.reason.as_deref().unwrap_or("no reason given"),
+                note.unwrap_or_default()
+            ));
+            if let Some(fix) = &imp.fix {
+                status.set_description(format!("fix: {fix}"));
+            }
+            let mut case = TestCase::new(format!("implementation {}", imp.id), status);
+            case.set_classname(format!("implementations.{}", imp.id));
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    let out_of_scope = report.baseline.iter().flat_map(|b| &b.out_of_scope);
+    let mut suite = TestSuite::new("baseline");
+    for entry in out_of_scope {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(
+            "out of scope: its implementation or contract did not run here, so whether it still diverges is unknown",
+        );
+        let mut case = TestCase::new(format!("baseline {}", entry.describe()), status);
+        case.set_classname(format!("{}.{}", entry.contract, entry.implementation));
+        suite.add_test_case(case);
+    }
+    if !suite.test_cases.is_empty() {
         junit.add_test_suite(suite);
     }
     junit.to_string().map_err(|e| Error::Write {

@@ -25,7 +25,7 @@ impl Report {
         if let Some(b) = &self.baseline {
             let _ = writeln!(
                 md,
-                "Baseline {}: {} known, {} flaky, {} new group(s), {} stale entr(ies){}.\n",
+                "Baseline {}: {} known, {} flaky, {} new group(s), {} stale entr(ies){}, {} out of scope.\n",
                 md_code(b.baseline.as_deref().unwrap_or("(none)")),
                 b.known,
                 b.flaky,
@@ -35,12 +35,20 @@ impl Report {
                     ""
                 } else {
                     " (not checked: partial run)"
-                }
+                },
+                b.out_of_scope.len()
             );
             for entry in &b.stale {
                 let _ = writeln!(md, "- stale, remove it: {}", md_cell(&entry.describe()));
             }
-            if !b.stale.is_empty() {
+            for entry in &b.out_of_scope {
+                let _ = writeln!(
+                    md,
+                    "- out of scope (its implementation or contract did not run here): {}",
+                    md_cell(&entry.describe())
+                );
+            }
+            if !b.stale.is_empty() || !b.out_of_scope.is_empty() {
                 let _ = writeln!(md);
             }
         }
@@ -64,6 +72,10 @@ impl Report {
                 ),
                 (Some(reason), None) => format!("{} — {}", imp.status_text(), md_cell(reason)),
                 _ => imp.status_text().to_owned(),
+            };
+            let status = match imp.not_required_note() {
+                Some(note) => format!("{status} — {}", md_cell(note)),
+                None => status,
             };
             let _ = writeln!(
                 md,

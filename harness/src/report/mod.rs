@@ -1,23 +1,50 @@
 //! Reports: the run's data ([`model`]), what every writer shows alike ([`view`]), and the
 //! writers — the terminal summary, `summary.md` and bug reports, `index.html`, `junit.xml` —
-//! plus `report diff` between two runs ([`diff`]).
+//! plus `report diff` between two runs ([`diff`]) and the shard runs of one run read back
+//! and combined ([`merge`]).
 
 pub mod diff;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod merge;
 pub mod model;
 pub mod terminal;
 pub mod view;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use model::*;
 
 use crate::errors::Error;
-use crate::fsio::{pretty_json, write_atomically};
+use crate::fsio::{create_run_dir, point_latest, pretty_json, write_atomically};
 
 impl Report {
+    /// A run's id, the name of its folder: its UTC start time and seed
+    /// (`20261201T180616Z-s1`).
+    pub fn run_id(started_at: time::OffsetDateTime, seed: u64) -> String {
+        let at = started_at
+            .format(time::macros::format_description!(
+                "[year][month][day]T[hour][minute][second]Z"
+            ))
+            .unwrap_or_default();
+        format!("{at}-s{seed}")
+    }
+
+    /// Writes the report into a new run folder under `reports_dir`, made only now so that a
+    /// run killed outright leaves no empty one behind, and points `latest` at it. A folder
+    /// whose first file could not be written (a full disk) is removed again.
+    pub fn save(&mut self, reports_dir: &Path) -> Result<PathBuf, Error> {
+        let (dir, run_id) = create_run_dir(reports_dir, &self.run_id)?;
+        self.run_id = run_id;
+        if let Err(e) = self.write(&dir) {
+            let _ = std::fs::remove_dir(&dir); // only ever removes an empty folder
+            return Err(e);
+        }
+        point_latest(reports_dir, &self.run_id)?;
+        Ok(dir)
+    }
+
     /// Writes every report file into the run folder `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), Error> {
         let json_path = dir.join("report.json");

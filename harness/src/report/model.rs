@@ -6,11 +6,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
-use crate::errors::{EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED};
+use crate::errors::{
+    EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_NO_CASES,
+};
 pub use crate::interrupt::Interrupt;
 pub use crate::judge::GroupKind;
 use crate::judge::{Cause, GroupKey, Variant};
@@ -20,9 +22,9 @@ pub use crate::run::IncidentKind;
 
 /// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
 /// that a reader could notice.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub schema_version: u32,
@@ -47,12 +49,15 @@ pub struct Report {
     /// The signal that stopped it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted_by: Option<Interrupt>,
+    /// The shard runs `report merge` combined into this one (`RUN_ID (shard K/N)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
     pub verdict: Verdict,
     pub exit_code: u8,
     pub timings: Timings,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsRecord {
     pub cases: u64,
@@ -76,10 +81,13 @@ pub struct SettingsRecord {
     /// This run's part of the case stream (`--shard K/N`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    /// The one golden vector run (`--vector ID`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
 }
 
 /// One golden vector's result for one implementation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VectorOutcome {
     pub contract: String,
@@ -88,11 +96,11 @@ pub struct VectorOutcome {
     /// `pass`, or the failing group's kind (`divergence`, `crash`, …).
     pub status: String,
     /// The rules it breaks, when it fails.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImplStatus {
     Available,
@@ -102,13 +110,17 @@ pub enum ImplStatus {
     Broken,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImplRecord {
     pub id: String,
     pub language: String,
     pub description: String,
     pub status: ImplStatus,
+    /// Named with `--impl` (not brought in by `all`): if it cannot run, the run fails.
+    pub required: bool,
+    /// Cases it answered, over every contract (an output or an adapter error).
+    pub answered: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,17 +130,40 @@ pub struct ImplRecord {
     pub packages: BTreeMap<String, Package>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+impl ImplRecord {
+    /// It broke down before answering a single case (or never started): whatever the
+    /// report counts against it is its failure to run, not a finding.
+    pub fn never_ran(&self) -> bool {
+        self.status != ImplStatus::Available && self.answered == 0
+    }
+
+    /// Some contract of the run could not run on it: unavailable, not started, or broken
+    /// down before answering a case.
+    pub fn could_not_run(&self) -> bool {
+        matches!(
+            self.status,
+            ImplStatus::Unavailable | ImplStatus::FailedToStart
+        ) || self.never_ran()
+    }
+
+    /// It could not run and that fails the run: it was required, or its adapter failed
+    /// (only an *unavailable* implementation that `all` brought in is a mere note).
+    pub fn fails_run(&self) -> bool {
+        self.could_not_run() && (self.required || self.status != ImplStatus::Unavailable)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContractRecord {
     pub id: String,
     pub tallies: Vec<Tally>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub agreement: Vec<PairAgreement>,
 }
 
 /// What happened to one implementation's cases of one contract.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tally {
     pub implementation: String,
@@ -166,7 +201,7 @@ impl Tally {
 /// Every failing case with the same cause (contract, implementation, kind, the rule broken
 /// and where the outputs first part) is one group: one entry with a count, its variants and
 /// its smallest example.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     pub contract: String,
@@ -189,10 +224,10 @@ pub struct Group {
     /// The lowest generated case indices in the group (at most ten).
     pub first_cases: Vec<u64>,
     /// The golden vectors in the group (at most ten, by id).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vectors: Vec<String>,
     /// The corpus cases in the group (at most ten, by file).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub corpus: Vec<String>,
     /// Listed in `--baseline` or `--known-flaky` (absent: a new group).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -202,7 +237,7 @@ pub struct Group {
 
 /// One shape of a group's cause: the cause it was first found under (before shrinking
 /// merged groups that shrank to the same), its rules and paths, and how many cases showed it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantRecord {
     #[serde(flatten)]
@@ -340,7 +375,7 @@ pub fn keep_lowest<T: Ord>(list: &mut Vec<T>, item: T) {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Example {
     /// The generated case's index, or …
@@ -360,7 +395,7 @@ pub struct Example {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
     /// Where this example's output differs from the reference (the group's paths, unfolded).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -369,7 +404,7 @@ pub struct Example {
     /// One command that runs this case alone.
     pub repro: String,
     /// What the other implementations did with the same case (multi-implementation runs).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub others: Vec<SideRecord>,
     /// Which side drifted, judged from the other implementations' outputs.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -382,13 +417,13 @@ pub struct Example {
     pub snippet: Option<Snippet>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snippet {
     pub language: String,
     pub code: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShrinkRecord {
     pub from_bytes: usize,
@@ -401,7 +436,7 @@ pub struct ShrinkRecord {
     pub stopped_by: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SideRecord {
     pub implementation: String,
@@ -412,7 +447,7 @@ pub struct SideRecord {
 }
 
 /// How often two implementations gave canonically identical outputs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PairAgreement {
     pub a: String,
@@ -424,7 +459,7 @@ pub struct PairAgreement {
 }
 
 /// An adapter's incident: a broken protocol rule, or a failure no single case explains.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IncidentRecord {
     pub contract: String,
@@ -444,12 +479,14 @@ pub struct IncidentRecord {
     pub repeats: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Agreement,
     Findings,
     Infrastructure,
+    /// Not a single case ran.
+    NoCases,
     Interrupted,
 }
 
@@ -460,12 +497,13 @@ impl Verdict {
             Verdict::Agreement => EXIT_AGREEMENT,
             Verdict::Findings => EXIT_FINDINGS,
             Verdict::Infrastructure => EXIT_INFRASTRUCTURE,
+            Verdict::NoCases => EXIT_NO_CASES,
             Verdict::Interrupted => EXIT_INTERRUPTED,
         }
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Timings {
     pub started_at: String,
@@ -476,14 +514,14 @@ pub struct Timings {
     pub timing_violations: Vec<TimingViolation>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImplTimings {
     pub elapsed_ms: Percentiles,
     pub timer_lag_ms: Percentiles,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Percentiles {
     pub samples: usize,
     pub p50: f64,
@@ -508,7 +546,7 @@ impl Percentiles {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TimingViolation {
     pub contract: String,

@@ -28,6 +28,9 @@ impl Report {
                 imp.status_text(),
                 imp.reason.as_deref().unwrap_or("")
             );
+            if let Some(note) = imp.not_required_note() {
+                let _ = writeln!(out, "    {note}");
+            }
             for fix in imp.fix.iter().flat_map(|f| f.lines()) {
                 let _ = writeln!(out, "    fix: {fix}");
             }
@@ -177,6 +180,20 @@ impl Report {
             if b.stale.len() > SHOWN {
                 let _ = writeln!(out, "  … and {} more stale entries", b.stale.len() - SHOWN);
             }
+            for entry in b.out_of_scope.iter().take(SHOWN) {
+                let _ = writeln!(
+                    out,
+                    "  out of scope (its implementation or contract did not run here) · {}",
+                    entry.describe()
+                );
+            }
+            if b.out_of_scope.len() > SHOWN {
+                let _ = writeln!(
+                    out,
+                    "  … and {} more out-of-scope entries",
+                    b.out_of_scope.len() - SHOWN
+                );
+            }
         }
         if !self.incidents.is_empty() {
             let _ = writeln!(
@@ -200,7 +217,9 @@ impl Report {
         let verdict = match self.verdict {
             Verdict::Agreement => paint.green(&verdict),
             Verdict::Findings => paint.red(&verdict),
-            Verdict::Infrastructure | Verdict::Interrupted => paint.yellow(&verdict),
+            Verdict::Infrastructure | Verdict::NoCases | Verdict::Interrupted => {
+                paint.yellow(&verdict)
+            }
         };
         let _ = writeln!(out, "  {verdict}");
         out

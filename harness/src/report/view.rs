@@ -36,14 +36,48 @@ impl Report {
         if let Some(shard) = self.settings.shard {
             parts.push(format!("shard {}/{}", shard.index, shard.count));
         }
+        if !self.merged_from.is_empty() {
+            parts.push(format!("merged from {} shard runs", self.merged_from.len()));
+        }
         parts.push(format!("{} profile", self.settings.profile));
         parts.push(format!("TZ {}", self.settings.time_zone));
         parts.push(format!("harness {}", self.harness_version));
         parts.join(" · ")
     }
 
-    /// The verdict sentence every summary ends with.
+    /// The verdict sentence every summary ends with; it names the implementations that
+    /// could not run whatever the verdict, so neither hides the other.
     pub fn verdict_line(&self) -> String {
+        let line = self.verdict_words();
+        match (self.could_not_run_words(), self.verdict) {
+            (Some(words), Verdict::Infrastructure) => {
+                format!("infrastructure failure: {words} (exit 3)")
+            }
+            (Some(words), _) => format!("{line} · {words}"),
+            (None, _) => line,
+        }
+    }
+
+    /// "could not run: ts (unavailable, required), py (unavailable, not required)", when any
+    /// implementation could not.
+    pub fn could_not_run_words(&self) -> Option<String> {
+        let names: Vec<String> = self
+            .implementations
+            .iter()
+            .filter(|i| i.could_not_run())
+            .map(|i| {
+                let why = match (i.required, i.fails_run()) {
+                    (true, _) => "required",
+                    (false, true) => "its adapter failed",
+                    (false, false) => "not required",
+                };
+                format!("{} ({}, {why})", i.id, i.status_text())
+            })
+            .collect();
+        (!names.is_empty()).then(|| format!("could not run: {}", names.join(", ")))
+    }
+
+    fn verdict_words(&self) -> String {
         let known = self.groups.len() - self.new_groups().count();
         match self.verdict {
             Verdict::Agreement if known > 0 => format!(
@@ -75,6 +109,9 @@ impl Report {
             }
             Verdict::Infrastructure => {
                 "infrastructure failure: see the implementations above (exit 3)".into()
+            }
+            Verdict::NoCases => {
+                "no cases run: not a single case was executed; check --cases, --shard, --vectors-only and the implementations above (exit 4)".into()
             }
             Verdict::Interrupted => format!(
                 "interrupted: this partial report judges only the cases that finished ({}exit {})",
@@ -139,6 +176,13 @@ impl Tally {
 }
 
 impl ImplRecord {
+    /// Why an implementation that could not run does not fail the run, when it does not.
+    pub fn not_required_note(&self) -> Option<&'static str> {
+        (self.could_not_run() && !self.fails_run()).then_some(
+            "not required (`--impl all` takes it only where it is available), so it fails nothing",
+        )
+    }
+
     /// `available`, `unavailable` or `failed to start`.
     pub fn status_text(&self) -> &'static str {
         match self.status {

@@ -121,7 +121,9 @@ pub struct Done {
 
 /// What an adapter did that breaks the protocol, or that no single case explains. Each kind
 /// is listed in `adapters/PROTOCOL.md`; any incident fails the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentKind {
     /// A line that is not JSON (or not UTF-8).

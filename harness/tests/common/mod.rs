@@ -143,9 +143,14 @@ impl Sandbox {
         }
     }
 
+    /// The run folders, not `latest`: it moves to each new run.
     fn run_dirs(&self) -> Vec<PathBuf> {
         std::fs::read_dir(self.reports.path())
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|path| !path.ends_with("latest"))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

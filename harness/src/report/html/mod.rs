@@ -94,7 +94,7 @@ fn header(out: &mut String, r: &Report) {
     let class = match r.verdict {
         Verdict::Agreement => "ok",
         Verdict::Findings => "fail",
-        Verdict::Infrastructure | Verdict::Interrupted => "warn",
+        Verdict::Infrastructure | Verdict::NoCases | Verdict::Interrupted => "warn",
     };
     let _ = writeln!(
         out,
@@ -118,13 +118,14 @@ fn header(out: &mut String, r: &Report) {
         }
         let _ = writeln!(
             out,
-            "<div class=\"label\">baseline</div>\n<p>{}: {} known, {} flaky, {} new group(s), {} stale entr(ies){}.</p>",
+            "<div class=\"label\">baseline</div>\n<p>{}: {} known, {} flaky, {} new group(s), {} stale entr(ies){}, {} out of scope.</p>",
             if files.is_empty() { "baselines".to_owned() } else { files.join(", ") },
             b.known,
             b.flaky,
             b.new,
             b.stale.len(),
-            if b.stale_fails || b.stale.is_empty() { "" } else { " (not checked: partial run)" }
+            if b.stale_fails || b.stale.is_empty() { "" } else { " (not checked: partial run)" },
+            b.out_of_scope.len()
         );
         if !b.stale.is_empty() {
             out.push_str("<ul class=\"stale\">\n");
@@ -137,6 +138,18 @@ fn header(out: &mut String, r: &Report) {
                 let _ = writeln!(
                     out,
                     "<li><span class=\"{class}\">{what}</span> {} — {}</li>",
+                    code(&entry.describe()),
+                    escape(&entry.reason)
+                );
+            }
+            out.push_str("</ul>\n");
+        }
+        if !b.out_of_scope.is_empty() {
+            out.push_str("<ul class=\"stale\">\n");
+            for entry in &b.out_of_scope {
+                let _ = writeln!(
+                    out,
+                    "<li><span class=\"none\">out of scope: its implementation or contract did not run here</span> {} — {}</li>",
                     code(&entry.describe()),
                     escape(&entry.reason)
                 );
@@ -232,6 +245,9 @@ fn status_cell(out: &mut String, i: &ImplRecord) {
     }
     if let Some(reason) = &i.reason {
         let _ = write!(out, "<div class=\"sub\">{}</div>", escape(reason));
+    }
+    if let Some(note) = i.not_required_note() {
+        let _ = write!(out, "<div class=\"sub\">{}</div>", escape(note));
     }
     for fix in i.fix.iter().flat_map(|f| f.lines()) {
         let _ = write!(out, "<div class=\"sub\">fix: {}</div>", code(fix));
@@ -425,6 +441,7 @@ mod tests {
                 window: Some(64),
                 jobs: 1,
                 shard: None,
+                vector: None,
             },
             implementations: vec![
                 ImplRecord {
@@ -432,6 +449,8 @@ mod tests {
                     language: "python".into(),
                     description: "a Python sample".into(),
                     status: ImplStatus::Available,
+                    required: true,
+                    answered: 0,
                     reason: None,
                     fix: None,
                     adapter: Some(AdapterInfo {
@@ -452,6 +471,8 @@ mod tests {
                     language: "typescript".into(),
                     description: String::new(),
                     status: ImplStatus::Unavailable,
+                    required: true,
+                    answered: 0,
                     reason: Some("AEGIS_TS_SRC is not set <here>".into()),
                     fix: Some("export AEGIS_TS_SRC=/path/to/aegis".into()),
                     adapter: None,
@@ -510,10 +531,12 @@ mod tests {
                     &[],
                     "fixed <upstream>",
                 )],
+                out_of_scope: Vec::new(),
                 stale_fails: true,
             }),
             interrupted: false,
             interrupted_by: None,
+            merged_from: Vec::new(),
             verdict: Verdict::Findings,
             exit_code: 1,
             timings: Timings::default(),
