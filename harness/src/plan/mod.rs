@@ -4,6 +4,7 @@
 //! The CLI resolves flags into [`VerifySettings`] without reading a file; [`Plan::load`]
 //! reads them.
 
+pub mod config;
 pub mod impls;
 
 use std::path::{Path, PathBuf};
@@ -16,9 +17,11 @@ use serde_json::Value;
 
 use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
+use crate::data::DataDir;
 use crate::errors::{known_contracts, Error};
 use crate::progress::ProgressMode;
 use crate::run::RunnerSettings;
+pub use config::{Defaults, ProjectConfig};
 pub use impls::{Fix, ImplSpec, Impls, Placeholders, ProfileName};
 
 /// Which case of the run this is.
@@ -72,18 +75,28 @@ pub struct ShrinkBounds {
 /// Where a project's files are.
 #[derive(Debug, Clone)]
 pub struct Project {
+    /// The folder paths are shown relative to: the checkout the data comes from, else the
+    /// project config's folder, else the current directory.
     pub root: PathBuf,
-    /// The implementations config.
-    pub config: PathBuf,
+    /// Where the adapters, the built-in implementations and the golden vectors are.
+    pub data: DataDir,
+    /// The project config (`conformance.toml`), when there is one.
+    pub config: Option<ProjectConfig>,
     pub reports_dir: PathBuf,
     pub corpus_dir: PathBuf,
     pub vectors_dir: PathBuf,
 }
 
 impl Project {
-    /// Every implementation the config names.
+    /// Every implementation the built-in config and the project config name (the data
+    /// folder unpacked first when it is the embedded copy).
     pub fn impls(&self) -> Result<Impls, Error> {
-        Impls::load(&self.config, &Placeholders::for_root(&self.root))
+        self.data.ready()?;
+        Impls::load_with(
+            &self.data.root.join("adapters/impls.toml"),
+            self.config.as_ref().map(|c| &c.text),
+            &Placeholders::for_root(&self.data.root),
+        )
     }
 }
 
@@ -104,8 +117,8 @@ pub struct VerifySettings {
     pub project: Project,
     /// `--impl`: ids from the config, or `all`.
     pub impl_ids: Vec<String>,
-    /// `--contract`: only this contract.
-    pub contract: Option<String>,
+    /// `--contract`: only these contracts (empty: every contract of the implementations).
+    pub contracts: Vec<String>,
     pub cases: u64,
     pub seed: u64,
     /// The time zone (`TZ`) the adapters run under.
@@ -185,7 +198,7 @@ impl Plan {
                 Some("name one with --impl ID".into()),
             ));
         }
-        let contracts = select_contracts(&selected, settings.contract.as_deref())?;
+        let contracts = select_contracts(&selected, &settings.contracts)?;
         let (baseline, known_flaky) = load_baselines(&settings)?;
         // Local-time bugs show up as drift only away from UTC (LEDGER-WINDOW).
         let selected: Vec<ImplSpec> = selected
@@ -243,13 +256,13 @@ impl Plan {
     }
 }
 
-/// The contracts a run covers: `--contract` (which every selected implementation must
-/// implement), or every contract one of them implements.
+/// The contracts a run covers: those named (each selected implementation must implement one
+/// of them at least), or every contract one of them implements.
 fn select_contracts(
     selected: &[ImplSpec],
-    only: Option<&str>,
+    named: &[String],
 ) -> Result<Vec<&'static dyn Contract>, Error> {
-    let Some(id) = only else {
+    if named.is_empty() {
         return Ok(reference::CONTRACTS
             .iter()
             .copied()
@@ -259,14 +272,17 @@ fn select_contracts(
                     .any(|s| s.contracts.iter().any(|id| id == c.id()))
             })
             .collect());
-    };
-    let contract = reference::contract(id).ok_or_else(|| unknown_contract(id))?;
+    }
+    if let Some(unknown) = named.iter().find(|id| reference::contract(id).is_none()) {
+        return Err(unknown_contract(unknown));
+    }
     for spec in selected {
-        if !spec.contracts.iter().any(|c| c == id) {
+        if !spec.contracts.iter().any(|c| named.contains(c)) {
             return Err(Error::usage(
                 format!(
-                    "implementation `{}` does not implement contract `{id}`",
-                    spec.id
+                    "implementation `{}` does not implement contract `{}`",
+                    spec.id,
+                    named.join("`, `")
                 ),
                 Some(format!(
                     "`{}` implements: {}",
@@ -276,7 +292,12 @@ fn select_contracts(
             ));
         }
     }
-    Ok(vec![contract])
+    // In the registry's order, whatever order they were named in.
+    Ok(reference::CONTRACTS
+        .iter()
+        .copied()
+        .filter(|c| named.iter().any(|id| id == c.id()))
+        .collect())
 }
 
 fn load_baselines(
