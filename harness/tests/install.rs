@@ -284,3 +284,91 @@ fn an_installed_harness_gates_a_users_repository_from_its_cache() {
         "node_modules lives in the cache"
     );
 }
+
+/// The harness under test (not installed) in `cwd`, outside any checkout, with HOME (and so
+/// the cache) in `home`.
+fn outside(cwd: &Path, home: &Path, args: &[&str]) -> Outcome {
+    Installed {
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_harness")),
+        home: home.to_owned(),
+    }
+    .run(cwd, args)
+}
+
+#[test]
+fn flags_win_over_the_configs_defaults_and_a_bad_config_names_its_line() {
+    let _guard = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, home) = (tmp.path().join("repo"), tmp.path().join("home"));
+    user_repository(&repo);
+    std::fs::create_dir_all(&home).unwrap();
+    let config = repo.join("conformance.toml");
+    // Python alone: no npm needed.
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("[impl.our-ts]", "[impl.our-ts]\nmutant = true"),
+    )
+    .unwrap();
+
+    let run = outside(
+        &repo,
+        &home,
+        &[
+            "verify",
+            "--cases",
+            "7",
+            "--seed",
+            "11",
+            "--no-vectors",
+            "--quiet",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = latest_report(&repo.join("out/reports"));
+    assert_eq!(report["seed"], 11, "--seed wins over the config's");
+    let tally = &report["contracts"][0]["tallies"][0];
+    assert_eq!(
+        tally["implementation"], "our-py",
+        "mutants stay out of the default"
+    );
+    assert_eq!(tally["pass"], 7, "--cases wins over the config's: {tally}");
+
+    std::fs::write(&config, "[defaults]\ncases = 5\ncase = 3\n").unwrap();
+    let run = outside(&repo.join("py"), &home, &["verify"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(&config.display().to_string())
+            && run.stderr.contains("line 3")
+            && run.stderr.contains("unknown field `case`")
+            && run.stderr.contains("hint: docs/config.md"),
+        "{}",
+        run.stderr
+    );
+
+    let run = outside(
+        tmp.path(),
+        &home,
+        &[
+            "verify",
+            "--impl",
+            "py-sample",
+            "--root",
+            tmp.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a checkout of the harness"),
+        "{}",
+        run.stderr
+    );
+
+    let run = outside(tmp.path(), &home, &["vectors", "regen"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--vectors-dir"),
+        "the cached copy is never rewritten: {}",
+        run.stderr
+    );
+}
