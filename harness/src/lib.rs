@@ -13,12 +13,16 @@
 //! the engine's one voice while a run is live, [`interrupt`] its stop switch (Ctrl-C,
 //! SIGTERM, SIGHUP), [`fsio`] writes files atomically, and
 //! [`baseline`], [`corpus`] and [`vectors`] are the committed files they read and write.
+//! [`data`] is where the adapters and vectors come from (a checkout, or the copy built into
+//! the binary, unpacked in the cache), and [`doctor`] reports where everything comes from.
 //! [`cli`] turns the command line into settings and outcomes into exit codes; nothing in
 //! the engine names it.
 
 pub mod baseline;
 pub mod cli;
 pub mod corpus;
+pub mod data;
+pub mod doctor;
 pub mod errors;
 pub mod findings;
 pub mod fsio;

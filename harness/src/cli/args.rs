@@ -33,26 +33,28 @@ pub enum Command {
     Corpus(CorpusArgs),
     /// Run reports: compare two runs, or merge the shard runs of one run.
     Report(ReportArgs),
+    /// Where everything comes from: the data folder, the project config, Python, Node, the
+    /// managed venv and node_modules, and each implementation, available or not (with the
+    /// line that fixes it).
+    #[command(visible_alias = "info")]
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Implementations to verify: ids from the config, comma separated, or `all`.
-    #[arg(
-        long = "impl",
-        value_name = "ID[,ID…]",
-        value_delimiter = ',',
-        required = true
-    )]
+    /// Implementations to verify: ids, comma separated, or `all` [default: the project
+    /// config's `impls`, else every implementation it declares].
+    #[arg(long = "impl", value_name = "ID[,ID…]", value_delimiter = ',')]
     pub impls: Vec<String>,
-    /// Only these contracts, comma separated or the flag repeated [default: every
-    /// contract the implementations implement].
+    /// Only these contracts, comma separated or the flag repeated [default: the project
+    /// config's `contracts`, else every contract the implementations implement].
     #[arg(long = "contract", value_name = "ID[,ID…]", value_delimiter = ',')]
     pub contracts: Vec<String>,
-    /// How many generated cases.
-    #[arg(long, default_value_t = 1000)]
-    pub cases: u64,
-    /// Seed of the case stream [default: random, always printed].
+    /// How many generated cases [default: the project config's `cases`, else 1000].
+    #[arg(long)]
+    pub cases: Option<u64>,
+    /// Seed of the case stream [default: the project config's `seed`, else random, always
+    /// printed].
     #[arg(long)]
     pub seed: Option<u64>,
     /// Run only case N of the seed's stream (what repro commands use); no vectors.
@@ -67,15 +69,16 @@ pub struct VerifyArgs {
     /// Run only this golden vector (by id) of the one contract named with --contract.
     #[arg(long, value_name = "ID", requires = "contracts")]
     pub vector: Option<String>,
-    /// The golden vectors folder [default: ROOT/vectors].
+    /// The golden vectors folder [default: vectors/ in the data folder].
     #[arg(long, value_name = "DIR")]
     pub vectors_dir: Option<PathBuf>,
     /// Neither replay the corpus nor save new cases to it.
     #[arg(long)]
     pub no_corpus: bool,
-    /// Which inputs to generate: inside the schema, or about half breaking it.
-    #[arg(long, value_enum, default_value = "normal")]
-    pub profile: ProfileArg,
+    /// Which inputs to generate: inside the schema, or about half breaking it [default: the
+    /// project config's `profile`, else normal].
+    #[arg(long, value_enum)]
+    pub profile: Option<ProfileArg>,
     /// Time zone the adapters run under (their TZ), e.g. UTC or Pacific/Kiritimati
     /// [default: one of a fixed list of zones away from UTC, picked by the seed]
     #[arg(long, value_name = "ZONE")]
@@ -129,7 +132,8 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 pub struct GateArgs {
     /// Known divergence groups (TOML, or JSON by extension): the run fails on any other
-    /// group, and on any listed group that no longer diverges.
+    /// group, and on any listed group that no longer diverges [default: the project
+    /// config's `baseline`].
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Known-flaky groups: reported when they show up, never failing the run.
@@ -146,31 +150,47 @@ pub enum ProfileArg {
     Hostile,
 }
 
-/// Where the project lives and where reports go.
+/// Where the project lives, where the harness's data comes from, and where reports go.
 #[derive(Debug, Args)]
 pub struct ProjectArgs {
-    /// The repository root (found by walking up from the current directory by default).
+    /// A checkout of the harness's repository whose adapters, implementations and vectors
+    /// to use [default: the checkout around the current directory, else the copy built into
+    /// this binary, unpacked in the cache].
     #[arg(long, value_name = "DIR", global = true)]
     pub root: Option<PathBuf>,
-    /// The implementations config [default: ROOT/adapters/impls.toml].
+    /// The project config: your implementations and a run's defaults [default: the nearest
+    /// conformance.toml in the current directory or above; see docs/config.md].
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
-    /// Where run reports are written [default: ROOT/reports].
+    /// Where the built-in data is unpacked, with the managed venv and node_modules [default:
+    /// $HARNESS_CACHE_DIR, else $XDG_CACHE_HOME/conformance-harness, else
+    /// ~/.cache/conformance-harness].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+    /// Where run reports are written [default: the project config's `reports`, else
+    /// reports/ in the project].
     #[arg(long, value_name = "DIR", global = true)]
     pub reports_dir: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// The corpus of minimal divergences [default: ROOT/corpus].
+    /// The corpus of minimal divergences [default: the project config's `corpus`, else
+    /// corpus/ in the project].
     #[arg(long, value_name = "DIR", global = true)]
     pub corpus_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct VectorsArgs {
     #[command(subcommand)]
     pub action: VectorsAction,
-    /// The golden vectors folder [default: ROOT/vectors].
+    /// The golden vectors folder [default: vectors/ in the data folder].
     #[arg(long, value_name = "DIR", global = true)]
     pub vectors_dir: Option<PathBuf>,
     #[command(flatten)]

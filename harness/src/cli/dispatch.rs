@@ -9,6 +9,7 @@ use super::repro::display_path;
 use super::resolve::{Output, ReportSettings};
 use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
+use crate::data::Origin;
 use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS};
 use crate::judge::canonical;
 use crate::plan::{corpus_cases, Plan, Project, ReplayPlan};
@@ -33,6 +34,10 @@ pub fn run(cli: super::Cli) -> ExitCode {
             run_replay(&project, &plan, false)
         }),
         Command::Corpus(args) => run_corpus(&args),
+        Command::Doctor(args) => args.project.resolve().and_then(|project| {
+            print!("{}", crate::doctor::diagnose(&project)?.render());
+            Ok(EXIT_AGREEMENT)
+        }),
         Command::Report(args) => args.resolve().and_then(run_report),
     };
     match result {
@@ -90,6 +95,15 @@ fn run_report(settings: ReportSettings) -> Result<u8, Error> {
 
 fn run_vectors(args: &VectorsArgs) -> Result<u8, Error> {
     let project = args.project.resolve()?;
+    let writes = !matches!(args.action, VectorsAction::Check(_));
+    if writes && args.vectors_dir.is_none() && project.data.origin == Origin::Embedded {
+        // The embedded copy is rewritten from the binary on every use.
+        return Err(Error::usage(
+            "vectors regen and import write a checkout's vectors/, and there is none here",
+            Some("run it inside a checkout of the harness (or with --root), or name a folder with --vectors-dir".into()),
+        ));
+    }
+    project.data.ready()?;
     let dir = args.vectors_dir.clone().unwrap_or(project.vectors_dir);
     match &args.action {
         VectorsAction::Regen(filter) => {

@@ -1,6 +1,13 @@
 //! Resolution: clap arguments become validated settings — paths decided, defaults filled
-//! in, flags checked — before any work starts. Nothing here reads a file's contents; the
-//! plan loads them.
+//! in, flags checked — before any work starts. The one file read here is the project config,
+//! whose `[defaults]` are settings that flags override; the plan loads everything else.
+//!
+//! Where the harness's data comes from, first match wins: `--root DIR` (a checkout of the
+//! harness), the nearest checkout around the current directory, else the copy built into
+//! the binary, unpacked in the cache (`--cache-dir`, `$HARNESS_CACHE_DIR`,
+//! `$XDG_CACHE_HOME/conformance-harness`, `~/.cache/conformance-harness`). The project
+//! config: `--config FILE`, else the nearest `conformance.toml` around the current
+//! directory.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,8 +18,11 @@ use reference::{Contract, GenSettings, Profile};
 
 use super::args::{ContractFilter, ProfileArg, ProjectArgs, ReportAction, ReportArgs, VerifyArgs};
 use super::repro::{display_path, words, Repro};
+use crate::data::{is_checkout, DataDir, Origin};
 use crate::errors::Error;
-use crate::plan::{contracts_named, Project, Shard, ShrinkBounds, VerifySettings};
+use crate::plan::{
+    contracts_named, ProfileName, Project, ProjectConfig, Shard, ShrinkBounds, VerifySettings,
+};
 use crate::progress::ProgressMode;
 use crate::run::RunnerSettings;
 
@@ -32,27 +42,107 @@ impl Output {
 }
 
 impl ProjectArgs {
-    /// Where the project's files are: `--root` and the other path flags, or their
-    /// defaults under the root.
+    /// Where the project's files are, where the harness's data comes from, and the project
+    /// config, read.
     pub fn resolve(&self) -> Result<Project, Error> {
-        let root = find_root(self.root.as_deref())?;
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?;
+        let data = self.data_dir(&cwd)?;
+        let config_path = match &self.config {
+            Some(path) => Some(absolute(path, "--config")?),
+            None => ProjectConfig::find(&cwd),
+        };
+        let config = config_path
+            .as_deref()
+            .map(ProjectConfig::load)
+            .transpose()?;
+        let root = match (data.origin, &config) {
+            (Origin::Embedded, Some(config)) => config.dir().to_owned(),
+            (Origin::Embedded, None) => cwd,
+            (Origin::RootFlag | Origin::CheckoutAbove, _) => data.root.clone(),
+        };
+        let defaults = config.as_ref().map(|c| &c.defaults);
+        let default_dir = |flag: &Option<PathBuf>, field: Option<&PathBuf>, name: &str| {
+            flag.clone()
+                .or_else(|| field.cloned())
+                .unwrap_or_else(|| root.join(name))
+        };
         Ok(Project {
-            config: self
-                .config
-                .clone()
-                .unwrap_or_else(|| root.join("adapters/impls.toml")),
-            reports_dir: self
-                .reports_dir
-                .clone()
-                .unwrap_or_else(|| root.join("reports")),
-            corpus_dir: self
-                .corpus_dir
-                .clone()
-                .unwrap_or_else(|| root.join("corpus")),
-            vectors_dir: root.join("vectors"),
+            reports_dir: default_dir(
+                &self.reports_dir,
+                defaults.and_then(|d| d.reports.as_ref()),
+                "reports",
+            ),
+            corpus_dir: default_dir(
+                &self.corpus_dir,
+                defaults.and_then(|d| d.corpus.as_ref()),
+                "corpus",
+            ),
+            vectors_dir: data.root.join("vectors"),
             root,
+            data,
+            config,
         })
     }
+
+    /// The data folder: `--root`, else a checkout around `cwd`, else the embedded copy's
+    /// folder in the cache. Never the tree the binary was built in, unless it is one of
+    /// those.
+    fn data_dir(&self, cwd: &Path) -> Result<DataDir, Error> {
+        if let Some(root) = &self.root {
+            let root = absolute(root, "--root")?;
+            if !is_checkout(&root) {
+                return Err(Error::usage(
+                    format!("--root {}: not a checkout of the harness (no adapters/impls.toml and harness/Cargo.toml)", root.display()),
+                    Some("name the repository's top folder, or leave --root out to use the adapters built into this binary".into()),
+                ));
+            }
+            return Ok(DataDir::checkout(root, Origin::RootFlag));
+        }
+        if let Some(checkout) = cwd.ancestors().find(|dir| is_checkout(dir)) {
+            return Ok(DataDir::checkout(
+                checkout.to_owned(),
+                Origin::CheckoutAbove,
+            ));
+        }
+        Ok(DataDir::embedded(&self.cache_dir()?))
+    }
+
+    /// Where the embedded data is unpacked: `--cache-dir`, `$HARNESS_CACHE_DIR`,
+    /// `$XDG_CACHE_HOME/conformance-harness`, `~/.cache/conformance-harness`.
+    fn cache_dir(&self) -> Result<PathBuf, Error> {
+        if let Some(dir) = &self.cache_dir {
+            return absolute(dir, "--cache-dir");
+        }
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        if let Some(dir) = var("HARNESS_CACHE_DIR") {
+            return absolute(&dir, "HARNESS_CACHE_DIR");
+        }
+        // The XDG spec ignores a relative XDG_CACHE_HOME.
+        if let Some(cache) = var("XDG_CACHE_HOME").filter(|p| p.is_absolute()) {
+            return Ok(cache.join(CACHE_NAME));
+        }
+        if let Some(home) = var("HOME").filter(|p| p.is_absolute()) {
+            return Ok(home.join(".cache").join(CACHE_NAME));
+        }
+        Err(Error::usage(
+            "no cache folder to unpack the harness's data into: HOME is not set",
+            Some("set HARNESS_CACHE_DIR (or pass --cache-dir) to a writable folder".into()),
+        ))
+    }
+}
+
+/// The harness's folder in the user's cache.
+const CACHE_NAME: &str = "conformance-harness";
+
+/// `path` made absolute against the current directory; `what` names where it came from.
+fn absolute(path: &Path, what: &str) -> Result<PathBuf, Error> {
+    std::path::absolute(path)
+        .map_err(|e| Error::usage(format!("{what} {}: {e}", path.display()), None))
 }
 
 impl ContractFilter {
@@ -136,16 +226,45 @@ impl VerifyArgs {
             ));
         }
         let shard = self.shard.as_deref().map(parse_shard).transpose()?;
-        let profile = match self.profile {
-            ProfileArg::Normal => Profile::Normal,
-            ProfileArg::Hostile => Profile::Hostile,
+        // Flags first, then the project config's defaults, then the harness's.
+        let defaults = project
+            .config
+            .as_ref()
+            .map(|c| c.defaults.clone())
+            .unwrap_or_default();
+        let impl_ids = if !self.impls.is_empty() {
+            self.impls.clone()
+        } else if !defaults.impls.is_empty() {
+            defaults.impls
+        } else if project.config.is_some() {
+            vec!["all".to_owned()]
+        } else {
+            return Err(Error::usage(
+                "no implementation to verify",
+                Some("name one with --impl ID (`harness doctor` lists them), or declare yours in a conformance.toml (docs/config.md)".into()),
+            ));
+        };
+        let contracts = if self.contracts.is_empty() {
+            defaults.contracts
+        } else {
+            self.contracts.clone()
+        };
+        let cases = self.cases.or(defaults.cases).unwrap_or(DEFAULT_CASES);
+        let profile = match self.profile.map(ProfileArg::name).or(defaults.profile) {
+            Some(ProfileName::Hostile) => Profile::Hostile,
+            Some(ProfileName::Normal) | None => Profile::Normal,
+        };
+        // A run that writes a new baseline is judged against none.
+        let baseline = match &self.gate.write_baseline {
+            Some(_) => None,
+            None => self.gate.baseline.clone().or(defaults.baseline),
         };
         let generation = GenSettings {
             profile,
             race_band_ms: self.race_band_ms,
             max_case_ms: self.max_case_ms,
         };
-        let seed = self.seed.unwrap_or_else(random_seed);
+        let seed = self.seed.or(defaults.seed).unwrap_or_else(random_seed);
         let time_zone = match &self.tz {
             Some(zone) => {
                 check_time_zone(zone)?;
@@ -154,12 +273,18 @@ impl VerifyArgs {
             None => default_time_zone(seed).to_owned(),
         };
         let vectors_only = self.vectors_only || self.vector.is_some();
-        let repro = self.repro(&project.root, seed, &generation, vectors_only);
+        let repro = self.repro(
+            &project,
+            (seed, cases),
+            &generation,
+            baseline.as_deref(),
+            vectors_only,
+        );
         Ok(VerifySettings {
             project,
-            impl_ids: self.impls.clone(),
-            contracts: self.contracts.clone(),
-            cases: self.cases,
+            impl_ids,
+            contracts,
+            cases,
             seed,
             time_zone,
             only_case: self.case,
@@ -188,7 +313,7 @@ impl VerifyArgs {
             },
             jobs: self.jobs,
             shard,
-            baseline: self.gate.baseline.clone(),
+            baseline,
             known_flaky: self.gate.known_flaky.clone(),
             write_baseline: self.gate.write_baseline.clone(),
             spelling: Arc::new(repro),
@@ -197,7 +322,15 @@ impl VerifyArgs {
 
     /// How this run's commands are spelled: the flags that shape its cases travel with
     /// every repro; those of the whole run only with the rerun line.
-    fn repro(&self, root: &Path, seed: u64, generation: &GenSettings, vectors_only: bool) -> Repro {
+    fn repro(
+        &self,
+        project: &Project,
+        (seed, cases): (u64, u64),
+        generation: &GenSettings,
+        baseline: Option<&Path>,
+        vectors_only: bool,
+    ) -> Repro {
+        let root = &project.root;
         let defaults = GenSettings::default();
         let mut case_flags = Vec::new();
         if generation.profile == Profile::Hostile {
@@ -250,24 +383,41 @@ impl VerifyArgs {
         if let Some(shard) = &self.shard {
             run_flags.extend(words(["--shard", shard]));
         }
-        if let Some(path) = &self.gate.baseline {
+        if let Some(path) = baseline {
             run_flags.extend(words(["--baseline", &shown(path)]));
         }
         if let Some(path) = &self.gate.known_flaky {
             run_flags.extend(words(["--known-flaky", &shown(path)]));
         }
+        // In a checkout the harness is run through cargo; elsewhere it is the installed binary.
+        let program = match project.data.origin {
+            Origin::RootFlag | Origin::CheckoutAbove => words(["cargo", "run", "--release", "--"]),
+            Origin::Embedded => words(["harness"]),
+        };
         Repro {
-            program: words(["cargo", "run", "--release", "--"]),
+            program,
             root: root.to_owned(),
             seed,
             stream: match (self.case, vectors_only) {
                 (Some(case), _) => words(["--case", &case.to_string()]),
                 (None, true) => words(["--vectors-only"]),
-                (None, false) => words(["--cases", &self.cases.to_string()]),
+                (None, false) => words(["--cases", &cases.to_string()]),
             },
             project_flags,
             case_flags,
             run_flags,
+        }
+    }
+}
+
+/// Generated cases per contract when neither `--cases` nor the project config says.
+const DEFAULT_CASES: u64 = 1000;
+
+impl ProfileArg {
+    fn name(self) -> ProfileName {
+        match self {
+            ProfileArg::Normal => ProfileName::Normal,
+            ProfileArg::Hostile => ProfileName::Hostile,
         }
     }
 }
@@ -292,26 +442,6 @@ fn parse_shard(text: &str) -> Result<Shard, Error> {
         return Err(bad());
     }
     Ok(Shard { index, count })
-}
-
-/// The repository root: `--root`, else the nearest ancestor of the current directory with
-/// `adapters/impls.toml`, else the checkout this binary was built from.
-fn find_root(explicit: Option<&Path>) -> Result<PathBuf, Error> {
-    if let Some(root) = explicit {
-        return std::path::absolute(root)
-            .map_err(|e| Error::usage(format!("--root {}: {e}", root.display()), None));
-    }
-    let cwd = std::env::current_dir()
-        .map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?;
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf);
-    Ok(cwd
-        .ancestors()
-        .find(|dir| dir.join("adapters/impls.toml").is_file())
-        .map(Path::to_path_buf)
-        .or(built_from)
-        .unwrap_or(cwd))
 }
 
 /// Zones a run picks from by seed when `--tz` is not given: none of them is UTC at any time

@@ -4,6 +4,7 @@
 //! The CLI resolves flags into [`VerifySettings`] without reading a file; [`Plan::load`]
 //! reads them.
 
+pub mod config;
 pub mod impls;
 
 use std::path::{Path, PathBuf};
@@ -16,9 +17,11 @@ use serde_json::Value;
 
 use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
+use crate::data::DataDir;
 use crate::errors::{known_contracts, Error};
 use crate::progress::ProgressMode;
 use crate::run::RunnerSettings;
+pub use config::{Defaults, ProjectConfig};
 pub use impls::{Fix, ImplSpec, Impls, Placeholders, ProfileName};
 
 /// Which case of the run this is.
@@ -73,18 +76,28 @@ pub struct ShrinkBounds {
 /// Where a project's files are.
 #[derive(Debug, Clone)]
 pub struct Project {
+    /// The folder paths are shown relative to: the checkout the data comes from, else the
+    /// project config's folder, else the current directory.
     pub root: PathBuf,
-    /// The implementations config.
-    pub config: PathBuf,
+    /// Where the adapters, the built-in implementations and the golden vectors are.
+    pub data: DataDir,
+    /// The project config (`conformance.toml`), when there is one.
+    pub config: Option<ProjectConfig>,
     pub reports_dir: PathBuf,
     pub corpus_dir: PathBuf,
     pub vectors_dir: PathBuf,
 }
 
 impl Project {
-    /// Every implementation the config names.
+    /// Every implementation the built-in config and the project config name (the data
+    /// folder unpacked first when it is the embedded copy).
     pub fn impls(&self) -> Result<Impls, Error> {
-        Impls::load(&self.config, &Placeholders::for_root(&self.root))
+        self.data.ready()?;
+        Impls::load_with(
+            &self.data.root.join("adapters/impls.toml"),
+            self.config.as_ref().map(|c| &c.text),
+            &Placeholders::for_root(&self.data.root),
+        )
     }
 }
 

@@ -35,7 +35,7 @@ impl SetupSpec {
         for input in &self.inputs {
             let bytes = std::fs::read(input).map_err(|e| Error::Infrastructure {
                 message: format!("setup `{}` needs {}: {e}", self.name, input.display()),
-                hint: Some("restore the file from git (`git checkout -- <file>`)".into()),
+                hint: Some("restore the file: `git checkout -- <file>` in a checkout (the cached copy of an installed harness is rewritten on its next run)".into()),
             })?;
             hasher.update(&bytes);
         }
@@ -44,6 +44,16 @@ impl SetupSpec {
 
     fn is_current(&self, fingerprint: &str) -> bool {
         std::fs::read_to_string(&self.stamp).is_ok_and(|s| s.trim() == fingerprint)
+    }
+
+    /// Whether the steps have run for the current inputs, without running them.
+    pub fn state(&self) -> SetupState {
+        match self.fingerprint() {
+            Err(e) => SetupState::Broken(e.to_string()),
+            Ok(fingerprint) if self.is_current(&fingerprint) => SetupState::Ready,
+            Ok(_) if self.stamp.exists() => SetupState::Stale,
+            Ok(_) => SetupState::NotYet,
+        }
     }
 
     /// Runs the steps unless the stamp says they already ran for these inputs.
@@ -76,13 +86,27 @@ impl SetupSpec {
         Ok(())
     }
 
-    fn describe(&self) -> String {
+    /// The steps, as one line.
+    pub fn describe(&self) -> String {
         self.steps
             .iter()
             .map(|s| s.join(" "))
             .collect::<Vec<_>>()
             .join(" && ")
     }
+}
+
+/// Where a setup stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupState {
+    /// Its steps ran for the current inputs.
+    Ready,
+    /// They never ran: the first run that needs them runs them.
+    NotYet,
+    /// They ran for other inputs: the next run that needs them runs them again.
+    Stale,
+    /// An input is missing.
+    Broken(String),
 }
 
 fn run_step(setup: &SetupSpec, step: &[String]) -> Result<(), Error> {

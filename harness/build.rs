@@ -1,0 +1,94 @@
+//! Embeds the files a run needs besides the binary — `adapters/` (the adapter programs, their
+//! bindings, the samples, `impls.toml`, `requirements.txt`, `package.json` and its lockfile)
+//! and `vectors/` — so that an installed harness works outside this repository
+//! (`src/data.rs` unpacks them into a cache folder on first use).
+//!
+//! Writes `$OUT_DIR/embedded.rs`: `FILES`, a table of (path relative to the repository root,
+//! bytes), and `CONTENT_HASH`, a hash of every path and byte, which names the cache folder so
+//! two builds with different data never share one.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The folders, relative to the repository root, whose files are embedded.
+const EMBEDDED: [&str; 2] = ["adapters", "vectors"];
+
+/// What installing and running create inside those folders, never embedded: the Node
+/// adapter's dependencies (installed from the lockfile) and Python's bytecode caches.
+const SKIPPED_DIRS: [&str; 3] = ["node_modules", "__pycache__", ".venv"];
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let root = manifest
+        .parent()
+        .expect("harness/ sits in the repository")
+        .to_owned();
+    let mut files = Vec::new();
+    for folder in EMBEDDED {
+        let dir = root.join(folder);
+        assert!(
+            dir.is_dir(),
+            "{} is missing: the harness embeds it, so it builds only inside a checkout of its repository",
+            dir.display()
+        );
+        walk(&dir, &mut files);
+    }
+    files.sort();
+
+    let mut hasher = Sha256::new();
+    let mut table = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
+    for path in &files {
+        let relative = path
+            .strip_prefix(&root)
+            .expect("walked under the root")
+            .to_str()
+            .unwrap_or_else(|| panic!("{} is not UTF-8: rename it", path.display()))
+            .replace(std::path::MAIN_SEPARATOR, "/");
+        let absolute = path
+            .to_str()
+            .unwrap_or_else(|| panic!("{} is not UTF-8: move the checkout", path.display()));
+        let bytes =
+            std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        // Lengths first, so no two different tables hash alike.
+        hasher.update((relative.len() as u64).to_le_bytes());
+        hasher.update(relative.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+        let _ = writeln!(table, "    ({relative:?}, include_bytes!({absolute:?})),");
+        // One line per file, not per folder: a folder is scanned whole, node_modules and
+        // __pycache__ included, which running the adapters changes, and every change would
+        // rebuild the crate. A file added without another change needs `touch harness/build.rs`.
+        println!("cargo:rerun-if-changed={absolute}");
+    }
+    table.push_str("];\n");
+    let hash = format!("{:x}", hasher.finalize());
+    let _ = writeln!(table, "pub const CONTENT_HASH: &str = {:?};", &hash[..16]);
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    std::fs::write(out.join("embedded.rs"), table).expect("OUT_DIR is writable");
+}
+
+/// Every file under `dir` that is embedded, depth first.
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    for entry in entries {
+        let entry = entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let kind = entry
+            .file_type()
+            .unwrap_or_else(|e| panic!("cannot stat {}: {e}", path.display()));
+        if kind.is_dir() {
+            if !SKIPPED_DIRS.contains(&name.as_ref()) {
+                walk(&path, files);
+            }
+        } else if kind.is_file() && !name.ends_with(".pyc") && !name.starts_with(".") {
+            files.push(path);
+        }
+    }
+}
