@@ -198,6 +198,29 @@ fn an_installed_harness_gates_a_users_repository_from_its_cache() {
     eprintln!("gate: {:.1} s", started.elapsed().as_secs_f64());
     assert_eq!(gate.code, 0, "{}\n{}", gate.stdout, gate.stderr);
 
+    // A known group of a contract this run leaves out is out of scope: listed, never stale.
+    let scoped_baseline = repo.join("conformance/scoped.toml");
+    std::fs::write(
+        &scoped_baseline,
+        "[[group]]\ncontract = \"ledger\"\nimpl = \"our-ts\"\nrule = \"LEDGER-FIT\"\nplace = \"/results/*/ok\"\nreason = \"a contract this repository gates elsewhere\"\n",
+    )
+    .unwrap();
+    let scoped = installed.run(
+        &inside,
+        &[
+            "verify",
+            "--baseline",
+            scoped_baseline.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert_eq!(scoped.code, 0, "{}\n{}", scoped.stdout, scoped.stderr);
+    assert!(
+        scoped.stdout.contains("out of scope"),
+        "the ledger entry is listed as out of scope: {}",
+        scoped.stdout
+    );
+
     // The user's Python package breaks BUDGET-DEADLINE: a value that arrives after the
     // deadline is taken.
     let source = repo.join("py/src/aegis/__init__.py");
