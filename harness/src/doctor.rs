@@ -92,13 +92,7 @@ pub fn diagnose(project: &Project) -> Result<Diagnosis, Error> {
         .values()
         .filter(|i| !impls.own.contains(&i.id) && i.mutant)
         .count();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Infrastructure {
-            message: format!("cannot start the async runtime: {e}"),
-            hint: None,
-        })?;
+    let runtime = crate::run::runtime()?;
     let healths = runtime.block_on(futures_util::future::join_all(
         probed.iter().map(|(spec, _)| health(spec)),
     ));

@@ -147,10 +147,7 @@ pub fn run_inputs(
             .ensure(progress)
             .map_err(|e| unavailable(e.to_string()))?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| unavailable(format!("cannot start the async runtime: {e}")))?;
+    let runtime = run::runtime().map_err(|e| unavailable(e.to_string()))?;
     runtime.block_on(async {
         let session = run::start_for(&spec.command, contract.id(), &runner)
             .await

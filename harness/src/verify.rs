@@ -32,14 +32,7 @@ use adapters::{incident_record, start_adapter, start_unless_stopped};
 
 /// Runs the plan and builds its report; [`Report::save`] writes it.
 pub fn verify(plan: &Plan) -> Result<Report, Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Infrastructure {
-            message: format!("cannot start the async runtime: {e}"),
-            hint: None,
-        })?;
-    runtime.block_on(verify_async(plan))
+    run::runtime()?.block_on(verify_async(plan))
 }
 
 /// What the run learns besides its findings.

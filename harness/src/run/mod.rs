@@ -330,3 +330,14 @@ impl From<Unavailable> for Error {
         }
     }
 }
+
+/// The async runtime adapters run on (one per command: verify, repro, doctor).
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Infrastructure {
+            message: format!("cannot start the async runtime: {e}"),
+            hint: None,
+        })
+}
