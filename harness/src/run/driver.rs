@@ -330,27 +330,18 @@ impl Driver {
                     .and_then(|id| self.in_flight.remove(&id).map(|f| (id, f)))
                 {
                     Some((id, flight)) => {
-                        self.abandoned.insert(id);
                         let detail =
                             format!("its reply breaks the protocol: {}", violation.problem);
-                        let incident = self.incident(
-                            violation.kind,
-                            detail.clone(),
-                            Some(excerpt(&line)),
-                            vec![flight.job.index],
-                        );
-                        let stderr_tail = incident.stderr_tail.clone();
-                        self.note(incident);
-                        self.report(
+                        let case_detail = format!("{detail}: {}", excerpt(&line));
+                        self.fail_case(
+                            id,
                             flight.job.index,
-                            Outcome::Failed {
-                                kind: FailureKind::Protocol,
-                                detail: format!("{detail}: {}", excerpt(&line)),
-                                stderr_tail,
-                            },
+                            violation.kind,
+                            detail,
+                            Some(excerpt(&line)),
+                            case_detail,
                         )
-                        .await;
-                        true
+                        .await
                     }
                     None => {
                         self.fail_session(

@@ -167,20 +167,38 @@ impl Driver {
                 .fail_session(IncidentKind::ReplyTooLarge, detail, line)
                 .await;
         };
-        self.abandoned.insert(id);
-        let incident = self.incident(
+        self.fail_case(
+            id,
+            flight.job.index,
             IncidentKind::ReplyTooLarge,
             detail.clone(),
             line,
-            vec![flight.job.index],
-        );
+            detail,
+        )
+        .await
+    }
+
+    /// Fails the one case whose reply (id `id`) broke the protocol: an incident of `kind`
+    /// naming it, and the case failed as `protocol` with `case_detail`. Its id is set aside,
+    /// so a later reply to it is no second answer. True: the adapter carries on.
+    pub(super) async fn fail_case(
+        &mut self,
+        id: u64,
+        index: u64,
+        kind: IncidentKind,
+        detail: String,
+        line: Option<String>,
+        case_detail: String,
+    ) -> bool {
+        self.abandoned.insert(id);
+        let incident = self.incident(kind, detail, line, vec![index]);
         let stderr_tail = incident.stderr_tail.clone();
         self.note(incident);
         self.report(
-            flight.job.index,
+            index,
             Outcome::Failed {
                 kind: FailureKind::Protocol,
-                detail,
+                detail: case_detail,
                 stderr_tail,
             },
         )
