@@ -4,6 +4,7 @@
 //! and combined ([`merge`]).
 
 pub mod diff;
+mod group;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -14,6 +15,7 @@ pub mod view;
 
 use std::path::{Path, PathBuf};
 
+pub use group::keep_lowest;
 pub use model::*;
 
 use crate::errors::Error;
