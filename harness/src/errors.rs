@@ -76,6 +76,55 @@ impl Error {
     }
 }
 
+/// What each exit code means, one line each, for `--help` (the module's doc says more).
+pub fn exit_codes_help() -> String {
+    let lines = [
+        (
+            EXIT_AGREEMENT.to_string(),
+            "agreement: every implementation that ran matched the reference",
+        ),
+        (
+            EXIT_FINDINGS.to_string(),
+            "findings: a divergence, a stale baseline entry, a timing violation,",
+        ),
+        (
+            String::new(),
+            "a failed case or an adapter incident; drift in vectors or report diff",
+        ),
+        (
+            EXIT_USAGE.to_string(),
+            "usage or input error: a bad flag, an unknown id, a malformed file",
+        ),
+        (
+            EXIT_INFRASTRUCTURE.to_string(),
+            "infrastructure: a required implementation unavailable, an adapter",
+        ),
+        (
+            String::new(),
+            "that cannot start or broke down, a report that cannot be written",
+        ),
+        (EXIT_NO_CASES.to_string(), "no cases run"),
+        (
+            format!("{EXIT_INTERRUPTED}, {EXIT_TERMINATED}, {EXIT_HANGUP}"),
+            "stopped by Ctrl-C, SIGTERM or SIGHUP (a partial report)",
+        ),
+    ];
+    lines
+        .iter()
+        .map(|(code, meaning)| format!("  {code:<14}{meaning}\n"))
+        .collect()
+}
+
+/// The hint for an unknown contract id: the closest known ones, then all of them (there
+/// are few).
+pub fn contract_hint(wanted: &str) -> String {
+    let ids = reference::CONTRACTS.iter().map(|c| c.id());
+    match crate::suggest::did_you_mean(wanted, ids) {
+        Some(suggestion) => format!("{suggestion} known contracts: {}", known_contracts()),
+        None => format!("known contracts: {}", known_contracts()),
+    }
+}
+
 /// The registered contract ids, for hints that name them.
 pub fn known_contracts() -> String {
     reference::CONTRACTS
@@ -83,4 +132,45 @@ pub fn known_contracts() -> String {
         .map(|c| c.id())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contract_typo_is_answered_with_the_contract_and_the_list() {
+        assert_eq!(
+            contract_hint("budgte"),
+            format!(
+                "did you mean `budget`? known contracts: {}",
+                known_contracts()
+            )
+        );
+        assert_eq!(
+            contract_hint("xyzzy"),
+            format!("known contracts: {}", known_contracts())
+        );
+    }
+
+    #[test]
+    fn every_exit_code_is_explained_once() {
+        let help = exit_codes_help();
+        for code in [
+            EXIT_AGREEMENT,
+            EXIT_FINDINGS,
+            EXIT_USAGE,
+            EXIT_INFRASTRUCTURE,
+            EXIT_NO_CASES,
+        ] {
+            assert_eq!(
+                help.lines()
+                    .filter(|l| l.trim_start().starts_with(&format!("{code} ")))
+                    .count(),
+                1,
+                "{help}"
+            );
+        }
+        assert!(help.contains("130, 143, 129"), "{help}");
+    }
 }

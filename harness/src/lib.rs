@@ -15,6 +15,7 @@
 //! [`baseline`], [`corpus`] and [`vectors`] are the committed files they read and write.
 //! [`data`] is where the adapters and vectors come from (a checkout, or the copy built into
 //! the binary, unpacked in the cache), and [`doctor`] reports where everything comes from.
+//! [`suggest`] answers an unknown id with the closest known ones.
 //! [`cli`] turns the command line into settings and outcomes into exit codes; nothing in
 //! the engine names it.
 
@@ -35,5 +36,6 @@ pub mod progress;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod suggest;
 pub mod vectors;
 pub mod verify;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::impls::{ConfigText, ProfileName};
-use crate::errors::{known_contracts, Error};
+use crate::errors::{contract_hint, Error};
 
 /// The project config's file name.
 pub const FILE_NAME: &str = "conformance.toml";
@@ -80,7 +80,7 @@ impl ProjectConfig {
                         "[defaults] contracts names unknown contract `{}`",
                         contract.get_ref()
                     ),
-                    Some(format!("known contracts: {}", known_contracts())),
+                    Some(contract_hint(contract.get_ref())),
                 ));
             }
         }

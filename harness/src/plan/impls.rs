@@ -138,7 +138,7 @@ impl Impls {
                 vec![self.impls.get(name).ok_or_else(|| {
                     Error::usage(
                         format!("unknown implementation `{name}`"),
-                        Some(self.known()),
+                        Some(self.known_near(name)),
                     )
                 })?]
             };
@@ -151,14 +151,26 @@ impl Impls {
         Ok(chosen)
     }
 
-    /// Which implementations there are, and where they come from.
+    /// Where the implementations come from and how to list them; every id is not listed,
+    /// as there are dozens.
     fn known(&self) -> String {
         let from = match &self.project {
             Some(project) => format!("{} and {}", self.path.display(), project.display()),
             None => self.path.display().to_string(),
         };
-        let ids = self.impls.keys().cloned().collect::<Vec<_>>().join(", ");
-        format!("known implementations (from {from}): {ids}")
+        format!(
+            "`harness doctor` lists the {} known implementations (from {from})",
+            self.impls.len()
+        )
+    }
+
+    /// [`Impls::known`], after the ids closest to `name` when any is close.
+    pub fn known_near(&self, name: &str) -> String {
+        let ids = self.impls.keys().map(String::as_str);
+        match crate::suggest::did_you_mean(name, ids) {
+            Some(suggestion) => format!("{suggestion} {}", self.known()),
+            None => self.known(),
+        }
     }
 }
 

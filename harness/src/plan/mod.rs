@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
 use crate::data::DataDir;
-use crate::errors::{known_contracts, Error};
+use crate::errors::{contract_hint, Error};
 use crate::progress::ProgressMode;
 use crate::run::RunnerSettings;
 pub use config::{Defaults, ProjectConfig};
@@ -173,10 +173,7 @@ pub struct Plan {
 }
 
 fn unknown_contract(id: &str) -> Error {
-    Error::usage(
-        format!("unknown contract `{id}`"),
-        Some(format!("known contracts: {}", known_contracts())),
-    )
+    Error::usage(format!("unknown contract `{id}`"), Some(contract_hint(id)))
 }
 
 /// The contracts named by `--contract`, in the registry's order (every one when none is

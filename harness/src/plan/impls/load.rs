@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{check_id, Fix, ImplSpec, Impls, Placeholders, ProfileName, ID_RULE};
-use crate::errors::{known_contracts, Error};
+use crate::errors::{contract_hint, Error};
 use crate::plan::config::RawDefaults;
 use crate::run::setup::{stamp_path, SetupSpec};
 use crate::run::AdapterCommand;
@@ -244,9 +244,14 @@ impl Impls {
                             name.get_ref()
                         ),
                         Some(format!(
-                            "declare it as [impl.{}], or use one of: {}",
+                            "declare it as [impl.{}], or name a known one{}",
                             name.get_ref(),
-                            impls.keys().cloned().collect::<Vec<_>>().join(", ")
+                            crate::suggest::did_you_mean(
+                                name.get_ref(),
+                                impls.keys().map(String::as_str)
+                            )
+                            .map(|s| format!(": {s}"))
+                            .unwrap_or_default()
                         )),
                     ));
                 }
@@ -484,7 +489,7 @@ fn check_contracts(
         if reference::contract(contract).is_none() {
             return Err(declared.error(
                 format!("[impl.{id}] names unknown contract `{contract}`"),
-                Some(format!("known contracts: {}", known_contracts())),
+                Some(contract_hint(contract)),
             ));
         }
     }

@@ -133,12 +133,27 @@ fn a_bad_id_on_the_command_line_is_a_usage_error() {
 }
 
 #[test]
-fn unknown_impl_is_a_usage_error_listing_the_known_ones() {
-    let impls = load("[impl.a]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"x\"]\n")
-        .unwrap();
-    let err = impls.select(&["b".into()]).unwrap_err();
+fn unknown_impl_is_a_usage_error_suggesting_the_closest_and_how_to_list_them() {
+    let impls = load(
+        "[impl.alpha]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"x\"]\n\n[impl.beta]\nextends = \"alpha\"\n",
+    )
+    .unwrap();
+    let err = impls.select(&["alpah".into()]).unwrap_err();
     assert_eq!(err.exit_code(), 2);
-    assert!(err.hint().unwrap().contains("a"));
+    assert_eq!(err.to_string(), "unknown implementation `alpah`");
+    let hint = err.hint().unwrap();
+    assert!(
+        hint.starts_with(
+            "did you mean `alpha`? `harness doctor` lists the 2 known implementations"
+        ),
+        "{hint}"
+    );
+    let far = impls
+        .select(&["gamma-ray".into()])
+        .unwrap_err()
+        .hint()
+        .unwrap();
+    assert!(far.starts_with("`harness doctor` lists"), "{far}");
 }
 
 /// A built-in config with a Python adapter, and a project config beside a `src/` folder.
