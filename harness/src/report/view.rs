@@ -19,20 +19,32 @@ impl Report {
     /// One line naming the run: contracts, seed, cases, profile, time zone, harness.
     pub fn headline(&self) -> String {
         let contracts: Vec<&str> = self.contracts.iter().map(|c| c.id.as_str()).collect();
+        let ran = match contracts.as_slice() {
+            [] => "no contract ran".to_owned(),
+            ids => ids.join(", "),
+        };
+        // The tallies count golden vectors and corpus cases besides the generated ones:
+        // the headline names both, so its numbers add up to theirs.
+        let per = if contracts.len() > 1 {
+            " per contract"
+        } else {
+            ""
+        };
+        let cases = match (self.settings.only_case, self.settings.fixed_cases) {
+            (Some(case), 0) => format!("case {case}"),
+            (Some(case), fixed) => format!("case {case} + {fixed} vector and corpus case(s)"),
+            (None, 0) => format!("{} generated cases{per}", self.settings.cases),
+            (None, fixed) => format!(
+                "{} generated{per} + {fixed} vector and corpus case(s){}",
+                self.settings.cases,
+                if per.is_empty() { "" } else { " in all" }
+            ),
+        };
         let mut parts = vec![
-            format!("verify · {}", contracts.join(", ")),
+            format!("verify · {ran}"),
             format!("seed {}", self.seed),
-            match self.settings.only_case {
-                Some(case) => format!("case {case}"),
-                None => format!("{} cases", self.settings.cases),
-            },
+            cases,
         ];
-        if self.settings.fixed_cases > 0 {
-            parts.push(format!(
-                "{} vector and corpus case(s)",
-                self.settings.fixed_cases
-            ));
-        }
         if let Some(shard) = self.settings.shard {
             parts.push(format!("shard {}/{}", shard.index, shard.count));
         }
