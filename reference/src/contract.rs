@@ -8,6 +8,10 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub id: &'static str,
+    /// One line (at most about 90 characters) saying what the rule demands: what every
+    /// report shows beside the id.
+    pub summary: &'static str,
+    /// The rule's full statement, as the contract document gives it.
     pub text: &'static str,
 }
 

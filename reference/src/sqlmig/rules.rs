@@ -20,16 +20,16 @@ pub const EMPTY: &str = "SQLMIG-EMPTY";
 pub const SCHEMA: &str = "SQLMIG-SCHEMA";
 
 pub static RULES: &[Rule] = &[
-    Rule { id: ID, text: "A migration's id is its file name without .sql; files ending .down.sql are the rollback script of the id before .down, never migrations themselves; other files are ignored." },
-    Rule { id: ORDER, text: "Migrations apply in ascending byte order of id; pending lists them in that order; current is the most recently applied id (the seed: \"the version identifier of the most recently applied migration\"), which is the greatest one unless a file with a smaller id was added later." },
-    Rule { id: RUN, text: "run applies every pending migration in order and returns exactly the ids it applied successfully." },
-    Rule { id: IDEMPOTENT, text: "run on an up-to-date database returns [] and changes nothing." },
-    Rule { id: MULTI, text: "A file may hold several statements separated by ; (and comments); all of them apply." },
-    Rule { id: FAIL, text: "A migration whose SQL fails: its own partial effects are undone, it is not reported as applied and stays pending, later migrations are not attempted, and run raises. Running again fails the same way, never with an error of the runner's own bookkeeping." },
-    Rule { id: ROLLBACK, text: "rollback(null) undoes the most recent migration by executing its .down.sql and returns [id]; rollback(target) undoes every migration applied after target, newest first, leaving target applied, and returns those ids; target equal to current returns []." },
-    Rule { id: ROLLBACK_MISSING, text: "A rollback that needs a migration with no .down.sql, or names a target that is not applied, raises and changes nothing (fail closed; never a silent [], never forgetting a migration while leaving its tables in place)." },
-    Rule { id: EMPTY, text: "Nothing applied: current is null, rollback(null) returns []." },
-    Rule { id: SCHEMA, text: "After every sequence of operations the user schema (sqlite_master rows not named sqlite_* and not the runner's tracking table, whitespace in sql collapsed, sorted by type and name) equals what the applied migrations, in order, give on an empty database." },
+    Rule { id: ID, summary: "A migration's id is its file name without .sql; .down.sql files are rollback scripts", text: "A migration's id is its file name without .sql; files ending .down.sql are the rollback script of the id before .down, never migrations themselves; other files are ignored." },
+    Rule { id: ORDER, summary: "Migrations apply in byte order of id; current is the most recently applied id", text: "Migrations apply in ascending byte order of id; pending lists them in that order; current is the most recently applied id (the seed: \"the version identifier of the most recently applied migration\"), which is the greatest one unless a file with a smaller id was added later." },
+    Rule { id: RUN, summary: "run applies every pending migration in order and returns exactly the ids it applied", text: "run applies every pending migration in order and returns exactly the ids it applied successfully." },
+    Rule { id: IDEMPOTENT, summary: "run on an up-to-date database returns [] and changes nothing", text: "run on an up-to-date database returns [] and changes nothing." },
+    Rule { id: MULTI, summary: "Every statement of a multi-statement migration file applies", text: "A file may hold several statements separated by ; (and comments); all of them apply." },
+    Rule { id: FAIL, summary: "A failing migration is undone, stays pending, stops run and raises, the same way each time", text: "A migration whose SQL fails: its own partial effects are undone, it is not reported as applied and stays pending, later migrations are not attempted, and run raises (any error type counts as raised). Running again fails the same way, never with an error of the runner's own bookkeeping." },
+    Rule { id: ROLLBACK, summary: "rollback undoes migrations newest first with their .down.sql and returns their ids", text: "rollback(null) undoes the most recent migration by executing its .down.sql and returns [id]; rollback(target) undoes every migration applied after target, newest first, leaving target applied (it becomes current), and returns those ids; target equal to current returns []. The schema after a rollback equals the schema before those migrations were applied." },
+    Rule { id: ROLLBACK_MISSING, summary: "A rollback without a .down.sql or to an unapplied target raises and changes nothing", text: "A rollback that needs a migration with no .down.sql, or names a target that is not applied, raises and changes nothing (fail closed; never a silent [], never forgetting a migration while leaving its tables in place)." },
+    Rule { id: EMPTY, summary: "With nothing applied, current is null and rollback(null) returns []", text: "Nothing applied: current is null, rollback(null) returns []." },
+    Rule { id: SCHEMA, summary: "The schema left equals the applied migrations, in order, run on an empty database", text: "After every sequence of operations the user schema (sqlite_master rows not named sqlite_* and not the runner's tracking table, whitespace in sql collapsed, sorted by type and name) equals what the applied migrations, in order, give on an empty database." },
 ];
 
 pub use crate::contract::RAISED;
