@@ -13,6 +13,7 @@
 //! the engine's one voice while a run is live, [`interrupt`] its stop switch (Ctrl-C,
 //! SIGTERM, SIGHUP), [`fsio`] writes files atomically, and
 //! [`baseline`], [`corpus`] and [`vectors`] are the committed files they read and write.
+//! [`rules`] lists the contracts' rules as the reference holds them.
 //! [`data`] is where the adapters and vectors come from (a checkout, or the copy built into
 //! the binary, unpacked in the cache), and [`doctor`] reports where everything comes from.
 //! [`cli`] turns the command line into settings and outcomes into exit codes; nothing in
@@ -34,6 +35,7 @@ pub mod plan;
 pub mod progress;
 pub mod replay;
 pub mod report;
+pub mod rules;
 pub mod run;
 pub mod vectors;
 pub mod verify;

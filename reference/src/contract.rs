@@ -134,6 +134,10 @@ pub struct Example {
 pub trait Contract: Sync {
     /// Stable id used on the command line, in the protocol and in reports.
     fn id(&self) -> &'static str;
+    /// What the contract is about, in a few words ("the resource-budget wrapper").
+    fn title(&self) -> &'static str;
+    /// A short paragraph: the system under test, its API, and what a case is.
+    fn about(&self) -> &'static str;
     /// The contract's rules, in the order the contract document lists them.
     fn rules(&self) -> &'static [Rule];
     /// The generator of case inputs.

@@ -39,6 +39,10 @@ pub fn run(cli: super::Cli) -> ExitCode {
             Ok(EXIT_AGREEMENT)
         }),
         Command::Report(args) => args.resolve().and_then(run_report),
+        Command::Rules(args) => args.resolve().map(|(query, format)| {
+            print!("{}", query.render(format));
+            EXIT_AGREEMENT
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

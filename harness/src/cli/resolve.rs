@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use reference::{Contract, GenSettings, Profile};
 
-use super::args::{ContractFilter, ProfileArg, ProjectArgs, ReportAction, ReportArgs, VerifyArgs};
+use super::args::{
+    ContractFilter, ProfileArg, ProjectArgs, ReportAction, ReportArgs, RulesArgs, RulesFormatArg,
+    VerifyArgs,
+};
 use super::repro::{display_path, words, Repro};
 use crate::data::{is_checkout, DataDir, Origin};
 use crate::errors::Error;
@@ -24,6 +27,7 @@ use crate::plan::{
     contracts_named, ProfileName, Project, ProjectConfig, Shard, ShrinkBounds, VerifySettings,
 };
 use crate::progress::ProgressMode;
+use crate::rules::{RulesFormat, RulesQuery};
 use crate::run::RunnerSettings;
 
 /// How the terminal summary is shown.
@@ -501,4 +505,18 @@ fn random_seed() -> u64 {
             .unwrap_or_default(),
     );
     hasher.finish() % 1_000_000
+}
+
+impl RulesArgs {
+    /// The rules asked for (an unknown contract or rule is a usage error naming the closest
+    /// id), and how to print them.
+    pub fn resolve(&self) -> Result<(RulesQuery, RulesFormat), Error> {
+        let query = RulesQuery::select(self.contract.as_deref(), self.rule.as_deref())?;
+        let format = match self.format {
+            RulesFormatArg::Text => RulesFormat::Text,
+            RulesFormatArg::Json => RulesFormat::Json,
+            RulesFormatArg::Markdown => RulesFormat::Markdown,
+        };
+        Ok((query, format))
+    }
 }
