@@ -59,9 +59,18 @@ pub fn run(cli: super::Cli) -> ExitCode {
 /// Prints a finished run's summary, then writes its report; the run's exit code.
 fn show_and_save(mut report: Report, reports_dir: &Path) -> Result<u8, Error> {
     // The summary first: what a run found reaches the console even when its report cannot
-    // be written (a full disk).
-    print!("{}", report.terminal_summary(Output::detect().colour));
-    let dir = report.save(reports_dir)?;
+    // be written (a full disk). It names the files of the run folder, made for it first.
+    let dir = report.make_run_dir(reports_dir);
+    let shown_dir = dir
+        .as_ref()
+        .ok()
+        .map(|d| display_path(&std::env::current_dir().unwrap_or_default(), d));
+    print!(
+        "{}",
+        report.terminal_summary(Output::detect().colour, shown_dir.as_deref())
+    );
+    let dir = dir?;
+    report.save(&dir, reports_dir)?;
     print!("{}", Report::saved_line(&dir));
     Ok(report.exit_code)
 }

@@ -5,11 +5,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::model::{Group, ImplStatus, MarkStatus, Report, Tally, Verdict};
-use super::view::side_by_side;
+use super::view::{bounded_lines, diff_file, input_file, side_by_side};
 
 impl Report {
-    /// The one-screen terminal summary, in colour when `colour`.
-    pub fn terminal_summary(&self, colour: bool) -> String {
+    /// The one-screen terminal summary, in colour when `colour`; `run_dir` is the run folder
+    /// the report is written to (as shown to people), where shortened inputs and diffs are
+    /// whole.
+    pub fn terminal_summary(&self, colour: bool, run_dir: Option<&str>) -> String {
         let paint = Paint(colour);
         let mut out = String::new();
         let _ = writeln!(out, "\n{}\n", self.headline());
@@ -107,13 +109,11 @@ impl Report {
                     g.cause.describe(),
                     g.count
                 );
-                if g.rules.len() > 1 || g.paths.len() > 1 {
-                    let _ = writeln!(
-                        out,
-                        "      breaks {}; differs at {}",
-                        abbreviate(&g.rules, 4),
-                        abbreviate(&g.paths, 4)
-                    );
+                for line in rule_lines(g) {
+                    let _ = writeln!(out, "      {line}");
+                }
+                if g.paths.len() > 1 {
+                    let _ = writeln!(out, "      differs at {}", abbreviate(&g.paths, 4));
                 }
                 if g.variants.len() > 1 {
                     let _ = writeln!(
@@ -129,6 +129,9 @@ impl Report {
                     let _ = writeln!(out, "      {drift}");
                 }
                 let _ = writeln!(out, "      repro: {}", g.example.repro);
+                if g.is_new() {
+                    out.push_str(&example_lines(g, run_dir));
+                }
             }
             if self.groups.len() > SHOWN {
                 let _ = writeln!(
@@ -136,36 +139,6 @@ impl Report {
                     "  … and {} more in the report",
                     self.groups.len() - SHOWN
                 );
-            }
-            if let Some(g) = self.groups.iter().find(|g| g.example.diff.is_some()) {
-                if g.example.others.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "\n  first divergence (reference vs {}):",
-                        g.implementation
-                    );
-                    for line in g.example.diff.iter().flat_map(|d| d.lines()).take(24) {
-                        let _ = writeln!(out, "    {line}");
-                    }
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "\n  first divergence, side by side ({}):",
-                        g.example.which()
-                    );
-                    let rows = side_by_side(g, 40);
-                    let widths: Vec<usize> = (0..rows[0].len())
-                        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-                        .collect();
-                    for row in rows {
-                        let cells: Vec<String> = row
-                            .iter()
-                            .zip(&widths)
-                            .map(|(cell, w)| format!("{cell:<w$}"))
-                            .collect();
-                        let _ = writeln!(out, "    {}", cells.join(" │ ").trim_end());
-                    }
-                }
             }
         }
         if let Some(b) = &self.baseline {
@@ -232,6 +205,84 @@ impl Report {
             report_dir.join("summary.md").display()
         )
     }
+}
+
+/// Most rules a group line lists with their summaries.
+const SHOWN_RULES: usize = 4;
+/// Most lines of a group's input, and of its diff, the summary shows.
+const INPUT_LINES: usize = 16;
+const DIFF_LINES: usize = 40;
+
+/// `RULE  what it demands`, a line per rule the group breaks (the first few).
+fn rule_lines(g: &Group) -> Vec<String> {
+    let width = g
+        .rule_summaries
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<String> = g
+        .rule_summaries
+        .iter()
+        .take(SHOWN_RULES)
+        .map(|r| format!("{:<width$}  {}", r.id, r.summary))
+        .collect();
+    // Rules the contract does not state (none today) still show, by id.
+    let unstated: Vec<String> = g
+        .rules
+        .iter()
+        .filter(|id| !g.rule_summaries.iter().any(|r| &r.id == *id))
+        .cloned()
+        .collect();
+    if !unstated.is_empty() {
+        lines.push(format!("breaks {}", unstated.join(" ")));
+    }
+    if g.rule_summaries.len() > SHOWN_RULES {
+        lines.push(format!(
+            "… and {} more rules (`harness rules {}` states them)",
+            g.rule_summaries.len() - SHOWN_RULES,
+            g.contract
+        ));
+    }
+    lines
+}
+
+/// A new group's smallest input (pretty) and its diff, each cut to a few lines with the
+/// file that has it whole; for a group seen by several implementations, the differing
+/// places side by side.
+fn example_lines(g: &Group, run_dir: Option<&str>) -> String {
+    let mut out = String::new();
+    let whole = |what: &str, file: String| match run_dir {
+        Some(dir) => format!("{what} in {dir}/{file}"),
+        None => format!("{what} in {file} of the report folder"),
+    };
+    let _ = writeln!(out, "      input ({}):", g.example.which());
+    let input = crate::judge::canonical_pretty(&g.example.input);
+    for line in bounded_lines(&input, INPUT_LINES, &whole("whole input", input_file(g))) {
+        let _ = writeln!(out, "        {line}");
+    }
+    if !g.example.others.is_empty() {
+        let _ = writeln!(out, "      side by side:");
+        let rows = side_by_side(g, 40);
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        for row in rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            let _ = writeln!(out, "        {}", cells.join(" │ ").trim_end());
+        }
+    }
+    if let Some(diff) = &g.example.diff {
+        let _ = writeln!(out, "      diff:");
+        for line in bounded_lines(diff, DIFF_LINES, &whole("full diff", diff_file(g))) {
+            let _ = writeln!(out, "        {line}");
+        }
+    }
+    out
 }
 
 fn abbreviate(items: &[String], keep: usize) -> String {
