@@ -230,9 +230,9 @@ fn run_replay(project: &Project, plan: &ReplayPlan, prune: bool) -> Result<u8, E
             }
             (Some(what), false) => {
                 still_failing += 1;
-                println!(
-                    "{shown}: {} still diverges: {what}\n\n{}",
-                    spec.id, result.detail
+                print!(
+                    "{}",
+                    super::repro::still_failing(&shown, &spec.id, case, what, &result)
                 );
             }
         }

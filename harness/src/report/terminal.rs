@@ -326,6 +326,92 @@ impl Paint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::{diff_text, Cause, GroupKey, GroupKind, Variant};
+    use crate::report::Example;
+    use serde_json::json;
+
+    /// A budget divergence whose input and diff are long: a value of 100 numbers.
+    fn long_group(rules: &[&str]) -> Group {
+        let value: Vec<u32> = (0..100).collect();
+        let input = json!({"primary": {"kind": "resolve", "value": value, "delayMs": 1}});
+        let mut example = Example::for_input(input, "repro".into());
+        example.diff = Some(diff_text(
+            &json!({"outcome": "ok", "value": value}),
+            &json!({"outcome": "ok", "value": (500..600).collect::<Vec<u32>>()}),
+            "reference",
+            "py-x",
+        ));
+        let variant = Variant {
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            paths: vec!["/value".into()],
+        };
+        let key = GroupKey {
+            contract: "budget".into(),
+            implementation: "py-x".into(),
+            kind: GroupKind::Divergence,
+            cause: Cause::of(&variant),
+        };
+        let mut group = Group::new(&key, example);
+        group.count_variant(&key.cause, &variant, 1, &|_| 0);
+        group
+    }
+
+    #[test]
+    fn a_long_input_and_diff_are_cut_with_the_files_that_hold_them_whole() {
+        let group = long_group(&["BUDGET-OK"]);
+        let shown = example_lines(&group, Some("reports/r1"));
+        let input_more = format!("(whole input in reports/r1/{})", input_file(&group));
+        let diff_more = format!("(full diff in reports/r1/{})", diff_file(&group));
+        let input_lines = crate::judge::canonical_pretty(&group.example.input)
+            .lines()
+            .count();
+        assert!(
+            shown.contains(&format!(
+                "… {} more lines {input_more}",
+                input_lines - INPUT_LINES
+            )),
+            "{shown}"
+        );
+        let diff = group.example.diff.as_deref().unwrap();
+        let marker = shown
+            .lines()
+            .find(|l| l.ends_with(&diff_more))
+            .unwrap_or_else(|| panic!("no diff marker: {shown}"));
+        let more: usize = marker.trim().split(' ').nth(1).unwrap().parse().unwrap();
+        let shown_diff = shown.split("      diff:\n").nth(1).unwrap();
+        // Every line of the diff is shown or counted, and none is a bare hunk header last.
+        assert_eq!(shown_diff.lines().count() - 1 + more, diff.lines().count());
+        let last = shown_diff.lines().rev().nth(1).unwrap();
+        assert!(!last.trim_start().starts_with("@@"), "{shown_diff}");
+        assert!(example_lines(&group, None).contains(&format!(
+            "(full diff in {} of the report folder)",
+            diff_file(&group)
+        )));
+    }
+
+    #[test]
+    fn each_rule_shows_with_its_summary_and_the_rest_are_counted() {
+        let group = long_group(&["BUDGET-OK"]);
+        let ok = reference::contract("budget")
+            .unwrap()
+            .rule("BUDGET-OK")
+            .unwrap();
+        assert_eq!(rule_lines(&group), [format!("BUDGET-OK  {}", ok.summary)]);
+        let many = long_group(&[
+            "BUDGET-OK",
+            "BUDGET-DEADLINE",
+            "BUDGET-EXCEEDED",
+            "BUDGET-FALLBACK",
+            "BUDGET-TAGS",
+            "BUDGET-ONE-EVENT",
+        ]);
+        let lines = rule_lines(&many);
+        assert_eq!(lines.len(), SHOWN_RULES + 1, "{lines:?}");
+        assert_eq!(
+            lines[SHOWN_RULES],
+            "… and 2 more rules (`harness rules budget` states them)"
+        );
+    }
 
     #[test]
     fn colour_is_only_added_when_asked_for() {

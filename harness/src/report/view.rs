@@ -366,3 +366,31 @@ pub fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_is_whole_up_to_the_limit_then_says_how_much_more_and_where() {
+        let text = "a\nb\nc";
+        assert_eq!(bounded_lines(text, 3, "x"), ["a", "b", "c"]);
+        assert_eq!(
+            bounded_lines(text, 2, "whole in f"),
+            ["a", "b", "… 1 more line (whole in f)"]
+        );
+        let diff = "--- r\n+++ i\n@@ -1 +1 @@\n-a\n+b\n@@ -9 +9 @@\n-c\n+d";
+        assert_eq!(
+            bounded_lines(diff, 6, "f"),
+            [
+                "--- r",
+                "+++ i",
+                "@@ -1 +1 @@",
+                "-a",
+                "+b",
+                "… 3 more lines (f)"
+            ],
+            "a hunk header is never the last line shown"
+        );
+    }
+}
