@@ -444,7 +444,12 @@ pub fn folded_places(contract: &dyn Contract, paths: &[String]) -> Vec<String> {
     places
 }
 
-/// A unified line diff of two values' pretty canonical forms.
+/// Outputs of at most this many pretty lines are diffed whole.
+const WHOLE_DIFF_LINES: usize = 80;
+
+/// A unified line diff of two values' pretty canonical forms: every line of both when they
+/// are short (a diff that starts or stops inside an object reads as a fragment), else the
+/// changed lines with three lines around each.
 pub fn diff_text(
     expected: &Value,
     actual: &Value,
@@ -453,9 +458,15 @@ pub fn diff_text(
 ) -> String {
     let expected = canonical_pretty(expected) + "\n";
     let actual = canonical_pretty(actual) + "\n";
+    let longest = expected.lines().count().max(actual.lines().count());
+    let radius = if longest <= WHOLE_DIFF_LINES {
+        longest
+    } else {
+        3
+    };
     similar::TextDiff::from_lines(&expected, &actual)
         .unified_diff()
-        .context_radius(3)
+        .context_radius(radius)
         .header(expected_label, actual_label)
         .to_string()
 }
@@ -543,5 +554,16 @@ mod tests {
             text.contains("-  \"a\": 1") && text.contains("+  \"a\": 2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn short_outputs_diff_whole_and_long_ones_around_the_change() {
+        let short = |last: u32| json!({"a": 1, "b": [1, 2, 3, 4, 5, 6, 7, 8], "z": last});
+        let text = diff_text(&short(1), &short(2), "reference", "impl");
+        assert_eq!(text.matches("@@").count(), 2, "one hunk: {text}");
+        assert!(text.contains(" {\n") && text.ends_with(" }\n"), "{text}");
+        let long = |last: u32| json!({"a": (0..100).collect::<Vec<_>>(), "z": last});
+        let text = diff_text(&long(1), &long(2), "reference", "impl");
+        assert!(text.lines().count() < 15, "{text}");
     }
 }

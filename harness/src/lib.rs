@@ -13,6 +13,7 @@
 //! the engine's one voice while a run is live, [`interrupt`] its stop switch (Ctrl-C,
 //! SIGTERM, SIGHUP), [`fsio`] writes files atomically, and
 //! [`baseline`], [`corpus`] and [`vectors`] are the committed files they read and write.
+//! [`rules`] lists the contracts' rules as the reference holds them.
 //! [`data`] is where the adapters and vectors come from (a checkout, or the copy built into
 //! the binary, unpacked in the cache), and [`doctor`] reports where everything comes from.
 //! [`suggest`] answers an unknown id with the closest known ones.
@@ -35,6 +36,7 @@ pub mod plan;
 pub mod progress;
 pub mod replay;
 pub mod report;
+pub mod rules;
 pub mod run;
 pub mod suggest;
 pub mod vectors;

@@ -22,6 +22,9 @@ pub struct Replayed {
     pub divergence: Option<String>,
     /// The diff, or the failure, to show.
     pub detail: String,
+    /// For a divergence: the output the reference expects (the acceptable one closest to
+    /// the actual) and what the implementation returned, as reports show it.
+    pub outputs: Option<(Value, Value)>,
 }
 
 /// A saved case: its file and what it holds.
@@ -90,20 +93,30 @@ pub fn replay(
                 expectation: &expectation,
             };
             let judged = judge(case, &spec.id, &outcome, Timing::Ignored);
+            let failed = |divergence: &str, detail: String| Replayed {
+                divergence: Some(divergence.to_owned()),
+                detail,
+                outputs: None,
+            };
             match (&judged.verdict, &outcome) {
-                (Verdict::Diverges(d), _) => Replayed {
-                    divergence: Some(judged.variant.rules.join(" ")),
-                    detail: diff_text(
-                        &expectation.acceptable[d.closest].output,
-                        judged.comparable.as_ref().unwrap_or(&Value::Null),
-                        "reference",
-                        &spec.id,
-                    ),
-                },
-                (_, Outcome::AdapterError { message }) => Replayed {
-                    divergence: Some("adapter error".into()),
-                    detail: message.clone(),
-                },
+                (Verdict::Diverges(d), _) => {
+                    let expected = &expectation.acceptable[d.closest].output;
+                    let actual = match &outcome {
+                        Outcome::Output { output, .. } => contract.as_shown(output),
+                        _ => Value::Null,
+                    };
+                    Replayed {
+                        divergence: Some(judged.variant.rules.join(" ")),
+                        detail: diff_text(
+                            expected,
+                            judged.comparable.as_ref().unwrap_or(&Value::Null),
+                            "reference",
+                            &spec.id,
+                        ),
+                        outputs: Some((expected.clone(), actual)),
+                    }
+                }
+                (_, Outcome::AdapterError { message }) => failed("adapter error", message.clone()),
                 (
                     _,
                     Outcome::Failed {
@@ -111,17 +124,12 @@ pub fn replay(
                         detail,
                         stderr_tail,
                     },
-                ) => Replayed {
-                    divergence: Some(kind.as_str().into()),
-                    detail: format!("{detail}\nstderr:\n{stderr_tail}"),
-                },
-                (_, Outcome::NotRun { reason }) => Replayed {
-                    divergence: Some("not run".into()),
-                    detail: reason.clone(),
-                },
+                ) => failed(kind.as_str(), format!("{detail}\nstderr:\n{stderr_tail}")),
+                (_, Outcome::NotRun { reason }) => failed("not run", reason.clone()),
                 (_, Outcome::Output { .. }) => Replayed {
                     divergence: None,
                     detail: String::new(),
+                    outputs: None,
                 },
             }
         })

@@ -15,8 +15,8 @@ use harness::judge::{Cause, GroupKey};
 use harness::plan::CaseLabel;
 use harness::report::{
     ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentKind,
-    IncidentRecord, Interrupt, PairAgreement, Percentiles, Report, SettingsRecord, Shard,
-    ShrinkRecord, SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord,
+    IncidentRecord, Interrupt, PairAgreement, Percentiles, Report, RuleSummary, SettingsRecord,
+    Shard, ShrinkRecord, SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord,
     VectorOutcome, Verdict, SCHEMA_VERSION,
 };
 use harness::run::protocol::{AdapterInfo, Package};
@@ -223,6 +223,20 @@ fn findings_with_a_shrunk_divergence_and_a_baseline_validate() {
         groups.iter().any(|g| g["example"]["others"].is_array()),
         "{groups:?}"
     );
+    let migrate = reference::contract("migrate").unwrap();
+    for g in &groups {
+        // Every rule a group breaks comes with the contract's one line for it, in order.
+        let expected: Vec<Value> = g["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| {
+                let rule = migrate.rule(id.as_str().unwrap()).unwrap();
+                json!({"id": rule.id, "summary": rule.summary})
+            })
+            .collect();
+        assert_eq!(g["ruleSummaries"], json!(expected), "{g}");
+    }
 
     let known = run(
         "findings run against its baseline",
@@ -610,6 +624,10 @@ fn sample_group(kind: GroupKind) -> Group {
         kind,
         cause: cause("BUDGET-DEADLINE", "/outcome"),
         rules: vec!["BUDGET-DEADLINE".into(), "BUDGET-EXCEEDED".into()],
+        rule_summaries: RuleSummary::of(
+            "budget",
+            &["BUDGET-DEADLINE".into(), "BUDGET-EXCEEDED".into()],
+        ),
         paths: vec!["/outcome".into(), "/value".into()],
         count: 3,
         variants: vec![

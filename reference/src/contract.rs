@@ -8,6 +8,10 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub id: &'static str,
+    /// One line (at most about 90 characters) saying what the rule demands: what every
+    /// report shows beside the id.
+    pub summary: &'static str,
+    /// The rule's full statement, as the contract document gives it.
     pub text: &'static str,
 }
 
@@ -130,6 +134,10 @@ pub struct Example {
 pub trait Contract: Sync {
     /// Stable id used on the command line, in the protocol and in reports.
     fn id(&self) -> &'static str;
+    /// What the contract is about, in a few words ("the resource-budget wrapper").
+    fn title(&self) -> &'static str;
+    /// A short paragraph: the system under test, its API, and what a case is.
+    fn about(&self) -> &'static str;
     /// The contract's rules, in the order the contract document lists them.
     fn rules(&self) -> &'static [Rule];
     /// The generator of case inputs.

@@ -56,6 +56,39 @@ mod tests {
     }
 
     #[test]
+    fn every_rule_has_a_one_line_summary_and_a_full_text() {
+        for contract in CONTRACTS {
+            let mut ids = BTreeSet::new();
+            for rule in contract.rules() {
+                assert!(
+                    ids.insert(rule.id),
+                    "{}: duplicate rule {}",
+                    contract.id(),
+                    rule.id
+                );
+                let summary = rule.summary;
+                assert!(
+                    !summary.trim().is_empty()
+                        && !summary.contains('\n')
+                        && summary.chars().count() <= 90,
+                    "{}: the summary must be one line of at most 90 characters: {summary:?}",
+                    rule.id
+                );
+                assert!(
+                    !summary.ends_with('.'),
+                    "{}: a summary is a line, not a sentence with a full stop",
+                    rule.id
+                );
+                assert!(
+                    rule.text.len() > summary.len() / 2 && !rule.text.contains('\n'),
+                    "{}: the full text is missing or not one paragraph",
+                    rule.id
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_contract_has_at_least_45_well_formed_examples_citing_every_rule() {
         for contract in CONTRACTS {
             let examples = contract.examples();

@@ -58,6 +58,31 @@ pub enum Command {
     /// Print the manual page (roff) on stdout, or write one page per command into a folder.
     #[command(after_help = help::man())]
     Man(ManArgs),
+    /// The contracts' rules: every contract's with a line each, one contract's with their
+    /// full text, or one rule (by id alone, or after its contract).
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A contract (budget, migrate, sql-migrations, ledger, token-budget), or a rule id
+    /// [default: every contract].
+    #[arg(value_name = "CONTRACT")]
+    pub contract: Option<String>,
+    /// One rule of CONTRACT, by id (BUDGET-DEADLINE; any case).
+    #[arg(value_name = "RULE", requires = "contract")]
+    pub rule: Option<String>,
+    /// text for people; json: an array of {contract, id, summary, text}; markdown: the
+    /// contract's page as docs/contracts/ holds it.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub format: RulesFormatArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RulesFormatArg {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

@@ -50,6 +50,10 @@ pub fn run(cli: Cli) -> ExitCode {
             .and_then(|settings| run_report(settings, colour)),
         Command::Completions(args) => write_completions(args.shell),
         Command::Man(args) => write_man(args),
+        Command::Rules(args) => args.resolve().map(|(query, format)| {
+            print!("{}", query.render(format));
+            EXIT_AGREEMENT
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -66,9 +70,15 @@ pub fn run(cli: Cli) -> ExitCode {
 /// Prints a finished run's summary, then writes its report; the run's exit code.
 fn show_and_save(mut report: Report, reports_dir: &Path, colour: bool) -> Result<u8, Error> {
     // The summary first: what a run found reaches the console even when its report cannot
-    // be written (a full disk).
-    print!("{}", report.terminal_summary(colour));
-    let dir = report.save(reports_dir)?;
+    // be written (a full disk). It names the files of the run folder, made for it first.
+    let dir = report.make_run_dir(reports_dir);
+    let shown_dir = dir
+        .as_ref()
+        .ok()
+        .map(|d| display_path(&std::env::current_dir().unwrap_or_default(), d));
+    print!("{}", report.terminal_summary(colour, shown_dir.as_deref()));
+    let dir = dir?;
+    report.save(&dir, reports_dir)?;
     print!("{}", Report::saved_line(&dir));
     Ok(report.exit_code)
 }
@@ -277,9 +287,9 @@ fn run_replay(project: &Project, plan: &ReplayPlan, prune: bool) -> Result<u8, E
             }
             (Some(what), false) => {
                 still_failing += 1;
-                println!(
-                    "{shown}: {} still diverges: {what}\n\n{}",
-                    spec.id, result.detail
+                print!(
+                    "{}",
+                    super::repro::still_failing(&shown, &spec.id, case, what, &result)
                 );
             }
         }

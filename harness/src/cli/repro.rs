@@ -1,12 +1,16 @@
 //! All command-line spelling: the one-line commands printed for people to paste — the
-//! rerun of a whole run, the repro of one case, the replay of a corpus file — and paths
-//! shown relative to the project. Every word of a command is quoted for sh where it needs
+//! rerun of a whole run, the repro of one case, the replay of a corpus file — paths
+//! shown relative to the project, and what `repro` prints of a case that still fails. Every word of a command is quoted for sh where it needs
 //! it, so a pasted line runs exactly the command meant, whatever a path or id holds.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use crate::corpus::CorpusCase;
+use crate::judge::canonical_pretty;
 use crate::plan::{CaseLabel, Spelling};
+use crate::replay::Replayed;
+use crate::report::RuleSummary;
 
 /// How this run's commands are spelled. Flags are kept as the words of an argv, quoted
 /// only when a line is spelled.
@@ -80,6 +84,43 @@ impl Spelling for Repro {
     fn path(&self, path: &Path) -> String {
         display_path(&self.root, path)
     }
+}
+
+/// What `repro` prints for a saved case that still fails in `implementation`: what it
+/// breaks (each rule with its one line), the input, and for a divergence the expected and
+/// actual outputs and their diff, else what happened — every one whole.
+pub fn still_failing(
+    shown: &str,
+    implementation: &str,
+    case: &CorpusCase,
+    what: &str,
+    result: &Replayed,
+) -> String {
+    let mut out = format!("{shown}: {implementation} still diverges: {what}\n");
+    let rules = what.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    for rule in RuleSummary::of(&case.contract, &rules) {
+        out.push_str(&format!("  {}  {}\n", rule.id, rule.summary));
+    }
+    let block = |title: &str, text: &str| {
+        let body: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
+        format!("\n{title}:\n{}\n", body.join("\n"))
+    };
+    out.push_str(&block("input", &canonical_pretty(&case.input)));
+    match &result.outputs {
+        Some((expected, actual)) => {
+            out.push_str(&block("expected (reference)", &canonical_pretty(expected)));
+            out.push_str(&block(
+                &format!("actual ({implementation})"),
+                &canonical_pretty(actual),
+            ));
+            out.push_str(&block(
+                &format!("diff (reference vs {implementation})"),
+                &result.detail,
+            ));
+        }
+        None => out.push_str(&block("what happened", &result.detail)),
+    }
+    out
 }
 
 /// The words of a command, owned.

@@ -18,7 +18,7 @@ use reference::{Contract, GenSettings, Profile};
 
 use super::args::{
     ColorChoice, ContractFilter, OutputArgs, ProfileArg, ProjectArgs, ReportAction, ReportArgs,
-    VerifyArgs,
+    RulesArgs, RulesFormatArg, VerifyArgs,
 };
 use super::repro::{display_path, words, Repro};
 use crate::data::{is_checkout, DataDir, Origin};
@@ -27,6 +27,7 @@ use crate::plan::{
     contracts_named, ProfileName, Project, ProjectConfig, Shard, ShrinkBounds, VerifySettings,
 };
 use crate::progress::ProgressMode;
+use crate::rules::{RulesFormat, RulesQuery};
 use crate::run::RunnerSettings;
 
 /// Where colour goes: the summary on stdout, the progress bar on stderr.
@@ -536,6 +537,20 @@ fn random_seed() -> u64 {
             .unwrap_or_default(),
     );
     hasher.finish() % 1_000_000
+}
+
+impl RulesArgs {
+    /// The rules asked for (an unknown contract or rule is a usage error naming the closest
+    /// id), and how to print them.
+    pub fn resolve(&self) -> Result<(RulesQuery, RulesFormat), Error> {
+        let query = RulesQuery::select(self.contract.as_deref(), self.rule.as_deref())?;
+        let format = match self.format {
+            RulesFormatArg::Text => RulesFormat::Text,
+            RulesFormatArg::Json => RulesFormat::Json,
+            RulesFormatArg::Markdown => RulesFormat::Markdown,
+        };
+        Ok((query, format))
+    }
 }
 
 #[cfg(test)]

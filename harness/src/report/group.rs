@@ -1,6 +1,6 @@
 //! Counting a group's cases by variant, and taking in another group of the same cause.
 
-use super::model::{Group, VariantRecord};
+use super::model::{Group, RuleSummary, VariantRecord};
 use crate::judge::{Cause, Variant};
 
 impl Group {
@@ -20,6 +20,7 @@ impl Group {
             }
         }
         self.rules.sort_by_key(|r| rank(r));
+        self.rule_summaries = RuleSummary::of(&self.contract, &self.rules);
         for path in &variant.paths {
             if !self.paths.contains(path) {
                 self.paths.push(path.clone());

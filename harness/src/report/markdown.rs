@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use super::model::{Group, MarkStatus, Report, Tally};
-use super::view::{headline_rule, side_by_side, variant_lines, SHOWN_CHARS};
+use super::view::{
+    bounded_lines, diff_file, headline_rule, input_file, side_by_side, variant_lines, SHOWN_CHARS,
+};
 use crate::judge::canonical_pretty;
 use crate::run::protocol::cut;
 
@@ -145,15 +147,18 @@ impl Report {
                     .join(", ")
             );
             if !g.rules.is_empty() {
-                let _ = writeln!(
-                    md,
-                    "- breaks: {}",
-                    g.rules
-                        .iter()
-                        .map(|r| md_code(r))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                let _ = writeln!(md, "- breaks:");
+                for id in &g.rules {
+                    match g.rule_summaries.iter().find(|r| &r.id == id) {
+                        Some(rule) => {
+                            let _ =
+                                writeln!(md, "  - {} — {}", md_code(id), md_cell(&rule.summary));
+                        }
+                        None => {
+                            let _ = writeln!(md, "  - {}", md_code(id));
+                        }
+                    }
+                }
             }
             if !g.paths.is_empty() {
                 let _ = writeln!(
@@ -187,11 +192,17 @@ impl Report {
             if let Some(detail) = &g.example.detail {
                 let _ = writeln!(md, "{}\n", fenced("text", detail));
             }
+            let input = canonical_pretty(&g.example.input);
+            let input = bounded_lines(
+                &input,
+                MD_INPUT_LINES,
+                &format!("whole input in {}", input_file(g)),
+            );
             let _ = writeln!(
                 md,
                 "Smallest input ({}):\n\n{}\n",
                 g.example.which(),
-                fenced("json", &canonical_pretty(&g.example.input))
+                fenced("json", &input.join("\n"))
             );
             if !g.example.others.is_empty() {
                 let rows = side_by_side(g, 80);
@@ -211,10 +222,15 @@ impl Report {
                 let _ = writeln!(md);
             }
             if let Some(diff) = &g.example.diff {
+                let diff = bounded_lines(
+                    diff,
+                    MD_DIFF_LINES,
+                    &format!("full diff in {}", diff_file(g)),
+                );
                 let _ = writeln!(
                     md,
                     "Expected (reference) vs actual:\n\n{}\n",
-                    fenced("diff", diff)
+                    fenced("diff", &diff.join("\n"))
                 );
             }
             if let Some(tail) = g
@@ -408,6 +424,11 @@ impl Report {
         md
     }
 }
+
+/// Most lines of a group's input, and of its diff, `summary.md` shows; the report folder
+/// has them whole.
+const MD_INPUT_LINES: usize = 120;
+const MD_DIFF_LINES: usize = 200;
 
 /// Text from outside — an adapter (versions, messages, outputs), a config, a baseline — in
 /// a line of Markdown or a table cell, shown as written: one line (control characters,

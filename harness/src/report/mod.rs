@@ -33,18 +33,24 @@ impl Report {
         format!("{at}-s{seed}")
     }
 
-    /// Writes the report into a new run folder under `reports_dir`, made only now so that a
-    /// run killed outright leaves no empty one behind, and points `latest` at it. A folder
-    /// whose first file could not be written (a full disk) is removed again.
-    pub fn save(&mut self, reports_dir: &Path) -> Result<PathBuf, Error> {
+    /// Makes the run's new folder under `reports_dir` (named by the run id, which it extends
+    /// when the name is taken), only once the run is over, so that a run killed outright
+    /// leaves no empty one behind; a summary printed next can name the files [`Report::save`]
+    /// writes into it.
+    pub fn make_run_dir(&mut self, reports_dir: &Path) -> Result<PathBuf, Error> {
         let (dir, run_id) = create_run_dir(reports_dir, &self.run_id)?;
         self.run_id = run_id;
-        if let Err(e) = self.write(&dir) {
-            let _ = std::fs::remove_dir(&dir); // only ever removes an empty folder
+        Ok(dir)
+    }
+
+    /// Writes the report into its run folder `dir` under `reports_dir` and points `latest`
+    /// at it. A folder whose first file could not be written (a full disk) is removed again.
+    pub fn save(&self, dir: &Path, reports_dir: &Path) -> Result<(), Error> {
+        if let Err(e) = self.write(dir) {
+            let _ = std::fs::remove_dir(dir); // only ever removes an empty folder
             return Err(e);
         }
-        point_latest(reports_dir, &self.run_id)?;
-        Ok(dir)
+        point_latest(reports_dir, &self.run_id)
     }
 
     /// Writes every report file into the run folder `dir`.
@@ -55,6 +61,14 @@ impl Report {
         write_atomically(&dir.join("index.html"), html::page(self).as_bytes())?;
         let junit_path = dir.join("junit.xml");
         write_atomically(&junit_path, junit::xml(self, &junit_path)?.as_bytes())?;
+        // Each group's input and diff whole, where the summaries' shortened ones point.
+        for group in &self.groups {
+            let input = crate::judge::canonical_pretty(&group.example.input) + "\n";
+            write_new(&dir.join(view::input_file(group)), &input)?;
+            if let Some(diff) = &group.example.diff {
+                write_new(&dir.join(view::diff_file(group)), diff)?;
+            }
+        }
         let bugs: Vec<&Group> = self
             .groups
             .iter()
@@ -75,4 +89,15 @@ impl Report {
         }
         Ok(())
     }
+}
+
+/// Writes `text` to `path`, making its folder first.
+fn write_new(path: &Path, text: &str) -> Result<(), Error> {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(|source| Error::Write {
+            path: folder.to_owned(),
+            source,
+        })?;
+    }
+    write_atomically(path, text.as_bytes())
 }

@@ -22,7 +22,7 @@ pub use crate::run::IncidentKind;
 
 /// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
 /// that a reader could notice.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -212,6 +212,9 @@ pub struct Group {
     pub cause: Cause,
     /// Every rule the group's cases break, in the contract's order.
     pub rules: Vec<String>,
+    /// Each of `rules` the contract states, with its one-line summary: what the rule demands.
+    #[serde(default)]
+    pub rule_summaries: Vec<RuleSummary>,
     /// Every place the group's outputs differ, folded.
     pub paths: Vec<String>,
     pub count: u64,
@@ -235,6 +238,30 @@ pub struct Group {
     pub example: Example,
 }
 
+/// A rule a group breaks, with the contract's one line saying what it demands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSummary {
+    pub id: String,
+    pub summary: String,
+}
+
+impl RuleSummary {
+    /// Each of `rules` that `contract` states, with its summary, in the order given.
+    pub fn of(contract: &str, rules: &[String]) -> Vec<RuleSummary> {
+        let Some(contract) = reference::contract(contract) else {
+            return Vec::new();
+        };
+        rules
+            .iter()
+            .filter_map(|id| contract.rule(id))
+            .map(|rule| RuleSummary {
+                id: rule.id.to_owned(),
+                summary: rule.summary.to_owned(),
+            })
+            .collect()
+    }
+}
+
 /// One shape of a group's cause: the cause it was first found under (before shrinking
 /// merged groups that shrank to the same), its rules and paths, and how many cases showed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,6 +283,7 @@ impl Group {
             kind: key.kind,
             cause: key.cause.clone(),
             rules: Vec::new(),
+            rule_summaries: Vec::new(),
             paths: Vec::new(),
             count: 0,
             variants: Vec::new(),

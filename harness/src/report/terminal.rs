@@ -5,11 +5,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::model::{Group, ImplStatus, MarkStatus, Report, Tally, Verdict};
-use super::view::side_by_side;
+use super::view::{bounded_lines, diff_file, input_file, side_by_side};
 
 impl Report {
-    /// The one-screen terminal summary, in colour when `colour`.
-    pub fn terminal_summary(&self, colour: bool) -> String {
+    /// The one-screen terminal summary, in colour when `colour`; `run_dir` is the run folder
+    /// the report is written to (as shown to people), where shortened inputs and diffs are
+    /// whole.
+    pub fn terminal_summary(&self, colour: bool, run_dir: Option<&str>) -> String {
         let paint = Paint(colour);
         let mut out = String::new();
         let _ = writeln!(out, "\n{}\n", self.headline());
@@ -107,13 +109,11 @@ impl Report {
                     g.cause.describe(),
                     g.count
                 );
-                if g.rules.len() > 1 || g.paths.len() > 1 {
-                    let _ = writeln!(
-                        out,
-                        "      breaks {}; differs at {}",
-                        abbreviate(&g.rules, 4),
-                        abbreviate(&g.paths, 4)
-                    );
+                for line in rule_lines(g) {
+                    let _ = writeln!(out, "      {line}");
+                }
+                if g.paths.len() > 1 {
+                    let _ = writeln!(out, "      differs at {}", abbreviate(&g.paths, 4));
                 }
                 if g.variants.len() > 1 {
                     let _ = writeln!(
@@ -129,6 +129,9 @@ impl Report {
                     let _ = writeln!(out, "      {drift}");
                 }
                 let _ = writeln!(out, "      repro: {}", g.example.repro);
+                if g.is_new() {
+                    out.push_str(&example_lines(g, run_dir));
+                }
             }
             if self.groups.len() > SHOWN {
                 let _ = writeln!(
@@ -136,36 +139,6 @@ impl Report {
                     "  … and {} more in the report",
                     self.groups.len() - SHOWN
                 );
-            }
-            if let Some(g) = self.groups.iter().find(|g| g.example.diff.is_some()) {
-                if g.example.others.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "\n  first divergence (reference vs {}):",
-                        g.implementation
-                    );
-                    for line in g.example.diff.iter().flat_map(|d| d.lines()).take(24) {
-                        let _ = writeln!(out, "    {line}");
-                    }
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "\n  first divergence, side by side ({}):",
-                        g.example.which()
-                    );
-                    let rows = side_by_side(g, 40);
-                    let widths: Vec<usize> = (0..rows[0].len())
-                        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-                        .collect();
-                    for row in rows {
-                        let cells: Vec<String> = row
-                            .iter()
-                            .zip(&widths)
-                            .map(|(cell, w)| format!("{cell:<w$}"))
-                            .collect();
-                        let _ = writeln!(out, "    {}", cells.join(" │ ").trim_end());
-                    }
-                }
             }
         }
         if let Some(b) = &self.baseline {
@@ -234,6 +207,84 @@ impl Report {
     }
 }
 
+/// Most rules a group line lists with their summaries.
+const SHOWN_RULES: usize = 4;
+/// Most lines of a group's input, and of its diff, the summary shows.
+const INPUT_LINES: usize = 16;
+const DIFF_LINES: usize = 40;
+
+/// `RULE  what it demands`, a line per rule the group breaks (the first few).
+fn rule_lines(g: &Group) -> Vec<String> {
+    let width = g
+        .rule_summaries
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<String> = g
+        .rule_summaries
+        .iter()
+        .take(SHOWN_RULES)
+        .map(|r| format!("{:<width$}  {}", r.id, r.summary))
+        .collect();
+    // Rules the contract does not state (none today) still show, by id.
+    let unstated: Vec<String> = g
+        .rules
+        .iter()
+        .filter(|id| !g.rule_summaries.iter().any(|r| &r.id == *id))
+        .cloned()
+        .collect();
+    if !unstated.is_empty() {
+        lines.push(format!("breaks {}", unstated.join(" ")));
+    }
+    if g.rule_summaries.len() > SHOWN_RULES {
+        lines.push(format!(
+            "… and {} more rules (`harness rules {}` states them)",
+            g.rule_summaries.len() - SHOWN_RULES,
+            g.contract
+        ));
+    }
+    lines
+}
+
+/// A new group's smallest input (pretty) and its diff, each cut to a few lines with the
+/// file that has it whole; for a group seen by several implementations, the differing
+/// places side by side.
+fn example_lines(g: &Group, run_dir: Option<&str>) -> String {
+    let mut out = String::new();
+    let whole = |what: &str, file: String| match run_dir {
+        Some(dir) => format!("{what} in {dir}/{file}"),
+        None => format!("{what} in {file} of the report folder"),
+    };
+    let _ = writeln!(out, "      input ({}):", g.example.which());
+    let input = crate::judge::canonical_pretty(&g.example.input);
+    for line in bounded_lines(&input, INPUT_LINES, &whole("whole input", input_file(g))) {
+        let _ = writeln!(out, "        {line}");
+    }
+    if !g.example.others.is_empty() {
+        let _ = writeln!(out, "      side by side:");
+        let rows = side_by_side(g, 40);
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        for row in rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            let _ = writeln!(out, "        {}", cells.join(" │ ").trim_end());
+        }
+    }
+    if let Some(diff) = &g.example.diff {
+        let _ = writeln!(out, "      diff:");
+        for line in bounded_lines(diff, DIFF_LINES, &whole("full diff", diff_file(g))) {
+            let _ = writeln!(out, "        {line}");
+        }
+    }
+    out
+}
+
 fn abbreviate(items: &[String], keep: usize) -> String {
     let mut shown = items
         .iter()
@@ -275,6 +326,92 @@ impl Paint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::{diff_text, Cause, GroupKey, GroupKind, Variant};
+    use crate::report::Example;
+    use serde_json::json;
+
+    /// A budget divergence whose input and diff are long: a value of 100 numbers.
+    fn long_group(rules: &[&str]) -> Group {
+        let value: Vec<u32> = (0..100).collect();
+        let input = json!({"primary": {"kind": "resolve", "value": value, "delayMs": 1}});
+        let mut example = Example::for_input(input, "repro".into());
+        example.diff = Some(diff_text(
+            &json!({"outcome": "ok", "value": value}),
+            &json!({"outcome": "ok", "value": (500..600).collect::<Vec<u32>>()}),
+            "reference",
+            "py-x",
+        ));
+        let variant = Variant {
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            paths: vec!["/value".into()],
+        };
+        let key = GroupKey {
+            contract: "budget".into(),
+            implementation: "py-x".into(),
+            kind: GroupKind::Divergence,
+            cause: Cause::of(&variant),
+        };
+        let mut group = Group::new(&key, example);
+        group.count_variant(&key.cause, &variant, 1, &|_| 0);
+        group
+    }
+
+    #[test]
+    fn a_long_input_and_diff_are_cut_with_the_files_that_hold_them_whole() {
+        let group = long_group(&["BUDGET-OK"]);
+        let shown = example_lines(&group, Some("reports/r1"));
+        let input_more = format!("(whole input in reports/r1/{})", input_file(&group));
+        let diff_more = format!("(full diff in reports/r1/{})", diff_file(&group));
+        let input_lines = crate::judge::canonical_pretty(&group.example.input)
+            .lines()
+            .count();
+        assert!(
+            shown.contains(&format!(
+                "… {} more lines {input_more}",
+                input_lines - INPUT_LINES
+            )),
+            "{shown}"
+        );
+        let diff = group.example.diff.as_deref().unwrap();
+        let marker = shown
+            .lines()
+            .find(|l| l.ends_with(&diff_more))
+            .unwrap_or_else(|| panic!("no diff marker: {shown}"));
+        let more: usize = marker.trim().split(' ').nth(1).unwrap().parse().unwrap();
+        let shown_diff = shown.split("      diff:\n").nth(1).unwrap();
+        // Every line of the diff is shown or counted, and none is a bare hunk header last.
+        assert_eq!(shown_diff.lines().count() - 1 + more, diff.lines().count());
+        let last = shown_diff.lines().rev().nth(1).unwrap();
+        assert!(!last.trim_start().starts_with("@@"), "{shown_diff}");
+        assert!(example_lines(&group, None).contains(&format!(
+            "(full diff in {} of the report folder)",
+            diff_file(&group)
+        )));
+    }
+
+    #[test]
+    fn each_rule_shows_with_its_summary_and_the_rest_are_counted() {
+        let group = long_group(&["BUDGET-OK"]);
+        let ok = reference::contract("budget")
+            .unwrap()
+            .rule("BUDGET-OK")
+            .unwrap();
+        assert_eq!(rule_lines(&group), [format!("BUDGET-OK  {}", ok.summary)]);
+        let many = long_group(&[
+            "BUDGET-OK",
+            "BUDGET-DEADLINE",
+            "BUDGET-EXCEEDED",
+            "BUDGET-FALLBACK",
+            "BUDGET-TAGS",
+            "BUDGET-ONE-EVENT",
+        ]);
+        let lines = rule_lines(&many);
+        assert_eq!(lines.len(), SHOWN_RULES + 1, "{lines:?}");
+        assert_eq!(
+            lines[SHOWN_RULES],
+            "… and 2 more rules (`harness rules budget` states them)"
+        );
+    }
 
     #[test]
     fn colour_is_only_added_when_asked_for() {

@@ -290,11 +290,48 @@ pub fn case_name(label: &CaseLabel) -> String {
 /// `bugs/<implementation>-<hash>.md`: one file per group, named after its example, and
 /// never outside `bugs/` whatever the implementation is called.
 pub fn bug_file_name(group: &Group) -> String {
+    group_file_name(group, "md")
+}
+
+/// `<implementation>-<hash>.<extension>`: the name of a group's own file in one of the run
+/// folder's subfolders, safe as one path segment.
+fn group_file_name(group: &Group, extension: &str) -> String {
     file_name_part(&format!(
-        "{}-{}.md",
+        "{}-{}.{extension}",
         group.implementation,
         crate::corpus::short_hash(&group.example.input, &group.implementation)
     ))
+}
+
+/// Where in the run folder the whole of a group's example diff is written: `diffs/….diff`.
+pub fn diff_file(group: &Group) -> String {
+    format!("diffs/{}", group_file_name(group, "diff"))
+}
+
+/// Where in the run folder a group's smallest input is written whole: `inputs/….json`.
+pub fn input_file(group: &Group) -> String {
+    format!("inputs/{}", group_file_name(group, "json"))
+}
+
+/// The first `keep` lines of `text`, and when there are more, a last line saying how many
+/// were left out and where the whole text is (`whole_in`). A cut never ends on a diff's
+/// hunk header (`@@ … @@`), which shows nothing of its own.
+pub fn bounded_lines(text: &str, keep: usize, whole_in: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= keep {
+        return lines.into_iter().map(str::to_owned).collect();
+    }
+    let mut shown = keep;
+    while shown > 0 && lines[shown - 1].starts_with("@@") {
+        shown -= 1;
+    }
+    let mut out: Vec<String> = lines[..shown].iter().map(|l| l.to_string()).collect();
+    let more = lines.len() - shown;
+    out.push(format!(
+        "… {more} more line{} ({whole_in})",
+        if more == 1 { "" } else { "s" }
+    ));
+    out
 }
 
 /// Rows of `path | reference | this implementation | the others…` for a divergence's
@@ -340,4 +377,32 @@ pub fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
         rows.push(row);
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_is_whole_up_to_the_limit_then_says_how_much_more_and_where() {
+        let text = "a\nb\nc";
+        assert_eq!(bounded_lines(text, 3, "x"), ["a", "b", "c"]);
+        assert_eq!(
+            bounded_lines(text, 2, "whole in f"),
+            ["a", "b", "… 1 more line (whole in f)"]
+        );
+        let diff = "--- r\n+++ i\n@@ -1 +1 @@\n-a\n+b\n@@ -9 +9 @@\n-c\n+d";
+        assert_eq!(
+            bounded_lines(diff, 6, "f"),
+            [
+                "--- r",
+                "+++ i",
+                "@@ -1 +1 @@",
+                "-a",
+                "+b",
+                "… 3 more lines (f)"
+            ],
+            "a hunk header is never the last line shown"
+        );
+    }
 }

@@ -19,6 +19,14 @@ impl Contract for Budget {
         "budget"
     }
 
+    fn title(&self) -> &'static str {
+        "the resource-budget wrapper"
+    }
+
+    fn about(&self) -> &'static str {
+        "aegis's `withResourceBudget` (TypeScript) and `with_resource_budget` (Python) run an async call under a deadline, switch to a cheaper fallback when the deadline passes if one is declared, report exactly one structured event per completed call, and expose the caller's tags to everything running inside the call. A case is one call with scripted primary and fallback functions; resource classes, cheapest first, are mem-sample, cpu, io, pg and llm."
+    }
+
     fn rules(&self) -> &'static [Rule] {
         rules::RULES
     }

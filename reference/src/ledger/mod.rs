@@ -21,6 +21,14 @@ impl Contract for Ledger {
         "ledger"
     }
 
+    fn title(&self) -> &'static str {
+        "spend budgets with reservations, windows and signed receipts"
+    }
+
+    fn about(&self) -> &'static str {
+        "@aegis-runtime/core's `MemoryLedger` reserves an estimated USD cost before a call, reconciles the actual cost after it, and enforces a per-run and a per-window limit; its receipts are signed with HMAC-SHA256 over a canonical JSON form. A case is a script of up to 50 reserve, commit and peek operations on a fresh ledger, or one `windowStart`, `sign` or `stringify` call; amounts compare as exact doubles."
+    }
+
     fn rules(&self) -> &'static [Rule] {
         rules::RULES
     }

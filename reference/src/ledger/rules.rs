@@ -22,15 +22,15 @@ pub const STRINGIFY: &str = "LEDGER-STRINGIFY";
 pub const SIGN: &str = "LEDGER-SIGN";
 
 pub static RULES: &[Rule] = &[
-    Rule { id: FIT, text: "A reservation is granted only when estimatedUsd fits both the remaining window budget and the remaining run budget (remaining = max(0, limit − spend)); granting adds estimatedUsd to both spends at once." },
-    Rule { id: DENY, text: "A denied reservation carries estimatedUsd: 0, changes nothing, and cannot be committed (committing it is an unknown-reservation error)." },
-    Rule { id: COMMIT, text: "Commit applies actualUsd − estimatedUsd to both spends, each clamped at 0. Committing the same reservation again changes nothing." },
-    Rule { id: UNKNOWN, text: "Commit of a handle that names no granted reservation is an error." },
-    Rule { id: BUCKETS, text: "Window spend is kept per (tenantId, window, windowStartMs), run spend per (tenantId, runId); separate tenants never share spend." },
-    Rule { id: AMOUNTS, text: "A negative, NaN or infinite amount or limit is an error; fail closed." },
-    Rule { id: WINDOW, text: "windowStart floors nowMs to the start of its minute, hour, day or month in UTC." },
-    Rule { id: STRINGIFY, text: "Canonical JSON: object keys sorted by UTF-16 code units at every depth, arrays in order, numbers and strings as JSON.stringify writes them, no whitespace." },
-    Rule { id: SIGN, text: "signature = base64url (no padding) of HMAC-SHA256(secret, stringify(payload))." },
+    Rule { id: FIT, summary: "A reservation is granted only if it fits both the window and the run budget", text: "A reservation is granted only when estimatedUsd fits both the remaining window budget and the remaining run budget (remaining = max(0, limit − spend)); granting adds estimatedUsd to both spends at once." },
+    Rule { id: DENY, summary: "A denied reservation carries estimatedUsd 0, changes nothing and cannot be committed", text: "A denied reservation carries estimatedUsd: 0, changes nothing, and cannot be committed (committing it is an unknown-reservation error)." },
+    Rule { id: COMMIT, summary: "Commit moves both spends by actual − estimated, clamped at 0; a second commit does nothing", text: "Commit applies actualUsd − estimatedUsd to both spends, each clamped at 0. Committing the same reservation again changes nothing." },
+    Rule { id: UNKNOWN, summary: "Committing a handle that names no granted reservation is an error", text: "Commit of a handle that names no granted reservation is an error." },
+    Rule { id: BUCKETS, summary: "Spend is kept per tenant, window and window start, and per tenant and run", text: "Window spend is kept per (tenantId, window, windowStartMs), run spend per (tenantId, runId); separate tenants never share spend." },
+    Rule { id: AMOUNTS, summary: "A negative, NaN or infinite amount or limit is an error (fail closed)", text: "A negative, NaN or infinite amount or limit is an error; fail closed. (The upstream ledger does not check this: finding it is the point.)" },
+    Rule { id: WINDOW, summary: "windowStart floors nowMs to the start of its minute, hour, day or month in UTC", text: "windowStart floors nowMs to the start of its minute, hour, day or month in UTC. The harness runs adapters under a time zone chosen per run (TZ), so an implementation that uses local time shows up as drift." },
+    Rule { id: STRINGIFY, summary: "Canonical JSON: keys sorted by UTF-16 code units, JSON.stringify numbers, no whitespace", text: "Canonical JSON: object keys sorted by UTF-16 code units at every depth, arrays in order, numbers and strings as JSON.stringify writes them, no whitespace." },
+    Rule { id: SIGN, summary: "The signature is unpadded base64url of HMAC-SHA256 over the canonical JSON", text: "signature = base64url (no padding) of HMAC-SHA256(secret, stringify(payload))." },
 ];
 
 pub use crate::contract::RAISED;

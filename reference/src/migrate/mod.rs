@@ -18,6 +18,14 @@ impl Contract for Migrate {
         "migrate"
     }
 
+    fn title(&self) -> &'static str {
+        "versioned state-schema migrations"
+    }
+
+    fn about(&self) -> &'static str {
+        "antaris-contracts (`antaris_contracts.migration`: `migrate`, `get_migration_path`, `SchemaVersion`, `MigrationError`; PyPI 4.9.20) upgrades persisted state documents along a chain of schema versions, refusing unknown versions and downgrades instead of guessing. A case is one `migrate`, `path` or `compare` call; a failure compares by its error type only."
+    }
+
     fn rules(&self) -> &'static [Rule] {
         rules::RULES
     }

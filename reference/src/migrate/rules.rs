@@ -22,20 +22,20 @@ pub const PURE: &str = "MIG-PURE";
 pub const IDEMPOTENT: &str = "MIG-IDEMPOTENT";
 
 pub static RULES: &[Rule] = &[
-    Rule { id: VERSIONS_RULE, text: "Known versions, oldest first: 2.0.0, 2.1.0, 2.1.1, 2.2.0 (current, the default target)." },
-    Rule { id: SOURCE, text: "The source version is fromVersion when given and non-empty, else the document's schema_version. Neither present: MigrationError." },
-    Rule { id: UNKNOWN, text: "A source or target outside the known versions is a MigrationError, also when source equals target, and also when the version is not a string. Fail closed: no silent copy." },
-    Rule { id: SAME, text: "Source equals a known target: a deep copy of the document, unchanged." },
-    Rule { id: DOWNGRADE, text: "Target older than source: MigrationError." },
-    Rule { id: NOT_OBJECT, text: "data that is not a JSON object: MigrationError (typed, never a crash of another type)." },
-    Rule { id: STEP_2_0_0, text: "2.0.0 -> 2.1.0 adds, only where the key is absent (an existing key keeps its value, even null): memory_type \"episodic\", type_metadata {}, correlations [], triggers []; sets schema_version \"2.1.0\"." },
-    Rule { id: STEP_2_1_0, text: "2.1.0 -> 2.1.1 adds trace_id: null where absent, removes the key _heartbeat_contaminated if present; sets schema_version \"2.1.1\"." },
-    Rule { id: STEP_2_1_1, text: "2.1.1 -> 2.2.0 adds where absent: escalated false, original_confidence null, escalation_reason null, sla_compliant true, sla_breaches [], sla_adjustments [], ab_variant null, explanation \"\", supports_streaming false, pattern_version \"\", audit_id \"\", user_id null, conversation_id null, agent_id null, strategy \"hybrid\"; sets schema_version \"2.2.0\"." },
-    Rule { id: CHAIN, text: "A migration across several versions applies the steps in order; the result equals applying them one by one." },
-    Rule { id: PATH, text: "path returns [] for equal versions; a single step [from, to] for the pairs registered directly (2.0.0->2.1.0, 2.1.0->2.1.1, 2.1.1->2.2.0, 2.1.0->2.2.0, 2.0.0->2.2.0); otherwise the chain of adjacent steps; unknown versions and downgrades are MigrationError." },
-    Rule { id: ORDER, text: "compare follows MIG-VERSIONS." },
-    Rule { id: PURE, text: "The input document is never modified; other keys, nested values, key order and Unicode pass through untouched." },
-    Rule { id: IDEMPOTENT, text: "Migrating a current document to the current version changes nothing." },
+    Rule { id: VERSIONS_RULE, summary: "The known versions are 2.0.0, 2.1.0, 2.1.1 and 2.2.0 (current, the default target)", text: "Known versions, oldest first: 2.0.0, 2.1.0, 2.1.1, 2.2.0 (current, the default target)." },
+    Rule { id: SOURCE, summary: "The source version is fromVersion when non-empty, else schema_version; neither: error", text: "The source version is fromVersion when given and non-empty, else the document's schema_version. Neither present: MigrationError." },
+    Rule { id: UNKNOWN, summary: "A source or target outside the known versions is a MigrationError, never a copy", text: "A source or target outside the known versions is a MigrationError, also when source equals target, and also when the version is not a string. Fail closed: no silent copy." },
+    Rule { id: SAME, summary: "Migrating to the document's own known version returns an unchanged deep copy", text: "Source equals a known target: a deep copy of the document, unchanged." },
+    Rule { id: DOWNGRADE, summary: "A target older than the source is a MigrationError", text: "Target older than source: MigrationError." },
+    Rule { id: NOT_OBJECT, summary: "data that is not an object is a MigrationError, never a crash of another type", text: "data that is not a JSON object: MigrationError (typed, never a crash of another type)." },
+    Rule { id: STEP_2_0_0, summary: "2.0.0 → 2.1.0 adds its four keys only where absent and sets schema_version 2.1.0", text: "2.0.0 -> 2.1.0 adds, only where the key is absent (an existing key keeps its value, even null): memory_type \"episodic\", type_metadata {}, correlations [], triggers []; sets schema_version \"2.1.0\"." },
+    Rule { id: STEP_2_1_0, summary: "2.1.0 → 2.1.1 adds trace_id where absent, drops _heartbeat_contaminated", text: "2.1.0 -> 2.1.1 adds trace_id: null where absent, removes the key _heartbeat_contaminated if present; sets schema_version \"2.1.1\"." },
+    Rule { id: STEP_2_1_1, summary: "2.1.1 → 2.2.0 adds its fifteen keys only where absent and sets schema_version 2.2.0", text: "2.1.1 -> 2.2.0 adds where absent: escalated false, original_confidence null, escalation_reason null, sla_compliant true, sla_breaches [], sla_adjustments [], ab_variant null, explanation \"\", supports_streaming false, pattern_version \"\", audit_id \"\", user_id null, conversation_id null, agent_id null, strategy \"hybrid\"; sets schema_version \"2.2.0\"." },
+    Rule { id: CHAIN, summary: "A migration across versions equals applying its steps one by one, in order", text: "A migration across several versions applies the steps in order; the result equals applying them one by one." },
+    Rule { id: PATH, summary: "path returns [], a registered direct step, or the chain of adjacent steps", text: "path returns [] for equal versions; a single step [from, to] for the pairs registered directly (2.0.0->2.1.0, 2.1.0->2.1.1, 2.1.1->2.2.0, 2.1.0->2.2.0, 2.0.0->2.2.0); otherwise the chain of adjacent steps; unknown versions and downgrades are MigrationError." },
+    Rule { id: ORDER, summary: "compare orders versions as MIG-VERSIONS lists them", text: "compare follows MIG-VERSIONS." },
+    Rule { id: PURE, summary: "The input document is never modified; other keys and values pass through untouched", text: "The input document is never modified; other keys, nested values, key order and Unicode pass through untouched." },
+    Rule { id: IDEMPOTENT, summary: "Migrating a current document to the current version changes nothing", text: "Migrating a current document to the current version changes nothing." },
 ];
 
 /// Known versions, oldest first (MIG-VERSIONS).

@@ -21,6 +21,14 @@ impl Contract for SqlMigrations {
         "sql-migrations"
     }
 
+    fn title(&self) -> &'static str {
+        "a database migration runner"
+    }
+
+    fn about(&self) -> &'static str {
+        "lexigram's `MigrationRunnerProtocol` (`run_migrations`, `rollback`, `get_current_version`, `get_pending_migrations`; the real `lexigram-sql` over a SQLite file) applies versioned SQL migration files in order and rolls them back. A case is a migrations folder and up to 30 operations; the truth is what each operation returned and the user schema left in the database."
+    }
+
     fn rules(&self) -> &'static [Rule] {
         rules::RULES
     }

@@ -21,6 +21,14 @@ impl Contract for TokenBudget {
         "token-budget"
     }
 
+    fn title(&self) -> &'static str {
+        "immutable LLM token budget"
+    }
+
+    fn about(&self) -> &'static str {
+        "lexigram-contracts' frozen `TokenBudget` dataclass (`lexigram.contracts.ai.llm.types`) holds a model's context limit and the tokens its system prompt, tools, RAG context, history and output take; pipeline stages read what remains and never change it. A case is a budget and a list of `with…` steps; integers compare exactly at any size."
+    }
+
     fn rules(&self) -> &'static [Rule] {
         rules::RULES
     }

@@ -16,12 +16,12 @@ pub const IMMUTABLE: &str = "TOKEN-IMMUTABLE";
 pub const INTEGERS: &str = "TOKEN-INTEGERS";
 
 pub static RULES: &[Rule] = &[
-    Rule { id: TOTAL, text: "totalUsed = system + tools + rag + history + reservedForOutput." },
-    Rule { id: REMAINING, text: "remaining = max(0, limit − totalUsed)." },
-    Rule { id: HISTORY, text: "remainingForHistory = max(0, limit − (system + tools + rag + reservedForOutput))." },
-    Rule { id: OVER, text: "overBudget = totalUsed > limit." },
-    Rule { id: IMMUTABLE, text: "with… returns a new budget; the original never changes; assigning to a field fails." },
-    Rule { id: INTEGERS, text: "Every field is a non-negative integer; anything else is an error (fail closed — the upstream dataclass does not validate: finding it is the point). Integers are exact at any size the input holds (no overflow, no float rounding)." },
+    Rule { id: TOTAL, summary: "totalUsed is the sum of system, tools, rag, history and reservedForOutput", text: "totalUsed = system + tools + rag + history + reservedForOutput." },
+    Rule { id: REMAINING, summary: "remaining is max(0, limit − totalUsed)", text: "remaining = max(0, limit − totalUsed)." },
+    Rule { id: HISTORY, summary: "remainingForHistory is max(0, limit − everything used but history)", text: "remainingForHistory = max(0, limit − (system + tools + rag + reservedForOutput))." },
+    Rule { id: OVER, summary: "overBudget is totalUsed > limit", text: "overBudget = totalUsed > limit." },
+    Rule { id: IMMUTABLE, summary: "with… returns a new budget and never changes the original", text: "with… returns a new budget; the original never changes; assigning to a field fails." },
+    Rule { id: INTEGERS, summary: "Every field is a non-negative integer, exact at any size; anything else is an error", text: "Every field is a non-negative integer; anything else is an error (fail closed — the upstream dataclass does not validate: finding it is the point). Integers are exact at any size the input holds (no overflow, no float rounding)." },
 ];
 
 pub use crate::contract::RAISED;

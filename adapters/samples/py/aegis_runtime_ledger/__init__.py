@@ -1,4 +1,4 @@
-"""The harness's Python port of the @aegis-runtime/core ledger (contracts/ledger.md), which
+"""The harness's Python port of the @aegis-runtime/core ledger (docs/contracts/ledger.md), which
 must agree with the TypeScript to the byte. There is no published Python package; the
 `ledger` binding loads this one from `LEDGER_PY_SRC`.
 

@@ -1,5 +1,5 @@
 """`MemoryLedger` of @aegis-runtime/core, in Python: spend per window and per run, with
-reservations (contracts/ledger.md, LEDGER-FIT .. LEDGER-AMOUNTS).
+reservations (docs/contracts/ledger.md, LEDGER-FIT .. LEDGER-AMOUNTS).
 
 The TypeScript methods take one args object; here they take one dict with the same
 (camelCase) keys, and return dicts with the same keys. They are plain methods, not

@@ -1,6 +1,6 @@
 """The harness's own implementation of the antaris-contracts schema migrations.
 
-Written against contracts/migrate.md, which is stricter than the published package on
+Written against docs/contracts/migrate.md, which is stricter than the published package on
 purpose: every version is checked before anything else happens (an unknown version is an
 error even when source and target are equal), non-string versions are refused, and `data`
 that is not a dict is refused with `MigrationError`, never another exception type.

@@ -1,4 +1,4 @@
-"""A small, correct migration runner written against contracts/sql-migrations.md, bundled
+"""A small, correct migration runner written against docs/contracts/sql-migrations.md, bundled
 with the harness (see runner.py).
 
 Same class names and constructor signatures as the published lexigram-sql, so the harness's

@@ -1,4 +1,4 @@
-"""The harness's own migration runner, written against contracts/sql-migrations.md.
+"""The harness's own migration runner, written against docs/contracts/sql-migrations.md.
 
 Stdlib only: `sqlite3` on a database file, migrations read from a folder of `.sql` files.
 

@@ -1,4 +1,4 @@
-"""The harness's own `TokenBudget`, written against contracts/token-budget.md.
+"""The harness's own `TokenBudget`, written against docs/contracts/token-budget.md.
 
 Same constructor, properties and methods as lexigram-contracts'
 `lexigram.contracts.ai.llm.types.TokenBudget` (a frozen dataclass), so the one `token-budget`

@@ -1,6 +1,6 @@
 /**
  * A small, correct TypeScript port of the antaris-contracts schema migrations, bundled with the
- * harness. Written against contracts/migrate.md (stricter than the published Python package on
+ * harness. Written against docs/contracts/migrate.md (stricter than the published Python package on
  * purpose: versions are checked before anything else, non-string versions are refused, and data
  * that is not an object is a MigrationError). Node's standard library only.
  *

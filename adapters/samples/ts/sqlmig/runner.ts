@@ -1,7 +1,7 @@
 /**
  * A small, correct TypeScript migration runner over SQLite, bundled with the harness: the model
  * of lexigram's `MigrationRunnerProtocol` that the `sql-migrations` binding drives (see
- * adapters/ts/bindings/sql_migrations.ts). Written against contracts/sql-migrations.md.
+ * adapters/ts/bindings/sql_migrations.ts). Written against docs/contracts/sql-migrations.md.
  *
  *   createMigrationRunner({ sqlJs, migrationsDir, databaseFile }) -> a SqlMigrationRunner
  *     runner.runMigrations()          -> ids applied, in order ([] when up to date)

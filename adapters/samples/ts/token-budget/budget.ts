@@ -1,6 +1,6 @@
 /**
  * A small, correct TypeScript port of lexigram-contracts' `TokenBudget`, bundled with the
- * harness (there is no published TypeScript one). Written against contracts/token-budget.md,
+ * harness (there is no published TypeScript one). Written against docs/contracts/token-budget.md,
  * stricter than the Python dataclass on purpose: every field is checked to be a non-negative
  * integer (TOKEN-INTEGERS), and arithmetic is exact at any size (BigInt). Node's standard
  * library only.

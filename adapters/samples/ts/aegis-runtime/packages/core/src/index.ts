@@ -2,7 +2,7 @@
  * A small, correct TypeScript implementation of the parts of @aegis-runtime/core the `ledger`
  * contract covers, bundled with the harness and laid out as an Aegis-Runtime checkout
  * (packages/core/src), so the binding finds it as it finds the real one. Written against
- * contracts/ledger.md, stricter than upstream on purpose: amounts and limits are checked
+ * docs/contracts/ledger.md, stricter than upstream on purpose: amounts and limits are checked
  * (LEDGER-AMOUNTS), windows are UTC (LEDGER-WINDOW), and canonical JSON sorts keys at every depth
  * by UTF-16 code units (LEDGER-STRINGIFY). Node's standard library only.
  *
