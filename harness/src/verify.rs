@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::baseline::{Baseline, Entry};
 use crate::errors::Error;
+use crate::events::{Event, Selected, STREAM_VERSION};
 use crate::findings::{CaseRun, ContractFindings, Findings, Judging};
 use crate::interrupt::Interrupts;
 use crate::judge::GroupKey;
@@ -57,7 +58,7 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         .zip(&plan.contracts)
         .map(|(fixed, c)| plan.impls_for(*c).count() as u64 * plan.stream_len(fixed.len() as u64))
         .sum::<u64>();
-    let progress = Progress::new(total, settings.progress);
+    let progress = Progress::with_format(total, settings.progress, settings.message_format);
     let mut setups: Vec<&crate::run::setup::SetupSpec> =
         plan.impls.iter().filter_map(|i| i.setup.as_ref()).collect();
     setups.dedup_by_key(|s| s.name.clone());
@@ -69,8 +70,26 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
     let run_id = Report::run_id(started_at, settings.seed);
     let interrupts = Interrupts::watch(progress.clone());
     let stop = interrupts.stop();
+    progress.emit(|| Event::RunStarted {
+        stream_version: STREAM_VERSION,
+        run_id: run_id.clone(),
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        seed: settings.seed,
+        settings: settings_record(plan),
+        implementations: plan
+            .impls
+            .iter()
+            .map(|i| Selected {
+                id: i.id.clone(),
+                language: i.language.clone(),
+            })
+            .collect(),
+        contracts: plan.contracts.iter().map(|c| c.id().to_owned()).collect(),
+        planned_cases: total,
+    });
 
     let mut state = RunState::default();
+    state.findings.events = progress.streams().then(Vec::new);
     let mut records: BTreeMap<String, ImplRecord> = plan
         .impls
         .iter()
@@ -147,24 +166,7 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         harness_version: env!("CARGO_PKG_VERSION").into(),
         repro: settings.spelling.run(&impl_ids, &contract_ids),
         seed: settings.seed,
-        settings: SettingsRecord {
-            cases: plan.generated_count(),
-            only_case: settings.only_case,
-            fixed_cases: plan.fixed.iter().map(|v| v.len() as u64).sum(),
-            profile: match settings.generation.profile {
-                Profile::Normal => "normal".into(),
-                Profile::Hostile => "hostile".into(),
-            },
-            time_zone: settings.time_zone.clone(),
-            race_band_ms: settings.generation.race_band_ms,
-            confirm_runs: settings.confirm_runs,
-            timing_slack_ms: settings.timing_slack_ms,
-            max_case_ms: settings.generation.max_case_ms,
-            window: settings.runner.window,
-            jobs: settings.jobs,
-            shard: settings.shard,
-            vector: settings.vector.clone(),
-        },
+        settings: settings_record(plan),
         implementations: records.into_values().collect(),
         contracts: std::mem::take(&mut findings.contracts),
         groups,
@@ -193,6 +195,29 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         !plan.partial && !interrupted,
     );
     Ok(report)
+}
+
+/// The run's settings as its report and its stream record them.
+fn settings_record(plan: &Plan) -> SettingsRecord {
+    let settings = &plan.settings;
+    SettingsRecord {
+        cases: plan.generated_count(),
+        only_case: settings.only_case,
+        fixed_cases: plan.fixed.iter().map(|v| v.len() as u64).sum(),
+        profile: match settings.generation.profile {
+            Profile::Normal => "normal".into(),
+            Profile::Hostile => "hostile".into(),
+        },
+        time_zone: settings.time_zone.clone(),
+        race_band_ms: settings.generation.race_band_ms,
+        confirm_runs: settings.confirm_runs,
+        timing_slack_ms: settings.timing_slack_ms,
+        max_case_ms: settings.generation.max_case_ms,
+        window: settings.runner.window,
+        jobs: settings.jobs,
+        shard: settings.shard,
+        vector: settings.vector.clone(),
+    }
 }
 
 /// Writes `groups` as a new baseline (`--write-baseline`) and returns it, to apply at once.
@@ -328,9 +353,7 @@ async fn run_contract(
             continue;
         }
         found.record(&case, &mut state.findings);
-        for line in state.findings.announcements.drain(..) {
-            progress.say(&line);
-        }
+        say_findings(&mut state.findings, progress);
     }
     let interrupted = *stop.borrow();
     if interrupted {
@@ -348,9 +371,7 @@ async fn run_contract(
             stop,
         )
         .await;
-        for line in state.findings.announcements.drain(..) {
-            progress.say(&line);
-        }
+        say_findings(&mut state.findings, progress);
     }
     let _ = producer.await;
     for (slot, driver) in drivers {
@@ -394,6 +415,21 @@ async fn run_contract(
     state.findings.merge_dependent(contract);
     if !*stop.borrow() {
         attach_snippets(contract, &specs, settings, &mut state.findings).await;
+    }
+}
+
+/// Shows the groups found since the last call, and streams the cases judged and the groups
+/// found.
+fn say_findings(findings: &mut Findings, progress: &Progress) {
+    for line in findings.announcements.drain(..) {
+        progress.say(&line);
+    }
+    for event in findings
+        .events
+        .iter_mut()
+        .flat_map(|events| events.drain(..))
+    {
+        progress.emit(|| event);
     }
 }
 

@@ -4,16 +4,20 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::args::{Command, CorpusAction, CorpusArgs, ImportFormat, VectorsAction, VectorsArgs};
+use super::args::{
+    Command, CorpusAction, CorpusArgs, ImportFormat, MessageFormatArg, VectorsAction, VectorsArgs,
+    VerifyArgs,
+};
 use super::repro::display_path;
 use super::resolve::{Output, ReportSettings};
 use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
 use crate::data::Origin;
 use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS};
+use crate::events::Event;
 use crate::judge::canonical;
 use crate::plan::{corpus_cases, Plan, Project, ReplayPlan};
-use crate::progress::Progress;
+use crate::progress::{MessageFormat, Progress};
 use crate::replay::replay_all;
 use crate::report::diff::{RunDiff, RunGroups};
 use crate::report::merge::ShardRun;
@@ -23,11 +27,7 @@ use crate::verify::verify;
 /// Runs one parsed command line and returns the process exit code.
 pub fn run(cli: super::Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Verify(args) => args.resolve().and_then(|settings| {
-            let plan = Plan::load(settings)?;
-            let report = verify(&plan)?;
-            show_and_save(report, &plan.settings.project.reports_dir)
-        }),
+        Command::Verify(args) => run_verify(&args),
         Command::Vectors(args) => run_vectors(&args),
         Command::Repro(args) => args.project.resolve().and_then(|project| {
             let plan = ReplayPlan::one(&project, &args.file, args.implementation.as_deref())?;
@@ -52,13 +52,46 @@ pub fn run(cli: super::Cli) -> ExitCode {
     }
 }
 
-/// Prints a finished run's summary, then writes its report; the run's exit code.
-fn show_and_save(mut report: Report, reports_dir: &Path) -> Result<u8, Error> {
+/// `verify`; with `--message-format json` its last line on stdout is the run's end, or the
+/// error that stopped it.
+fn run_verify(args: &VerifyArgs) -> Result<u8, Error> {
+    let streams = matches!(args.message_format, MessageFormatArg::Json);
+    let result = args.resolve().and_then(|settings| {
+        let format = settings.message_format;
+        let plan = Plan::load(settings)?;
+        let report = verify(&plan)?;
+        show_and_save(report, &plan.settings.project.reports_dir, format)
+    });
+    if let (Err(error), true) = (&result, streams) {
+        let event = Event::Error {
+            exit_code: error.exit_code(),
+            message: error.to_string(),
+            hint: error.hint(),
+        };
+        event.write();
+    }
+    result
+}
+
+/// Prints a finished run's summary, then writes its report; the run's exit code. With
+/// `format` json the summary goes to stderr and the run's last event to stdout.
+fn show_and_save(
+    mut report: Report,
+    reports_dir: &Path,
+    format: MessageFormat,
+) -> Result<u8, Error> {
+    let human = |text: String| match format {
+        MessageFormat::Human => print!("{text}"),
+        MessageFormat::Json => eprint!("{text}"),
+    };
     // The summary first: what a run found reaches the console even when its report cannot
     // be written (a full disk).
-    print!("{}", report.terminal_summary(Output::detect().colour));
+    human(report.terminal_summary(Output::detect().colour));
     let dir = report.save(reports_dir)?;
-    print!("{}", Report::saved_line(&dir));
+    human(Report::saved_line(&dir));
+    if format == MessageFormat::Json {
+        Event::run_finished(&report, Some(dir.display().to_string())).write();
+    }
     Ok(report.exit_code)
 }
 
@@ -88,7 +121,7 @@ fn run_report(settings: ReportSettings) -> Result<u8, Error> {
             let load = |path: &Option<PathBuf>| path.as_deref().map(Baseline::load).transpose();
             let (baseline, known_flaky) = (load(&baseline)?, load(&known_flaky)?);
             let report = crate::gate::merge(runs, baseline.as_ref(), known_flaky.as_ref())?;
-            show_and_save(report, &reports_dir)
+            show_and_save(report, &reports_dir, MessageFormat::Human)
         }
     }
 }

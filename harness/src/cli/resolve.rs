@@ -16,14 +16,16 @@ use std::time::Duration;
 
 use reference::{Contract, GenSettings, Profile};
 
-use super::args::{ContractFilter, ProfileArg, ProjectArgs, ReportAction, ReportArgs, VerifyArgs};
+use super::args::{
+    ContractFilter, MessageFormatArg, ProfileArg, ProjectArgs, ReportAction, ReportArgs, VerifyArgs,
+};
 use super::repro::{display_path, words, Repro};
 use crate::data::{is_checkout, DataDir, Origin};
 use crate::errors::Error;
 use crate::plan::{
     contracts_named, ProfileName, Project, ProjectConfig, Shard, ShrinkBounds, VerifySettings,
 };
-use crate::progress::ProgressMode;
+use crate::progress::{MessageFormat, ProgressMode};
 use crate::run::RunnerSettings;
 
 /// How the terminal summary is shown.
@@ -310,6 +312,10 @@ impl VerifyArgs {
                 (true, _) => ProgressMode::Hidden,
                 (false, true) => ProgressMode::Bar,
                 (false, false) => ProgressMode::Lines,
+            },
+            message_format: match self.message_format {
+                MessageFormatArg::Human => MessageFormat::Human,
+                MessageFormatArg::Json => MessageFormat::Json,
             },
             jobs: self.jobs,
             shard,
