@@ -178,7 +178,8 @@ impl Event {
             contract: contract.into(),
             implementation: implementation.into(),
             case: case.clone(),
-            status: match flaky {
+            // A re-run that diverged another way is that divergence.
+            status: match flaky && !judged.diverges() {
                 true => CaseStatus::Flaky,
                 false => CaseStatus::of(&judged.verdict, outcome),
             },

@@ -107,8 +107,32 @@ impl Sandbox {
 
     /// Runs the binary; `report` is the newest run's report.json.
     pub fn run(&self, args: &[&str]) -> Run {
-        let root = repo_root();
         let before: Vec<PathBuf> = self.run_dirs();
+        let output = self
+            .command(args)
+            .output()
+            .expect("the harness binary runs");
+        let report_dir = self
+            .run_dirs()
+            .into_iter()
+            .find(|dir| !before.contains(dir));
+        let report = report_dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_to_string(dir.join("report.json")).ok())
+            .and_then(|text| serde_json::from_str(&text).ok());
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            report,
+            report_dir,
+        }
+    }
+
+    /// The binary's command line, not started: the sandbox's folders, the repository as
+    /// root, and only PATH and HOME from the environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let root = repo_root();
         let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
         command
             .args(args)
@@ -125,22 +149,7 @@ impl Sandbox {
                 command.env(keep, value);
             }
         }
-        let output = command.output().expect("the harness binary runs");
-        let report_dir = self
-            .run_dirs()
-            .into_iter()
-            .find(|dir| !before.contains(dir));
-        let report = report_dir
-            .as_ref()
-            .and_then(|dir| std::fs::read_to_string(dir.join("report.json")).ok())
-            .and_then(|text| serde_json::from_str(&text).ok());
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            report,
-            report_dir,
-        }
+        command
     }
 
     /// The run folders, not `latest`: it moves to each new run.
