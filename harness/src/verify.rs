@@ -26,9 +26,10 @@ use crate::minimize::{attach_snippets, shrink::Probers, Packages, ShrinkJob};
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
-    Group, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, Verdict, SCHEMA_VERSION,
+    Group, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, VectorTiming, Verdict,
+    SCHEMA_VERSION,
 };
-use crate::run::{self, Done, Driver, Job, RestartBudget, Session};
+use crate::run::{self, Done, Driver, Job, Outcome, RestartBudget, Session};
 use adapters::{incident_record, start_adapter, start_unless_stopped};
 
 /// Runs the plan and builds its report; [`Report::save`] writes it.
@@ -48,6 +49,9 @@ struct RunState {
     broken: BTreeMap<String, String>,
     /// Cases each implementation answered (an output or an adapter error).
     answered: HashMap<String, u64>,
+    /// Each contract's wall time, and each golden vector's time per implementation.
+    contracts_ms: BTreeMap<String, u64>,
+    vector_timings: Vec<VectorTiming>,
 }
 
 async fn verify_async(plan: &Plan) -> Result<Report, Error> {
@@ -150,6 +154,9 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
     findings.vectors.sort_by(|a, b| {
         (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
     });
+    state.vector_timings.sort_by(|a, b| {
+        (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
+    });
     let written = match &settings.write_baseline {
         Some(path) if !interrupted => Some(adopt(path, &groups, &run_id, &progress)?),
         _ => None,
@@ -186,6 +193,8 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
             wall_ms: started.elapsed().as_millis() as u64,
             implementations: std::mem::take(&mut findings.timings),
             timing_violations: std::mem::take(&mut findings.timing_violations),
+            contracts_ms: std::mem::take(&mut state.contracts_ms),
+            vectors: std::mem::take(&mut state.vector_timings),
         },
     };
     crate::gate::judge(
@@ -259,6 +268,7 @@ async fn run_contract(
     stop: &watch::Receiver<bool>,
 ) {
     let settings = &plan.settings;
+    let started = Instant::now();
     let pending: Arc<Mutex<HashMap<u64, CaseRun>>> = Arc::new(Mutex::new(HashMap::new()));
     let (done_tx, mut done_rx) = mpsc::channel::<Done>(1024);
     // Per implementation, one job channel per adapter process (`--jobs`); the producer
@@ -340,6 +350,9 @@ async fn run_contract(
             }
         };
         let Some(case) = finished else { continue };
+        state
+            .vector_timings
+            .extend(vector_timings(contract, &case, &specs));
         let suspect: Vec<usize> = (0..case.outcomes.len())
             .filter(|&slot| {
                 settings.confirm_runs > 0
@@ -416,6 +429,35 @@ async fn run_contract(
     if !*stop.borrow() {
         attach_snippets(contract, &specs, settings, &mut state.findings).await;
     }
+    let wall_ms = started.elapsed().as_millis() as u64;
+    state.contracts_ms.insert(contract.id().into(), wall_ms);
+}
+
+/// How long each implementation took on `case`, when it is a golden vector.
+fn vector_timings(
+    contract: &dyn Contract,
+    case: &CaseRun,
+    specs: &[&ImplSpec],
+) -> Vec<VectorTiming> {
+    let CaseLabel::Vector(id) = &case.label else {
+        return Vec::new();
+    };
+    let elapsed = case.outcomes.iter().map(|outcome| match outcome {
+        Some(Outcome::Output { elapsed_ms, .. }) => *elapsed_ms,
+        _ => None,
+    });
+    specs
+        .iter()
+        .zip(elapsed)
+        .filter_map(|(spec, elapsed_ms)| {
+            Some(VectorTiming {
+                contract: contract.id().into(),
+                implementation: spec.id.clone(),
+                id: id.clone(),
+                elapsed_ms: elapsed_ms?,
+            })
+        })
+        .collect()
 }
 
 /// Shows the groups found since the last call, and streams the cases judged and the groups

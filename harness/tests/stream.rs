@@ -1,7 +1,8 @@
 //! `verify --message-format json`: stdout carries only JSON lines, each valid against
 //! `reports/stream.schema.json`, for a clean run, a run with findings (a mutant), a run
 //! stopped by SIGTERM mid-run and a run refused for bad input; the events agree with the
-//! report the run wrote, and a seed gives the same events apart from timings.
+//! report the run wrote, and a seed gives the same events apart from timings. junit.xml's
+//! `time` attributes are checked here too, on the run whose adapter times its cases.
 
 mod common;
 
@@ -169,7 +170,8 @@ fn a_clean_run_streams_valid_events_and_the_same_ones_for_the_same_seed() {
 #[test]
 fn a_run_with_findings_streams_each_group_found_and_shrunk() {
     let _guard = serial();
-    let run = Sandbox::new().run(&[
+    let sandbox = Sandbox::new(); // owns the report folder the checks read
+    let run = sandbox.run(&[
         "verify",
         "--impl",
         "py-mutant-late-value",
@@ -217,6 +219,25 @@ fn a_run_with_findings_streams_each_group_found_and_shrunk() {
         );
     }
     assert_eq!(events.last().expect("events")["groups"], run.groups().len());
+
+    // The budget adapter times each case: junit.xml carries the run's, the contract's and
+    // each answered golden vector's time.
+    let folder = run.report_dir.as_ref().expect("a report folder");
+    let xml = std::fs::read_to_string(folder.join("junit.xml")).expect("junit.xml");
+    let junit = quick_junit::Report::deserialize_from_str(&xml).expect("junit.xml reads");
+    assert!(junit.time.is_some_and(|t| !t.is_zero()), "{xml}");
+    let suite = &junit.test_suites[0];
+    assert!(suite.time.is_some_and(|t| !t.is_zero()), "{xml}");
+    let passed_vectors: Vec<_> = suite
+        .test_cases
+        .iter()
+        .filter(|c| c.name.as_str().starts_with("vector "))
+        .filter(|c| c.status == quick_junit::TestCaseStatus::success())
+        .collect();
+    assert!(passed_vectors.len() > 20, "{xml}");
+    for case in passed_vectors {
+        assert!(case.time.is_some(), "{:?} has no time", case.name);
+    }
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub use crate::run::IncidentKind;
 
 /// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
 /// that a reader could notice.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -436,6 +436,22 @@ pub struct Timings {
     pub implementations: BTreeMap<String, ImplTimings>,
     /// Measured elapsed times of cases that broke the timing rule, by group.
     pub timing_violations: Vec<TimingViolation>,
+    /// Each contract's wall time in ms: its cases, re-runs and shrinking.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contracts_ms: BTreeMap<String, u64>,
+    /// Each golden vector's elapsed time per implementation, as its adapter measured it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vectors: Vec<VectorTiming>,
+}
+
+/// How long one implementation took on one golden vector.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VectorTiming {
+    pub contract: String,
+    pub implementation: String,
+    pub id: String,
+    pub elapsed_ms: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
