@@ -758,6 +758,14 @@ mod tests {
         // Scripts are forbidden outright, and none is there.
         assert!(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline';"));
         assert!(!html.contains("<script"));
+        // A second implementation adds its dimension; its id, however hostile, stays text
+        // and never reaches the style rules.
+        let mut report = sample_report();
+        report.groups[1].implementation = HOSTILE.into();
+        let html = page(&report);
+        assert!(html.contains("id=\"f-fi-1\"> <code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"));
+        assert!(html.contains("main:has(#f-fi-1:checked) .filtered:not(.fi-1)"));
+        assert!(!html.contains("<script"));
     }
 
     #[test]
