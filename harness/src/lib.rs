@@ -10,7 +10,8 @@
 //! - [`report`]: the report's model and its writers.
 //!
 //! [`verify`] runs them in that order and [`replay`] replays saved cases; [`progress`] is
-//! the engine's one voice while a run is live, [`interrupt`] its stop switch (Ctrl-C,
+//! the engine's one voice while a run is live (and [`events`] what it streams with
+//! `--message-format json`), [`interrupt`] its stop switch (Ctrl-C,
 //! SIGTERM, SIGHUP), [`fsio`] writes files atomically, and
 //! [`baseline`], [`corpus`] and [`vectors`] are the committed files they read and write.
 //! [`rules`] lists the contracts' rules as the reference holds them.
@@ -26,6 +27,7 @@ pub mod corpus;
 pub mod data;
 pub mod doctor;
 pub mod errors;
+pub mod events;
 pub mod findings;
 pub mod fsio;
 pub mod gate;

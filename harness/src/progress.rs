@@ -1,12 +1,15 @@
 //! The one channel through which the engine tells the user what it is doing while a run is
 //! live: a bar on a terminal, a plain line at every tenth elsewhere, nothing with `--quiet`;
-//! and messages that never tear the bar. No stage writes to stderr any other way.
+//! and messages that never tear the bar. No stage writes to stderr any other way. With
+//! `--message-format json` it also carries the run's events, one JSON line each on stdout.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
 
 /// The bar while cases run, and while a later phase (shrinking) runs; in colour and plain.
 const CASES: [&str; 2] = [
@@ -29,6 +32,15 @@ pub enum ProgressMode {
     Hidden,
 }
 
+/// What `verify` writes on stdout: its summary for people, or a JSON line per event (the
+/// summary then goes to stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MessageFormat {
+    #[default]
+    Human,
+    Json,
+}
+
 /// The run's progress; clones share one bar and one count.
 #[derive(Clone)]
 pub struct Progress {
@@ -38,14 +50,20 @@ pub struct Progress {
 struct Inner {
     bar: ProgressBar,
     mode: ProgressMode,
+    format: MessageFormat,
     total: AtomicU64,
     done: AtomicU64,
     started: Instant,
 }
 
 impl Progress {
-    /// Progress of a run of `total` cases, shown as `mode` says.
+    /// Progress of a run of `total` cases, shown as `mode` says, without events.
     pub fn new(total: u64, mode: ProgressMode) -> Progress {
+        Progress::with_format(total, mode, MessageFormat::Human)
+    }
+
+    /// Progress of a run of `total` cases that also writes its events in `format`.
+    pub fn with_format(total: u64, mode: ProgressMode, format: MessageFormat) -> Progress {
         let bar = if let ProgressMode::Bar { colour } = mode {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(CASES[usize::from(colour)]) {
@@ -60,6 +78,7 @@ impl Progress {
             inner: Arc::new(Inner {
                 bar,
                 mode,
+                format,
                 total: total.into(),
                 done: 0.into(),
                 started: Instant::now(),
@@ -105,6 +124,19 @@ impl Progress {
         }
     }
 
+    /// Whether the run writes events (`--message-format json`).
+    pub fn streams(&self) -> bool {
+        self.inner.format == MessageFormat::Json
+    }
+
+    /// Writes the event `make` builds as one JSON line on stdout, when the run streams; it
+    /// is not built otherwise.
+    pub fn emit<E: Serialize>(&self, make: impl FnOnce() -> E) {
+        if self.streams() {
+            write_json_line(&make());
+        }
+    }
+
     /// Prints `line` on stderr without tearing the bar.
     pub fn say(&self, line: &str) {
         self.inner.bar.suspend(|| eprintln!("{line}"));
@@ -119,6 +151,17 @@ impl Progress {
     pub fn finish(&self) {
         self.inner.bar.finish_and_clear();
     }
+}
+
+/// Writes `value` as one line on stdout. A closed stdout (the reader went away) is ignored:
+/// the run and its report go on.
+pub fn write_json_line(value: &impl Serialize) {
+    let Ok(line) = serde_json::to_string(value) else {
+        return;
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// Whether the `done`th of `total` cases is the first at or past a tenth of the run, the

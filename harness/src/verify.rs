@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::baseline::{Baseline, Entry};
 use crate::errors::Error;
+use crate::events::{Event, Selected, STREAM_VERSION};
 use crate::findings::{CaseRun, ContractFindings, Findings, Judging};
 use crate::interrupt::Interrupts;
 use crate::judge::GroupKey;
@@ -25,9 +26,10 @@ use crate::minimize::{attach_snippets, shrink::Probers, Packages, ShrinkJob};
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
-    Group, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, Verdict, SCHEMA_VERSION,
+    Group, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, VectorTiming, Verdict,
+    SCHEMA_VERSION,
 };
-use crate::run::{self, Done, Driver, Job, RestartBudget, Session};
+use crate::run::{self, Done, Driver, Job, Outcome, RestartBudget, Session};
 use adapters::{incident_record, start_adapter, start_unless_stopped};
 
 /// Runs the plan and builds its report; [`Report::save`] writes it.
@@ -47,6 +49,9 @@ struct RunState {
     broken: BTreeMap<String, String>,
     /// Cases each implementation answered (an output or an adapter error).
     answered: HashMap<String, u64>,
+    /// Each contract's wall time, and each golden vector's time per implementation.
+    contracts_ms: BTreeMap<String, u64>,
+    vector_timings: Vec<VectorTiming>,
 }
 
 async fn verify_async(plan: &Plan) -> Result<Report, Error> {
@@ -57,7 +62,7 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         .zip(&plan.contracts)
         .map(|(fixed, c)| plan.impls_for(*c).count() as u64 * plan.stream_len(fixed.len() as u64))
         .sum::<u64>();
-    let progress = Progress::new(total, settings.progress);
+    let progress = Progress::with_format(total, settings.progress, settings.message_format);
     let mut setups: Vec<&crate::run::setup::SetupSpec> =
         plan.impls.iter().filter_map(|i| i.setup.as_ref()).collect();
     setups.dedup_by_key(|s| s.name.clone());
@@ -69,8 +74,26 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
     let run_id = Report::run_id(started_at, settings.seed);
     let interrupts = Interrupts::watch(progress.clone());
     let stop = interrupts.stop();
+    progress.emit(|| Event::RunStarted {
+        stream_version: STREAM_VERSION,
+        run_id: run_id.clone(),
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        seed: settings.seed,
+        settings: settings_record(plan),
+        implementations: plan
+            .impls
+            .iter()
+            .map(|i| Selected {
+                id: i.id.clone(),
+                language: i.language.clone(),
+            })
+            .collect(),
+        contracts: plan.contracts.iter().map(|c| c.id().to_owned()).collect(),
+        planned_cases: total,
+    });
 
     let mut state = RunState::default();
+    state.findings.events = progress.streams().then(Vec::new);
     let mut records: BTreeMap<String, ImplRecord> = plan
         .impls
         .iter()
@@ -131,6 +154,9 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
     findings.vectors.sort_by(|a, b| {
         (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
     });
+    state.vector_timings.sort_by(|a, b| {
+        (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
+    });
     let written = match &settings.write_baseline {
         Some(path) if !interrupted => Some(adopt(path, &groups, &run_id, &progress)?),
         _ => None,
@@ -147,24 +173,7 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         harness_version: env!("CARGO_PKG_VERSION").into(),
         repro: settings.spelling.run(&impl_ids, &contract_ids),
         seed: settings.seed,
-        settings: SettingsRecord {
-            cases: plan.generated_count(),
-            only_case: settings.only_case,
-            fixed_cases: plan.fixed.iter().map(|v| v.len() as u64).sum(),
-            profile: match settings.generation.profile {
-                Profile::Normal => "normal".into(),
-                Profile::Hostile => "hostile".into(),
-            },
-            time_zone: settings.time_zone.clone(),
-            race_band_ms: settings.generation.race_band_ms,
-            confirm_runs: settings.confirm_runs,
-            timing_slack_ms: settings.timing_slack_ms,
-            max_case_ms: settings.generation.max_case_ms,
-            window: settings.runner.window,
-            jobs: settings.jobs,
-            shard: settings.shard,
-            vector: settings.vector.clone(),
-        },
+        settings: settings_record(plan),
         implementations: records.into_values().collect(),
         contracts: std::mem::take(&mut findings.contracts),
         groups,
@@ -184,6 +193,8 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
             wall_ms: started.elapsed().as_millis() as u64,
             implementations: std::mem::take(&mut findings.timings),
             timing_violations: std::mem::take(&mut findings.timing_violations),
+            contracts_ms: std::mem::take(&mut state.contracts_ms),
+            vectors: std::mem::take(&mut state.vector_timings),
         },
     };
     crate::gate::judge(
@@ -193,6 +204,29 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         !plan.partial && !interrupted,
     );
     Ok(report)
+}
+
+/// The run's settings as its report and its stream record them.
+fn settings_record(plan: &Plan) -> SettingsRecord {
+    let settings = &plan.settings;
+    SettingsRecord {
+        cases: plan.generated_count(),
+        only_case: settings.only_case,
+        fixed_cases: plan.fixed.iter().map(|v| v.len() as u64).sum(),
+        profile: match settings.generation.profile {
+            Profile::Normal => "normal".into(),
+            Profile::Hostile => "hostile".into(),
+        },
+        time_zone: settings.time_zone.clone(),
+        race_band_ms: settings.generation.race_band_ms,
+        confirm_runs: settings.confirm_runs,
+        timing_slack_ms: settings.timing_slack_ms,
+        max_case_ms: settings.generation.max_case_ms,
+        window: settings.runner.window,
+        jobs: settings.jobs,
+        shard: settings.shard,
+        vector: settings.vector.clone(),
+    }
 }
 
 /// Writes `groups` as a new baseline (`--write-baseline`) and returns it, to apply at once.
@@ -234,6 +268,7 @@ async fn run_contract(
     stop: &watch::Receiver<bool>,
 ) {
     let settings = &plan.settings;
+    let started = Instant::now();
     let pending: Arc<Mutex<HashMap<u64, CaseRun>>> = Arc::new(Mutex::new(HashMap::new()));
     let (done_tx, mut done_rx) = mpsc::channel::<Done>(1024);
     // Per implementation, one job channel per adapter process (`--jobs`); the producer
@@ -315,6 +350,9 @@ async fn run_contract(
             }
         };
         let Some(case) = finished else { continue };
+        state
+            .vector_timings
+            .extend(vector_timings(contract, &case, &specs));
         let suspect: Vec<usize> = (0..case.outcomes.len())
             .filter(|&slot| {
                 settings.confirm_runs > 0
@@ -328,9 +366,7 @@ async fn run_contract(
             continue;
         }
         found.record(&case, &mut state.findings);
-        for line in state.findings.announcements.drain(..) {
-            progress.say(&line);
-        }
+        say_findings(&mut state.findings, progress);
     }
     let interrupted = *stop.borrow();
     if interrupted {
@@ -348,9 +384,7 @@ async fn run_contract(
             stop,
         )
         .await;
-        for line in state.findings.announcements.drain(..) {
-            progress.say(&line);
-        }
+        say_findings(&mut state.findings, progress);
     }
     let _ = producer.await;
     for (slot, driver) in drivers {
@@ -394,6 +428,50 @@ async fn run_contract(
     state.findings.merge_dependent(contract);
     if !*stop.borrow() {
         attach_snippets(contract, &specs, settings, &mut state.findings).await;
+    }
+    let wall_ms = started.elapsed().as_millis() as u64;
+    state.contracts_ms.insert(contract.id().into(), wall_ms);
+}
+
+/// How long each implementation took on `case`, when it is a golden vector.
+fn vector_timings(
+    contract: &dyn Contract,
+    case: &CaseRun,
+    specs: &[&ImplSpec],
+) -> Vec<VectorTiming> {
+    let CaseLabel::Vector(id) = &case.label else {
+        return Vec::new();
+    };
+    let elapsed = case.outcomes.iter().map(|outcome| match outcome {
+        Some(Outcome::Output { elapsed_ms, .. }) => *elapsed_ms,
+        _ => None,
+    });
+    specs
+        .iter()
+        .zip(elapsed)
+        .filter_map(|(spec, elapsed_ms)| {
+            Some(VectorTiming {
+                contract: contract.id().into(),
+                implementation: spec.id.clone(),
+                id: id.clone(),
+                elapsed_ms: elapsed_ms?,
+            })
+        })
+        .collect()
+}
+
+/// Shows the groups found since the last call, and streams the cases judged and the groups
+/// found.
+fn say_findings(findings: &mut Findings, progress: &Progress) {
+    for line in findings.announcements.drain(..) {
+        progress.say(&line);
+    }
+    for event in findings
+        .events
+        .iter_mut()
+        .flat_map(|events| events.drain(..))
+    {
+        progress.emit(|| event);
     }
 }
 

@@ -354,6 +354,9 @@ fn junit_xml_follows_the_junit_schema_with_a_case_per_group_and_vector() {
     // A maintained parser reads it back too.
     let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("quick-junit reads it");
     assert_eq!(parsed.test_suites.len(), 1);
+    // Times from the run's timings: the run's and the contract's.
+    assert!(parsed.time.is_some_and(|t| !t.is_zero()), "{xml}");
+    assert!(parsed.test_suites[0].time.is_some(), "{xml}");
     assert!(dir.join("index.html").is_file() && dir.join("summary.md").is_file());
 }
 

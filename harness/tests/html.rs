@@ -1,7 +1,10 @@
-//! `index.html` as a browser sees it: a real diverging run's page, and a page whose
-//! implementation output tries to run a script, loaded in headless Chromium.
+//! `index.html` as a browser sees it: a real run's page (two mutants: twin drift and a
+//! divergence each) and a page whose implementation output tries to run a script, loaded in
+//! headless Chromium — the DOM, the groups' filter working with CSS alone, the links to bug
+//! reports and corpus files, and a screenshot that is not blank.
 //!
-//! Skipped (with a line saying so) where Chromium is not installed.
+//! In CI (`CI` set) Chromium is required: the test fails without it (`.ci/run` installs
+//! it). Elsewhere it is skipped with a line saying so.
 
 mod common;
 
@@ -45,9 +48,13 @@ fn browse(browser: &Path, scratch: &Path, args: &[String], page: &Path) -> Strin
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
             "--disable-dev-shm-usage",
             "--disable-extensions",
-            "--no-first-run",
             "--no-default-browser-check",
             "--hide-scrollbars",
         ])
@@ -89,6 +96,35 @@ fn browse(browser: &Path, scratch: &Path, args: &[String], page: &Path) -> Strin
         std::fs::read_to_string(&stderr_path).unwrap_or_default()
     );
     std::fs::read_to_string(&stdout_path).expect("chromium's output")
+}
+
+/// The browser to run, or `None` to skip (never in CI: there, a missing Chromium fails).
+fn browser_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is not installed and CI is set: the browser test must run in CI (.ci/run installs it with `apt-get install -y chromium`)"
+        );
+        println!("skipping the browser test: Chromium not found (apt-get install chromium)");
+    }
+    found
+}
+
+/// What `chromium --version` prints (its first line).
+fn version(browser: &Path) -> String {
+    let output = Command::new(browser)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .expect("chromium --version runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    assert!(
+        output.status.success() && line.contains("Chromium"),
+        "chromium --version: {text}"
+    );
+    line.trim().to_owned()
 }
 
 /// The text of the dumped DOM's `<title>`.
@@ -197,15 +233,91 @@ fn hostile_report() -> Report {
     }
 }
 
+/// The decoded screenshot's pixels as RGB triples.
+fn pixels(png_bytes: &[u8]) -> Vec<[u8; 3]> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut buffer = vec![0; reader.output_buffer_size().expect("a frame size")];
+    let frame = reader.next_frame(&mut buffer).expect("a PNG frame");
+    let channels = match frame.color_type {
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        png::ColorType::Grayscale => 1,
+        png::ColorType::GrayscaleAlpha => 2,
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    buffer[..frame.buffer_size()]
+        .chunks_exact(channels)
+        .map(|p| match channels {
+            1 | 2 => [p[0]; 3],
+            _ => [p[0], p[1], p[2]],
+        })
+        .collect()
+}
+
+/// Asserts the screenshot shows a page, not an empty or one-colour window: many colours,
+/// and no single colour covering nearly all of it.
+fn assert_not_blank(png_bytes: &[u8]) {
+    let pixels = pixels(png_bytes);
+    assert!(pixels.len() > 100_000, "{} pixels", pixels.len());
+    let mut counts: BTreeMap<[u8; 3], usize> = BTreeMap::new();
+    for p in &pixels {
+        *counts.entry(*p).or_default() += 1;
+    }
+    let commonest = counts.values().max().copied().unwrap_or(0);
+    assert!(
+        counts.len() >= 32,
+        "only {} distinct colours: a blank page?",
+        counts.len()
+    );
+    assert!(
+        commonest * 100 < pixels.len() * 97,
+        "one colour covers {commonest} of {} pixels: a blank page?",
+        pixels.len()
+    );
+}
+
+/// The page with a test script (and without the CSP that would stop it) that checks each of
+/// the filter's buttons in turn, the others at "all", and records how many groups stay
+/// shown, as a JSON attribute of `<body>` in the dumped DOM.
+fn with_filter_probe(html: &str) -> String {
+    let start = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .expect("the page has a CSP");
+    let end = start + html[start..].find('>').expect("the CSP tag ends") + 1;
+    let probe = "<script>\
+        const shown = () => [...document.querySelectorAll('section.group')]\
+            .filter(s => getComputedStyle(s).display !== 'none').length;\
+        const counts = { none: shown() };\
+        const buttons = [...document.querySelectorAll('form.filter input[type=radio]')];\
+        for (const button of buttons) {\
+            buttons.filter(b => b.id.endsWith('-all')).forEach(b => { b.checked = true; });\
+            button.checked = true; counts[button.id] = shown();\
+        }\
+        document.body.setAttribute('data-shown', JSON.stringify(counts));\
+        </script>";
+    format!("{}{}", &html[..start], &html[end..]).replace("</body>", &format!("{probe}</body>"))
+}
+
+/// How many groups each filter button leaves shown, from the probe's attribute.
+fn shown_counts(dom: &str) -> BTreeMap<String, u64> {
+    let start = dom.find("data-shown=\"").expect("the probe ran") + "data-shown=\"".len();
+    let end = start + dom[start..].find('"').expect("the attribute ends");
+    let json = dom[start..end].replace("&quot;", "\"");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
 #[test]
 fn report_pages_render_in_chromium_and_escape_implementation_output() {
-    // A real run that diverges: the migrate mutant that overwrites present keys.
-    // The sandbox owns the reports folder: it must outlive the page's use.
+    // A real run with findings of two kinds: two migrate mutants that break different
+    // rules (a divergence each, and the twin drift between them). The sandbox owns the
+    // reports and corpus folders: it must outlive the page's use.
     let sandbox = common::Sandbox::new();
     let run = sandbox.run(&[
         "verify",
         "--impl",
-        "py-mutant-overwrite",
+        "py-mutant-overwrite,py-mutant-shortcut-path",
         "--contract",
         "migrate",
         "--cases",
@@ -233,6 +345,7 @@ fn report_pages_render_in_chromium_and_escape_implementation_output() {
     });
     assert!(html.contains("<table id=\"matrix\">"));
     assert!(!html.contains("http://") && !html.contains("https://"));
+    assert!(!html.contains("<script"));
 
     let scratch = tempfile::tempdir().expect("scratch directory");
     let hostile = scratch.path().join("index.html");
@@ -240,8 +353,7 @@ fn report_pages_render_in_chromium_and_escape_implementation_output() {
     std::fs::write(&hostile, &hostile_html).expect("hostile page written");
     assert!(!hostile_html.contains("<script"));
 
-    let Some(browser) = chromium() else {
-        println!("skipping: chromium not found (apt-get install chromium)");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let dump = ["--dump-dom".to_owned()];
@@ -261,9 +373,71 @@ fn report_pages_render_in_chromium_and_escape_implementation_output() {
     let diff = &dom[diff..diff + dom[diff..].find("</table>").unwrap()];
     assert!(diff.contains("<td class=\"del\">"), "{diff}");
     assert!(diff.contains("<td class=\"ins\">"), "{diff}");
+    let groups = run.groups();
+    assert!(groups.len() >= 3, "{}", run.stdout);
+    assert_eq!(dom.matches("<section class=\"group ").count(), groups.len());
+    // Every group folds; the first one is open.
+    assert_eq!(dom.matches("<details open=\"\"><summary><h3>").count(), 1);
     assert_eq!(
-        dom.matches("<section class=\"group\"").count(),
-        run.groups().len()
+        dom.matches("<details><summary><h3>").count(),
+        groups.len() - 1
+    );
+    assert!(dom.contains("time zone (TZ) of the adapters: <code>"));
+    assert!(dom.contains("<table id=\"timings\">"), "timings are shown");
+    // Each divergence links its bug report, and the shrunk one its corpus file: the links
+    // lead to files that are there.
+    let hrefs = |class: &str| -> Vec<String> {
+        let marker = format!("<a class=\"{class}\" href=\"");
+        dom.match_indices(&marker)
+            .map(|(at, _)| {
+                let start = at + marker.len();
+                dom[start..start + dom[start..].find('"').unwrap()].replace("&amp;", "&")
+            })
+            .collect()
+    };
+    let divergences = groups.iter().filter(|g| g["kind"] == "divergence").count();
+    let bug_links = hrefs("bug");
+    assert_eq!(bug_links.len(), divergences, "{bug_links:?}");
+    for href in &bug_links {
+        assert!(report_dir.join(href).is_file(), "{href} is not a file");
+    }
+    let corpus_links = hrefs("corpus");
+    assert!(!corpus_links.is_empty(), "a corpus file is linked");
+    for href in &corpus_links {
+        let path = if href.starts_with('/') {
+            PathBuf::from(href)
+        } else {
+            report_dir.join(href)
+        };
+        assert!(path.is_file(), "{href} is not a file");
+    }
+
+    // The filter works with CSS alone: each button leaves only its own groups shown.
+    let probed = scratch.path().join("probed.html");
+    std::fs::write(&probed, with_filter_probe(&html)).expect("probe page written");
+    let counts = shown_counts(&browse(&browser, scratch.path(), &dump, &probed));
+    assert_eq!(counts["none"], groups.len() as u64, "{counts:?}");
+    // The filter numbers implementations in the order the groups list them.
+    let mut implementations: Vec<&str> = Vec::new();
+    for id in groups.iter().filter_map(|g| g["implementation"].as_str()) {
+        if !implementations.contains(&id) {
+            implementations.push(id);
+        }
+    }
+    for (index, id) in implementations.iter().enumerate() {
+        let expected = groups.iter().filter(|g| g["implementation"] == *id).count();
+        assert_eq!(
+            counts[&format!("f-fi-{index}")],
+            expected as u64,
+            "only {id}'s groups: {counts:?}"
+        );
+    }
+    assert_eq!(counts["f-fi-all"], groups.len() as u64, "{counts:?}");
+    let kinds: u64 = (0..2).map(|k| counts[&format!("f-fk-{k}")]).sum();
+    assert_eq!(
+        kinds,
+        groups.len() as u64,
+        "each group has one kind: {counts:?}"
     );
 
     let dom = browse(&browser, scratch.path(), &dump, &hostile);
@@ -283,6 +457,11 @@ fn report_pages_render_in_chromium_and_escape_implementation_output() {
     browse(&browser, scratch.path(), &args, &index);
     let bytes = std::fs::read(&shot).expect("a screenshot");
     assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
-    assert!(bytes.len() > 10 * 1024, "{} bytes", bytes.len());
-    let _ = std::fs::write("/tmp/harness-report-screenshot.png", &bytes);
+    assert_not_blank(&bytes);
+    println!(
+        "ran Chromium: {} ({}); screenshot of the report checked ({} bytes)",
+        browser.display(),
+        version(&browser),
+        bytes.len()
+    );
 }

@@ -17,7 +17,7 @@ use harness::report::{
     ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentKind,
     IncidentRecord, Interrupt, PairAgreement, Percentiles, Report, RuleSummary, SettingsRecord,
     Shard, ShrinkRecord, SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord,
-    VectorOutcome, Verdict, SCHEMA_VERSION,
+    VectorOutcome, VectorTiming, Verdict, SCHEMA_VERSION,
 };
 use harness::run::protocol::{AdapterInfo, Package};
 use harness::run::FailureKind;
@@ -368,6 +368,8 @@ fn a_report_with_every_optional_field_validates() {
         ("contract", &full["contracts"][0]),
         ("vectorOutcome", &full["vectors"][0]),
         ("incident", &full["incidents"][0]),
+        ("timings", &full["timings"]),
+        ("vectorTiming", &full["timings"]["vectors"][0]),
     ] {
         assert_same_fields(def, instance);
     }
@@ -865,6 +867,13 @@ fn full_report() -> Report {
                 limit_ms: 210.0,
             })
             .collect(),
+            contracts_ms: [("budget".to_owned(), 1200)].into(),
+            vectors: vec![VectorTiming {
+                contract: "budget".into(),
+                implementation: "py-x".into(),
+                id: "deadline-wins".into(),
+                elapsed_ms: 3.25,
+            }],
         },
     }
 }

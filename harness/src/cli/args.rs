@@ -164,6 +164,10 @@ pub struct VerifyArgs {
     /// cases of one unsharded run.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// What stdout carries: `human`, the summary; `json`, one JSON object a line as the run
+    /// goes (reports/stream.schema.json), with the summary and progress on stderr.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "human")]
+    pub message_format: MessageFormatArg,
     #[command(flatten)]
     pub gate: GateArgs,
 }
@@ -182,6 +186,12 @@ pub struct GateArgs {
     /// Write this run's groups to FILE as a new baseline (never overwrites a file).
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MessageFormatArg {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

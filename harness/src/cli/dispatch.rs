@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 use super::args::{
-    Cli, Command, CorpusAction, CorpusArgs, ImportFormat, ManArgs, VectorsAction, VectorsArgs,
+    Cli, Command, CorpusAction, CorpusArgs, ImportFormat, ManArgs, MessageFormatArg, OutputArgs,
+    ProjectArgs, VectorsAction, VectorsArgs, VerifyArgs,
 };
 use super::repro::display_path;
 use super::resolve::ReportSettings;
@@ -15,9 +16,10 @@ use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
 use crate::data::Origin;
 use crate::errors::{Error, EXIT_AGREEMENT, EXIT_FINDINGS};
+use crate::events::Event;
 use crate::judge::canonical;
 use crate::plan::{corpus_cases, Plan, Project, ReplayPlan};
-use crate::progress::Progress;
+use crate::progress::{MessageFormat, Progress};
 use crate::replay::replay_all;
 use crate::report::diff::{RunDiff, RunGroups};
 use crate::report::merge::ShardRun;
@@ -28,13 +30,7 @@ use crate::verify::verify;
 pub fn run(cli: Cli) -> ExitCode {
     let colour = cli.output.colour().stdout;
     let result = match &cli.command {
-        Command::Verify(args) => args
-            .resolve(&cli.project, &cli.output)
-            .and_then(|settings| {
-                let plan = Plan::load(settings)?;
-                let report = verify(&plan)?;
-                show_and_save(report, &plan.settings.project.reports_dir, colour)
-            }),
+        Command::Verify(args) => run_verify(args, &cli.project, &cli.output),
         Command::Vectors(args) => cli.project.resolve().and_then(|p| run_vectors(args, p)),
         Command::Repro(args) => cli.project.resolve().and_then(|project| {
             let plan = ReplayPlan::one(&project, &args.file, args.implementation.as_deref())?;
@@ -67,8 +63,44 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Prints a finished run's summary, then writes its report; the run's exit code.
-fn show_and_save(mut report: Report, reports_dir: &Path, colour: bool) -> Result<u8, Error> {
+/// `verify`; with `--message-format json` its last line on stdout is the run's end, or the
+/// error that stopped it.
+fn run_verify(args: &VerifyArgs, project: &ProjectArgs, output: &OutputArgs) -> Result<u8, Error> {
+    let streams = matches!(args.message_format, MessageFormatArg::Json);
+    let colour = output.colour();
+    let result = args.resolve(project, output).and_then(|settings| {
+        let format = settings.message_format;
+        let plan = Plan::load(settings)?;
+        let report = verify(&plan)?;
+        let colour = match format {
+            MessageFormat::Human => colour.stdout,
+            MessageFormat::Json => colour.stderr,
+        };
+        show_and_save(report, &plan.settings.project.reports_dir, colour, format)
+    });
+    if let (Err(error), true) = (&result, streams) {
+        let event = Event::Error {
+            exit_code: error.exit_code(),
+            message: error.to_string(),
+            hint: error.hint(),
+        };
+        event.write();
+    }
+    result
+}
+
+/// Prints a finished run's summary, then writes its report; the run's exit code. With
+/// `format` json the summary goes to stderr and the run's last event to stdout.
+fn show_and_save(
+    mut report: Report,
+    reports_dir: &Path,
+    colour: bool,
+    format: MessageFormat,
+) -> Result<u8, Error> {
+    let human = |text: String| match format {
+        MessageFormat::Human => print!("{text}"),
+        MessageFormat::Json => eprint!("{text}"),
+    };
     // The summary first: what a run found reaches the console even when its report cannot
     // be written (a full disk). It names the files of the run folder, made for it first.
     let dir = report.make_run_dir(reports_dir);
@@ -76,10 +108,13 @@ fn show_and_save(mut report: Report, reports_dir: &Path, colour: bool) -> Result
         .as_ref()
         .ok()
         .map(|d| display_path(&std::env::current_dir().unwrap_or_default(), d));
-    print!("{}", report.terminal_summary(colour, shown_dir.as_deref()));
+    human(report.terminal_summary(colour, shown_dir.as_deref()));
     let dir = dir?;
     report.save(&dir, reports_dir)?;
-    print!("{}", Report::saved_line(&dir));
+    human(Report::saved_line(&dir));
+    if format == MessageFormat::Json {
+        Event::run_finished(&report, Some(dir.display().to_string())).write();
+    }
     Ok(report.exit_code)
 }
 
@@ -160,7 +195,7 @@ fn run_report(settings: ReportSettings, colour: bool) -> Result<u8, Error> {
             let load = |path: &Option<PathBuf>| path.as_deref().map(Baseline::load).transpose();
             let (baseline, known_flaky) = (load(&baseline)?, load(&known_flaky)?);
             let report = crate::gate::merge(runs, baseline.as_ref(), known_flaky.as_ref())?;
-            show_and_save(report, &reports_dir, colour)
+            show_and_save(report, &reports_dir, colour, MessageFormat::Human)
         }
     }
 }

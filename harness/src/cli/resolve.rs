@@ -17,8 +17,8 @@ use std::time::Duration;
 use reference::{Contract, GenSettings, Profile};
 
 use super::args::{
-    ColorChoice, ContractFilter, OutputArgs, ProfileArg, ProjectArgs, ReportAction, ReportArgs,
-    RulesArgs, RulesFormatArg, VerifyArgs,
+    ColorChoice, ContractFilter, MessageFormatArg, OutputArgs, ProfileArg, ProjectArgs,
+    ReportAction, ReportArgs, RulesArgs, RulesFormatArg, VerifyArgs,
 };
 use super::repro::{display_path, words, Repro};
 use crate::data::{is_checkout, DataDir, Origin};
@@ -26,7 +26,7 @@ use crate::errors::Error;
 use crate::plan::{
     contracts_named, ProfileName, Project, ProjectConfig, Shard, ShrinkBounds, VerifySettings,
 };
-use crate::progress::ProgressMode;
+use crate::progress::{MessageFormat, ProgressMode};
 use crate::rules::{RulesFormat, RulesQuery};
 use crate::run::RunnerSettings;
 
@@ -347,6 +347,10 @@ impl VerifyArgs {
                 max_reply_bytes: self.max_reply_bytes,
             },
             progress: output.progress(),
+            message_format: match self.message_format {
+                MessageFormatArg::Human => MessageFormat::Human,
+                MessageFormatArg::Json => MessageFormat::Json,
+            },
             jobs: self.jobs,
             shard,
             baseline,

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use reference::{Contract, Expectation};
 use serde_json::Value;
 
+use crate::events::Event;
 use crate::judge::{
     self, canonical, diff_text, rule_rank, Case, GroupKey, GroupKind, Judged, Timing, Variant,
     Verdict,
@@ -66,6 +67,8 @@ pub struct Findings {
     pub timings: BTreeMap<String, ImplTimings>,
     pub timing_violations: Vec<TimingViolation>,
     pub vectors: Vec<VectorOutcome>,
+    /// Each judged case and new group as a stream event (`None`: the run does not stream).
+    pub events: Option<Vec<Event>>,
 }
 
 /// Per-implementation measurements gathered while a contract runs.
@@ -103,6 +106,8 @@ pub struct ContractFindings<'a> {
     samples: Vec<Samples>,
     agreement: Vec<PairAgreement>,
     judging: Judging<'a>,
+    /// Slots whose next recorded case did not diverge again alone.
+    flaky: Vec<bool>,
 }
 
 impl<'a> ContractFindings<'a> {
@@ -132,6 +137,7 @@ impl<'a> ContractFindings<'a> {
                 })
                 .collect(),
             samples: impl_ids.iter().map(|_| Samples::default()).collect(),
+            flaky: vec![false; impl_ids.len()],
             agreement,
             impl_ids,
             judging,
@@ -187,6 +193,7 @@ impl<'a> ContractFindings<'a> {
     /// Counts that the case in `slot` did not diverge again alone: flaky, not a failure.
     pub fn note_flaky(&mut self, slot: usize) {
         self.tallies[slot].flaky += 1;
+        self.flaky[slot] = true;
     }
 
     /// Counts the adapter restarts of the implementation in `slot`.
@@ -235,6 +242,16 @@ impl<'a> ContractFindings<'a> {
                 sides: &sides,
                 slot,
             };
+            let flaky = std::mem::take(&mut self.flaky[slot]);
+            if let Some(events) = &mut findings.events {
+                let Side {
+                    implementation,
+                    outcome,
+                    judged,
+                } = &sides[slot];
+                let at = (self.contract.id(), *implementation, &case.label);
+                events.push(Event::case_finished(at, judged, outcome, flaky));
+            }
             recorder.record(&mut self.tallies[slot], &mut self.samples[slot], findings);
         }
         self.record_twin_drift(case, &sides, findings);
@@ -511,6 +528,9 @@ impl Findings {
                 key.cause.describe(),
                 example.which()
             ));
+            if let Some(events) = &mut self.events {
+                events.push(Event::group_found(&key, variant, label));
+            }
         }
         if let (CaseLabel::Generated(case), Some(actual), GroupKind::Divergence) =
             (label, &example.actual, key.kind)

@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use crate::corpus::CorpusCase;
+use crate::events::{Event, GroupRef};
 use crate::findings::{drift, Findings, ShrinkSeed, Side};
 use crate::judge::{canonical, diff_text, judge, Case, GroupKey, GroupKind, Timing, Verdict};
 use crate::plan::{ImplSpec, ShrinkBounds, VerifySettings};
@@ -183,6 +184,14 @@ impl ShrinkJob<'_> {
         } else {
             probers.close().await;
         }
+        self.progress.emit(|| Event::GroupShrunk {
+            group: GroupRef::from(&key),
+            case: seed.case,
+            from_bytes: seed.bytes,
+            to_bytes: canonical(&shrunk.input).len(),
+            steps: shrunk.steps,
+            stopped_by: shrunk.stopped_by.clone(),
+        });
         self.progress.say(&format!(
             "  shrunk {} · {} to {} bytes in {} steps{}",
             key.implementation,

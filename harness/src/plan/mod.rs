@@ -19,7 +19,7 @@ use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
 use crate::data::DataDir;
 use crate::errors::{contract_hint, Error};
-use crate::progress::ProgressMode;
+use crate::progress::{MessageFormat, ProgressMode};
 use crate::run::RunnerSettings;
 pub use config::{Defaults, ProjectConfig};
 pub use impls::{Fix, ImplSpec, Impls, Placeholders, ProfileName};
@@ -145,6 +145,8 @@ pub struct VerifySettings {
     pub runner: RunnerSettings,
     /// How progress is shown on stderr.
     pub progress: ProgressMode,
+    /// What stdout carries: the summary, or the run's events as JSON lines.
+    pub message_format: MessageFormat,
     /// Adapters run at once per implementation (`--jobs`).
     pub jobs: usize,
     /// Only this part of the case stream (`--shard K/N`).

@@ -6,8 +6,14 @@
 //! there are any, a suite `implementations` with one case per implementation that could not
 //! run (a failure when that fails the run, skipped when it is not required), and a suite
 //! `baseline` with one skipped case per entry out of the run's scope.
+//!
+//! `time` attributes come from the run's timings: the run's wall time on `testsuites`, each
+//! contract's on its suite, and each golden vector's elapsed time (as its adapter measured
+//! it) on its case; a case nothing was timed for has none.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
@@ -19,8 +25,27 @@ use crate::run::protocol::cut;
 /// The report as JUnit XML, for the file at `path`.
 pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
     let mut junit = quick_junit::Report::new(format!("conformance {}", report.run_id));
+    junit.set_time(Duration::from_millis(report.timings.wall_ms));
+    let vector_ms: HashMap<(&str, &str, &str), f64> = report
+        .timings
+        .vectors
+        .iter()
+        .map(|t| {
+            (
+                (
+                    t.contract.as_str(),
+                    t.implementation.as_str(),
+                    t.id.as_str(),
+                ),
+                t.elapsed_ms,
+            )
+        })
+        .collect();
     for contract in &report.contracts {
         let mut suite = TestSuite::new(contract.id.as_str());
+        if let Some(ms) = report.timings.contracts_ms.get(&contract.id) {
+            suite.set_time(Duration::from_millis(*ms));
+        }
         suite.add_property(Property::new("seed", report.seed.to_string()));
         suite.add_property(Property::new("repro", report.repro.as_str()));
         if report.interrupted {
@@ -46,6 +71,10 @@ pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
             };
             let mut case = TestCase::new(format!("vector {}", vector.id), status);
             case.set_classname(format!("{}.{}", contract.id, vector.implementation));
+            let key = (contract.id.as_str(), vector.implementation.as_str());
+            if let Some(ms) = vector_ms.get(&(key.0, key.1, vector.id.as_str())) {
+                case.set_time(Duration::from_secs_f64(ms.max(0.0) / 1000.0));
+            }
             suite.add_test_case(case);
         }
         for group in groups {

@@ -120,6 +120,12 @@ pub fn combine(mut runs: Vec<ShardRun>, run_id: String) -> Result<Report, Error>
         into.started_at = into.started_at.clone().min(from.started_at);
         into.wall_ms = into.wall_ms.max(from.wall_ms);
         into.timing_violations.extend(from.timing_violations);
+        // Shards run side by side: a contract took as long as its longest shard.
+        for (contract, ms) in from.contracts_ms {
+            let longest = into.contracts_ms.entry(contract).or_default();
+            *longest = (*longest).max(ms);
+        }
+        into.vectors.extend(from.vectors);
         for (key, timings) in from.implementations {
             let both = into.implementations.entry(key).or_default();
             *both = ImplTimings {
@@ -130,6 +136,9 @@ pub fn combine(mut runs: Vec<ShardRun>, run_id: String) -> Result<Report, Error>
     }
     merged.groups = groups.into_values().collect();
     merged.vectors.sort_by(|a, b| {
+        (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
+    });
+    merged.timings.vectors.sort_by(|a, b| {
         (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
     });
     merged.verdict = Verdict::Agreement;

@@ -58,7 +58,8 @@ impl Report {
         let json_path = dir.join("report.json");
         write_atomically(&json_path, pretty_json(self, &json_path)?.as_bytes())?;
         write_atomically(&dir.join("summary.md"), self.markdown().as_bytes())?;
-        write_atomically(&dir.join("index.html"), html::page(self).as_bytes())?;
+        let page = html::page_with(self, &html::Links::find(self, dir));
+        write_atomically(&dir.join("index.html"), page.as_bytes())?;
         let junit_path = dir.join("junit.xml");
         write_atomically(&junit_path, junit::xml(self, &junit_path)?.as_bytes())?;
         // Each group's input and diff whole, where the summaries' shortened ones point.

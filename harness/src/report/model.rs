@@ -464,6 +464,22 @@ pub struct Timings {
     pub implementations: BTreeMap<String, ImplTimings>,
     /// Measured elapsed times of cases that broke the timing rule, by group.
     pub timing_violations: Vec<TimingViolation>,
+    /// Each contract's wall time in ms: its cases, re-runs and shrinking.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contracts_ms: BTreeMap<String, u64>,
+    /// Each golden vector's elapsed time per implementation, as its adapter measured it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vectors: Vec<VectorTiming>,
+}
+
+/// How long one implementation took on one golden vector.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VectorTiming {
+    pub contract: String,
+    pub implementation: String,
+    pub id: String,
+    pub elapsed_ms: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -108,17 +108,23 @@ impl Sandbox {
     /// Runs the binary with the sandbox's folders after `args`; `report` is the newest run's
     /// report.json.
     pub fn run(&self, args: &[&str]) -> Run {
-        self.exec(|command| {
-            command.args(args).args(self.folders());
-        })
+        self.exec(self.command(args))
     }
 
     /// As [`Sandbox::run`], the sandbox's folders before `args` (and its command): the global
     /// flags' other place.
     pub fn run_globals_first(&self, args: &[&str]) -> Run {
-        self.exec(|command| {
-            command.args(self.folders()).args(args);
-        })
+        let mut command = self.bare_command();
+        command.args(self.folders()).args(args);
+        self.exec(command)
+    }
+
+    /// The binary's command line, not started: `args`, then the sandbox's folders, the
+    /// repository as root, and only PATH and HOME from the environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.bare_command();
+        command.args(args).args(self.folders());
+        command
     }
 
     /// `--root`, `--reports-dir` and `--corpus-dir` of this sandbox.
@@ -133,17 +139,20 @@ impl Sandbox {
         ]
     }
 
-    fn exec(&self, add_args: impl FnOnce(&mut Command)) -> Run {
-        let root = repo_root();
-        let before: Vec<PathBuf> = self.run_dirs();
+    /// The binary, run from the repository with only PATH and HOME from the environment.
+    fn bare_command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
-        add_args(&mut command);
-        command.env_clear().current_dir(&root);
+        command.env_clear().current_dir(repo_root());
         for keep in ["PATH", "HOME"] {
             if let Some(value) = std::env::var_os(keep) {
                 command.env(keep, value);
             }
         }
+        command
+    }
+
+    fn exec(&self, mut command: Command) -> Run {
+        let before: Vec<PathBuf> = self.run_dirs();
         let output = command.output().expect("the harness binary runs");
         let report_dir = self
             .run_dirs()

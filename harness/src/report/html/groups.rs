@@ -1,26 +1,29 @@
-//! The failing groups of `index.html`: one collapsible section per group with its facts,
-//! rules, minimal input, outputs side by side and a side-by-side diff.
+//! The failing groups of `index.html`: one collapsible section per group (`<details>`, the
+//! first open) with its facts, links to its bug report and corpus file, rules, minimal
+//! input, outputs side by side and a side-by-side diff; a filter above them.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{code, code_list, escape, labelled_pre};
+use super::filter::Filter;
+use super::{code, code_list, escape, labelled_pre, Links};
 use crate::judge::{canonical, canonical_pretty};
-use crate::report::model::{Example, Group, MarkStatus, Report};
-use crate::report::view::SHOWN_CHARS;
+use crate::report::model::{Example, Group, GroupKind, MarkStatus, Report};
+use crate::report::view::{bug_file_name, SHOWN_CHARS};
 use crate::run::protocol::cut;
 
 /// Unchanged lines kept next to a change in a side-by-side diff; longer unchanged runs fold
 /// into one "unchanged lines" row.
 pub(super) const CONTEXT: usize = 5;
 
-pub(super) fn groups(out: &mut String, r: &Report) {
+pub(super) fn groups(out: &mut String, r: &Report, filter: &Filter, links: &Links) {
     if r.groups.is_empty() {
         out.push_str("<h2>Failing groups</h2>\n<p class=\"note\">No case failed.</p>\n");
         return;
     }
     let _ = writeln!(out, "<h2>Failing groups ({})</h2>", r.groups.len());
+    filter.form(out);
     out.push_str("<table id=\"groups\">\n<thead><tr><th class=\"num\">#</th><th>implementation</th><th>contract</th><th>kind</th><th>cause</th><th class=\"num\">cases</th>");
     let marks = r.baseline.is_some() || r.groups.iter().any(|g| g.baseline.is_some());
     if marks {
@@ -30,7 +33,8 @@ pub(super) fn groups(out: &mut String, r: &Report) {
     for (n, g) in r.groups.iter().enumerate() {
         let _ = write!(
             out,
-            "<tr><td class=\"num\"><a href=\"#group-{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>",
+            "<tr class=\"filtered {}\"><td class=\"num\"><a href=\"#group-{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>",
+            filter.classes(g),
             code(&g.implementation),
             code(&g.contract),
             escape(g.kind.as_str()),
@@ -45,7 +49,20 @@ pub(super) fn groups(out: &mut String, r: &Report) {
     }
     out.push_str("</tbody>\n</table>\n");
     for (n, g) in r.groups.iter().enumerate() {
-        group(out, r, n + 1, g);
+        let _ = writeln!(
+            out,
+            "<section class=\"group filtered {}\" id=\"group-{}\">",
+            filter.classes(g),
+            n + 1
+        );
+        // The first group open, the rest folded: a long page reads from the overview above.
+        out.push_str(if n == 0 {
+            "<details open>"
+        } else {
+            "<details>"
+        });
+        group(out, r, n + 1, g, links);
+        out.push_str("</details>\n</section>\n");
     }
 }
 
@@ -59,13 +76,12 @@ fn mark_badge(r: &Report, g: &Group) -> &'static str {
     }
 }
 
-fn group(out: &mut String, r: &Report, n: usize, g: &Group) {
+fn group(out: &mut String, r: &Report, n: usize, g: &Group, links: &Links) {
     let e = &g.example;
-    let _ = writeln!(out, "<section class=\"group\" id=\"group-{n}\">");
     let badge = mark_badge(r, g);
     let _ = writeln!(
         out,
-        "<h3>{n}. {} · {} · {}{badge}</h3>",
+        "<summary><h3>{n}. {} · {} · {}{badge}</h3></summary>",
         code(&g.implementation),
         escape(g.kind.as_str()),
         escape(&g.cause.describe())
@@ -87,7 +103,21 @@ fn group(out: &mut String, r: &Report, n: usize, g: &Group) {
         fact(out, "vectors", &code_list(&g.vectors));
     }
     if !g.corpus.is_empty() {
-        fact(out, "corpus", &code_list(&g.corpus));
+        let files: Vec<String> = g.corpus.iter().map(|p| links.corpus_file(p)).collect();
+        fact(out, "corpus", &files.join(", "));
+    }
+    if let Some(saved) = e.corpus.as_ref().filter(|p| !g.corpus.contains(p)) {
+        fact(out, "corpus file", &links.corpus_file(saved));
+    }
+    if g.kind == GroupKind::Divergence {
+        let file = bug_file_name(g);
+        let href = super::url_path(&format!("bugs/{file}"));
+        let _ = writeln!(
+            out,
+            "<dt>bug report</dt><dd><a class=\"bug\" href=\"{}\">{}</a></dd>",
+            escape(&href),
+            code(&format!("bugs/{file}"))
+        );
     }
     fact(out, "breaks", &code_list(&g.rules));
     fact(out, "differs at", &code_list(&g.paths));
@@ -202,7 +232,6 @@ fn group(out: &mut String, r: &Report, n: usize, g: &Group) {
             escape(&snippet.code)
         );
     }
-    out.push_str("</section>\n");
 }
 
 /// A one-line preview of an output: its compact canonical form, cut at 100 characters.

@@ -1,13 +1,19 @@
-//! `index.html`: one run report as a single self-contained page (inline CSS, no scripts,
-//! nothing fetched from anywhere), to open from a CI artifact or a local `reports/<run>/`.
+//! `index.html`: one run report as a single self-contained page (inline CSS, no scripts —
+//! its Content-Security-Policy forbids them — nothing fetched from anywhere), to open from a
+//! CI artifact or a local `reports/<run>/`.
 //!
 //! Every string that comes from an implementation, a case, a file or the command line goes
 //! through [`escape`] on its way into the page: the only unescaped text is the page's own
-//! markup. The page depends on nothing but the report, so the same report gives the same page.
+//! markup. The page depends on nothing but the report and where its corpus files were found
+//! ([`Links`]), so the same report gives the same page.
 
+mod filter;
 mod groups;
+mod timings;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 use super::model::{ImplRecord, ImplStatus, Report, Tally, Verdict};
 use super::view::SHOWN_CHARS;
@@ -16,25 +22,108 @@ use crate::run::protocol::cut;
 /// The page's stylesheet, inlined so the page stays one self-contained file.
 const STYLE: &str = include_str!("style.css");
 
-/// The report as one HTML5 page.
+/// No script, no request, no plugin, no form submission: only the page's own inline style
+/// and inline images.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'";
+
+/// Where the corpus files a report names are, as links from its run folder.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// Corpus path as the report shows it → href relative to the run folder.
+    corpus: BTreeMap<String, String>,
+}
+
+impl Links {
+    /// Finds each corpus file `report` names from the run folder `dir`: the report shows
+    /// them relative to the project, which in the usual layout holds the reports folder, so
+    /// each folder above `dir` is tried. A file not found gets no link.
+    pub fn find(report: &Report, dir: &Path) -> Links {
+        let named = report
+            .groups
+            .iter()
+            .flat_map(|g| g.corpus.iter().chain(&g.example.corpus));
+        let mut corpus = BTreeMap::new();
+        for shown in named {
+            let path = Path::new(shown);
+            let href = if path.is_absolute() {
+                path.is_file().then(|| url_path(shown))
+            } else {
+                dir.ancestors()
+                    .enumerate()
+                    .skip(1)
+                    .find(|(_, above)| above.join(path).is_file())
+                    .map(|(depth, _)| format!("{}{}", "../".repeat(depth), url_path(shown)))
+            };
+            if let Some(href) = href {
+                corpus.insert(shown.clone(), href);
+            }
+        }
+        Links { corpus }
+    }
+
+    /// The corpus file `shown`, linked when it was found.
+    fn corpus_file(&self, shown: &str) -> String {
+        match self.corpus.get(shown) {
+            Some(href) => format!(
+                "<a class=\"corpus\" href=\"{}\">{}</a>",
+                escape(href),
+                code(shown)
+            ),
+            None => code(shown),
+        }
+    }
+}
+
+/// `path` as a URL path: every byte but letters, digits, `/` and `-._~` percent-encoded.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(byte))
+            }
+            other => {
+                let _ = write!(out, "%{other:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// The report as one HTML5 page, without links to corpus files.
 pub fn page(report: &Report) -> String {
+    page_with(report, &Links::default())
+}
+
+/// The report as one HTML5 page, linking the corpus files `links` found.
+pub fn page_with(report: &Report, links: &Links) -> String {
+    let filter = filter::Filter::of(report);
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+    );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(
         out,
         "<title>Conformance run {}</title>",
         escape(&report.run_id)
     );
-    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
+    let _ = writeln!(
+        out,
+        "<style>{STYLE}{}</style>\n</head>\n<body>\n<main>",
+        filter.style()
+    );
     header(&mut out, report);
     matrix(&mut out, report);
     incidents(&mut out, report);
-    groups::groups(&mut out, report);
+    groups::groups(&mut out, report, &filter, links);
     vectors(&mut out, report);
+    timings::timings(&mut out, report);
     let _ = writeln!(
         out,
-        "<footer>report schema {} · harness {} · started {} · wall time {} ms · exit code {}</footer>",
+        "<footer>report schema {} · harness {} · started {} (UTC) · wall time {} ms · exit code {}</footer>",
         report.schema_version,
         escape(&report.harness_version),
         escape(&report.timings.started_at),
@@ -91,6 +180,12 @@ fn header(out: &mut String, r: &Report) {
     out.push_str("<header>\n");
     let _ = writeln!(out, "<h1>Conformance run {}</h1>", code(&r.run_id));
     let _ = writeln!(out, "<p class=\"headline\">{}</p>", escape(&r.headline()));
+    let _ = writeln!(
+        out,
+        "<p class=\"sub\" id=\"zone\">time zone (TZ) of the adapters: {} · started {} (UTC) · <a href=\"#clock\">timings</a></p>",
+        code(&r.settings.time_zone),
+        code(&r.timings.started_at)
+    );
     let class = match r.verdict {
         Verdict::Agreement => "ok",
         Verdict::Findings => "fail",
@@ -614,12 +709,19 @@ mod tests {
     #[test]
     fn groups_show_rules_marks_and_an_aligned_diff() {
         let html = page(&sample_report());
-        assert_eq!(html.matches("<section class=\"group\"").count(), 2);
+        assert_eq!(html.matches("<section class=\"group ").count(), 2);
         assert!(
             html.contains("<a href=\"#group-2\">2</a>"),
             "the overview links each group"
         );
-        assert!(html.contains("<section class=\"group\" id=\"group-2\">"));
+        // Each group folds; the first is open.
+        assert!(html.contains("<section class=\"group filtered fi-0 fc-0 fk-1\" id=\"group-2\">\n<details><summary><h3>2. "));
+        assert_eq!(html.matches("<details open><summary><h3>").count(), 1);
+        // The divergence links its bug report; the crash has none.
+        assert_eq!(
+            html.matches("<a class=\"bug\" href=\"bugs/py-x-").count(),
+            1
+        );
         assert!(html.contains("<span class=\"badge new\">new</span>"));
         assert!(html.contains("<span class=\"badge known\">known</span>"));
         let rule = reference::contract("migrate")
@@ -638,6 +740,80 @@ mod tests {
         assert_eq!(html.matches("<table class=\"diff\">").count(), 1);
         assert!(html.contains("<pre>adapter exited: &lt;script&gt;"));
         assert!(html.contains("<details><summary>python program that reproduces it</summary>"));
+    }
+
+    #[test]
+    fn groups_filter_by_kind_with_css_alone() {
+        let html = page(&sample_report());
+        // One implementation and one contract: only the kind is worth a filter.
+        assert!(html.contains("<form class=\"filter\""));
+        assert!(html.contains("<input type=\"radio\" name=\"fk\" id=\"f-fk-all\" checked>"));
+        assert!(html.contains("<input type=\"radio\" name=\"fk\" id=\"f-fk-1\">"));
+        assert!(!html.contains("name=\"fi\"") && !html.contains("name=\"fc\""));
+        assert!(html.contains("main:has(#f-fk-1:checked) .filtered:not(.fk-1) { display: none; }"));
+        assert_eq!(
+            html.matches("<tr class=\"filtered fi-0 fc-0 fk-").count(),
+            2
+        );
+        // Scripts are forbidden outright, and none is there.
+        assert!(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline';"));
+        assert!(!html.contains("<script"));
+        // A second implementation adds its dimension; its id, however hostile, stays text
+        // and never reaches the style rules.
+        let mut report = sample_report();
+        report.groups[1].implementation = HOSTILE.into();
+        let html = page(&report);
+        assert!(html.contains("id=\"f-fi-1\"> <code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"));
+        assert!(html.contains("main:has(#f-fi-1:checked) .filtered:not(.fi-1)"));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn the_page_shows_the_time_zone_and_the_timings() {
+        let mut report = sample_report();
+        report.timings.started_at = "2026-01-02T03:04:05Z".into();
+        report.timings.contracts_ms = [("migrate".to_owned(), 4321)].into();
+        report.timings.implementations = [(
+            "migrate/py-x".to_owned(),
+            crate::report::ImplTimings {
+                elapsed_ms: crate::report::Percentiles::of(vec![1.0, 2.0, 9.5]),
+                timer_lag_ms: crate::report::Percentiles::of(vec![0.5, 7.25]),
+            },
+        )]
+        .into();
+        let html = page(&report);
+        let zone = &report.settings.time_zone;
+        assert!(html.contains(&format!(
+            "time zone (TZ) of the adapters: <code>{zone}</code>"
+        )));
+        assert!(html.contains("started <code>2026-01-02T03:04:05Z</code> (UTC)"));
+        assert!(html.contains("<code>migrate</code> 4321 ms"));
+        let start = html
+            .find("<table id=\"timings\">")
+            .expect("a timings table");
+        let table = &html[start..start + html[start..].find("</table>").unwrap()];
+        assert!(table.contains("<code>migrate/py-x</code>"), "{table}");
+        assert!(
+            table.contains("9.5 ms") && table.contains("7.25 ms"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn corpus_files_are_linked_from_the_run_folder_when_found() {
+        let project = tempfile::tempdir().unwrap();
+        let run_dir = project.path().join("reports/20260101T000000Z-s1");
+        std::fs::create_dir_all(&run_dir).unwrap();
+        std::fs::create_dir_all(project.path().join("corpus/migrate")).unwrap();
+        std::fs::write(project.path().join("corpus/migrate/a b.json"), "{}").unwrap();
+        let mut report = sample_report();
+        report.groups[0].corpus = vec!["corpus/migrate/a b.json".into(), "corpus/gone.json".into()];
+        let html = page_with(&report, &Links::find(&report, &run_dir));
+        assert!(html.contains(
+            "<a class=\"corpus\" href=\"../../corpus/migrate/a%20b.json\"><code>corpus/migrate/a b.json</code></a>"
+        ));
+        assert!(html.contains("<code>corpus/gone.json</code>"));
+        assert!(!html.contains("href=\"../../corpus/gone.json\""));
     }
 
     #[test]
