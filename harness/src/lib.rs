@@ -35,5 +35,6 @@ pub mod progress;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod shell;
 pub mod vectors;
 pub mod verify;

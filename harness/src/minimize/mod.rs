@@ -6,7 +6,7 @@
 
 pub mod shrink;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures_util::StreamExt;
 use reference::{generate_case, Contract, Expectation};
@@ -18,9 +18,9 @@ use crate::findings::{drift, Findings, ShrinkSeed, Side};
 use crate::judge::{canonical, diff_text, judge, Case, GroupKey, GroupKind, Timing, Verdict};
 use crate::plan::{ImplSpec, ShrinkBounds, VerifySettings};
 use crate::progress::Progress;
-use crate::report::{Group, ShrinkRecord, Snippet};
+use crate::report::{Example, Group, ShrinkRecord, Snippet};
 use crate::run::protocol::Package;
-use crate::run::{self, Job, Outcome};
+use crate::run::{self, AdapterCommand, Job, Outcome, SnippetCase};
 use shrink::{Probers, Shrinker, Shrunk};
 
 /// The package each implementation runs for each contract, from its adapter's hello.
@@ -336,19 +336,58 @@ pub async fn attach_snippets(
         if keys.is_empty() {
             continue;
         }
-        let inputs: Vec<Value> = keys
+        let cases: Vec<SnippetCase> = keys
             .iter()
             .filter_map(|k| findings.groups.get(k))
-            .map(|g| g.example.input.clone())
+            .map(|g| snippet_case(contract, settings, &g.example))
             .collect();
-        let snippets = run::snippets(&spec.command, contract.id(), &inputs, &settings.runner).await;
+        let snippets = run::snippets(&spec.command, contract.id(), &cases, &settings.runner).await;
+        let runner = program_runner(&spec.command, &spec.language);
+        let env: BTreeMap<String, String> = spec.command.env.iter().cloned().collect();
         for (key, snippet) in keys.iter().zip(snippets) {
             if let (Some(group), Some(snippet)) = (findings.groups.get_mut(key), snippet) {
                 group.example.snippet = snippet.code.map(|code| Snippet {
                     language: snippet.language,
                     code,
+                    expected: snippet.expected,
+                    actual: snippet.actual,
+                    env: env.clone(),
+                    runner: runner.clone(),
+                    source: snippet.source,
                 });
             }
         }
+    }
+}
+
+/// What a bug program checks against: every output the contract accepts for the example's
+/// input, and what the implementation did, both as compared (what the contract leaves
+/// undecided removed).
+fn snippet_case(
+    contract: &'static dyn Contract,
+    settings: &VerifySettings,
+    example: &Example,
+) -> SnippetCase {
+    let expectation = contract.expect(&example.input, &settings.generation);
+    SnippetCase {
+        input: example.input.clone(),
+        expected: expectation
+            .acceptable
+            .iter()
+            .map(|a| contract.comparable(&a.output))
+            .collect(),
+        actual: example.actual.as_ref().map(|a| contract.comparable(a)),
+    }
+}
+
+/// The command a bug program runs with: the interpreter (and its options) the
+/// implementation's adapter runs on, that is its argv without the adapter's own file; the
+/// language's usual command when the argv is not the bundled adapter's.
+fn program_runner(command: &AdapterCommand, language: &str) -> Vec<String> {
+    let bundled = ["adapters/py/adapter.py", "adapters/ts/adapter.ts"];
+    match command.argv.split_last() {
+        Some((last, before)) if bundled.iter().any(|a| last.ends_with(a)) => before.to_vec(),
+        _ if language == "python" => vec!["python3".into()],
+        _ => vec!["npx".into(), "tsx".into()],
     }
 }

@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 
 use super::model::{Group, MarkStatus, Report, Tally};
+use super::bug_program::{program_file_name, run_section};
+use super::titles;
 use super::view::{headline_rule, side_by_side, variant_lines, SHOWN_CHARS};
 use crate::judge::canonical_pretty;
 use crate::run::protocol::cut;
@@ -285,12 +287,6 @@ impl Report {
                 .map(|r| r.text)
                 .unwrap_or("")
         };
-        let headline_rule = headline_rule(g).unwrap_or("the contract");
-        let first_sentence = rule_text(headline_rule)
-            .split(". ")
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches('.');
         let implementation = self
             .implementations
             .iter()
@@ -304,8 +300,18 @@ impl Report {
             .map(|a| md_cell(&format!("{} {}", a.language, a.version)))
             .unwrap_or_default();
 
+        let language = implementation
+            .and_then(|i| i.adapter.as_ref())
+            .map(|a| a.language.as_str())
+            .or(e.snippet.as_ref().map(|s| s.language.as_str()))
+            .unwrap_or_default();
+        let rule = headline_rule(g).unwrap_or("the contract");
+        let title = titles::title(&g.contract, rule, language).unwrap_or_else(|| {
+            let first_sentence = rule_text(rule).split(". ").next().unwrap_or_default();
+            format!("{} ({rule})", cut(first_sentence.trim_end_matches('.'), 120))
+        });
         let mut md = String::new();
-        let _ = writeln!(md, "# {package}: {first_sentence} ({headline_rule})\n");
+        let _ = writeln!(md, "# {package}: {title}\n");
         let _ = writeln!(
             md,
             "The conformance harness found that {} ({package}, {runtime}) diverges from the {} contract.",
@@ -325,6 +331,9 @@ impl Report {
         match &e.snippet {
             Some(snippet) => {
                 let _ = writeln!(md, "{}\n", fenced(&snippet.language, &snippet.code));
+                if let Some(file) = program_file_name(g) {
+                    md.push_str(&run_section(snippet, &file, fenced));
+                }
             }
             None => {
                 let _ = writeln!(

@@ -39,11 +39,17 @@ pub enum Request<'a> {
     Ping {
         token: u64,
     },
-    /// Optional: asks for a paste-ready program reproducing `input` with the real API.
+    /// Optional: asks for a paste-ready program reproducing `input` with the real API, one
+    /// that checks itself against `expected` (the outputs the contract accepts, in compared
+    /// form) when given; `actual` is what the implementation did, for the report to show.
     Snippet {
         id: u64,
         contract: &'a str,
         input: &'a Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expected: Option<&'a [Value]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        actual: Option<&'a Value>,
     },
     Bye,
 }
@@ -118,6 +124,15 @@ pub struct SnippetReply {
     pub id: u64,
     pub language: String,
     pub code: Option<String>,
+    /// What the contract expects and what the implementation did, as the program prints
+    /// them (present when the request carried `expected` and `actual`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// The environment variable the program reads the package's location from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A line that is not a valid reply.
