@@ -24,6 +24,10 @@ aegis = None  # the implementation, bound by load()
 _case_events = contextvars.ContextVar("harness_case_events", default=None)
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "AEGIS_PY_SRC"
+
+
 def load():
     global aegis
     source = os.environ.get("AEGIS_PY_SRC")
@@ -319,8 +323,77 @@ _KINDS = ("resolve", "reject", "hang_until_abort", "ignore_abort_resolve", "sync
 _PROGRAM_NAMES = {
     "asyncio", "builtins", "json", "Budget", "Fallback", "Tags", "WrapArgs", "with_resource_budget", "set_aegis_observer",
     "get_aegis_tags", "FallbackFailedError", "sleep_or_abort", "primary", "fallback", "main", "Exception",
-    "BaseException",
+    "BaseException", "AegisConfigError", "BudgetExceededError", "dataclasses", "events", "seen", "observe", "staged",
+    "error_name", "camel", "plain", "decided", "decided_event", "actual", "os", "sys", "pprint", "EXPECTED", "same",
+    "expected_text", "actual_text", "verdict",
 }
+
+
+# What the program records, as the binding's `run` reports it, less what the contract does not
+# decide (the harness's comparison): events without elapsed times and messages, a tag holding
+# None left out.
+_RECORDING = [
+    "events = []  # what the observer received",
+    "seen = {}  # stage -> the tags active when its function was called",
+    "",
+    "",
+    "def observe(event):",
+    '    print("event:", event)',
+    "    events.append(event)",
+    "",
+    "",
+    "def staged(err, stage):",
+    '    """`err`, marked as raised by the scripted function of `stage`."""',
+    "    err.stage = stage",
+    "    return err",
+    "",
+    "",
+    "def error_name(err):",
+    '    """The name an error reports: aegis errors (and an AbortError) by their `name`."""',
+    '    declared = getattr(err, "name", None)',
+    "    own = isinstance(err, (AegisConfigError, BudgetExceededError, FallbackFailedError))",
+    '    if isinstance(declared, str) and (own or type(err).__name__ == "AbortError"):',
+    "        return declared",
+    "    return None if err is None else type(err).__name__",
+    "",
+    "",
+    "def camel(name):",
+    '    head, *rest = name.split("_")',
+    '    return head + "".join(part.title() for part in rest)',
+    "",
+    "",
+    "def plain(value):",
+    '    """A value as JSON: dataclasses and mappings member by member (camelCase keys)."""',
+    "    if value is None or isinstance(value, (bool, int, float, str)):",
+    "        return value",
+    "    if isinstance(value, (list, tuple)):",
+    "        return [plain(v) for v in value]",
+    "    if dataclasses.is_dataclass(value) and not isinstance(value, type):",
+    "        return {camel(f.name): plain(getattr(value, f.name)) for f in dataclasses.fields(value)}",
+    "    if isinstance(value, dict):",
+    "        return {camel(k): plain(v) for k, v in value.items()}",
+    "    if hasattr(value, '__dict__'):",
+    "        return {camel(k): plain(v) for k, v in vars(value).items()}",
+    "    return str(value)",
+    "",
+    "",
+    "def decided(tags):",
+    '    """Tags as the contract compares them: a tag holding None is absent."""',
+    "    return {k: v for k, v in tags.items() if v is not None} if isinstance(tags, dict) else tags",
+    "",
+    "",
+    "def decided_event(event):",
+    '    """An event as the contract compares it: no elapsed time or messages (measured, not',
+    '    decided), fallbackResourceClass null when absent."""',
+    '    for key in ("elapsedMs", "errorMessage", "fallbackErrorMessage"):',
+    "        event.pop(key, None)",
+    '    event.setdefault("fallbackResourceClass", None)',
+    '    if "tags" in event:',
+    '        event["tags"] = decided(event["tags"])',
+    "    return event",
+    "",
+    "",
+]
 
 
 def snippet(case):
@@ -373,30 +446,45 @@ def snippet(case):
         ]
     for source in functions:
         body += source + ["", ""]
-    body += [
+    body += _RECORDING + [
         "async def main():",
-        '    set_aegis_observer(lambda event: print("event:", event))',
+        "    set_aegis_observer(observe)",
+        '    output = {"value": None, "errorName": None, "originalErrorName": None, "fallbackErrorName": None}',
         "    try:",
         f"        args = {_call('WrapArgs', arguments)}",
-        "        result = await with_resource_budget(args, primary)",
-        '        print("returned:", repr(result))',
+        "        output['value'] = await with_resource_budget(args, primary)",
+        '        print("returned:", repr(output["value"]))',
+        '        output["outcome"] = "fallback" if "fallback" in seen else "ok"',
         "    except BaseException as err:",
         '        print("raised:", type(err).__name__, err)',
+        '        output["errorName"] = error_name(err)',
+        "        if isinstance(err, AegisConfigError):",
+        '            output["outcome"] = "config_error"',
+        "        elif isinstance(err, BudgetExceededError):",
+        '            output["outcome"] = "budget_exceeded"',
+        "        elif isinstance(err, FallbackFailedError):",
+        '            output["outcome"] = "fallback_failed"',
+        '            output["originalErrorName"] = error_name(err.original_cause)',
+        '            output["fallbackErrorName"] = error_name(err.fallback_cause)',
+        '            print("causes:", output["originalErrorName"], output["fallbackErrorName"])',
+        '        elif getattr(err, "stage", None) == "primary":',
+        '            output["outcome"] = "primary_error"',
+        "        else:",
+        '            output["outcome"] = "unexpected_error"',
+        "    tags_after = get_aegis_tags()",
+        '    print("tags after:", tags_after)',
+        "    await asyncio.sleep(0)  # an event emitted just after settling still counts",
+        '    output["events"] = [decided_event(plain(event)) for event in events]',
+        '    output["tagsSeen"] = {stage: decided(plain(seen.get(stage))) for stage in ("primary", "fallback")}',
+        '    output["tagsAfter"] = decided(plain(tags_after))',
+        "    return output",
+        "",
+        "",
+        "actual = asyncio.run(main())",
     ]
-    names = ["Budget", "Fallback", "Tags", "WrapArgs", "with_resource_budget", "set_aegis_observer", "get_aegis_tags"]
-    if "fallback" in stages:
-        names.append("FallbackFailedError")
-        body += [
-            "        if isinstance(err, FallbackFailedError):",
-            '            print("causes:", type(err.original_cause).__name__, type(err.fallback_cause).__name__)',
-        ]
-    body += [
-        '    print("tags after:", get_aegis_tags())',
-        "    await asyncio.sleep(0)  # an event emitted just after settling still prints",
-        "",
-        "",
-        "asyncio.run(main())",
-        "",
+    names = [
+        "Budget", "Fallback", "Tags", "WrapArgs", "with_resource_budget", "set_aegis_observer", "get_aegis_tags",
+        "AegisConfigError", "BudgetExceededError", "FallbackFailedError",
     ]
     head = [
         "# Reproduces a divergence found by the conformance harness: contract budget",
@@ -405,6 +493,7 @@ def snippet(case):
         "# call, none for AegisConfigError) and the tags seen inside and after the call.",
         "import asyncio",
         *(["import builtins"] if errors.uses_builtins else []),
+        "import dataclasses",
         *(["import json"] if lit.uses_json else []),
         "",
         f"from aegis import {', '.join(names)}",
@@ -448,20 +537,24 @@ def _writable(spec):
 def _function_source(stage, spec, errors, lit):
     """The scripted function of `stage` as source lines (behaving as `_script` does)."""
     kind = spec["kind"]
-    head = [f"async def {stage}(event):", f'    print("{stage} sees tags:", get_aegis_tags())']
+    head = [f"async def {stage}(event):", f'    seen["{stage}"] = get_aegis_tags()', f'    print("{stage} sees tags:", seen["{stage}"])']
+
+    def raise_(name, message):
+        return errors.raise_(name, message, stage)
+
     if kind == "sync_throw":
-        return [f"def {stage}(event):", head[1], "    " + errors.raise_(spec["errorName"], spec["errorMessage"])]
+        return [f"def {stage}(event):", *head[1:], "    " + raise_(spec["errorName"], spec["errorMessage"])]
     if kind == "hang_until_abort":
-        return head + ["    await event.wait()", "    " + errors.raise_("AbortError", "aborted")]
+        return head + ["    await event.wait()", "    " + raise_("AbortError", "aborted")]
     if kind == "resolve_now":
         return head + [f"    return {lit(spec['value'])}  # no await: settles before any timer"]
     if kind == "reject_now":
-        return head + ["    " + errors.raise_(spec["errorName"], spec["errorMessage"]) + "  # no await: settles before any timer"]
+        return head + ["    " + raise_(spec["errorName"], spec["errorMessage"]) + "  # no await: settles before any timer"]
     seconds = lit(spec.get("delayMs", 0) / 1000)
     if kind == "ignore_abort_resolve":
         return head + [f"    await asyncio.sleep({seconds})  # ignores the event", f"    return {lit(spec['value'])}"]
-    abort = errors.raise_("AbortError", "aborted")
-    last = f"return {lit(spec['value'])}" if kind == "resolve" else errors.raise_(spec["errorName"], spec["errorMessage"])
+    abort = raise_("AbortError", "aborted")
+    last = f"return {lit(spec['value'])}" if kind == "resolve" else raise_(spec["errorName"], spec["errorMessage"])
     return head + [f"    if not await sleep_or_abort({seconds}, event):", "        " + abort, "    " + last]
 
 
@@ -474,10 +567,11 @@ class _ErrorClasses:
         self._lit = lit
         self._names = {}  # error name -> the expression naming its class in the program
 
-    def raise_(self, name, message):
+    def raise_(self, name, message, stage):
+        """A statement raising the error `name`, marked as the scripted function of `stage`'s."""
         if name not in self._names:
             self._declare(name, message)
-        return f"raise {self._names[name]}({self._lit(message)})"
+        return f"raise staged({self._names[name]}({self._lit(message)}), {stage!r})"
 
     def _declare(self, name, message):
         base = getattr(builtins, name, None)

@@ -28,6 +28,10 @@ _window_start_ms = None
 _stable_stringify = None
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "LEDGER_PY_SRC"
+
+
 def load():
     global _MemoryLedger, _HmacSha256Signer, _window_start_ms, _stable_stringify
     source = os.environ.get("LEDGER_PY_SRC")

@@ -32,6 +32,10 @@ _json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 _DISTRIBUTION = "antaris-contracts"
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "ANTARIS_PY_SRC"
+
+
 def load():
     global _migrate, _get_migration_path, _SchemaVersion, _MigrationError
     if os.environ.get("ANTARIS_PY_SRC"):

@@ -45,6 +45,10 @@ _tracking_tables = frozenset()
 _REAL_TRACKING_TABLES = ("__migrations",)
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "LEXIGRAM_SQL_PY_SRC"
+
+
 def load():
     global _SQLiteProvider, _SimpleMigrationManager, _MigrationRunnerAdapter, _tracking_tables
     if os.environ.get("LEXIGRAM_SQL_PY_SRC"):

@@ -38,6 +38,10 @@ _FIELDS = {
 _STEPS = {"withRag": "with_rag_tokens", "withHistory": "with_history_tokens"}
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "TOKEN_BUDGET_PY_SRC"
+
+
 def load():
     global _TokenBudget
     if os.environ.get("TOKEN_BUDGET_PY_SRC"):
