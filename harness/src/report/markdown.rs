@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Group, MarkStatus, Report, Tally};
 use super::bug_program::{program_file_name, run_section};
+use super::model::{Group, MarkStatus, Report, Tally};
 use super::titles;
 use super::view::{headline_rule, side_by_side, variant_lines, SHOWN_CHARS};
 use crate::judge::canonical_pretty;
@@ -308,7 +308,10 @@ impl Report {
         let rule = headline_rule(g).unwrap_or("the contract");
         let title = titles::title(&g.contract, rule, language).unwrap_or_else(|| {
             let first_sentence = rule_text(rule).split(". ").next().unwrap_or_default();
-            format!("{} ({rule})", cut(first_sentence.trim_end_matches('.'), 120))
+            format!(
+                "{} ({rule})",
+                cut(first_sentence.trim_end_matches('.'), 120)
+            )
         });
         let mut md = String::new();
         let _ = writeln!(md, "# {package}: {title}\n");

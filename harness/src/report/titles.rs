@@ -181,7 +181,10 @@ mod tests {
         );
         for entry in TITLES {
             let line = title(entry.contract, entry.rule, "python").unwrap_or_default();
-            assert!(line.chars().count() <= 160 && !line.contains('\n'), "{line}");
+            assert!(
+                line.chars().count() <= 160 && !line.contains('\n'),
+                "{line}"
+            );
         }
     }
 }
