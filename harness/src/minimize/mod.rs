@@ -342,8 +342,7 @@ pub async fn attach_snippets(
             .map(|g| snippet_case(contract, settings, &g.example))
             .collect();
         let snippets = run::snippets(&spec.command, contract.id(), &cases, &settings.runner).await;
-        let runner = program_runner(&spec.command, &spec.language);
-        let env: BTreeMap<String, String> = spec.command.env.iter().cloned().collect();
+        let (runner, env) = program_command(&spec.command, &spec.language);
         for (key, snippet) in keys.iter().zip(snippets) {
             if let (Some(group), Some(snippet)) = (findings.groups.get_mut(key), snippet) {
                 group.example.snippet = snippet.code.map(|code| Snippet {
@@ -380,14 +379,27 @@ fn snippet_case(
     }
 }
 
-/// The command a bug program runs with: the interpreter (and its options) the
-/// implementation's adapter runs on, that is its argv without the adapter's own file; the
-/// language's usual command when the argv is not the bundled adapter's.
-fn program_runner(command: &AdapterCommand, language: &str) -> Vec<String> {
-    let bundled = ["adapters/py/adapter.py", "adapters/ts/adapter.ts"];
-    match command.argv.split_last() {
-        Some((last, before)) if bundled.iter().any(|a| last.ends_with(a)) => before.to_vec(),
+/// The command a bug program runs with: the implementation's variables and the interpreter
+/// (and its options) its adapter runs on, that is its argv without the adapter's own file; the
+/// language's usual command when the argv is not the bundled adapter's. With the bundled
+/// TypeScript adapter, `NODE_PATH` names its packages, where a program finds sql.js as the
+/// adapter does.
+fn program_command(
+    command: &AdapterCommand,
+    language: &str,
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let mut env: BTreeMap<String, String> = command.env.iter().cloned().collect();
+    let runner = match command.argv.split_last() {
+        Some((last, before)) if last.ends_with("adapters/py/adapter.py") => before.to_vec(),
+        Some((last, before)) if last.ends_with("adapters/ts/adapter.ts") => {
+            if let Some(dir) = std::path::Path::new(last).parent() {
+                let packages = dir.join("node_modules").to_string_lossy().into_owned();
+                env.entry("NODE_PATH".into()).or_insert(packages);
+            }
+            before.to_vec()
+        }
         _ if language == "python" => vec!["python3".into()],
         _ => vec!["npx".into(), "tsx".into()],
-    }
+    };
+    (runner, env)
 }
