@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -57,11 +58,19 @@ fn documented_command(report: &str) -> Option<String> {
     block.lines().next().map(str::to_owned)
 }
 
-/// The same program run against `sample`: its variables, the documented interpreter.
+/// The same program run against `sample`: the documented variables with the sample's in their
+/// place (its source variables, its mutant switches off), the documented interpreter.
 fn sample_command(snippet: &Value, sample: &ImplSpec, file: &str) -> String {
-    let mut words: Vec<String> = sample
-        .command
-        .env
+    let mut env: BTreeMap<String, String> = snippet["env"]
+        .as_object()
+        .map(|vars| {
+            vars.iter()
+                .map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    env.extend(sample.command.env.iter().cloned());
+    let mut words: Vec<String> = env
         .iter()
         .map(|(key, value)| format!("{key}={}", shell_quote(value)))
         .collect();

@@ -347,12 +347,23 @@ impl Report {
             }
         }
         if let Some(diff) = &e.diff {
-            let _ = writeln!(
-                md,
-                "Expected by the contract (`-`) and what {} did (`+`):\n\n{}\n",
-                md_cell(&g.implementation),
-                fenced("diff", diff)
-            );
+            let printed = e.snippet.as_ref().is_some_and(|s| s.expected.is_some());
+            let block = fenced("diff", diff);
+            let _ = if printed {
+                // The program already shows both sides as it prints them; the harness's form
+                // stays at hand for whoever compares it with report.json.
+                writeln!(
+                    md,
+                    "<details><summary>The same difference as the harness compares it (canonical JSON, `-` expected, `+` {})</summary>\n\n{block}\n\n</details>\n",
+                    md_cell(&g.implementation),
+                )
+            } else {
+                writeln!(
+                    md,
+                    "Expected by the contract (`-`) and what {} did (`+`):\n\n{block}\n",
+                    md_cell(&g.implementation),
+                )
+            };
         }
         if let Some(drift) = &e.drift {
             let _ = writeln!(
