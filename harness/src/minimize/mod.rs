@@ -380,23 +380,30 @@ fn snippet_case(
 }
 
 /// The command a bug program runs with: the implementation's variables and the interpreter
-/// (and its options) its adapter runs on, that is its argv without the adapter's own file; the
-/// language's usual command when the argv is not the bundled adapter's. With the bundled
-/// TypeScript adapter, `NODE_PATH` names its packages, where a program finds sql.js as the
-/// adapter does.
+/// (with its options) its adapter runs on, when the argv is the bundled adapter's alone
+/// (`PYTHON adapter.py`, `NODE --import …/tsx/dist/loader.mjs adapter.ts`); else the language's
+/// usual command (a wrapper around the adapter is no interpreter for the program). With the
+/// bundled TypeScript adapter, `NODE_PATH` names its packages, where a program finds sql.js as
+/// the adapter does.
 fn program_command(
     command: &AdapterCommand,
     language: &str,
 ) -> (Vec<String>, BTreeMap<String, String>) {
     let mut env: BTreeMap<String, String> = command.env.iter().cloned().collect();
-    let runner = match command.argv.split_last() {
-        Some((last, before)) if last.ends_with("adapters/py/adapter.py") => before.to_vec(),
-        Some((last, before)) if last.ends_with("adapters/ts/adapter.ts") => {
-            if let Some(dir) = std::path::Path::new(last).parent() {
+    let argv: Vec<&str> = command.argv.iter().map(String::as_str).collect();
+    let runner = match argv.as_slice() {
+        [python, adapter] if adapter.ends_with("adapters/py/adapter.py") => {
+            vec![python.to_string()]
+        }
+        [node, "--import", loader, adapter]
+            if adapter.ends_with("adapters/ts/adapter.ts")
+                && loader.ends_with("tsx/dist/loader.mjs") =>
+        {
+            if let Some(dir) = std::path::Path::new(adapter).parent() {
                 let packages = dir.join("node_modules").to_string_lossy().into_owned();
                 env.entry("NODE_PATH".into()).or_insert(packages);
             }
-            before.to_vec()
+            vec![node.to_string(), "--import".into(), loader.to_string()]
         }
         _ if language == "python" => vec!["python3".into()],
         _ => vec!["npx".into(), "tsx".into()],
