@@ -68,16 +68,20 @@ const helpers = new Function("inspect", "EXPECTED", `${CHECK}\nreturn { expected
 function importing(source: ProgramSource): string[] {
   const entries = JSON.stringify(source.entries);
   return [
-    'import { existsSync, statSync } from "node:fs";',
+    ...(source.entries.length === 0 ? [] : ['import { existsSync, statSync } from "node:fs";']),
     'import path from "node:path";',
     'import { pathToFileURL } from "node:url";',
     'import { inspect } from "node:util";',
     "",
-    `// The package under test: the entry file ${source.variable} names (or a checkout holding ${source.entries.join(" or ") || "it"}).`,
+    `// The package under test: the entry file ${source.variable} names${source.entries.length === 0 ? "" : ` (or a checkout holding ${source.entries.join(" or ")})`}.`,
     `const source = process.env.${source.variable};`,
     `if (!source) throw new Error("set ${source.variable} to the implementation's entry file");`,
-    "let entry = path.resolve(source);",
-    `if (statSync(entry).isDirectory()) entry = ${entries}.map((e: string) => path.join(entry, e)).find((e: string) => existsSync(e)) ?? entry;`,
+    ...(source.entries.length === 0
+      ? ["const entry = path.resolve(source);"]
+      : [
+          "let entry = path.resolve(source);",
+          `if (statSync(entry).isDirectory()) entry = ${entries}.map((e: string) => path.join(entry, e)).find((e: string) => existsSync(e)) ?? entry;`,
+        ]),
     "const loaded: any = await import(pathToFileURL(entry).href);",
     `const implementation: any = ${JSON.stringify(source.exports)} in loaded || typeof loaded.default !== "object" ? loaded : loaded.default;`,
     "",

@@ -284,7 +284,7 @@ export function snippet(input: unknown): string | null {
     "// Reproduces a divergence found by the conformance harness: contract sql-migrations",
     "// Look at: what each operation returned or threw, and the schema left in the database file.",
     "// Needs sql.js: the runner's own, else one on NODE_PATH (npm install sql.js).",
-    'import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";',
+    'import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";',
     'import { createRequire } from "node:module";',
     'import os from "node:os";',
     "",
