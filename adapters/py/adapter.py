@@ -281,25 +281,37 @@ class Adapter(asyncio.Protocol):
             self.replies.send(adapter_error(case_id, err))
 
     def snippet(self, message):
-        """The `snippet` op: the program reproducing one case, or null when the binding cannot
-        write one. Never an adapterError: a failure is logged and answered with null."""
+        """The `snippet` op: the program reproducing one case, checking itself against the
+        `expected` outputs when the request has them, or null when the binding cannot write
+        one. Never an adapterError: a failure is logged and answered with null."""
         case_id = message.get("id")
-        code = None
+        reply = {"op": "snippet", "id": case_id, "language": "python", "code": None}
         try:
-            write = getattr(self.bindings.get(message.get("contract")), "snippet", None)
-            if write is not None:
-                code = write(message.get("input"))
-                if code is not None and type(code) is not str:
-                    raise TypeError(f"snippet() returned {type(code).__name__}, not str or None")
+            binding = self.bindings.get(message.get("contract"))
+            write = getattr(binding, "snippet", None)
+            code = None if write is None else write(message.get("input"))
+            if code is not None and type(code) is not str:
+                raise TypeError(f"snippet() returned {type(code).__name__}, not str or None")
+            if code is not None:
+                from bindings import check
+
+                expected = message.get("expected")
+                reply["source"] = binding.SOURCE
+                reply["code"], shown_expected, shown_actual = check.program(
+                    code, binding.SOURCE, expected if type(expected) is list else None, message.get("actual")
+                )
+                if shown_expected is not None:
+                    reply["expected"] = shown_expected
+                if shown_actual is not None:
+                    reply["actual"] = shown_actual
         except BaseException:
             log(f"cannot write a snippet (id {case_id!r}, contract {message.get('contract')!r}):\n{traceback.format_exc()}")
-            code = None
-        reply = {"op": "snippet", "id": case_id, "language": "python", "code": code}
+            reply = {"op": "snippet", "id": case_id, "language": "python", "code": None}
         try:
             self.replies.send(reply)
         except BaseException:  # a code string that cannot be encoded (a lone surrogate)
             log(f"cannot send the snippet (id {case_id!r}):\n{traceback.format_exc()}")
-            self.replies.send({**reply, "code": None})
+            self.replies.send({"op": "snippet", "id": case_id, "language": "python", "code": None})
 
     def unparseable(self, line, err):
         """A line json cannot read: fail that case alone when the line names it, else stop."""

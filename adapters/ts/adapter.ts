@@ -22,7 +22,9 @@ const PROTOCOL = 1;
 // Contract id -> binding module (under bindings/). A binding exports `load()`, which imports
 // the implementation and resolves to {name, version} or throws, and `run(input)`, which returns
 // {output, elapsedMs?, timerLagMs?} or a promise of it; optionally `snippet(input)`, which returns a
-// program reproducing the case (a string) or null.
+// program reproducing the case (a string leaving what it saw in `actual`) or null, with
+// `programSource` (where the program imports the package from) and `programLiteral` (how it
+// writes a value; JSON literals without one).
 const BINDINGS: Record<string, string> = {
   budget: "./bindings/budget.ts",
   migrate: "./bindings/migrate.ts",
@@ -37,6 +39,8 @@ interface Binding {
   load(): Promise<{ name: string; version: string }> | { name: string; version: string };
   run(input: unknown): Promise<RunResult> | RunResult;
   snippet?(input: unknown): string | null;
+  programSource?: import("./bindings/check.ts").ProgramSource;
+  programLiteral?(value: unknown): string;
   /** Integers beyond 2^53 in its inputs arrive as BigInt (see `parseLossless`). */
   exactIntegers?: boolean;
 }
@@ -302,6 +306,10 @@ async function loadBindings(): Promise<{
   unavailable: Record<string, string>;
 }> {
   const available = new Map<string, Binding>();
+  // The bug programs' start and end (only Node built-ins are imported statically).
+  const check = (await import(pathToFileURL(path.join(here, "bindings/check.ts")).href)) as typeof import("./bindings/check.ts");
+  const common = (await import(pathToFileURL(path.join(here, "bindings/common.ts")).href)) as typeof import("./bindings/common.ts");
+  programs = { program: check.program, jsLiteral: common.jsLiteral };
   const implementations: Record<string, { name: string; version: string }> = {};
   const unavailable: Record<string, string> = {};
   for (const [contract, modulePath] of Object.entries(BINDINGS)) {
@@ -322,6 +330,9 @@ async function loadBindings(): Promise<{
 // Messages
 
 let bindings = new Map<string, Binding>();
+let programs:
+  | { program: typeof import("./bindings/check.ts").program; jsLiteral: (value: unknown) => string }
+  | undefined;
 
 function isPromiseLike(value: unknown): value is PromiseLike<RunResult> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
@@ -372,22 +383,24 @@ function runCase(message: Record<string, unknown>): void {
  * Never an adapterError: a failure is logged and answered with null.
  */
 function snippet(message: Record<string, unknown>): void {
-  let code: string | null = null;
+  let reply: Record<string, unknown> = { code: null };
   try {
-    const write = bindings.get(message.contract as string)?.snippet;
-    if (typeof write === "function") {
-      const written: unknown = write(message.input);
-      if (written !== null && typeof written !== "string") {
-        throw new TypeError(`snippet() returned ${typeof written}, not a string or null`);
-      }
-      code = written as string | null;
+    const binding = bindings.get(message.contract as string);
+    const written: unknown = typeof binding?.snippet === "function" ? binding.snippet(message.input) : null;
+    if (written !== null && typeof written !== "string") {
+      throw new TypeError(`snippet() returned ${typeof written}, not a string or null`);
+    }
+    if (typeof written === "string" && binding?.programSource !== undefined && programs !== undefined) {
+      const expected = Array.isArray(message.expected) ? message.expected : undefined;
+      const literal = binding.programLiteral ?? programs.jsLiteral;
+      reply = { ...programs.program(written, binding.programSource, expected, message.actual, literal), source: binding.programSource.variable };
     }
   } catch (error) {
     const { message: text, traceback } = describe(error);
     log(`cannot write a snippet (id ${JSON.stringify(message.id)}, contract ${JSON.stringify(message.contract)}): ${text}\n${traceback ?? ""}`);
-    code = null;
+    reply = { code: null };
   }
-  if (!closing) replies.send({ op: "snippet", id: message.id, language: "typescript", code });
+  if (!closing) replies.send({ op: "snippet", id: message.id, language: "typescript", ...reply });
 }
 
 function handle(message: Record<string, unknown>): void {

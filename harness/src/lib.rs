@@ -40,6 +40,7 @@ pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod shell;
 pub mod suggest;
 pub mod vectors;
 pub mod verify;

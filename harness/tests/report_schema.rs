@@ -683,6 +683,11 @@ fn sample_group(kind: GroupKind) -> Group {
             snippet: Some(Snippet {
                 language: "python".into(),
                 code: "print(1)\n".into(),
+                expected: Some("{'ok': 1}".into()),
+                actual: Some("{'ok': 2}".into()),
+                env: [("AEGIS_PY_SRC".to_owned(), "/src".to_owned())].into(),
+                runner: vec!["python3".into()],
+                source: Some("AEGIS_PY_SRC".into()),
             }),
         },
     }

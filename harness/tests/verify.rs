@@ -520,6 +520,7 @@ fn divergences_shrink_to_what_the_bug_needs_and_land_in_the_corpus() {
     let bugs: Vec<_> = std::fs::read_dir(run.report_dir.as_ref().unwrap().join("bugs"))
         .unwrap()
         .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
         .collect();
     assert_eq!(bugs.len(), 1);
     let report = std::fs::read_to_string(bugs[0].path()).unwrap();

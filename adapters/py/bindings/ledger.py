@@ -28,6 +28,10 @@ _window_start_ms = None
 _stable_stringify = None
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "LEDGER_PY_SRC"
+
+
 def load():
     global _MemoryLedger, _HmacSha256Signer, _window_start_ms, _stable_stringify
     source = os.environ.get("LEDGER_PY_SRC")
@@ -210,16 +214,30 @@ def _call(case):
 # with the port's API, making exactly the calls `run` makes.
 
 _IMPORT = [
-    "# aegis_runtime_ledger is the harness's Python port of @aegis-runtime/core (adapters/samples/py):",
-    "# run this with that directory on PYTHONPATH.",
+    "# aegis_runtime_ledger is a Python port of @aegis-runtime/core (the harness bundles one in adapters/samples/py).",
+    "import math",
+    "",
     "from aegis_runtime_ledger import HmacSha256Signer, MemoryLedger, stable_stringify, window_start_ms",
+    "",
+    "",
+    "def plain(value):",
+    '    """A returned value as JSON: a tuple as a list, a double JSON cannot write as its name."""',
+    "    if isinstance(value, dict):",
+    "        return {key: plain(item) for key, item in value.items()}",
+    "    if isinstance(value, (list, tuple)):",
+    "        return [plain(item) for item in value]",
+    "    if type(value) is float and not math.isfinite(value):",
+    '        return "NaN" if value != value else "Infinity" if value > 0 else "-Infinity"',
+    "    return value",
 ]
 
-_RAISED = ["except Exception as err:", '    print("raised:", type(err).__name__, err)']
+# An error is recorded only as raised: its type and message are not compared.
+_RAISED = ["except Exception as err:", '    print("raised:", type(err).__name__, err)', '    actual = {"error": "raised"}']
 
 _SCRIPT_HELPERS = '''\
 ledger = MemoryLedger()
 ids = []  # the reservation id each reserve returned, in order (None when it raised)
+results = []  # what each operation returned (a reservation without its random id) or that it raised
 
 
 def call(label, method, args):
@@ -227,8 +245,13 @@ def call(label, method, args):
         returned = method(args)
     except Exception as err:
         print(f"{label}: raised {type(err).__name__}: {err}")
+        results.append({"error": "raised"})
         return None
     print(f"{label}: returned {returned!r}")
+    shown = returned
+    if method == ledger.reserve and isinstance(returned, dict) and isinstance(returned.get("reservation"), dict):
+        shown = {**returned, "reservation": {k: v for k, v in returned["reservation"].items() if k != "reservationId"}}
+    results.append({"ok": plain(shown)})
     return returned
 
 
@@ -271,7 +294,10 @@ def snippet(case):
             label = lit(f"{index}: {op['op']}")
             if op["op"] == "reserve":
                 lines.append(f"returned = call({label}, ledger.reserve, {_args_source({k: v for k, v in op.items() if k != 'op'}, lit)})")
-                lines.append('ids.append(None if returned is None else returned["reservation"]["reservationId"])')
+                lines.append(
+                    'ids.append(returned["reservation"].get("reservationId") if isinstance(returned, dict) '
+                    'and isinstance(returned.get("reservation"), dict) else None)'
+                )
             elif op["op"] == "commit":
                 handle = _handle_index(op.get("reservation"))
                 reservation = lit(_NO_SUCH_RESERVATION) if handle is None else f"reservation_id({handle})"
@@ -279,9 +305,16 @@ def snippet(case):
                 lines.append(f"call({label}, ledger.commit, {{**{fields}, 'reservationId': {reservation}}})")
             else:  # peek
                 lines.append(f"call({label}, ledger.peek, {_args_source({k: v for k, v in op.items() if k != 'op'}, lit)})")
+        lines.append('actual = {"results": results}')
     elif body["op"] == "windowStart":
         look = "the start of the UTC window (in ms) or the exception"
-        lines = ["try:", f"    print(window_start_ms({lit(body.get('nowMs'))}, {lit(body.get('window'))}))", *_RAISED]
+        lines = [
+            "try:",
+            f"    start = window_start_ms({lit(body.get('nowMs'))}, {lit(body.get('window'))})",
+            "    print(start)",
+            '    actual = {"ok": plain(start)}',
+            *_RAISED,
+        ]
     elif body["op"] == "sign":
         secret_hex = body.get("secretHex")
         if _secret(secret_hex) is None:
@@ -292,12 +325,20 @@ def snippet(case):
             "try:",
             '    print("canonical:", stable_stringify(payload))',
             f"    signer = HmacSha256Signer({lit(body.get('keyId'))}, bytes.fromhex({lit(secret_hex)}))",
-            '    print("signature:", signer.sign(payload))',
+            "    signature = signer.sign(payload)",
+            '    print("signature:", signature)',
+            '    actual = {"ok": plain(signature)}',
             *_RAISED,
         ]
     else:  # stringify
         look = "the canonical JSON text (keys in UTF-16 order, numbers as JavaScript writes them)"
-        lines = ["try:", f"    print(stable_stringify({lit(body.get('value'))}))", *_RAISED]
+        lines = [
+            "try:",
+            f"    text = stable_stringify({lit(body.get('value'))})",
+            "    print(text)",
+            '    actual = {"ok": plain(text)}',
+            *_RAISED,
+        ]
     head = [
         "# Reproduces a divergence found by the conformance harness: contract ledger",
         f"# Look at: {look}.",

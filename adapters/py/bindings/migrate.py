@@ -32,6 +32,10 @@ _json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 _DISTRIBUTION = "antaris-contracts"
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "ANTARIS_PY_SRC"
+
+
 def load():
     global _migrate, _get_migration_path, _SchemaVersion, _MigrationError
     if os.environ.get("ANTARIS_PY_SRC"):
@@ -159,7 +163,37 @@ def _run_compare(case):
 # case with the real `antaris_contracts.migration` API, making exactly the call `run` makes.
 
 _IMPORT = "from antaris_contracts.migration import migrate, get_migration_path, SchemaVersion, MigrationError"
-_RAISED = ["except Exception as err:", '    print("raised:", type(err).__name__, err)']
+
+# What the program records, as `run` reports it (an error by its type: messages are not
+# compared), in `actual`.
+_RECORDING = [
+    "def plain(value):",
+    '    """What the call returned, as JSON: an enum member (SchemaVersion) as its value, a tuple as a list."""',
+    "    if isinstance(value, Enum):",
+    "        return value.value",
+    "    if isinstance(value, (list, tuple)):",
+    "        return [plain(item) for item in value]",
+    "    if isinstance(value, dict):",
+    "        return {key: plain(item) for key, item in value.items()}",
+    "    return value",
+    "",
+    "",
+    "def text(value):",
+    '    """JSON text, key order included; None when the value cannot be written."""',
+    "    try:",
+    "        return json.dumps(value, ensure_ascii=False)",
+    "    except Exception:",
+    "        return None",
+    "",
+    "",
+]
+
+
+_RAISED = [
+    "except Exception as err:",
+    '    print("raised:", type(err).__name__, err)',
+    '    actual = {"error": {"type": type(err).__name__}}',
+]
 
 
 def snippet(case):
@@ -174,12 +208,14 @@ def snippet(case):
         look = "the migrated document or the exception, and whether `data` was modified (MIG-PURE)"
         body = [
             f"data = {lit(case.get('data'))}",
-            "before = copy.deepcopy(data)",
+            "before = text(data)",
             "try:",
             f"    result = {call})",
             '    print("returned:", repr(result))',
+            '    actual = {"ok": plain(result)}',
             *_RAISED,
-            'print("input unchanged:", repr(data) == repr(before))  # key order included',
+            "actual[\"inputUnchanged\"] = before is not None and text(data) == before  # key order included",
+            'print("input unchanged:", actual["inputUnchanged"])',
         ]
     elif op == "path":
         look = "the steps returned ([] for equal versions) or the exception"
@@ -187,6 +223,7 @@ def snippet(case):
             "try:",
             f"    steps = get_migration_path({lit(case.get('fromVersion'))}, {lit(case.get('toVersion'))})",
             '    print("returned:", steps)',
+            '    actual = {"ok": plain(steps)}',
             *_RAISED,
         ]
     elif op == "compare":
@@ -196,6 +233,7 @@ def snippet(case):
             f"    a = SchemaVersion({lit(case.get('a'))})",
             f"    b = SchemaVersion({lit(case.get('b'))})",
             '    print("a < b:", a < b, "| a <= b:", a <= b)',
+            '    actual = {"ok": {"lt": a < b, "le": a <= b}}',
             *_RAISED,
         ]
     else:
@@ -203,11 +241,13 @@ def snippet(case):
     head = [
         "# Reproduces a divergence found by the conformance harness: contract migrate",
         f"# Look at: {look}.",
-        *(["import copy"] if op == "migrate" else []),
-        *(["import json"] if lit.uses_json else []),
-        *([""] if op == "migrate" or lit.uses_json else []),
+        "import json",
+        "from enum import Enum",
+        "",
         _IMPORT,
         "",
+        "",
+        *_RECORDING,
     ]
     code = "\n".join(head + body) + "\n"
     compile(code, "<snippet>", "exec")  # a program that does not compile is never handed out

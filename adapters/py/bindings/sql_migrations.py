@@ -45,6 +45,10 @@ _tracking_tables = frozenset()
 _REAL_TRACKING_TABLES = ("__migrations",)
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "LEXIGRAM_SQL_PY_SRC"
+
+
 def load():
     global _SQLiteProvider, _SimpleMigrationManager, _MigrationRunnerAdapter, _tracking_tables
     if os.environ.get("LEXIGRAM_SQL_PY_SRC"):
@@ -251,15 +255,22 @@ def read_schema(db_path, tracking_tables):
 
 _HEAD = '''\
 import asyncio
-import os
 import re
 import shutil
 import sqlite3
 import tempfile
+from enum import Enum
 
-from lexigram.sql.migrations.manager import SimpleMigrationManager
-from lexigram.sql.migrations.runner import MigrationRunnerAdapter
-from lexigram.sql.providers.sqlite_provider import SQLiteProvider
+if os.environ.get("LEXIGRAM_SQL_PY_SRC"):  # a folder holding a port such as the bundled sample
+    from lexigram_sql_sample import MigrationRunnerAdapter, SimpleMigrationManager, SQLiteProvider, TRACKING_TABLE
+
+    TRACKING_TABLES = {TRACKING_TABLE}
+else:
+    from lexigram.sql.migrations.manager import SimpleMigrationManager
+    from lexigram.sql.migrations.runner import MigrationRunnerAdapter
+    from lexigram.sql.providers.sqlite_provider import SQLiteProvider
+
+    TRACKING_TABLES = {"__migrations"}
 '''
 
 _HELPERS = '''\
@@ -271,25 +282,47 @@ def write(folder, name, sql):
         f.write(sql)
 
 
+def plain(value):
+    """A returned value as JSON: a tuple as a list, an enum member as its value."""
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
 async def step(label, call):
+    """What one operation returned, printed and recorded (an error only as raised: its type
+    and message are not compared)."""
     try:
-        print(f"{label}: returned {await call!r}")
+        value = await call
+        print(f"{label}: returned {value!r}")
+        return {"ok": plain(value)}
     except Exception as err:
         print(f"{label}: raised {type(err).__name__}: {err}")
+        return {"error": "raised"}
 
 
-def print_schema(db_path):
-    """The user schema: sqlite_master without sqlite_* and the runner's __migrations table."""
+# Whitespace as Unicode's White_Space property, every run as one space.
+WHITESPACE = re.compile("[\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+")
+
+
+def schema(db_path, tracking_tables):
+    """The user schema: sqlite_master rows but sqlite_* and the runner's tracking table,
+    whitespace in sql collapsed, sorted by type and name."""
     if not os.path.exists(db_path):
-        print("schema: no database file")
-        return
+        return []
     connection = sqlite3.connect(db_path)
-    rows = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    rows = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
     connection.close()
-    print("schema:")
-    for kind, name, table, sql in rows:
-        if not name.startswith("sqlite_") and name != "__migrations":
-            print("  ", kind, name, table, sql if sql is None else re.sub(r"\\s+", " ", sql).strip())
+    found = [
+        {"type": kind, "name": name, "tblName": table, "sql": None if sql is None else WHITESPACE.sub(" ", sql).strip(" ")}
+        for kind, name, table, sql in rows
+        if not (type(name) is str and name.startswith("sqlite_")) and name not in tracking_tables
+    ]
+    found.sort(key=lambda row: (row["type"], row["name"]))
+    print("schema:", found)
+    return found
 
 
 async def main():
@@ -301,18 +334,22 @@ async def main():
     db_path = os.path.join(folder, "db.sqlite")
     provider = SQLiteProvider(db_path)
     await provider.connect()
-    runner = MigrationRunnerAdapter(SimpleMigrationManager(provider=provider, migrations_dir=migrations))
+    manager = SimpleMigrationManager(provider=provider, migrations_dir=migrations)
+    runner = MigrationRunnerAdapter(manager)
+    results = []
     try:
 '''
 
 _TAIL = '''\
     finally:
         await provider.disconnect()
-    print_schema(db_path)
+    own = getattr(manager, "migration_table", None)
+    found = schema(db_path, TRACKING_TABLES | ({own} if type(own) is str else set()))
     shutil.rmtree(folder)
+    return {"results": results, "schema": found}
 
 
-asyncio.run(main())
+actual = asyncio.run(main())
 '''
 
 
@@ -328,17 +365,18 @@ def snippet(case):
     for index, op in enumerate(ops):
         kind = op["op"]
         if kind == "run":
-            body.append(f'await step("{index}: run", runner.run_migrations())')
+            body.append(f'results.append(await step("{index}: run", runner.run_migrations()))')
         elif kind == "rollback":
             target = lit(op["target"]) if "target" in op else ""
-            body.append(f'await step({lit(f"{index}: rollback({target})")}, runner.rollback({target}))')
+            body.append(f'results.append(await step({lit(f"{index}: rollback({target})")}, runner.rollback({target})))')
         elif kind == "current":
-            body.append(f'await step("{index}: current", runner.get_current_version())')
+            body.append(f'results.append(await step("{index}: current", runner.get_current_version()))')
         elif kind == "pending":
-            body.append(f'await step("{index}: pending", runner.get_pending_migrations())')
+            body.append(f'results.append(await step("{index}: pending", runner.get_pending_migrations()))')
         else:  # addFile
             body.append(f"write(migrations, {lit(op['name'])}, {lit(op['sql'])})")
             body.append(f"print({lit(f'{index}: addFile ' + op['name'])})")
+            body.append('results.append({"ok": None})')
     if not body:
         body.append("pass")
     head = [

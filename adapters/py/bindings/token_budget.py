@@ -38,6 +38,10 @@ _FIELDS = {
 _STEPS = {"withRag": "with_rag_tokens", "withHistory": "with_history_tokens"}
 
 
+# The variable naming the folder the package under test is imported from.
+SOURCE = "TOKEN_BUDGET_PY_SRC"
+
+
 def load():
     global _TokenBudget
     if os.environ.get("TOKEN_BUDGET_PY_SRC"):
@@ -158,29 +162,46 @@ def run(case):
 # with the real lexigram-contracts API, making exactly the calls `run` makes.
 
 _HELPERS = '''\
-from lexigram.contracts.ai.llm.types import TokenBudget
+if os.environ.get("TOKEN_BUDGET_PY_SRC"):  # a folder holding a port such as the bundled sample
+    from token_budget_sample import TokenBudget
+else:
+    from lexigram.contracts.ai.llm.types import TokenBudget
 
 FIELDS = ("model_context_limit", "reserved_for_output", "system_prompt_tokens",
           "tool_definitions_tokens", "rag_context_tokens", "history_tokens")
 
 
-def show(label, budget):
+def state(label, budget):
+    """The four properties, printed and recorded as the contract names them."""
     print(f"{label}: total_used={budget.total_used!r} remaining={budget.remaining!r} "
           f"remaining_for_history={budget.remaining_for_history!r} over_budget={budget.over_budget!r}")
+    return {"totalUsed": budget.total_used, "remaining": budget.remaining,
+            "remainingForHistory": budget.remaining_for_history, "overBudget": budget.over_budget}
+
+
+def fields_unchanged(before, after):
+    """Same type and equal, field by field: True -> 1 or 1 -> 1.0 is a change."""
+    return all(type(a) is type(b) and a == b for a, b in zip(before, after))
 
 
 try:
 '''
 
 _TAIL = '''\
-    print("original unchanged:", [getattr(original, name) for name in FIELDS] == constructed, constructed)
+    unchanged = fields_unchanged(constructed, [getattr(original, name) for name in FIELDS])
+    print("original unchanged:", unchanged, constructed)
     try:
         original.rag_context_tokens = 0
+        assignment_fails = False
         print("assignment to rag_context_tokens: allowed (the original is mutable)")
     except Exception as err:
+        assignment_fails = True
         print("assignment to rag_context_tokens: raised", type(err).__name__)
+    immutable = {"newObject": new_object, "originalUnchanged": unchanged, "assignmentFails": assignment_fails}
+    actual = {"ok": {"states": states, "immutable": immutable}}
 except Exception as err:
     print("raised:", type(err).__name__, err)
+    actual = {"error": "raised"}  # any error: the contract compares only that one is raised
 '''
 
 
@@ -214,15 +235,17 @@ def snippet(case):
     body = [
         f"    original = {_call_source(known, unknown, lit)}",
         "    constructed = [getattr(original, name) for name in FIELDS]",
-        '    show("constructed", original)',
+        '    states = [state("constructed", original)]',
         "    budget = original",
+        "    new_object = True",
     ]
     for index, (method, value) in enumerate(calls):
         body += [
             f"    following = budget.{method}({lit(value)})",
             f'    print("step {index}: new object:", following is not budget)',
+            "    new_object = new_object and following is not budget",
             "    budget = following",
-            f'    show("after step {index} ({method})", budget)',
+            f'    states.append(state("after step {index} ({method})", budget))',
         ]
     head = [
         "# Reproduces a divergence found by the conformance harness: contract token-budget",

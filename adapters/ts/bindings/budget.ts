@@ -315,7 +315,58 @@ async function runCase(input: unknown, events: unknown[]): Promise<RunResult> {
 // scripted functions that behave the same, errors named the same.
 
 const SNIPPET_IMPORT =
-  'import { withResourceBudget, setAegisObserver, getAegisTags, BudgetExceededError, FallbackFailedError, AegisConfigError } from "@exemplar-stack/aegis";';
+  "const { withResourceBudget, setAegisObserver, getAegisTags, BudgetExceededError, FallbackFailedError, AegisConfigError } = implementation;";
+
+/** Where a bug program imports aegis from. */
+export const programSource = { variable: "AEGIS_TS_SRC", entries: ["src/index.ts", "ts/src/index.ts"], exports: "withResourceBudget" };
+
+// What a program records, as `run` reports it, less what the contract does not decide (the
+// harness's comparison): events without elapsed times and messages, a tag holding null left out.
+const RECORDING = [
+  "const events: unknown[] = []; // what the observer received",
+  "const seen = new Map<string, unknown>(); // stage -> the tags active when its function was called",
+  "const primaryErrors = new Set<unknown>(); // what the primary threw",
+  "",
+  "/** An object as held: own keys, one holding undefined left out, one holding null too (absent). */",
+  "function decided(value: any): any {",
+  '  if (typeof value !== "object" || value === null) return value ?? null;',
+  "  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined && member !== null));",
+  "}",
+  "",
+  "function decidedEvent(event: any): any {",
+  '  if (typeof event !== "object" || event === null) return event ?? null;',
+  "  const { elapsedMs, errorMessage, fallbackErrorMessage, ...fields } = Object.fromEntries(",
+  "    Object.entries(event).filter(([, member]) => member !== undefined),",
+  "  ) as any;",
+  '  if ("tags" in fields) fields.tags = decided(fields.tags);',
+  "  return { fallbackResourceClass: null, ...fields };",
+  "}",
+  "",
+  "/** `.name` when the error has a string one, else its class name. */",
+  "function errorName(error: any): string | null {",
+  "  if (error === undefined || error === null) return null;",
+  '  if (typeof error === "object" || typeof error === "function") {',
+  '    return typeof error.name === "string" ? error.name : error.constructor?.name ?? "Object";',
+  "  }",
+  "  return typeof error;",
+  "}",
+  "",
+  "/** `fn`, its errors recorded as the primary's. */",
+  "function tracked(fn: (signal: AbortSignal) => Promise<unknown>): (signal: AbortSignal) => Promise<unknown> {",
+  "  return (signal) => {",
+  "    try {",
+  "      return fn(signal).catch((error: unknown) => {",
+  "        primaryErrors.add(error);",
+  "        throw error;",
+  "      });",
+  "    } catch (error) {",
+  "      primaryErrors.add(error);",
+  "      throw error;",
+  "    }",
+  "  };",
+  "}",
+  "",
+];
 
 /** The program reproducing `input`, or null when `run` could not script it either. */
 export function snippet(input: unknown): string | null {
@@ -343,6 +394,7 @@ export function snippet(input: unknown): string | null {
     "// call, none for AegisConfigError) and the tags seen inside and after the call.",
     SNIPPET_IMPORT,
     "",
+    ...RECORDING,
   ];
   if ([...kinds].some((kind) => kind !== "ignore_abort_resolve")) {
     lines.push(
@@ -399,30 +451,45 @@ export function snippet(input: unknown): string | null {
       return `    fallback: { ${inner.join(", ")} },`;
     });
   lines.push(
-    "async function main(): Promise<void> {",
-    '  setAegisObserver((event) => console.log("event:", JSON.stringify(event)));',
+    "async function main(): Promise<Record<string, unknown>> {",
+    "  setAegisObserver((event) => {",
+    '    console.log("event:", JSON.stringify(event));',
+    "    events.push(event);",
+    "  });",
     "  // The arguments exactly as the harness passed them (`any`: they may break the declared types).",
     "  const args: any = {",
     ...properties,
     "  };",
+    "  const output: Record<string, unknown> = { outcome: null, value: null, errorName: null, originalErrorName: null, fallbackErrorName: null };",
     "  try {",
-    "    const result = await withResourceBudget(args, primary);",
+    "    const result = await withResourceBudget(args, tracked(primary));",
     '    console.log("returned:", JSON.stringify(result));',
+    '    output.outcome = seen.has("fallback") ? "fallback" : "ok";',
+    "    output.value = result ?? null;",
     "  } catch (error) {",
     "    const err = error as Error;",
     "    const aegisClass = [AegisConfigError, BudgetExceededError, FallbackFailedError].find((cls) => error instanceof cls);",
     '    console.log("threw:", err?.name, "| aegis class:", aegisClass?.name ?? "none", "|", err?.message);',
-    "    if (error instanceof FallbackFailedError) {",
-    '      console.log("causes:", (error.originalCause as Error)?.name, (error.fallbackCause as Error)?.name);',
-    "    }",
+    "    output.errorName = errorName(error);",
+    '    if (error instanceof AegisConfigError) output.outcome = "config_error";',
+    '    else if (error instanceof BudgetExceededError) output.outcome = "budget_exceeded";',
+    "    else if (error instanceof FallbackFailedError) {",
+    '      output.outcome = "fallback_failed";',
+    "      output.originalErrorName = errorName(error.originalCause);",
+    "      output.fallbackErrorName = errorName(error.fallbackCause);",
+    '      console.log("causes:", output.originalErrorName, output.fallbackErrorName);',
+    '    } else output.outcome = primaryErrors.has(error) ? "primary_error" : "unexpected_error";',
     "  }",
-    '  console.log("tags after:", JSON.stringify(getAegisTags()));',
-    "  await new Promise((resolve) => setImmediate(resolve)); // an event emitted just after settling still prints",
+    "  const tagsAfter = getAegisTags();",
+    '  console.log("tags after:", JSON.stringify(tagsAfter));',
+    "  await new Promise((resolve) => setImmediate(resolve)); // an event emitted just after settling still counts",
+    "  output.events = events.map(decidedEvent);",
+    '  output.tagsSeen = { primary: decided(seen.get("primary")), fallback: decided(seen.get("fallback")) };',
+    "  output.tagsAfter = decided(tagsAfter);",
+    "  return output;",
     "}",
     "",
-    "// Exit when done: timers of functions the wrapper abandoned must not keep Node alive.",
-    "main().then(() => process.exit(0));",
-    "",
+    "const actual = await main();",
   );
   return lines.join("\n");
 }
@@ -433,7 +500,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** The scripted function of `stage` as source lines (behaving as `scripted` does). */
 function functionSource(stage: Stage, spec: Record<string, unknown>): string[] {
-  const tags = `  console.log("${stage} sees tags:", JSON.stringify(getAegisTags()));`;
+  const tags = `  seen.set("${stage}", getAegisTags());\n  console.log("${stage} sees tags:", JSON.stringify(seen.get("${stage}")));`;
   const delay = jsLiteral(spec.delayMs ?? 0);
   const thrown = (): string =>
     `namedError(${jsLiteral(String(spec.errorName))}, ${jsLiteral(spec.errorMessage === undefined ? "" : String(spec.errorMessage))})`;

@@ -27,15 +27,6 @@ export async function importExports(entry: string, name: string): Promise<Record
   return module;
 }
 
-/** The last lines of a snippet: run its `main()`, and fail the process when it throws. */
-export const RUN_MAIN: readonly string[] = [
-  "main().catch((error) => {",
-  "  console.error(error);",
-  "  process.exitCode = 1;",
-  "});",
-  "",
-];
-
 /** The version in the package.json nearest to `entry`, or "unknown". */
 export function packageVersion(entry: string): string {
   for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {

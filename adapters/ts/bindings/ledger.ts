@@ -17,7 +17,7 @@
 
 import { statSync } from "node:fs";
 import path from "node:path";
-import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports, RUN_MAIN } from "./common.ts";
+import { isFile, packageVersion, jsLiteral, errorType, errorMessage, importExports } from "./common.ts";
 
 interface Ledger {
   reserve(args: unknown): unknown;
@@ -285,18 +285,20 @@ async function runSign(impl: Core, c: Record<string, unknown>): Promise<Result> 
 // Snippets (the `snippet` op of ../../PROTOCOL.md): a paste-ready program that reproduces one
 // case with the package's API, making exactly the calls `run` makes.
 
-const PACKAGE = "@aegis-runtime/core";
+/** Where a bug program imports @aegis-runtime/core from. */
+export const programSource = {
+  variable: "AEGIS_RUNTIME_SRC",
+  entries: ["packages/core/src/index.ts", "index.ts"],
+  exports: "MemoryLedger",
+};
 
-const NOT_REEXPORTED =
-  "// Upstream's index.ts may not re-export windowStartMs / stableStringify: then import them from\n" +
-  "// packages/core/src/budget/window and packages/core/src/utils/stableStringify.";
-
-const THREW = [
-  "  } catch (error) {",
-  "    const err = error as Error;",
-  '    console.log(`${label} threw:`, err?.name, "|", err?.message);',
-  "  }",
-];
+/** A program's line binding `name`: from the entry's exports, else from `<stem>.ts` beside it (upstream's index.ts may not re-export it). */
+function beside(name: string, stem: string): string {
+  return (
+    `const ${name} = implementation.${name} ?? ` +
+    `(await import(pathToFileURL(path.join(path.dirname(entry), ${jsLiteral(`${stem}.ts`)})).href)).${name};`
+  );
+}
 
 /** The program reproducing `input`, or null when `run` could not translate it (or makes no call). */
 export function snippet(input: unknown): string | null {
@@ -313,7 +315,7 @@ export function snippet(input: unknown): string | null {
         "the window start returned (or the error): the start of the minute, hour, day or month in UTC,\n" +
           "// whatever the time zone. The harness ran the case under a TZ of its choice: run this under\n" +
           "// several (TZ=Pacific/Kiritimati, TZ=America/St_Johns, TZ=UTC).",
-        [`import { windowStartMs } from "${PACKAGE}";`, NOT_REEXPORTED],
+        [beside("windowStartMs", "budget/window")],
         [
           `  await show("windowStartMs", () => windowStartMs(${valueSource(c.nowMs)} as any, ${valueSource(c.window)} as any));`,
           '  console.log("time zone:", Intl.DateTimeFormat().resolvedOptions().timeZone);',
@@ -325,7 +327,7 @@ export function snippet(input: unknown): string | null {
       if (typeof secretHex !== "string" || !HEX_BYTES.test(secretHex)) return null;
       return program(
         "the signature returned (base64url, no padding, of HMAC-SHA256 over stableStringify(payload)) or the error.",
-        [`import { HmacSha256Signer } from "${PACKAGE}";`],
+        ["const { HmacSha256Signer } = implementation;"],
         [
           "  // `any`: the payload exactly as the harness had it.",
           `  const payload: any = ${valueSource(c.payload)};`,
@@ -339,7 +341,7 @@ export function snippet(input: unknown): string | null {
       return program(
         "the canonical JSON returned (keys sorted by UTF-16 code units at every depth, numbers and\n" +
           "// strings as JSON.stringify writes them) or the error.",
-        [`import { stableStringify } from "${PACKAGE}";`, NOT_REEXPORTED],
+        [beside("stableStringify", "utils/stableStringify")],
         [
           "  // `any`: the value exactly as the harness had it.",
           `  const value: any = ${valueSource(c.value)};`,
@@ -360,15 +362,9 @@ function scriptSnippet(ops: Op[]): string {
       case "reserve":
         steps.push(
           `  // handle ${reserves}`,
-          "  try {",
-          `    const result = await ledger.reserve(${argsSource(argsOf(op))});`,
-          "    handles.push({ id: result?.reservation?.reservationId ?? result?.reservation?.id });",
-          `    console.log(${label}, "returned:", result);`,
-          "  } catch (error) {",
-          "    handles.push(undefined);",
-          "    const err = error as Error;",
-          `    console.log(${label}, "threw:", err?.name, "|", err?.message);`,
-          "  }",
+          `  const reserved${reserves}: any = await show(${label}, () => ledger.reserve(${argsSource(argsOf(op))}), withoutId);`,
+          `  const id${reserves} = reserved${reserves}?.reservation?.reservationId;`,
+          `  handles.push(typeof reserved${reserves}?.reservation === "object" && id${reserves} !== undefined ? { id: id${reserves} } : undefined);`,
         );
         reserves++;
         break;
@@ -391,7 +387,7 @@ function scriptSnippet(ops: Op[]): string {
   return program(
     "what each call returned or threw. Amounts are compared exactly, as doubles; a denied\n" +
       "// reservation charges nothing and cannot be committed; commit clamps both spends at 0.",
-    [`import { MemoryLedger } from "${PACKAGE}";`],
+    ["const { MemoryLedger } = implementation;"],
     [
       "  // `any`: the arguments exactly as the harness had them, even where they break the types.",
       "  const ledger: any = new MemoryLedger();",
@@ -401,29 +397,65 @@ function scriptSnippet(ops: Op[]): string {
       "",
       ...steps,
     ],
+    true,
   );
 }
 
-/** A whole program: the header, the imports, `show`, and `body` inside an async main. */
-function program(look: string, imports: string[], body: string[]): string {
+/** A whole program: the header, the imports, `show`, and `body` inside an async main; `actual` is
+ * every result (a script) or the one result (a single call). */
+function program(look: string, imports: string[], body: string[], script = false): string {
   return [
     "// Reproduces a divergence found by the conformance harness: contract ledger",
     `// Look at: ${look}`,
-    "// Run with tsx; the import may need pointing at the package (an Aegis-Runtime checkout's packages/core/src).",
     ...imports,
     "",
-    "/** Prints what `call` returned (awaited) or threw. */",
-    "async function show(label: string, call: () => unknown): Promise<void> {",
+    "// What each call returned (as JSON holds it) or that it threw: its type and message are not compared.",
+    "const results: unknown[] = [];",
+    "",
+    "/** A value as JSON holds it: a non-finite number as its name, undefined members left out (null in an array or alone). */",
+    "function jsonOut(value: any): any {",
+    '  if (typeof value === "number" && !Number.isFinite(value)) return String(value);',
+    "  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : jsonOut(item)));",
+    '  if (typeof value === "object" && value !== null) {',
+    "    const out: Record<string, unknown> = {};",
+    "    for (const [key, item] of Object.entries(value)) {",
+    "      if (item !== undefined) Object.defineProperty(out, key, { value: jsonOut(item), enumerable: true, writable: true, configurable: true });",
+    "    }",
+    "    return out;",
+    "  }",
+    "  return value === undefined ? null : value;",
+    "}",
+    "",
+    "/** What reserve returned, without the reservation's random id. */",
+    "function withoutId(returned: any): any {",
+    '  if (typeof returned !== "object" || returned === null || typeof returned.reservation !== "object" || returned.reservation === null) {',
+    "    return jsonOut(returned);",
+    "  }",
+    "  const { reservationId: _id, ...reservation } = returned.reservation;",
+    "  return jsonOut({ ...returned, reservation });",
+    "}",
+    "",
+    "/** Prints and records what `call` returned (awaited) or threw; returns what it returned. */",
+    "async function show(label: string, call: () => unknown, translate = jsonOut): Promise<unknown> {",
     "  try {",
-    "    console.log(`${label} returned:`, await call());",
-    ...THREW,
+    "    const value = await call();",
+    "    console.log(`${label} returned:`, value);",
+    "    results.push({ ok: translate(value) });",
+    "    return value;",
+    "  } catch (error) {",
+    "    const err = error as Error;",
+    '    console.log(`${label} threw:`, err?.name, "|", err?.message);',
+    '    results.push({ error: "raised" });',
+    "    return undefined;",
+    "  }",
     "}",
     "",
     "async function main(): Promise<void> {",
     ...body,
     "}",
     "",
-    ...RUN_MAIN,
+    "await main();",
+    `const actual = ${script ? "{ results }" : "results[0]"};`,
   ].join("\n");
 }
 

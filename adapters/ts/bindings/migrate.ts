@@ -140,7 +140,27 @@ const THREW = [
   "} catch (error) {",
   "  const err = error as Error;",
   '  console.log("threw:", err?.name, "| class:", err?.constructor?.name, "|", err?.message);',
+  "  actual = { ...actual, error: { type: errorType(err) } }; // by its type: messages are not compared",
   "}",
+];
+
+/** Where a bug program imports the port from. */
+export const programSource = { variable: "ANTARIS_TS_SRC", entries: [], exports: "migrate" };
+
+// What a program records, as `run` reports it (as JSON: what JSON cannot hold left out).
+const RECORDING = [
+  "/** The name an error reports: its `name`, or its class's when that is only the inherited \"Error\". */",
+  "function errorType(error: any): string {",
+  '  if (typeof error === "object" && error !== null) {',
+  '    if (typeof error.name === "string" && error.name !== "" && error.name !== "Error") return error.name;',
+  '    if (typeof error.constructor?.name === "string" && error.constructor.name !== "") return error.constructor.name;',
+  '    return typeof error.name === "string" ? error.name : "Object";',
+  "  }",
+  "  return typeof error;",
+  "}",
+  "",
+  "const json = (value: unknown): any => JSON.parse(JSON.stringify(value));",
+  "let actual: any = {};",
 ];
 
 /** The program reproducing `input`, or null when `run` could not translate it either. */
@@ -164,8 +184,10 @@ export function snippet(input: unknown): string | null {
         "try {",
         `  const result = migrate(${args.join(", ")});`,
         '  console.log("returned:", JSON.stringify(result));',
+        "  actual = json({ ok: result });",
         ...THREW,
-        'console.log("input unchanged:", JSON.stringify(data) === before); // key order included',
+        "actual.inputUnchanged = JSON.stringify(data) === before; // key order included",
+        'console.log("input unchanged:", actual.inputUnchanged);',
       ];
       break;
     }
@@ -174,14 +196,22 @@ export function snippet(input: unknown): string | null {
       look = "the steps returned ([] for equal versions) or the error";
       body = [
         "try {",
-        `  console.log("returned:", JSON.stringify(getMigrationPath(${argument(c.fromVersion)}, ${argument(c.toVersion)})));`,
+        `  const steps = getMigrationPath(${argument(c.fromVersion)}, ${argument(c.toVersion)});`,
+        '  console.log("returned:", JSON.stringify(steps));',
+        "  actual = json({ ok: steps });",
         ...THREW,
       ];
       break;
     case "compare":
       name = "compareVersions";
       look = "lt and le (version order: 2.0.0, 2.1.0, 2.1.1, 2.2.0) or the error";
-      body = ["try {", `  console.log("returned:", JSON.stringify(compareVersions(${argument(c.a)}, ${argument(c.b)})));`, ...THREW];
+      body = [
+        "try {",
+        `  const order = compareVersions(${argument(c.a)}, ${argument(c.b)});`,
+        '  console.log("returned:", JSON.stringify(order));',
+        "  actual = json({ ok: order });",
+        ...THREW,
+      ];
       break;
     default:
       return null;
@@ -189,8 +219,9 @@ export function snippet(input: unknown): string | null {
   return [
     "// Reproduces a divergence found by the conformance harness: contract migrate",
     `// Look at: ${look}.`,
-    "// Point this import at the port's entry file.",
-    `import { ${name} } from "./migration";`,
+    `const { ${name} } = implementation;`,
+    "",
+    ...RECORDING,
     "",
     ...body,
     "",

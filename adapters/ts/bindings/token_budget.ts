@@ -56,6 +56,10 @@ function locateEntry(source: string | undefined = process.env.TOKEN_BUDGET_TS_SR
   return entry;
 }
 
+/** Where a bug program imports the port from, and how it writes values (BigInts exact). */
+export const programSource = { variable: "TOKEN_BUDGET_TS_SRC", entries: [], exports: "TokenBudget" };
+export const programLiteral = (value: unknown): string => source(value);
+
 /** Token counts are exact at any size: the adapter reads integers beyond 2^53 as BigInt. */
 export const exactIntegers = true;
 
@@ -188,45 +192,52 @@ export function snippet(input: unknown): string | null {
       `  const after${n} = current.${call.method}(${source(call.value)});`,
       `  if (after${n} === current) newObject = false;`,
       `  current = after${n};`,
-      `  show(${jsLiteral(`after steps[${n}]`)}, current);`,
+      `  states.push(state(${jsLiteral(`after steps[${n}]`)}, current));`,
     );
   }
   return [
     "// Reproduces a divergence found by the conformance harness: contract token-budget",
     "// Look at: the four properties of each budget (exact integers: BigInt), whether a with… step",
     "// returned a new budget, whether the original kept its fields, and whether assigning to a field throws.",
-    "// Point this import at the module's entry file (there is no published TypeScript TokenBudget).",
-    'import { TokenBudget } from "./budget";',
+    "const { TokenBudget } = implementation;",
     "",
     "const FIELDS = [",
     '  "modelContextLimit", "reservedForOutput", "systemPromptTokens",',
     '  "toolDefinitionsTokens", "ragContextTokens", "historyTokens",',
     "] as const;",
     "",
-    "function show(label: string, budget: any): void {",
-    "  const { totalUsed, remaining, remainingForHistory, overBudget } = budget;",
+    "/** The four properties, printed and recorded (absent as null). */",
+    "function state(label: string, budget: any): Record<string, unknown> {",
+    "  const { totalUsed = null, remaining = null, remainingForHistory = null, overBudget = null } = budget;",
     "  console.log(label, { totalUsed, remaining, remainingForHistory, overBudget });",
+    "  return { totalUsed, remaining, remainingForHistory, overBudget };",
     "}",
     "",
+    "let actual: unknown;",
     "try {",
     "  // `any`: the fields exactly as the harness had them, even where they break the types.",
     `  const original: any = new TokenBudget(${source(c.budget)} as any);`,
     "  const asConstructed = FIELDS.map((field) => original[field]);",
-    '  show("as constructed", original);',
+    '  const states = [state("as constructed", original)];',
     "  let current: any = original;",
     "  let newObject = true;",
     ...steps,
     '  console.log("every step returned a new object:", newObject);',
-    '  console.log("original unchanged:", FIELDS.every((field, n) => Object.is(original[field], asConstructed[n])));',
+    "  const originalUnchanged = FIELDS.every((field, n) => Object.is(original[field], asConstructed[n]));",
+    '  console.log("original unchanged:", originalUnchanged);',
+    "  let assignmentFails = false;",
     "  try {",
     "    original.ragContextTokens = original.ragContextTokens === 0n ? 1n : 0n; // strict mode (an ES module)",
     '    console.log("assignment to ragContextTokens: accepted");',
     "  } catch (error) {",
+    "    assignmentFails = true;",
     '    console.log("assignment to ragContextTokens: threw", (error as Error)?.name);',
     "  }",
+    "  actual = { ok: { states, immutable: { newObject, originalUnchanged, assignmentFails } } };",
     "} catch (error) {",
     "  const err = error as Error;",
     '  console.log("threw:", err?.name, "| class:", err?.constructor?.name, "|", err?.message);',
+    '  actual = { error: "raised" }; // any error: the contract compares only that one is thrown',
     "}",
     "",
   ].join("\n");

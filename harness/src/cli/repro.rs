@@ -3,7 +3,6 @@
 //! shown relative to the project, and what `repro` prints of a case that still fails. Every word of a command is quoted for sh where it needs
 //! it, so a pasted line runs exactly the command meant, whatever a path or id holds.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::corpus::CorpusCase;
@@ -11,6 +10,7 @@ use crate::judge::canonical_pretty;
 use crate::plan::{CaseLabel, Spelling};
 use crate::replay::Replayed;
 use crate::report::RuleSummary;
+use crate::shell::shell_quote;
 
 /// How this run's commands are spelled. Flags are kept as the words of an argv, quoted
 /// only when a line is spelled.
@@ -126,18 +126,6 @@ pub fn still_failing(
 /// The words of a command, owned.
 pub fn words<const N: usize>(words: [&str; N]) -> Vec<String> {
     words.map(str::to_owned).to_vec()
-}
-
-/// `word` as sh reads it back: as it is when every character is plain (ASCII letters,
-/// digits and `-_./:,+@%`), else inside single quotes, where sh treats nothing as special
-/// but the closing quote — so a quote inside is written `'\''` (close, an escaped quote,
-/// reopen).
-fn shell_quote(word: &str) -> Cow<'_, str> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:,+@%".contains(c);
-    if !word.is_empty() && word.chars().all(plain) {
-        return Cow::Borrowed(word);
-    }
-    Cow::Owned(format!("'{}'", word.replace('\'', r"'\''")))
 }
 
 /// `path` relative to `root` when it lies inside it (for commands people copy).

@@ -6,7 +6,7 @@
 
 pub mod shrink;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures_util::StreamExt;
 use reference::{generate_case, Contract, Expectation};
@@ -19,9 +19,9 @@ use crate::findings::{drift, Findings, ShrinkSeed, Side};
 use crate::judge::{canonical, diff_text, judge, Case, GroupKey, GroupKind, Timing, Verdict};
 use crate::plan::{ImplSpec, ShrinkBounds, VerifySettings};
 use crate::progress::Progress;
-use crate::report::{Group, ShrinkRecord, Snippet};
+use crate::report::{Example, Group, ShrinkRecord, Snippet};
 use crate::run::protocol::Package;
-use crate::run::{self, Job, Outcome};
+use crate::run::{self, AdapterCommand, Job, Outcome, SnippetCase};
 use shrink::{Probers, Shrinker, Shrunk};
 
 /// The package each implementation runs for each contract, from its adapter's hello.
@@ -345,19 +345,77 @@ pub async fn attach_snippets(
         if keys.is_empty() {
             continue;
         }
-        let inputs: Vec<Value> = keys
+        let cases: Vec<SnippetCase> = keys
             .iter()
             .filter_map(|k| findings.groups.get(k))
-            .map(|g| g.example.input.clone())
+            .map(|g| snippet_case(contract, settings, &g.example))
             .collect();
-        let snippets = run::snippets(&spec.command, contract.id(), &inputs, &settings.runner).await;
+        let snippets = run::snippets(&spec.command, contract.id(), &cases, &settings.runner).await;
+        let (runner, env) = program_command(&spec.command, &spec.language);
         for (key, snippet) in keys.iter().zip(snippets) {
             if let (Some(group), Some(snippet)) = (findings.groups.get_mut(key), snippet) {
                 group.example.snippet = snippet.code.map(|code| Snippet {
                     language: snippet.language,
                     code,
+                    expected: snippet.expected,
+                    actual: snippet.actual,
+                    env: env.clone(),
+                    runner: runner.clone(),
+                    source: snippet.source,
                 });
             }
         }
     }
+}
+
+/// What a bug program checks against: every output the contract accepts for the example's
+/// input, and what the implementation did, both as compared (what the contract leaves
+/// undecided removed).
+fn snippet_case(
+    contract: &'static dyn Contract,
+    settings: &VerifySettings,
+    example: &Example,
+) -> SnippetCase {
+    let expectation = contract.expect(&example.input, &settings.generation);
+    SnippetCase {
+        input: example.input.clone(),
+        expected: expectation
+            .acceptable
+            .iter()
+            .map(|a| contract.comparable(&a.output))
+            .collect(),
+        actual: example.actual.as_ref().map(|a| contract.comparable(a)),
+    }
+}
+
+/// The command a bug program runs with: the implementation's variables and the interpreter
+/// (with its options) its adapter runs on, when the argv is the bundled adapter's alone
+/// (`PYTHON adapter.py`, `NODE --import …/tsx/dist/loader.mjs adapter.ts`); else the language's
+/// usual command (a wrapper around the adapter is no interpreter for the program). With the
+/// bundled TypeScript adapter, `NODE_PATH` names its packages, where a program finds sql.js as
+/// the adapter does.
+fn program_command(
+    command: &AdapterCommand,
+    language: &str,
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let mut env: BTreeMap<String, String> = command.env.iter().cloned().collect();
+    let argv: Vec<&str> = command.argv.iter().map(String::as_str).collect();
+    let runner = match argv.as_slice() {
+        [python, adapter] if adapter.ends_with("adapters/py/adapter.py") => {
+            vec![python.to_string()]
+        }
+        [node, "--import", loader, adapter]
+            if adapter.ends_with("adapters/ts/adapter.ts")
+                && loader.ends_with("tsx/dist/loader.mjs") =>
+        {
+            if let Some(dir) = std::path::Path::new(adapter).parent() {
+                let packages = dir.join("node_modules").to_string_lossy().into_owned();
+                env.entry("NODE_PATH".into()).or_insert(packages);
+            }
+            vec![node.to_string(), "--import".into(), loader.to_string()]
+        }
+        _ if language == "python" => vec!["python3".into()],
+        _ => vec!["npx".into(), "tsx".into()],
+    };
+    (runner, env)
 }

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
+use super::bug_program::{program_file_name, run_section};
 use super::model::{Group, MarkStatus, Report, Tally};
+use super::titles;
 use super::view::{
     bounded_lines, diff_file, headline_rule, input_file, side_by_side, variant_lines, SHOWN_CHARS,
 };
@@ -301,12 +303,6 @@ impl Report {
                 .map(|r| r.text)
                 .unwrap_or("")
         };
-        let headline_rule = headline_rule(g).unwrap_or("the contract");
-        let first_sentence = rule_text(headline_rule)
-            .split(". ")
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches('.');
         let implementation = self
             .implementations
             .iter()
@@ -320,8 +316,21 @@ impl Report {
             .map(|a| md_cell(&format!("{} {}", a.language, a.version)))
             .unwrap_or_default();
 
+        let language = implementation
+            .and_then(|i| i.adapter.as_ref())
+            .map(|a| a.language.as_str())
+            .or(e.snippet.as_ref().map(|s| s.language.as_str()))
+            .unwrap_or_default();
+        let rule = headline_rule(g).unwrap_or("the contract");
+        let title = titles::title(&g.contract, rule, language).unwrap_or_else(|| {
+            let first_sentence = rule_text(rule).split(". ").next().unwrap_or_default();
+            format!(
+                "{} ({rule})",
+                cut(first_sentence.trim_end_matches('.'), 120)
+            )
+        });
         let mut md = String::new();
-        let _ = writeln!(md, "# {package}: {first_sentence} ({headline_rule})\n");
+        let _ = writeln!(md, "# {package}: {title}\n");
         let _ = writeln!(
             md,
             "The conformance harness found that {} ({package}, {runtime}) diverges from the {} contract.",
@@ -341,6 +350,9 @@ impl Report {
         match &e.snippet {
             Some(snippet) => {
                 let _ = writeln!(md, "{}\n", fenced(&snippet.language, &snippet.code));
+                if let Some(file) = program_file_name(g) {
+                    md.push_str(&run_section(snippet, &file, fenced));
+                }
             }
             None => {
                 let _ = writeln!(
@@ -351,12 +363,23 @@ impl Report {
             }
         }
         if let Some(diff) = &e.diff {
-            let _ = writeln!(
-                md,
-                "Expected by the contract (`-`) and what {} did (`+`):\n\n{}\n",
-                md_cell(&g.implementation),
-                fenced("diff", diff)
-            );
+            let printed = e.snippet.as_ref().is_some_and(|s| s.expected.is_some());
+            let block = fenced("diff", diff);
+            let _ = if printed {
+                // The program already shows both sides as it prints them; the harness's form
+                // stays at hand for whoever compares it with report.json.
+                writeln!(
+                    md,
+                    "<details><summary>The same difference as the harness compares it (canonical JSON, `-` expected, `+` {})</summary>\n\n{block}\n\n</details>\n",
+                    md_cell(&g.implementation),
+                )
+            } else {
+                writeln!(
+                    md,
+                    "Expected by the contract (`-`) and what {} did (`+`):\n\n{block}\n",
+                    md_cell(&g.implementation),
+                )
+            };
         }
         if let Some(drift) = &e.drift {
             let _ = writeln!(

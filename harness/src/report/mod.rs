@@ -3,6 +3,7 @@
 //! plus `report diff` between two runs ([`diff`]) and the shard runs of one run read back
 //! and combined ([`merge`]).
 
+mod bug_program;
 pub mod diff;
 mod group;
 pub mod html;
@@ -11,6 +12,7 @@ pub mod markdown;
 pub mod merge;
 pub mod model;
 pub mod terminal;
+pub mod titles;
 pub mod view;
 
 use std::path::{Path, PathBuf};
@@ -86,6 +88,13 @@ impl Report {
                     &bugs_dir.join(view::bug_file_name(group)),
                     self.bug_report(group).as_bytes(),
                 )?;
+                // The report's program, saved beside it to be run as the report says.
+                if let (Some(snippet), Some(file)) = (
+                    &group.example.snippet,
+                    bug_program::program_file_name(group),
+                ) {
+                    write_atomically(&bugs_dir.join(file), snippet.code.as_bytes())?;
+                }
             }
         }
         Ok(())

@@ -369,10 +369,25 @@ pub struct Example {
     pub snippet: Option<Snippet>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Snippet {
     pub language: String,
     pub code: String,
+    /// What the contract expects and what the implementation did, as the program prints
+    /// them (its last lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// How the program runs: the variables the implementation runs with, and the command
+    /// before the program's file (the interpreter its adapter runs on).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runner: Vec<String>,
+    /// The variable naming where the package under test is, when the program reads one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

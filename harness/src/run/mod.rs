@@ -32,7 +32,7 @@ use crate::errors::Error;
 use protocol::PROTOCOL_VERSION;
 
 pub use driver::{spawn_driver, Driver, Running};
-pub use session::{snippets, start, start_for, Session};
+pub use session::{snippets, start, start_for, Session, SnippetCase};
 
 /// How to start one implementation's adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,11 +39,17 @@ pub enum Request<'a> {
     Ping {
         token: u64,
     },
-    /// Optional: asks for a paste-ready program reproducing `input` with the real API.
+    /// Optional: asks for a paste-ready program reproducing `input` with the real API, one
+    /// that checks itself against `expected` (the outputs the contract accepts, in compared
+    /// form) when given; `actual` is what the implementation did, for the report to show.
     Snippet {
         id: u64,
         contract: &'a str,
         input: &'a Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expected: Option<&'a [Value]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        actual: Option<&'a Value>,
     },
     Bye,
 }
@@ -118,6 +124,15 @@ pub struct SnippetReply {
     pub id: u64,
     pub language: String,
     pub code: Option<String>,
+    /// What the contract expects and what the implementation did, as the program prints
+    /// them (present when the request carried `expected` and `actual`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// The environment variable the program reads the package's location from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A line that is not a valid reply.
@@ -266,6 +281,31 @@ mod tests {
             "{\"op\":\"ping\",\"token\":2}\n"
         );
         assert_eq!(Request::Bye.line(), "{\"op\":\"bye\"}\n");
+        let expected = [json!({"ok": 1}), json!({"ok": 2})];
+        assert_eq!(
+            Request::Snippet {
+                id: 0,
+                contract: "migrate",
+                input: &input,
+                expected: Some(&expected),
+                actual: Some(&json!({"ok": 3})),
+            }
+            .line(),
+            "{\"op\":\"snippet\",\"id\":0,\"contract\":\"migrate\",\"input\":{\"a\":1},\"expected\":[{\"ok\":1},{\"ok\":2}],\"actual\":{\"ok\":3}}\n"
+        );
+    }
+
+    #[test]
+    fn a_snippet_reply_may_carry_the_texts_the_program_prints_and_its_source_variable() {
+        let reply = r#"{"op":"snippet","id":0,"language":"python","code":"print(1)","expected":"expected: 1","actual":"actual: 2","source":"AEGIS_PY_SRC"}"#;
+        let Ok(Reply::Snippet(snippet)) = parse_reply(reply) else {
+            panic!("not a snippet reply: {reply}");
+        };
+        assert_eq!(snippet.expected.as_deref(), Some("expected: 1"));
+        assert_eq!(snippet.actual.as_deref(), Some("actual: 2"));
+        assert_eq!(snippet.source.as_deref(), Some("AEGIS_PY_SRC"));
+        let not_a_variable = reply.replace("AEGIS_PY_SRC", "A B");
+        assert!(parse_reply(&not_a_variable).is_err());
     }
 
     #[test]

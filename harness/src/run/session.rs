@@ -364,27 +364,38 @@ pub async fn start_for(
     })
 }
 
-/// Asks a fresh adapter for paste-ready programs reproducing `inputs` (the optional
+/// One case a bug program is wanted for: its input, the outputs the contract accepts and
+/// what the implementation did (both in compared form), so the program can check itself.
+#[derive(Debug, Clone)]
+pub struct SnippetCase {
+    pub input: Value,
+    pub expected: Vec<Value>,
+    pub actual: Option<Value>,
+}
+
+/// Asks a fresh adapter for paste-ready programs reproducing `cases` (the optional
 /// `snippet` operation). `None` where the adapter wrote none, or did not answer in time.
 pub async fn snippets(
     command: &AdapterCommand,
     contract: &str,
-    inputs: &[Value],
+    cases: &[SnippetCase],
     runner: &RunnerSettings,
 ) -> Vec<Option<SnippetReply>> {
-    let mut out: Vec<Option<SnippetReply>> = vec![None; inputs.len()];
+    let mut out: Vec<Option<SnippetReply>> = vec![None; cases.len()];
     let Ok((mut session, _)) = start(command, runner).await else {
         return out;
     };
-    for (id, input) in (0u64..).zip(inputs) {
+    for (id, case) in (0u64..).zip(cases) {
         session.send(&Request::Snippet {
             id,
             contract,
-            input,
+            input: &case.input,
+            expected: Some(&case.expected),
+            actual: case.actual.as_ref(),
         });
     }
     let deadline = Instant::now() + Duration::from_secs(5);
-    let mut missing = inputs.len();
+    let mut missing = cases.len();
     while missing > 0 {
         let Ok(Some(Event::Line(line))) =
             tokio::time::timeout_at(deadline, session.events.recv()).await

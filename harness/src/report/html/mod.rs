@@ -491,6 +491,7 @@ mod tests {
         example.snippet = Some(Snippet {
             language: "python".into(),
             code: format!("print('{HOSTILE}')"),
+            ..Snippet::default()
         });
         let mut crash = Example::for_input(json!({"op": "path"}), "repro crash".into());
         crash.detail = Some(format!("adapter exited: {HOSTILE}"));
