@@ -2,8 +2,9 @@
 //! example `npm ci` for the Node adapter), from files committed in the repository.
 //!
 //! A setup is declared in `impls.toml` as `[setup.NAME]` with the folder it runs in, its
-//! steps (argv lists), and the input files it depends on. It runs again only when those
-//! files change: their hash is kept in a stamp under `.harness/`.
+//! steps (argv lists), the input files it depends on and what it creates. It runs again
+//! when those files change (their hash is kept in a stamp under `.harness/`) or when what it
+//! creates is gone (a `node_modules` removed by hand or by `git clean`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -21,6 +22,9 @@ pub struct SetupSpec {
     pub dir: PathBuf,
     pub steps: Vec<Vec<String>>,
     pub inputs: Vec<PathBuf>,
+    /// What the steps create: a setup whose stamp is current but misses one of these runs
+    /// again.
+    pub creates: Vec<PathBuf>,
     /// The stamp file recording the inputs' hash after a successful setup.
     pub stamp: PathBuf,
 }
@@ -44,6 +48,7 @@ impl SetupSpec {
 
     fn is_current(&self, fingerprint: &str) -> bool {
         std::fs::read_to_string(&self.stamp).is_ok_and(|s| s.trim() == fingerprint)
+            && self.creates.iter().all(|path| path.exists())
     }
 
     /// Whether the steps have run for the current inputs, without running them.
@@ -157,6 +162,7 @@ mod tests {
             dir: dir.to_owned(),
             steps: vec![step.iter().map(|s| s.to_string()).collect()],
             inputs: vec![dir.join("input.lock")],
+            creates: vec![dir.join("runs")],
             stamp: stamp_path(dir, "demo"),
         }
     }
@@ -176,6 +182,20 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(dir.path().join("runs")).unwrap(),
             "x\nx\n"
+        );
+    }
+
+    #[test]
+    fn runs_again_when_what_it_created_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = spec(dir.path(), &["sh", "-c", "echo x >> runs"]);
+        setup.ensure(&Progress::messages_only()).unwrap();
+        std::fs::remove_file(dir.path().join("runs")).unwrap();
+        assert_eq!(setup.state(), SetupState::Stale);
+        setup.ensure(&Progress::messages_only()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("runs")).unwrap(),
+            "x\n"
         );
     }
 

@@ -38,6 +38,8 @@ struct RawSetup {
     dir: String,
     steps: Vec<Vec<String>>,
     inputs: Vec<String>,
+    #[serde(default)]
+    creates: Vec<String>,
 }
 
 /// How an entry with a `source` is run: its language's adapter.
@@ -539,6 +541,11 @@ fn setup_spec(
             .inputs
             .iter()
             .map(|i| PathBuf::from(placeholders.expand(i)))
+            .collect(),
+        creates: setup
+            .creates
+            .iter()
+            .map(|c| PathBuf::from(placeholders.expand(c)))
             .collect(),
         stamp: stamp_path(&placeholders.root, name),
     })
