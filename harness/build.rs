@@ -6,9 +6,14 @@
 //! Writes `$OUT_DIR/embedded.rs`: `FILES`, a table of (path relative to the repository root,
 //! bytes), and `CONTENT_HASH`, a hash of every path and byte, which names the cache folder so
 //! two builds with different data never share one.
+//!
+//! Also sets `HARNESS_COMMIT` for `--version`: the commit the sources were built from
+//! (`git rev-parse --short HEAD`, ", modified" when tracked files differ from it), or
+//! "unknown" outside a git checkout or without git.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
@@ -66,6 +71,7 @@ fn main() {
     let hash = format!("{:x}", hasher.finalize());
     let _ = writeln!(table, "pub const CONTENT_HASH: &str = {:?};", &hash[..16]);
     println!("cargo:rerun-if-changed=build.rs");
+    embed_commit(&root);
 
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     std::fs::write(out.join("embedded.rs"), table).expect("OUT_DIR is writable");
@@ -90,5 +96,53 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
         } else if kind.is_file() && !name.ends_with(".pyc") && !name.starts_with(".") {
             files.push(path);
         }
+    }
+}
+
+/// Sets `HARNESS_COMMIT`, and reruns this script when it may change: HEAD moves (a checkout,
+/// a commit), the index changes (staging, committing), or the binary's sources change (the
+/// modified flag).
+fn embed_commit(root: &Path) {
+    let git = |args: &[&str]| -> Option<String> {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()?;
+        let text = String::from_utf8(output.stdout).ok()?;
+        output.status.success().then(|| text.trim().to_owned())
+    };
+    let commit = match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(hash) if !hash.is_empty() => {
+            let changes = git(&["status", "--porcelain", "--untracked-files=no"]);
+            match changes {
+                Some(changes) if changes.is_empty() => hash,
+                _ => format!("{hash}, modified"),
+            }
+        }
+        _ => "unknown".to_owned(),
+    };
+    println!("cargo:rustc-env=HARNESS_COMMIT={commit}");
+
+    // A path that does not exist would rerun this script on every build: only existing ones.
+    let mut watched: Vec<PathBuf> = ["harness/src", "reference/src", "Cargo.toml"]
+        .iter()
+        .map(|p| root.join(p))
+        .collect();
+    if let Some(git_dir) = git(&["rev-parse", "--absolute-git-dir"]) {
+        let git_dir = PathBuf::from(git_dir);
+        watched.extend([git_dir.join("HEAD"), git_dir.join("index")]);
+        // Branch refs live in the common folder, which a worktree shares with its main one.
+        let common = git(&["rev-parse", "--git-common-dir"])
+            .map(|dir| root.join(dir))
+            .unwrap_or(git_dir);
+        watched.push(common.join("packed-refs"));
+        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            watched.push(common.join(branch));
+        }
+    }
+    for path in watched.iter().filter(|p| p.exists()) {
+        println!("cargo:rerun-if-changed={}", path.display());
     }
 }

@@ -1,20 +1,32 @@
 //! The command line as clap types: one `Subcommand` enum, an `Args` struct per command,
-//! shared flags flattened. Parsing does no work; [`super::resolve`] turns these into
-//! settings.
+//! the flags every command shares declared once on [`Cli`] (`global`, so they go before or
+//! after the command). Parsing does no work; [`super::resolve`] turns these into settings.
+//!
+//! Value names follow one scheme: `<N>` a count, `<MS>` milliseconds, `<SECS>` seconds,
+//! `<BYTES>` a size, `<SEED>` a seed, `<ID>` an implementation, contract or vector id
+//! (`<ID[,ID…]>` a list), `<FILE>` and `<DIR>` paths, `<RUN>` a run, `<ZONE>` a time zone,
+//! `<K/N>` a shard, and for a closed set of words the kind of word (`<PROFILE>`, `<WHEN>`,
+//! `<FORMAT>`, `<SHELL>`) with the words listed. A test walks every argument to keep it so.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use super::help;
 use crate::run::RunnerSettings;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "harness",
-    version,
-    about = "Differential conformance harness: runs real implementations against the Rust reference of each contract"
+    version = help::VERSION,
+    about = "Differential conformance harness: runs real implementations against the Rust reference of each contract",
+    after_help = help::top_level(),
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -24,10 +36,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate cases, run them through implementations, diff against the reference.
+    #[command(after_help = help::verify())]
     Verify(VerifyArgs),
     /// Golden vectors: regenerate them from the reference, check them, import upstream ones.
     Vectors(VectorsArgs),
     /// Run one saved corpus case against an implementation and show the diff.
+    #[command(after_help = help::repro())]
     Repro(ReproArgs),
     /// The corpus of minimal divergences: list it, or prune cases that now pass.
     Corpus(CorpusArgs),
@@ -37,7 +51,13 @@ pub enum Command {
     /// managed venv and node_modules, and each implementation, available or not (with the
     /// line that fixes it).
     #[command(visible_alias = "info")]
-    Doctor(DoctorArgs),
+    Doctor,
+    /// Print a completion script for SHELL on stdout.
+    #[command(after_help = help::completions())]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout, or write one page per command into a folder.
+    #[command(after_help = help::man())]
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,11 +71,11 @@ pub struct VerifyArgs {
     #[arg(long = "contract", value_name = "ID[,ID…]", value_delimiter = ',')]
     pub contracts: Vec<String>,
     /// How many generated cases [default: the project config's `cases`, else 1000].
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     pub cases: Option<u64>,
     /// Seed of the case stream [default: the project config's `seed`, else random, always
     /// printed].
-    #[arg(long)]
+    #[arg(long, value_name = "SEED")]
     pub seed: Option<u64>,
     /// Run only case N of the seed's stream (what repro commands use); no vectors.
     #[arg(long, value_name = "N", conflicts_with_all = ["vector", "vectors_only"])]
@@ -77,35 +97,32 @@ pub struct VerifyArgs {
     pub no_corpus: bool,
     /// Which inputs to generate: inside the schema, or about half breaking it [default: the
     /// project config's `profile`, else normal].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "PROFILE")]
     pub profile: Option<ProfileArg>,
     /// Time zone the adapters run under (their TZ), e.g. UTC or Pacific/Kiritimati
     /// [default: one of a fixed list of zones away from UTC, picked by the seed]
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
     /// Allowance added to the contract's timing bound, in ms.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_name = "MS")]
     pub timing_slack_ms: u64,
     /// A divergence that depends on time (a timing rule, late timers) counts only if it
     /// repeats in this many re-runs alone; one that does not is reported as flaky.
     #[arg(long, default_value_t = 2, value_name = "N")]
     pub confirm_runs: u32,
     /// Scripted delays this close to a deadline may land on either side, in ms.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 15, value_name = "MS")]
     pub race_band_ms: u64,
-    /// Most real time one generated case may need, in ms.
-    #[arg(long, default_value_t = 1000)]
+    /// Most real time one generated case may need, in ms (200 or more).
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
     pub max_case_ms: u64,
-    /// Cases in flight at once per implementation. Larger windows finish sooner but make
-    /// the event loop fire timers later (the summary shows how late).
-    /// [default: per contract: 256 for budget and migrate, 8 for sql-migrations]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help = help::window())]
     pub window: Option<usize>,
     /// Longest time spent shrinking one divergence, in seconds (0: do not shrink).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub shrink_time: u64,
     /// How long an adapter may leave a ping unanswered before it counts as stuck, in ms.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
     pub ping_grace_ms: u64,
     /// Adapter processes run at once per implementation.
     #[arg(long, default_value_t = 1, value_name = "N")]
@@ -124,8 +141,6 @@ pub struct VerifyArgs {
     pub shard: Option<String>,
     #[command(flatten)]
     pub gate: GateArgs,
-    #[command(flatten)]
-    pub project: ProjectArgs,
 }
 
 /// Known divergences: what a CI gate accepts.
@@ -146,11 +161,14 @@ pub struct GateArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ProfileArg {
+    /// Inputs inside the contract's schema.
     Normal,
+    /// About half the inputs break the schema (wrong types, missing and unknown keys).
     Hostile,
 }
 
-/// Where the project lives, where the harness's data comes from, and where reports go.
+/// Where the project lives, where the harness's data comes from, and where reports go:
+/// flags of every command.
 #[derive(Debug, Args)]
 pub struct ProjectArgs {
     /// A checkout of the harness's repository whose adapters, implementations and vectors
@@ -171,19 +189,47 @@ pub struct ProjectArgs {
     /// reports/ in the project].
     #[arg(long, value_name = "DIR", global = true)]
     pub reports_dir: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short, global = true)]
-    pub quiet: bool,
     /// The corpus of minimal divergences [default: the project config's `corpus`, else
     /// corpus/ in the project].
     #[arg(long, value_name = "DIR", global = true)]
     pub corpus_dir: Option<PathBuf>,
 }
 
+/// How the harness talks to the terminal: flags of every command.
 #[derive(Debug, Args)]
-pub struct DoctorArgs {
-    #[command(flatten)]
-    pub project: ProjectArgs,
+pub struct OutputArgs {
+    /// No progress bar or progress lines (messages and the summary still print).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Colour in the summary and the progress bar: `auto` when the output is a terminal and
+    /// NO_COLOR is unset or empty.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour where the output is a terminal and NO_COLOR is unset or empty.
+    Auto,
+    /// Always colour, even into a file or pipe.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write harness.1 and one page per command (harness-verify.1, …) into DIR instead of
+    /// printing harness.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -193,8 +239,6 @@ pub struct VectorsArgs {
     /// The golden vectors folder [default: vectors/ in the data folder].
     #[arg(long, value_name = "DIR", global = true)]
     pub vectors_dir: Option<PathBuf>,
-    #[command(flatten)]
-    pub project: ProjectArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,29 +266,28 @@ pub enum ImportFormat {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    #[arg(long, value_enum)]
+    /// Whose vectors FILE holds.
+    #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: ImportFormat,
     /// The file to import.
+    #[arg(value_name = "FILE")]
     pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
 pub struct ReproArgs {
     /// A corpus file (corpus/<contract>/<hash>.json).
+    #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// The implementation to run it against [default: the one it was found in].
     #[arg(long = "impl", value_name = "ID")]
     pub implementation: Option<String>,
-    #[command(flatten)]
-    pub project: ProjectArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct CorpusArgs {
     #[command(subcommand)]
     pub action: CorpusAction,
-    #[command(flatten)]
-    pub project: ProjectArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +296,8 @@ pub enum CorpusAction {
     List(ContractFilter),
     /// Re-run the cases found in one implementation and delete those that now pass.
     Prune {
+        /// The implementation whose saved cases to re-run (cases found in others are left
+        /// alone).
         #[arg(long = "impl", value_name = "ID")]
         implementation: String,
         #[command(flatten)]
@@ -264,17 +309,20 @@ pub enum CorpusAction {
 pub struct ReportArgs {
     #[command(subcommand)]
     pub action: ReportAction,
-    #[command(flatten)]
-    pub project: ProjectArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ReportAction {
-    /// Show the failure groups that appeared, disappeared or changed from RUN_A to RUN_B;
-    /// exit 1 when a group appeared, disappeared or changed its rules. A run is a folder
-    /// under reports/, its report.json, a run id, or `latest`.
+    /// Show the failure groups that appeared, disappeared or changed from the first run to
+    /// the second; exit 1 when a group appeared, disappeared or changed its rules. A run is
+    /// a folder under reports/, its report.json, a run id, or `latest`.
+    #[command(after_help = help::report_diff())]
     Diff {
+        /// The earlier run.
+        #[arg(value_name = "RUN")]
         run_a: PathBuf,
+        /// The later run.
+        #[arg(value_name = "RUN")]
         run_b: PathBuf,
         /// Also exit 1 when a group's case count changed.
         #[arg(long)]

@@ -4,9 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::args::{Command, CorpusAction, CorpusArgs, ImportFormat, VectorsAction, VectorsArgs};
+use clap::CommandFactory;
+
+use super::args::{
+    Cli, Command, CorpusAction, CorpusArgs, ImportFormat, ManArgs, VectorsAction, VectorsArgs,
+};
 use super::repro::display_path;
-use super::resolve::{Output, ReportSettings};
+use super::resolve::ReportSettings;
 use crate::baseline::Baseline;
 use crate::corpus::CorpusCase;
 use crate::data::Origin;
@@ -21,24 +25,31 @@ use crate::report::Report;
 use crate::verify::verify;
 
 /// Runs one parsed command line and returns the process exit code.
-pub fn run(cli: super::Cli) -> ExitCode {
-    let result = match cli.command {
-        Command::Verify(args) => args.resolve().and_then(|settings| {
-            let plan = Plan::load(settings)?;
-            let report = verify(&plan)?;
-            show_and_save(report, &plan.settings.project.reports_dir)
-        }),
-        Command::Vectors(args) => run_vectors(&args),
-        Command::Repro(args) => args.project.resolve().and_then(|project| {
+pub fn run(cli: Cli) -> ExitCode {
+    let colour = cli.output.colour().stdout;
+    let result = match &cli.command {
+        Command::Verify(args) => args
+            .resolve(&cli.project, &cli.output)
+            .and_then(|settings| {
+                let plan = Plan::load(settings)?;
+                let report = verify(&plan)?;
+                show_and_save(report, &plan.settings.project.reports_dir, colour)
+            }),
+        Command::Vectors(args) => cli.project.resolve().and_then(|p| run_vectors(args, p)),
+        Command::Repro(args) => cli.project.resolve().and_then(|project| {
             let plan = ReplayPlan::one(&project, &args.file, args.implementation.as_deref())?;
             run_replay(&project, &plan, false)
         }),
-        Command::Corpus(args) => run_corpus(&args),
-        Command::Doctor(args) => args.project.resolve().and_then(|project| {
+        Command::Corpus(args) => cli.project.resolve().and_then(|p| run_corpus(args, &p)),
+        Command::Doctor => cli.project.resolve().and_then(|project| {
             print!("{}", crate::doctor::diagnose(&project)?.render());
             Ok(EXIT_AGREEMENT)
         }),
-        Command::Report(args) => args.resolve().and_then(run_report),
+        Command::Report(args) => args
+            .resolve(&cli.project)
+            .and_then(|settings| run_report(settings, colour)),
+        Command::Completions(args) => write_completions(args.shell),
+        Command::Man(args) => write_man(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -53,16 +64,67 @@ pub fn run(cli: super::Cli) -> ExitCode {
 }
 
 /// Prints a finished run's summary, then writes its report; the run's exit code.
-fn show_and_save(mut report: Report, reports_dir: &Path) -> Result<u8, Error> {
+fn show_and_save(mut report: Report, reports_dir: &Path, colour: bool) -> Result<u8, Error> {
     // The summary first: what a run found reaches the console even when its report cannot
     // be written (a full disk).
-    print!("{}", report.terminal_summary(Output::detect().colour));
+    print!("{}", report.terminal_summary(colour));
     let dir = report.save(reports_dir)?;
     print!("{}", Report::saved_line(&dir));
     Ok(report.exit_code)
 }
 
-fn run_report(settings: ReportSettings) -> Result<u8, Error> {
+/// `harness man`: the top page on stdout, or every command's page into `--dir`.
+fn write_man(args: &ManArgs) -> Result<u8, Error> {
+    let command = Cli::command();
+    let Some(dir) = &args.dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command)
+            .render(&mut page)
+            .map_err(|e| printing("the manual page", &e))?;
+        return print_bytes(&page, "the manual page");
+    };
+    std::fs::create_dir_all(dir)
+        .and_then(|()| clap_mangen::generate_to(command, dir))
+        .map_err(|e| Error::Infrastructure {
+            message: format!(
+                "could not write the manual pages into {}: {e}",
+                dir.display()
+            ),
+            hint: Some("name a folder you can write to with --dir".into()),
+        })?;
+    println!(
+        "wrote the manual pages (harness.1, harness-verify.1, …) into {}",
+        dir.display()
+    );
+    Ok(EXIT_AGREEMENT)
+}
+
+/// `harness completions SHELL`: the script on stdout.
+fn write_completions(shell: clap_complete::Shell) -> Result<u8, Error> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "harness", &mut script);
+    print_bytes(&script, "the completion script")
+}
+
+/// Writes `bytes` to stdout; a closed pipe is an error that says what was cut short.
+fn print_bytes(bytes: &[u8], what: &str) -> Result<u8, Error> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| printing(what, &e))?;
+    Ok(EXIT_AGREEMENT)
+}
+
+fn printing(what: &str, error: &std::io::Error) -> Error {
+    Error::Infrastructure {
+        message: format!("could not print {what}: {error}"),
+        hint: None,
+    }
+}
+
+fn run_report(settings: ReportSettings, colour: bool) -> Result<u8, Error> {
     match settings {
         ReportSettings::Diff { a, b, counts } => {
             let a = RunGroups::load(&a)?;
@@ -88,13 +150,12 @@ fn run_report(settings: ReportSettings) -> Result<u8, Error> {
             let load = |path: &Option<PathBuf>| path.as_deref().map(Baseline::load).transpose();
             let (baseline, known_flaky) = (load(&baseline)?, load(&known_flaky)?);
             let report = crate::gate::merge(runs, baseline.as_ref(), known_flaky.as_ref())?;
-            show_and_save(report, &reports_dir)
+            show_and_save(report, &reports_dir, colour)
         }
     }
 }
 
-fn run_vectors(args: &VectorsArgs) -> Result<u8, Error> {
-    let project = args.project.resolve()?;
+fn run_vectors(args: &VectorsArgs, project: Project) -> Result<u8, Error> {
     let writes = !matches!(args.action, VectorsAction::Check(_));
     if writes && args.vectors_dir.is_none() && project.data.origin == Origin::Embedded {
         // The embedded copy is rewritten from the binary on every use.
@@ -157,19 +218,18 @@ fn run_vectors(args: &VectorsArgs) -> Result<u8, Error> {
     }
 }
 
-fn run_corpus(args: &CorpusArgs) -> Result<u8, Error> {
-    let project = args.project.resolve()?;
+fn run_corpus(args: &CorpusArgs, project: &Project) -> Result<u8, Error> {
     match &args.action {
         CorpusAction::List(filter) => {
-            list_corpus(&corpus_cases(&project, &filter.resolve()?)?, &project);
+            list_corpus(&corpus_cases(project, &filter.resolve()?)?, project);
             Ok(EXIT_AGREEMENT)
         }
         CorpusAction::Prune {
             implementation,
             filter,
         } => {
-            let plan = ReplayPlan::found_in(&project, implementation, &filter.resolve()?)?;
-            run_replay(&project, &plan, true)
+            let plan = ReplayPlan::found_in(project, implementation, &filter.resolve()?)?;
+            run_replay(project, &plan, true)
         }
     }
 }
@@ -224,9 +284,44 @@ fn run_replay(project: &Project, plan: &ReplayPlan, prune: bool) -> Result<u8, E
             }
         }
     }
+    if prune {
+        println!(
+            "{}",
+            prune_summary(&spec.id, plan.cases.len(), still_failing)
+        );
+    }
     Ok(if still_failing > 0 && !prune {
         EXIT_FINDINGS
     } else {
         EXIT_AGREEMENT
     })
+}
+
+/// The last line of `corpus prune`: what it re-ran, pruned and kept.
+fn prune_summary(implementation: &str, replayed: usize, kept: usize) -> String {
+    if replayed == 0 {
+        return format!(
+            "no saved case was found in {implementation}: nothing to prune (`harness corpus list` shows where each case was found)"
+        );
+    }
+    format!(
+        "re-ran {replayed} case(s) found in {implementation}: pruned {}, kept {kept} that still fail",
+        replayed - kept
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_says_what_it_did_even_when_there_was_nothing_to_do() {
+        assert_eq!(
+            prune_summary("py-sample", 3, 1),
+            "re-ran 3 case(s) found in py-sample: pruned 2, kept 1 that still fail"
+        );
+        assert!(
+            prune_summary("py-sample", 0, 0).starts_with("no saved case was found in py-sample")
+        );
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod args;
 mod dispatch;
+mod help;
 pub mod repro;
 pub mod resolve;
 

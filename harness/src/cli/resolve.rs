@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use reference::{Contract, GenSettings, Profile};
 
-use super::args::{ContractFilter, ProfileArg, ProjectArgs, ReportAction, ReportArgs, VerifyArgs};
+use super::args::{
+    ColorChoice, ContractFilter, OutputArgs, ProfileArg, ProjectArgs, ReportAction, ReportArgs,
+    VerifyArgs,
+};
 use super::repro::{display_path, words, Repro};
 use crate::data::{is_checkout, DataDir, Origin};
 use crate::errors::Error;
@@ -26,18 +29,50 @@ use crate::plan::{
 use crate::progress::ProgressMode;
 use crate::run::RunnerSettings;
 
-/// How the terminal summary is shown.
-pub struct Output {
-    /// Colour (stdout is a terminal and NO_COLOR is unset).
-    pub colour: bool,
+/// Where colour goes: the summary on stdout, the progress bar on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Colour {
+    pub stdout: bool,
+    pub stderr: bool,
 }
 
-impl Output {
-    pub fn detect() -> Output {
-        Output {
-            colour: std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+impl OutputArgs {
+    /// `--color` decided for each stream, from whether it is a terminal and NO_COLOR.
+    pub fn colour(&self) -> Colour {
+        let no_color = std::env::var_os("NO_COLOR");
+        Colour {
+            stdout: wants_colour(
+                self.color,
+                std::io::stdout().is_terminal(),
+                no_color.as_deref(),
+            ),
+            stderr: wants_colour(
+                self.color,
+                std::io::stderr().is_terminal(),
+                no_color.as_deref(),
+            ),
         }
+    }
+
+    /// How a run shows its progress on stderr.
+    fn progress(&self) -> ProgressMode {
+        match (self.quiet, std::io::stderr().is_terminal()) {
+            (true, _) => ProgressMode::Hidden,
+            (false, true) => ProgressMode::Bar {
+                colour: self.colour().stderr,
+            },
+            (false, false) => ProgressMode::Lines,
+        }
+    }
+}
+
+/// Whether a stream gets colour: `always` and `never` say so; `auto` colours a terminal
+/// unless NO_COLOR is set to something (no-color.org: an empty NO_COLOR does not count).
+fn wants_colour(choice: ColorChoice, terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && no_color.is_none_or(|v| v.is_empty()),
     }
 }
 
@@ -170,8 +205,8 @@ pub enum ReportSettings {
 }
 
 impl ReportArgs {
-    pub fn resolve(&self) -> Result<ReportSettings, Error> {
-        let project = self.project.resolve()?;
+    pub fn resolve(&self, project: &ProjectArgs) -> Result<ReportSettings, Error> {
+        let project = project.resolve()?;
         let locate = |run: &Path| crate::report::diff::locate(run, &project.reports_dir);
         Ok(match &self.action {
             ReportAction::Diff {
@@ -194,8 +229,12 @@ impl ReportArgs {
 }
 
 impl VerifyArgs {
-    pub fn resolve(&self) -> Result<VerifySettings, Error> {
-        let mut project = self.project.resolve()?;
+    pub fn resolve(
+        &self,
+        project_args: &ProjectArgs,
+        output: &OutputArgs,
+    ) -> Result<VerifySettings, Error> {
+        let mut project = project_args.resolve()?;
         if let Some(dir) = &self.vectors_dir {
             project.vectors_dir = dir.clone();
         }
@@ -274,7 +313,7 @@ impl VerifyArgs {
         };
         let vectors_only = self.vectors_only || self.vector.is_some();
         let repro = self.repro(
-            &project,
+            (&project, project_args),
             (seed, cases),
             &generation,
             baseline.as_deref(),
@@ -306,11 +345,7 @@ impl VerifyArgs {
                 max_restarts: self.max_restarts,
                 max_reply_bytes: self.max_reply_bytes,
             },
-            progress: match (self.project.quiet, std::io::stderr().is_terminal()) {
-                (true, _) => ProgressMode::Hidden,
-                (false, true) => ProgressMode::Bar,
-                (false, false) => ProgressMode::Lines,
-            },
+            progress: output.progress(),
             jobs: self.jobs,
             shard,
             baseline,
@@ -324,7 +359,7 @@ impl VerifyArgs {
     /// every repro; those of the whole run only with the rerun line.
     fn repro(
         &self,
-        project: &Project,
+        (project, project_args): (&Project, &ProjectArgs),
         (seed, cases): (u64, u64),
         generation: &GenSettings,
         baseline: Option<&Path>,
@@ -369,7 +404,7 @@ impl VerifyArgs {
             )
         };
         let mut project_flags = Vec::new();
-        if let Some(config) = &self.project.config {
+        if let Some(config) = &project_args.config {
             // Implementation ids come from this file: a repro without it would not find them.
             project_flags.extend(words(["--config", &shown(config)]));
         }
@@ -501,4 +536,29 @@ fn random_seed() -> u64 {
             .unwrap_or_default(),
     );
     hasher.finish() % 1_000_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn auto_colours_a_terminal_unless_no_color_is_set_to_something() {
+        let auto = |terminal, no_color: Option<&str>| {
+            wants_colour(ColorChoice::Auto, terminal, no_color.map(OsStr::new))
+        };
+        assert!(auto(true, None));
+        assert!(auto(true, Some("")), "an empty NO_COLOR does not count");
+        assert!(!auto(true, Some("1")));
+        assert!(!auto(false, None), "a pipe or file gets no colour");
+    }
+
+    #[test]
+    fn always_and_never_win_over_the_terminal_and_no_color() {
+        for (terminal, no_color) in [(true, None), (false, Some(OsStr::new("1")))] {
+            assert!(wants_colour(ColorChoice::Always, terminal, no_color));
+            assert!(!wants_colour(ColorChoice::Never, terminal, no_color));
+        }
+    }
 }

@@ -105,21 +105,40 @@ impl Sandbox {
         }
     }
 
-    /// Runs the binary; `report` is the newest run's report.json.
+    /// Runs the binary with the sandbox's folders after `args`; `report` is the newest run's
+    /// report.json.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.exec(|command| {
+            command.args(args).args(self.folders());
+        })
+    }
+
+    /// As [`Sandbox::run`], the sandbox's folders before `args` (and its command): the global
+    /// flags' other place.
+    pub fn run_globals_first(&self, args: &[&str]) -> Run {
+        self.exec(|command| {
+            command.args(self.folders()).args(args);
+        })
+    }
+
+    /// `--root`, `--reports-dir` and `--corpus-dir` of this sandbox.
+    fn folders(&self) -> [std::ffi::OsString; 6] {
+        [
+            "--root".into(),
+            repo_root().into(),
+            "--reports-dir".into(),
+            self.reports.path().into(),
+            "--corpus-dir".into(),
+            self.corpus.path().into(),
+        ]
+    }
+
+    fn exec(&self, add_args: impl FnOnce(&mut Command)) -> Run {
         let root = repo_root();
         let before: Vec<PathBuf> = self.run_dirs();
         let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
-        command
-            .args(args)
-            .arg("--root")
-            .arg(&root)
-            .arg("--reports-dir")
-            .arg(self.reports.path())
-            .arg("--corpus-dir")
-            .arg(self.corpus.path())
-            .env_clear()
-            .current_dir(&root);
+        add_args(&mut command);
+        command.env_clear().current_dir(&root);
         for keep in ["PATH", "HOME"] {
             if let Some(value) = std::env::var_os(keep) {
                 command.env(keep, value);
