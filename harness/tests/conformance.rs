@@ -1,9 +1,12 @@
 //! Golden vectors as test trials (libtest-mimic): one trial per vector and implementation,
-//! named `<contract>::<impl>::<vector-id>`, plus `<contract>::reference::<vector-id>`
-//! checking the reference still gives each vector's expected output.
+//! named `vectors::<contract>::<impl>::<vector-id>`, plus
+//! `vectors::<contract>::reference::<vector-id>` checking the reference still gives each
+//! vector's expected output. A filter is a substring, so `budget::` alone would also pick
+//! every `token-budget::` trial: `vectors::budget::` picks budget's alone, as the README
+//! documents (a trial of this binary checks both).
 //!
 //!     cargo test --test conformance -- --list
-//!     cargo test --test conformance -- budget::
+//!     cargo test --test conformance -- vectors::budget::
 //!     CONFORMANCE_IMPLS=py-mutant-late-value cargo test --test conformance
 //!
 //! `CONFORMANCE_IMPLS` (comma separated) picks the implementations; the default is the
@@ -61,7 +64,7 @@ fn main() {
     for (contract, list) in &vectors {
         for (i, v) in list.iter().enumerate() {
             planned.push((
-                format!("{}::reference::{}", contract.id(), v.id),
+                format!("{}reference::{}", filter(*contract), v.id),
                 *contract,
                 None,
                 i,
@@ -73,7 +76,7 @@ fn main() {
         {
             for (i, v) in list.iter().enumerate() {
                 planned.push((
-                    format!("{}::{}::{}", contract.id(), spec.id, v.id),
+                    format!("{}{}::{}", filter(*contract), spec.id, v.id),
                     *contract,
                     Some(spec.id.clone()),
                     i,
@@ -109,9 +112,15 @@ fn main() {
     }
     let results = Arc::new(results);
     let vectors = Arc::new(vectors);
-    let trials = planned
-        .into_iter()
-        .map(|(name, contract, impl_id, i)| {
+    let names: Vec<(String, &'static str)> = planned
+        .iter()
+        .map(|(name, contract, _, _)| (name.clone(), contract.id()))
+        .collect();
+    let filters_check = Trial::test("trial_names::each_contract_filter_selects_it_alone", {
+        move || each_filter_selects_its_contract_alone(&names, &root)
+    });
+    let trials = std::iter::once(filters_check)
+        .chain(planned.into_iter().map(|(name, contract, impl_id, i)| {
             let (results, vectors) = (results.clone(), vectors.clone());
             Trial::ignorable_test(name, move || {
                 let list = &vectors
@@ -130,9 +139,43 @@ fn main() {
                     },
                 }
             })
-        })
+        }))
         .collect();
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// The filter that selects one contract's trials, and the start of each of their names.
+fn filter(contract: &dyn Contract) -> String {
+    format!("vectors::{}::", contract.id())
+}
+
+/// Every contract's filter, matched as libtest matches it (a substring), picks exactly that
+/// contract's trials; and the README documents it in that form.
+fn each_filter_selects_its_contract_alone(
+    names: &[(String, &'static str)],
+    root: &Path,
+) -> Result<(), Failed> {
+    for contract in reference::CONTRACTS {
+        let wanted = filter(*contract);
+        let wrong: Vec<&str> = names
+            .iter()
+            .filter(|(name, of)| name.contains(&wanted) != (*of == contract.id()))
+            .map(|(name, _)| name.as_str())
+            .take(3)
+            .collect();
+        if !wrong.is_empty() {
+            return Err(format!("the filter {wanted} gets these wrong: {wrong:?}").into());
+        }
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).map_err(|e| e.to_string())?;
+    let documented = format!(
+        "cargo test --test conformance -- {}",
+        filter(reference::CONTRACTS[0])
+    );
+    if !readme.contains(&documented) {
+        return Err(format!("README.md does not show `{documented}`").into());
+    }
+    Ok(())
 }
 
 fn canonical_set(outputs: &[serde_json::Value]) -> Vec<String> {
