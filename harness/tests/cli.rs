@@ -31,6 +31,23 @@ fn an_unknown_implementation_is_answered_with_the_closest_and_how_to_list_them()
         "{}",
         far.stderr
     );
+    let vector = harness(&[
+        "verify",
+        "--impl",
+        "py-sample",
+        "--contract",
+        "budget",
+        "--vector",
+        "ok-resolve-immediatly",
+    ]);
+    assert_eq!(vector.code, 2);
+    assert!(
+        vector
+            .stderr
+            .contains("did you mean `ok-resolve-immediately`?"),
+        "{}",
+        vector.stderr
+    );
     let repro = harness(&["corpus", "prune", "--impl", "ts-sampel"]);
     assert_eq!(repro.code, 2);
     assert!(
@@ -190,6 +207,8 @@ fn version_names_the_commit_it_was_built_from() {
     let head = std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .current_dir(common::repo_root())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .output()
         .ok()
         .filter(|o| o.status.success())

@@ -351,15 +351,25 @@ fn fixed_cases(
         }
     }
     if let Some(id) = &settings.vector {
+        let ids: Vec<String> = cases
+            .iter()
+            .filter_map(|(label, _)| match label {
+                CaseLabel::Vector(vector) => Some(vector.clone()),
+                _ => None,
+            })
+            .collect();
         cases.retain(|(label, _)| *label == CaseLabel::Vector(id.clone()));
         if cases.is_empty() {
+            let near = crate::suggest::did_you_mean(id, ids.iter().map(String::as_str))
+                .map(|s| format!("{s} "))
+                .unwrap_or_default();
             return Err(Error::usage(
                 format!(
                     "no golden vector `{id}` for contract `{}` in {}",
                     contract.id(),
                     project.vectors_dir.display()
                 ),
-                Some("vector ids are listed in the vectors files; `cargo run -- vectors regen` writes them".into()),
+                Some(format!("{near}vector ids are listed in the vectors files; `cargo run -- vectors regen` writes them")),
             ));
         }
     } else if settings.only_case.is_none() && settings.use_corpus {
