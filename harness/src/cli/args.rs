@@ -170,6 +170,7 @@ pub enum ProfileArg {
 /// Where the project lives, where the harness's data comes from, and where reports go:
 /// flags of every command.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct ProjectArgs {
     /// A checkout of the harness's repository whose adapters, implementations and vectors
     /// to use [default: the checkout around the current directory, else the copy built into
@@ -197,6 +198,7 @@ pub struct ProjectArgs {
 
 /// How the harness talks to the terminal: flags of every command.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct OutputArgs {
     /// No progress bar or progress lines (messages and the summary still print).
     #[arg(long, short, global = true)]
