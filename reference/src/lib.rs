@@ -56,8 +56,18 @@ mod tests {
     }
 
     #[test]
-    fn every_rule_has_a_one_line_summary_and_a_full_text() {
+    fn every_contract_has_a_title_and_about_and_every_rule_a_summary_and_a_full_text() {
         for contract in CONTRACTS {
+            assert!(
+                !contract.title().is_empty() && !contract.title().contains('\n'),
+                "{}: a title of a few words",
+                contract.id()
+            );
+            assert!(
+                contract.about().len() > 100 && !contract.about().contains('\n'),
+                "{}: a paragraph about the system under test",
+                contract.id()
+            );
             let mut ids = BTreeSet::new();
             for rule in contract.rules() {
                 assert!(
