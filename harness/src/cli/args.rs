@@ -60,17 +60,18 @@ pub enum Command {
     Man(ManArgs),
     /// The contracts' rules: every contract's with a line each, one contract's with their
     /// full text, or one rule (by id alone, or after its contract).
+    #[command(after_help = help::rules())]
     Rules(RulesArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// A contract (budget, migrate, sql-migrations, ledger, token-budget), or a rule id
-    /// [default: every contract].
-    #[arg(value_name = "CONTRACT")]
+    /// A contract id (budget, migrate, sql-migrations, ledger, token-budget), or a rule id
+    /// alone [default: every contract].
+    #[arg(value_name = "ID")]
     pub contract: Option<String>,
-    /// One rule of CONTRACT, by id (BUDGET-DEADLINE; any case).
-    #[arg(value_name = "RULE", requires = "contract")]
+    /// One rule of that contract, by id (BUDGET-DEADLINE; any case).
+    #[arg(value_name = "ID", requires = "contract")]
     pub rule: Option<String>,
     /// text for people; json: an array of {contract, id, summary, text}; markdown: the
     /// contract's page as docs/contracts/ holds it.

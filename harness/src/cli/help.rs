@@ -133,6 +133,21 @@ pub fn repro() -> String {
 }
 
 /// After `harness report diff --help`.
+pub fn rules() -> String {
+    examples(&[
+        ("harness rules", "every contract's rules, a line each"),
+        (
+            "harness rules budget",
+            "one contract's rules with their full text",
+        ),
+        ("harness rules BUDGET-DEADLINE", "one rule, by its id alone"),
+        (
+            "harness rules --format json",
+            "all of them for tools: [{contract, id, summary, text}]",
+        ),
+    ]) + "\nExits 2 for an unknown contract or rule, naming the closest ids."
+}
+
 pub fn report_diff() -> String {
     examples(&[
         ("harness report diff reports/20260101T000000Z-s7 latest", ""),
