@@ -253,6 +253,28 @@ fn completions_for_every_shell_and_a_bash_script_bash_accepts() {
 }
 
 #[test]
+fn a_reader_that_goes_away_ends_the_output_not_the_command() {
+    // `harness rules | head -1`: the pipe is closed before the harness writes to it.
+    for args in [
+        &["rules"][..],
+        &["completions", "bash"],
+        &["rules", "--format", "json"],
+    ] {
+        let mut child = Sandbox::new()
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the harness starts");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("the harness finishes");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn the_man_page_prints_as_roff_or_is_written_per_command() {
     let run = harness(&["man"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -26,6 +26,23 @@ use crate::report::merge::ShardRun;
 use crate::report::Report;
 use crate::verify::verify;
 
+/// `print!` that never panics: when the reader has gone away (`harness … | head`) the rest
+/// of the output is dropped and the command still finishes (its report is still written).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `println!` as [`out!`] does it.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Runs one parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let colour = cli.output.colour().stdout;
@@ -38,7 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
         Command::Corpus(args) => cli.project.resolve().and_then(|p| run_corpus(args, &p)),
         Command::Doctor => cli.project.resolve().and_then(|project| {
-            print!("{}", crate::doctor::diagnose(&project)?.render());
+            out!("{}", crate::doctor::diagnose(&project)?.render());
             Ok(EXIT_AGREEMENT)
         }),
         Command::Report(args) => args
@@ -47,7 +64,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Completions(args) => write_completions(args.shell),
         Command::Man(args) => write_man(args),
         Command::Rules(args) => args.resolve().map(|(query, format)| {
-            print!("{}", query.render(format));
+            out!("{}", query.render(format));
             EXIT_AGREEMENT
         }),
     };
@@ -98,7 +115,7 @@ fn show_and_save(
     format: MessageFormat,
 ) -> Result<u8, Error> {
     let human = |text: String| match format {
-        MessageFormat::Human => print!("{text}"),
+        MessageFormat::Human => out!("{text}"),
         MessageFormat::Json => eprint!("{text}"),
     };
     // The summary first: what a run found reaches the console even when its report cannot
@@ -137,7 +154,7 @@ fn write_man(args: &ManArgs) -> Result<u8, Error> {
             ),
             hint: Some("name a folder you can write to with --dir".into()),
         })?;
-    println!(
+    outln!(
         "wrote the manual pages (harness.1, harness-verify.1, …) into {}",
         dir.display()
     );
@@ -151,15 +168,15 @@ fn write_completions(shell: clap_complete::Shell) -> Result<u8, Error> {
     print_bytes(&script, "the completion script")
 }
 
-/// Writes `bytes` to stdout; a closed pipe is an error that says what was cut short.
+/// Writes `bytes` to stdout. A reader that went away (`| head`) took what it wanted, as
+/// with [`out!`]; any other failure is an error that says what was cut short.
 fn print_bytes(bytes: &[u8], what: &str) -> Result<u8, Error> {
     use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| printing(what, &e))?;
-    Ok(EXIT_AGREEMENT)
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(printing(what, &e)),
+        _ => Ok(EXIT_AGREEMENT),
+    }
 }
 
 fn printing(what: &str, error: &std::io::Error) -> Error {
@@ -175,7 +192,7 @@ fn run_report(settings: ReportSettings, colour: bool) -> Result<u8, Error> {
             let a = RunGroups::load(&a)?;
             let b = RunGroups::load(&b)?;
             let diff = RunDiff::between(&a, &b);
-            print!("{}", diff.render(&a, &b, counts));
+            out!("{}", diff.render(&a, &b, counts));
             Ok(if diff.fails(counts) {
                 EXIT_FINDINGS
             } else {
@@ -215,48 +232,48 @@ fn run_vectors(args: &VectorsArgs, project: Project) -> Result<u8, Error> {
         VectorsAction::Regen(filter) => {
             let changed = crate::vectors::regen(&dir, &filter.resolve()?)?;
             if changed.is_empty() {
-                println!("vectors are up to date ({})", dir.display());
+                outln!("vectors are up to date ({})", dir.display());
             }
             for path in changed {
-                println!("rewrote {}", path.display());
+                outln!("rewrote {}", path.display());
             }
             Ok(EXIT_AGREEMENT)
         }
         VectorsAction::Check(filter) => {
             let drifts = crate::vectors::check(&dir, &filter.resolve()?)?;
             if drifts.is_empty() {
-                println!("vectors match the reference ({})", dir.display());
+                outln!("vectors match the reference ({})", dir.display());
                 return Ok(EXIT_AGREEMENT);
             }
             for drift in &drifts {
-                println!(
+                outln!(
                     "{} differs from what the reference gives:\n{}",
                     drift.path.display(),
                     drift.diff
                 );
             }
-            println!("{} vectors file(s) out of date: review the diff, then run `cargo run -- vectors regen`", drifts.len());
+            outln!("{} vectors file(s) out of date: review the diff, then run `cargo run -- vectors regen`", drifts.len());
             Ok(EXIT_FINDINGS)
         }
         VectorsAction::Import(import) => match import.format {
             ImportFormat::Aegis => {
                 let (out, count, disagreements) =
                     crate::vectors::aegis::import(&import.file, &dir)?;
-                println!("imported {count} aegis vector(s) into {}", out.display());
+                outln!("imported {count} aegis vector(s) into {}", out.display());
                 for d in &disagreements {
-                    println!(
+                    outln!(
                         "  upstream case `{}` disagrees with the reference ({}):",
                         d.id,
                         d.rules.join(", ")
                     );
                     for field in &d.fields {
-                        println!("    {field}");
+                        outln!("    {field}");
                     }
                 }
                 if disagreements.is_empty() {
                     return Ok(EXIT_AGREEMENT);
                 }
-                println!("{} upstream vector(s) disagree; the imported file keeps the reference's expectation and the upstream one beside it", disagreements.len());
+                outln!("{} upstream vector(s) disagree; the imported file keeps the reference's expectation and the upstream one beside it", disagreements.len());
                 Ok(EXIT_FINDINGS)
             }
         },
@@ -281,10 +298,10 @@ fn run_corpus(args: &CorpusArgs, project: &Project) -> Result<u8, Error> {
 
 fn list_corpus(cases: &[(PathBuf, CorpusCase)], project: &Project) {
     if cases.is_empty() {
-        println!("the corpus is empty");
+        outln!("the corpus is empty");
     }
     for (path, case) in cases {
-        println!(
+        outln!(
             "{}  {} · {} · {} · {} bytes · found {}",
             display_path(&project.root, path),
             case.contract,
@@ -308,9 +325,9 @@ fn run_replay(project: &Project, plan: &ReplayPlan, prune: bool) -> Result<u8, E
                     path: path.clone(),
                     source,
                 })?;
-                println!("pruned {shown}: {} now agrees with the reference", spec.id);
+                outln!("pruned {shown}: {} now agrees with the reference", spec.id);
             }
-            (None, false) => println!(
+            (None, false) => outln!(
                 "{shown}: {} agrees with the reference now ({} was found on {})",
                 spec.id,
                 case.rules.join(" "),
@@ -318,11 +335,11 @@ fn run_replay(project: &Project, plan: &ReplayPlan, prune: bool) -> Result<u8, E
             ),
             (Some(what), true) => {
                 still_failing += 1;
-                println!("kept {shown}: still {what}");
+                outln!("kept {shown}: still {what}");
             }
             (Some(what), false) => {
                 still_failing += 1;
-                print!(
+                out!(
                     "{}",
                     super::repro::still_failing(&shown, &spec.id, case, what, &result)
                 );
@@ -330,7 +347,7 @@ fn run_replay(project: &Project, plan: &ReplayPlan, prune: bool) -> Result<u8, E
         }
     }
     if prune {
-        println!(
+        outln!(
             "{}",
             prune_summary(&spec.id, plan.cases.len(), still_failing)
         );
