@@ -201,7 +201,22 @@ impl Driver {
                 }
                 job = jobs.recv(), if can_take => {
                     match job {
-                        Some(job) => self.send(job),
+                        Some(job) => {
+                            // Whatever else is queued goes in the same write: one wake-up
+                            // and one pipe write for many cases, none of them held back.
+                            let mut batch = vec![job];
+                            while self.in_flight.len() + batch.len() < self.window {
+                                match jobs.try_recv() {
+                                    Ok(job) => batch.push(job),
+                                    Err(mpsc::error::TryRecvError::Empty) => break,
+                                    Err(mpsc::error::TryRecvError::Disconnected) => {
+                                        fresh_open = false;
+                                        break;
+                                    }
+                                }
+                            }
+                            self.send_all(batch);
+                        }
                         None => fresh_open = false,
                     }
                     false
@@ -269,16 +284,27 @@ impl Driver {
     }
 
     fn send(&mut self, job: Job) {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.session_sent += 1;
-        self.session.send(&Request::Run {
-            id,
-            contract: self.contract,
-            input: &job.input,
-        });
-        let deadline = Instant::now() + job.time_limit;
-        self.in_flight.insert(id, InFlight { job, deadline });
+        self.send_all(vec![job]);
+    }
+
+    /// Sends `jobs` in one write, in order.
+    fn send_all(&mut self, jobs: Vec<Job>) {
+        let mut lines = Vec::with_capacity(jobs.len() * 256);
+        let now = Instant::now();
+        for job in jobs {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.session_sent += 1;
+            Request::Run {
+                id,
+                contract: self.contract,
+                input: &job.input,
+            }
+            .write_line(&mut lines);
+            let deadline = now + job.time_limit;
+            self.in_flight.insert(id, InFlight { job, deadline });
+        }
+        self.session.send_lines(lines);
     }
 
     fn next_wake(&self) -> Option<Instant> {

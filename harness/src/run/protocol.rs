@@ -50,11 +50,19 @@ pub enum Request<'a> {
 
 impl Request<'_> {
     /// One protocol line, newline included.
-    pub fn line(&self) -> String {
-        // Serializing these types cannot fail: every field is plain JSON.
-        let mut line = serde_json::to_string(self).unwrap_or_default();
-        line.push('\n');
-        line
+    #[cfg(test)]
+    fn line(&self) -> String {
+        let mut line = Vec::new();
+        self.write_line(&mut line);
+        // serde_json writes UTF-8.
+        String::from_utf8(line).unwrap_or_default()
+    }
+
+    /// Appends one protocol line, newline included, to `out`.
+    pub fn write_line(&self, out: &mut Vec<u8>) {
+        // Serializing these types into memory cannot fail: every field is plain JSON.
+        let _ = serde_json::to_writer(&mut *out, self);
+        out.push(b'\n');
     }
 }
 
@@ -200,6 +208,76 @@ pub fn result_id_in_head(head: &str) -> Option<u64> {
 
 /// Parses and validates one line an adapter wrote.
 pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
+    if let Some(reply) = plain_result(line) {
+        return Ok(Reply::Result(reply));
+    }
+    checked_reply(line)
+}
+
+/// A present member, `null` included: `#[serde(default)]` leaves it `None` only when absent.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    member: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(member).map(Some)
+}
+
+/// The shape the schema gives a `result` message, read straight from the line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WireResult {
+    op: ResultOp,
+    id: u64,
+    #[serde(default, deserialize_with = "present")]
+    output: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    elapsed_ms: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    timer_lag_ms: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    adapter_error: Option<WireAdapterError>,
+}
+
+#[derive(Deserialize)]
+enum ResultOp {
+    #[serde(rename = "result")]
+    Result,
+}
+
+#[derive(Deserialize)]
+struct WireAdapterError {
+    message: String,
+    #[serde(default, deserialize_with = "present")]
+    traceback: Option<String>,
+}
+
+/// The fast path for the message nearly every line is: a `result` read into its typed form
+/// with no intermediate tree and no schema walk. It accepts only what the schema accepts (no
+/// other members, exactly one of `output` and `adapterError`, a non-negative `elapsedMs`);
+/// anything else, well-formed or not, is `None` and goes the checked way, which says what
+/// is wrong.
+fn plain_result(line: &str) -> Option<CaseReply> {
+    let wire: WireResult = serde_json::from_str(line).ok()?;
+    let ResultOp::Result = wire.op;
+    if wire.output.is_some() == wire.adapter_error.is_some()
+        || wire.elapsed_ms.is_some_and(|ms| ms < 0.0 || ms.is_nan())
+    {
+        return None;
+    }
+    Some(CaseReply {
+        id: wire.id,
+        // As the checked path reads it: an `output` of `null` counts as none.
+        output: wire.output.filter(|output| !output.is_null()),
+        elapsed_ms: wire.elapsed_ms,
+        timer_lag_ms: wire.timer_lag_ms,
+        adapter_error: wire.adapter_error.map(|e| AdapterError {
+            message: e.message,
+            traceback: e.traceback,
+        }),
+    })
+}
+
+/// Any line, parsed as JSON and checked against the protocol schema.
+fn checked_reply(line: &str) -> Result<Reply, Violation> {
     let value: Value = serde_json::from_str(line).map_err(|e| Violation {
         problem: format!("not JSON ({e})"),
         kind: IncidentKind::NotJson,
@@ -283,6 +361,32 @@ mod tests {
             parse_reply(r#"{"op":"pong","token":1}"#),
             Ok(Reply::Pong { token: 1 })
         );
+    }
+
+    #[test]
+    fn the_fast_path_reads_results_as_the_schema_checked_path_does() {
+        for line in [
+            r#"{"op":"result","id":4,"output":{"x":null,"n":[1,2.50,18446744073709551617]},"elapsedMs":1.5,"timerLagMs":-0.1}"#,
+            r#"{"id":0,"output":"text","op":"result"}"#,
+            r#"{"op":"result","id":5,"adapterError":{"message":"boom","traceback":"t","extra":1}}"#,
+            r#"{"op":"result","id":6,"output":null}"#,
+            r#"{"op":"result","id":7,"elapsedMs":0}"#,
+            r#"{"op":"result","id":8,"output":1,"elapsedMs":-1}"#,
+            r#"{"op":"result","id":9,"output":1,"elapsedMs":null}"#,
+            r#"{"op":"result","id":9,"output":1,"extra":true}"#,
+            r#"{"op":"result","id":9,"output":1,"adapterError":{"message":"x"}}"#,
+            r#"{"op":"result","id":9,"adapterError":{"message":"x","traceback":null}}"#,
+            r#"{"op":"result","id":9,"output":1,"output":2}"#,
+            r#"{"op":"result","id":-1,"output":1}"#,
+            r#"{"op":"pong","token":1}"#,
+        ] {
+            assert_eq!(
+                parse_reply(line),
+                checked_reply(line),
+                "the fast path must not change how {line} reads"
+            );
+        }
+        assert!(plain_result(r#"{"op":"result","id":4,"output":{"x":[1]}}"#).is_some());
     }
 
     #[test]

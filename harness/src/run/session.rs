@@ -67,7 +67,7 @@ pub struct Session {
     group: Option<i32>,
     /// Set once the group has been stopped, so dropping the session signals no one.
     stopped: bool,
-    writer: mpsc::UnboundedSender<String>,
+    writer: mpsc::UnboundedSender<Vec<u8>>,
     pub(super) events: mpsc::Receiver<Event>,
     stderr: Arc<Mutex<Tail>>,
     /// The adapter's scratch folder (`HARNESS_SCRATCH`), for the files its cases need (a
@@ -78,8 +78,15 @@ pub struct Session {
 
 impl Session {
     pub(super) fn send(&self, request: &Request) {
+        let mut line = Vec::new();
+        request.write_line(&mut line);
+        self.send_lines(line);
+    }
+
+    /// Sends whole protocol lines, written in one go.
+    pub(super) fn send_lines(&self, lines: Vec<u8>) {
         // A closed writer means the process is gone; the reader reports that as `Closed`.
-        let _ = self.writer.send(request.line());
+        let _ = self.writer.send(lines);
     }
 
     pub(super) fn stderr_tail(&self) -> String {
@@ -249,15 +256,15 @@ pub async fn start(
 
     // Writes go through their own task so a stuck adapter that stops reading can never
     // block the harness's event loop.
-    let (writer, mut lines) = mpsc::unbounded_channel::<String>();
+    let (writer, mut lines) = mpsc::unbounded_channel::<Vec<u8>>();
     tokio::spawn(async move {
         while let Some(first) = lines.recv().await {
             let mut batch = first;
             while let Ok(more) = lines.try_recv() {
-                batch.push_str(&more);
+                batch.extend_from_slice(&more);
             }
             if let Err(e) = async {
-                stdin.write_all(batch.as_bytes()).await?;
+                stdin.write_all(&batch).await?;
                 stdin.flush().await
             }
             .await
