@@ -30,11 +30,19 @@ fn validator() -> &'static jsonschema::Validator {
 pub enum Request<'a> {
     Hello {
         protocol: u64,
+        /// Offers the batch messages (`runs`, `results`); absent, an adapter never sends them.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        batch: Option<BatchOffer>,
     },
     Run {
         id: u64,
         contract: &'a str,
         input: &'a Value,
+    },
+    /// Several cases in one message, to an adapter that accepted the batch offer.
+    Runs {
+        contract: &'a str,
+        cases: &'a [BatchCase<'a>],
     },
     Ping {
         token: u64,
@@ -46,6 +54,22 @@ pub enum Request<'a> {
         input: &'a Value,
     },
     Bye,
+}
+
+/// The batch offer in the harness's hello: results may come several to a message, each
+/// message at most `max_bytes` long (a result longer than that alone comes as a `result`), so
+/// a batch never runs into the reply limit that only one case's output should meet.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchOffer {
+    pub max_bytes: usize,
+}
+
+/// One case of a `runs` message.
+#[derive(Debug, Serialize)]
+pub struct BatchCase<'a> {
+    pub id: u64,
+    pub input: &'a Value,
 }
 
 impl Request<'_> {
@@ -88,6 +112,9 @@ pub struct Hello {
     pub implementations: BTreeMap<String, Package>,
     #[serde(default)]
     pub unavailable: BTreeMap<String, String>,
+    /// Accepts the harness's batch offer: takes `runs`, may answer with `results`.
+    #[serde(default)]
+    pub batch: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -116,7 +143,12 @@ pub struct CaseReply {
 pub enum Reply {
     Hello(Hello),
     Result(CaseReply),
-    Pong { token: u64 },
+    /// A `results` message: each result read on its own, so one that breaks the protocol
+    /// fails its case alone.
+    Results(Vec<Result<CaseReply, Violation>>),
+    Pong {
+        token: u64,
+    },
     Snippet(SnippetReply),
 }
 
@@ -211,6 +243,9 @@ pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
     if let Some(reply) = plain_result(line) {
         return Ok(Reply::Result(reply));
     }
+    if let Some(replies) = plain_results(line) {
+        return Ok(Reply::Results(replies));
+    }
     checked_reply(line)
 }
 
@@ -243,6 +278,35 @@ enum ResultOp {
     Result,
 }
 
+/// A `results` message as the schema has it, each result without its `op`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireResults {
+    op: ResultsOp,
+    results: Vec<WireAnswer>,
+}
+
+#[derive(Deserialize)]
+enum ResultsOp {
+    #[serde(rename = "results")]
+    Results,
+}
+
+/// One result of a `results` message: a `result` without its `op`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WireAnswer {
+    id: u64,
+    #[serde(default, deserialize_with = "present")]
+    output: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    elapsed_ms: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    timer_lag_ms: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    adapter_error: Option<WireAdapterError>,
+}
+
 #[derive(Deserialize)]
 struct WireAdapterError {
     message: String,
@@ -258,22 +322,46 @@ struct WireAdapterError {
 fn plain_result(line: &str) -> Option<CaseReply> {
     let wire: WireResult = serde_json::from_str(line).ok()?;
     let ResultOp::Result = wire.op;
-    if wire.output.is_some() == wire.adapter_error.is_some()
-        || wire.elapsed_ms.is_some_and(|ms| ms < 0.0 || ms.is_nan())
-    {
-        return None;
-    }
-    Some(CaseReply {
+    WireAnswer {
         id: wire.id,
-        // As the checked path reads it: an `output` of `null` counts as none.
-        output: wire.output.filter(|output| !output.is_null()),
+        output: wire.output,
         elapsed_ms: wire.elapsed_ms,
         timer_lag_ms: wire.timer_lag_ms,
-        adapter_error: wire.adapter_error.map(|e| AdapterError {
-            message: e.message,
-            traceback: e.traceback,
-        }),
-    })
+        adapter_error: wire.adapter_error,
+    }
+    .reply()
+}
+
+/// [`plain_result`] for a `results` message whose every result is plain.
+fn plain_results(line: &str) -> Option<Vec<Result<CaseReply, Violation>>> {
+    let wire: WireResults = serde_json::from_str(line).ok()?;
+    let ResultsOp::Results = wire.op;
+    wire.results
+        .into_iter()
+        .map(|answer| answer.reply().map(Ok))
+        .collect()
+}
+
+impl WireAnswer {
+    /// The reply, when it has a shape the schema allows (see [`plain_result`]).
+    fn reply(self) -> Option<CaseReply> {
+        if self.output.is_some() == self.adapter_error.is_some()
+            || self.elapsed_ms.is_some_and(|ms| ms < 0.0 || ms.is_nan())
+        {
+            return None;
+        }
+        Some(CaseReply {
+            id: self.id,
+            // As the checked path reads it: an `output` of `null` counts as none.
+            output: self.output.filter(|output| !output.is_null()),
+            elapsed_ms: self.elapsed_ms,
+            timer_lag_ms: self.timer_lag_ms,
+            adapter_error: self.adapter_error.map(|e| AdapterError {
+                message: e.message,
+                traceback: e.traceback,
+            }),
+        })
+    }
 }
 
 /// Any line, parsed as JSON and checked against the protocol schema.
@@ -283,6 +371,52 @@ fn checked_reply(line: &str) -> Result<Reply, Violation> {
         kind: IncidentKind::NotJson,
         id: None,
     })?;
+    if value.get("op") == Some(&Value::from("results")) {
+        return checked_results(value);
+    }
+    checked_message(value)
+}
+
+/// A `results` message, each result checked as the `result` message it stands for.
+fn checked_results(value: Value) -> Result<Reply, Violation> {
+    let shape = |problem: &str| Violation {
+        problem: format!("breaks the protocol schema: a `results` message {problem}"),
+        kind: IncidentKind::InvalidMessage,
+        id: None,
+    };
+    let Value::Object(mut message) = value else {
+        return Err(shape("must be an object"));
+    };
+    if message.len() != 2 {
+        return Err(shape("has exactly the members `op` and `results`"));
+    }
+    let Some(Value::Array(results)) = message.remove("results") else {
+        return Err(shape("holds its results in an array, `results`"));
+    };
+    let replies = results
+        .into_iter()
+        .map(|result| {
+            let Value::Object(mut fields) = result else {
+                return Err(shape("holds objects only"));
+            };
+            if fields.contains_key("op") {
+                return Err(Violation {
+                    id: fields.get("id").and_then(Value::as_u64),
+                    ..shape("holds results without an `op`")
+                });
+            }
+            fields.insert("op".into(), Value::from("result"));
+            match checked_message(Value::Object(fields))? {
+                Reply::Result(reply) => Ok(reply),
+                _ => Err(shape("holds results only")),
+            }
+        })
+        .collect();
+    Ok(Reply::Results(replies))
+}
+
+/// One message (not `results`) checked against the protocol schema.
+fn checked_message(value: Value) -> Result<Reply, Violation> {
     let id = (value.get("op") == Some(&Value::from("result")))
         .then(|| value.get("id").and_then(Value::as_u64))
         .flatten();
@@ -327,8 +461,32 @@ mod tests {
     fn requests_serialize_as_the_protocol_says() {
         let input = json!({"a": 1});
         assert_eq!(
-            Request::Hello { protocol: 1 }.line(),
+            Request::Hello {
+                protocol: 1,
+                batch: None
+            }
+            .line(),
             "{\"op\":\"hello\",\"protocol\":1}\n"
+        );
+        assert_eq!(
+            Request::Hello {
+                protocol: 1,
+                batch: Some(BatchOffer { max_bytes: 4096 })
+            }
+            .line(),
+            "{\"op\":\"hello\",\"protocol\":1,\"batch\":{\"maxBytes\":4096}}\n"
+        );
+        let cases = [BatchCase {
+            id: 4,
+            input: &input,
+        }];
+        assert_eq!(
+            Request::Runs {
+                contract: "migrate",
+                cases: &cases
+            }
+            .line(),
+            "{\"op\":\"runs\",\"contract\":\"migrate\",\"cases\":[{\"id\":4,\"input\":{\"a\":1}}]}\n"
         );
         assert_eq!(
             Request::Run {
@@ -387,6 +545,46 @@ mod tests {
             );
         }
         assert!(plain_result(r#"{"op":"result","id":4,"output":{"x":[1]}}"#).is_some());
+    }
+
+    #[test]
+    fn results_are_read_one_by_one_and_a_bad_one_fails_alone() {
+        let fine = r#"{"op":"results","results":[{"id":1,"output":{"a":1},"elapsedMs":0.5},{"id":2,"adapterError":{"message":"m"}}]}"#;
+        let checked = checked_reply(fine);
+        assert_eq!(parse_reply(fine), checked, "both paths read it alike");
+        let Ok(Reply::Results(replies)) = checked else {
+            panic!("a results message: {checked:?}");
+        };
+        assert_eq!(replies.len(), 2);
+        assert!(matches!(&replies[0], Ok(r) if r.id == 1 && r.elapsed_ms == Some(0.5)));
+        assert!(matches!(&replies[1], Ok(r) if r.adapter_error.is_some()));
+
+        let one_bad = r#"{"op":"results","results":[{"id":1,"output":1},{"id":2,"output":1,"extra":0},{"id":3}]}"#;
+        let Ok(Reply::Results(replies)) = parse_reply(one_bad) else {
+            panic!("still a results message");
+        };
+        assert!(replies[0].is_ok());
+        for (bad, id) in replies[1..].iter().zip([2, 3]) {
+            let violation = bad.as_ref().unwrap_err();
+            assert_eq!(
+                (violation.id, violation.kind),
+                (Some(id), IncidentKind::InvalidMessage)
+            );
+        }
+        for broken in [
+            r#"{"op":"results","results":{}}"#,
+            r#"{"op":"results","results":[],"more":1}"#,
+            r#"{"op":"results"}"#,
+        ] {
+            let violation = parse_reply(broken).unwrap_err();
+            assert_eq!(
+                (violation.id, violation.kind),
+                (None, IncidentKind::InvalidMessage)
+            );
+        }
+        assert!(validator()
+            .validate(&serde_json::from_str(fine).unwrap())
+            .is_ok());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tokio::time::{timeout, Instant};
 
 use super::lines::{next_line, Line};
 use super::protocol::{
-    excerpt, parse_reply, size, Hello, Reply, Request, SnippetReply, PROTOCOL_VERSION,
+    excerpt, parse_reply, size, BatchOffer, Hello, Reply, Request, SnippetReply, PROTOCOL_VERSION,
 };
 use super::{AdapterCommand, RunnerSettings, StartError};
 
@@ -70,6 +70,8 @@ pub struct Session {
     writer: mpsc::UnboundedSender<Vec<u8>>,
     pub(super) events: mpsc::Receiver<Event>,
     stderr: Arc<Mutex<Tail>>,
+    /// The adapter accepted the batch offer: it takes `runs` and may answer with `results`.
+    pub(super) batch: bool,
     /// The adapter's scratch folder (`HARNESS_SCRATCH`), for the files its cases need (a
     /// migrations folder, a database). Owned here so it is removed with the session,
     /// whether the adapter exited, crashed or was killed.
@@ -282,10 +284,15 @@ pub async fn start(
         writer,
         events,
         stderr: tail,
+        batch: false,
         _scratch: scratch,
     };
     session.send(&Request::Hello {
         protocol: PROTOCOL_VERSION,
+        // Half the reply limit: a message of results never comes near it.
+        batch: Some(BatchOffer {
+            max_bytes: limit / 2,
+        }),
     });
     let first = timeout(handshake_timeout, session.events.recv()).await;
     let line = match first {
@@ -329,7 +336,10 @@ pub async fn start(
         }
     };
     match parse_reply(&line) {
-        Ok(Reply::Hello(hello)) if hello.protocol == PROTOCOL_VERSION => Ok((session, hello)),
+        Ok(Reply::Hello(hello)) if hello.protocol == PROTOCOL_VERSION => {
+            session.batch = hello.batch;
+            Ok((session, hello))
+        }
         Ok(Reply::Hello(hello)) => {
             session.kill().await;
             Err(StartError::Protocol {
