@@ -13,7 +13,12 @@
 //! with `--shrink-time 0`, with default shrinking, and again with a baseline that lists its
 //! groups (targets: at most 4× and 1.5× the first).
 //!
-//! `cargo bench --bench verify -- shrink` (or `wall`, `migrate`, `sql`) runs one section.
+//! First of all (section `ratios`, see `ratios.rs`): the harness's own CPU per case, with an
+//! adapter that answers at once and through `py-sample`, and the end-to-end rates of migrate
+//! and token-budget beside the same calls made in-process, each as a ratio.
+//!
+//! `cargo bench --bench verify -- shrink` (or `ratios`, `wall`, `migrate`, `sql`) runs one
+//! section.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -21,6 +26,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::Instant;
 
 use proptest::strategy::ValueTree;
+
+mod ratios;
 
 const RUNS: usize = 3;
 /// Each contract timed as whole runs, with its number of generated cases.
@@ -64,6 +71,9 @@ fn main() {
         for (contract, cases) in WALL_TIMED {
             wall_times(root, &reports, contract, cases);
         }
+    }
+    if runs("ratios") {
+        ratios::report(root, &reports);
     }
     if runs("migrate") {
         migrate_throughput(root, &reports);
