@@ -305,11 +305,12 @@ pub struct CaseGenerator {
 
 impl CaseGenerator {
     pub fn new(contract: &dyn Contract, settings: &GenSettings) -> Self {
-        let mut config = Config::default();
-        config.failure_persistence = None;
         CaseGenerator {
             strategy: contract.strategy(settings),
-            config,
+            config: Config {
+                failure_persistence: None,
+                ..Config::default()
+            },
         }
     }
 

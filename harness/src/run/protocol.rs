@@ -256,11 +256,13 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     T::deserialize(member).map(Some)
 }
 
-/// The shape the schema gives a `result` message, read straight from the line.
+/// A `result` message as the schema has it, read straight from the line; without its `op`,
+/// one result of a `results` message.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct WireResult {
-    op: ResultOp,
+struct WireAnswer {
+    #[serde(default)]
+    op: Option<ResultOp>,
     id: u64,
     #[serde(default, deserialize_with = "present")]
     output: Option<Value>,
@@ -278,7 +280,7 @@ enum ResultOp {
     Result,
 }
 
-/// A `results` message as the schema has it, each result without its `op`.
+/// A `results` message as the schema has it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WireResults {
@@ -290,21 +292,6 @@ struct WireResults {
 enum ResultsOp {
     #[serde(rename = "results")]
     Results,
-}
-
-/// One result of a `results` message: a `result` without its `op`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct WireAnswer {
-    id: u64,
-    #[serde(default, deserialize_with = "present")]
-    output: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    elapsed_ms: Option<f64>,
-    #[serde(default, deserialize_with = "present")]
-    timer_lag_ms: Option<f64>,
-    #[serde(default, deserialize_with = "present")]
-    adapter_error: Option<WireAdapterError>,
 }
 
 #[derive(Deserialize)]
@@ -320,16 +307,9 @@ struct WireAdapterError {
 /// anything else, well-formed or not, is `None` and goes the checked way, which says what
 /// is wrong.
 fn plain_result(line: &str) -> Option<CaseReply> {
-    let wire: WireResult = serde_json::from_str(line).ok()?;
-    let ResultOp::Result = wire.op;
-    WireAnswer {
-        id: wire.id,
-        output: wire.output,
-        elapsed_ms: wire.elapsed_ms,
-        timer_lag_ms: wire.timer_lag_ms,
-        adapter_error: wire.adapter_error,
-    }
-    .reply()
+    let wire: WireAnswer = serde_json::from_str(line).ok()?;
+    wire.op.as_ref()?;
+    wire.reply()
 }
 
 /// [`plain_result`] for a `results` message whose every result is plain.
@@ -338,7 +318,13 @@ fn plain_results(line: &str) -> Option<Vec<Result<CaseReply, Violation>>> {
     let ResultsOp::Results = wire.op;
     wire.results
         .into_iter()
-        .map(|answer| answer.reply().map(Ok))
+        .map(|answer| {
+            answer
+                .op
+                .is_none()
+                .then(|| answer.reply().map(Ok))
+                .flatten()
+        })
         .collect()
 }
 
@@ -537,6 +523,8 @@ mod tests {
             r#"{"op":"result","id":9,"output":1,"output":2}"#,
             r#"{"op":"result","id":-1,"output":1}"#,
             r#"{"op":"pong","token":1}"#,
+            r#"{"op":"results","results":[{"op":"result","id":1,"output":1}]}"#,
+            r#"{"op":"results","results":[{"id":1,"output":1}]}"#,
         ] {
             assert_eq!(
                 parse_reply(line),

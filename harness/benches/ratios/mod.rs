@@ -41,6 +41,8 @@ fn cpu_of(pid: u32) -> Option<f64> {
 
 /// Runs the harness with `args`: its own CPU sampled from /proc until it exits, and its
 /// adapters' from the usage wait4 reports for it and the children it reaped.
+// The child is reaped by wait4 below (which also reports its usage), not `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn measure(root: &Path, reports: &Path, args: &[&str]) -> Usage {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_harness"))
@@ -164,34 +166,14 @@ fn end_to_end(root: &Path, reports: &Path, contract_id: &str, cases: u64) {
     if contract_id != "migrate" {
         command.arg(contract_id);
     }
-    let output = command
-        .arg(&cases_file)
-        .arg(root.join("adapters/py"))
-        .output()
-        .expect("the managed venv's python runs");
-    let rates: Vec<f64> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| l.trim().parse().unwrap_or(0.0))
-        .collect();
+    let rates = super::python_rates(command.arg(&cases_file).arg(root.join("adapters/py")));
     let in_process = rates.first().copied().unwrap_or(0.0).max(1.0);
     let adapter_code = rates.get(1).copied().unwrap_or(0.0).max(1.0);
     let count = cases.to_string();
     let seed = SEED.to_string();
-    let usage = measure(
-        root,
-        reports,
-        &[
-            "verify",
-            "--impl",
-            "py",
-            "--contract",
-            contract_id,
-            "--cases",
-            &count,
-            "--seed",
-            &seed,
-        ],
-    );
+    let mut args = vec!["verify", "--impl", "py", "--contract", contract_id];
+    args.extend(["--cases", &count, "--seed", &seed]);
+    let usage = measure(root, reports, &args);
     let rate = cases as f64 / usage.wall;
     println!("  {contract_id}, {cases} cases through py (the real package):");
     println!("    in-process calls                  {in_process:>9.0} cases/s");
