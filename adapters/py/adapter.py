@@ -1,4 +1,4 @@
-"""Harness adapter for Python implementations, protocol 1 (see ../PROTOCOL.md).
+"""Harness adapter for Python implementations, protocol 1 (see ../PROTOCOL.md), batches included.
 
 Stdlib only. One asyncio loop reads JSON Lines from stdin. A binding's `run` is either a
 coroutine function, and then every case runs as its own task (many cases in flight at once,
@@ -103,33 +103,64 @@ def log(message):
 
 
 class Replies:
-    """Writes protocol messages into a buffer that is flushed once per turn of the loop."""
+    """Writes protocol messages into a buffer that is flushed once per turn of the loop.
+
+    Once the harness's batch offer is accepted (`batch_bytes` set), the results of one turn
+    go out together in `results` messages of at most `batch_bytes` each; a result longer than
+    that alone goes as a `result` message.
+    """
 
     def __init__(self, stream, loop):
         self._stream = stream
         self._write = stream.write
         self._loop = loop
         self._flush_scheduled = False
+        self.batch_bytes = None
+        self._results = []  # encoded results (bytes, no `op`) waiting for the flush
+        self._results_size = 0
+
+    def _schedule(self):
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self.flush)
 
     def send(self, message):
         # Encode fully before writing, so a message that cannot be encoded never leaves
         # half a line on the stream (the caller turns the exception into an adapterError).
         self._write((_encode(message) + "\n").encode("utf-8"))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self.flush)
+        self._schedule()
+
+    def result(self, case_id, fields):
+        """The result of one case: `fields` holds its `output` or `adapterError` (and times).
+        Raises, writing nothing, when it cannot be encoded."""
+        limit = self.batch_bytes
+        if limit is None:
+            self.send({"op": "result", "id": case_id, **fields})
+            return
+        encoded = _encode({"id": case_id, **fields}).encode("utf-8")
+        if len(encoded) > limit:
+            self._write(b'{"op":"result",' + encoded[1:] + b"\n")
+        else:
+            if self._results_size + len(encoded) > limit:
+                self._write_results()
+            self._results.append(encoded)
+            self._results_size += len(encoded) + 1
+        self._schedule()
+
+    def _write_results(self):
+        self._write(b'{"op":"results","results":[' + b",".join(self._results) + b"]}\n")
+        self._results = []
+        self._results_size = 0
 
     def flush(self):
         self._flush_scheduled = False
+        if self._results:
+            self._write_results()
         self._stream.flush()
 
 
-def adapter_error(case_id, err):
-    return {
-        "op": "result",
-        "id": case_id,
-        "adapterError": {"message": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()},
-    }
+def adapter_error(err):
+    return {"adapterError": {"message": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()}}
 
 
 def load_bindings():
@@ -148,10 +179,9 @@ def load_bindings():
 async def run_case(replies, binding, case_id, case_input):
     """One case of an asynchronous binding, as its own task."""
     try:
-        result = await binding.run(case_input)
-        replies.send({"op": "result", "id": case_id, **result})
+        replies.result(case_id, await binding.run(case_input))
     except BaseException as err:
-        replies.send(adapter_error(case_id, err))
+        replies.result(case_id, adapter_error(err))
 
 
 class Adapter(asyncio.Protocol):
@@ -230,7 +260,9 @@ class Adapter(asyncio.Protocol):
         if not self.greeted:
             self.greet(message)
         elif op == "run":
-            self.run(message)
+            self.run(message.get("contract"), message.get("id"), message)
+        elif op == "runs":
+            self.runs(message)
         elif op == "snippet":
             self.snippet(message)
         elif op == "ping":
@@ -246,6 +278,10 @@ class Adapter(asyncio.Protocol):
             self.finish(2)
             return
         self.greeted = True
+        offer = message.get("batch")
+        batch = type(offer) is dict and type(offer.get("maxBytes")) is int
+        if batch:
+            self.replies.batch_bytes = offer["maxBytes"]
         bindings, implementations, unavailable = load_bindings()
         self.bindings = bindings
         for contract, module in bindings.items():
@@ -260,25 +296,32 @@ class Adapter(asyncio.Protocol):
             "contracts": sorted(bindings),
             "implementations": implementations,
             "unavailable": unavailable,
+            **({"batch": True} if batch else {}),
         })
 
-    def run(self, message):
-        case_id = message.get("id")
+    def run(self, contract, case_id, case):
+        """One case: `case` holds its `input` (a `run` message, or one case of `runs`)."""
         try:
-            contract = message.get("contract")
             run = self.sync_runs.get(contract)
             if run is not None:
-                result = run(message["input"])
-                self.replies.send({"op": "result", "id": case_id, **result})
+                self.replies.result(case_id, run(case["input"]))
                 return
             binding = self.async_bindings.get(contract)
             if binding is None:
                 raise LookupError(f"contract {contract!r} is not available in this adapter")
-            task = asyncio.create_task(run_case(self.replies, binding, case_id, message["input"]))
+            task = asyncio.create_task(run_case(self.replies, binding, case_id, case["input"]))
             self.running.add(task)
             task.add_done_callback(self.running.discard)
         except BaseException as err:
-            self.replies.send(adapter_error(case_id, err))
+            self.replies.result(case_id, adapter_error(err))
+
+    def runs(self, message):
+        """Several cases in one message, each started in turn as if it came alone."""
+        contract = message.get("contract")
+        for case in message.get("cases") or ():
+            self.run(contract, case.get("id") if type(case) is dict else None, case)
+            if self.finished.done():
+                return
 
     def snippet(self, message):
         """The `snippet` op: the program reproducing one case, checking itself against the
@@ -320,9 +363,7 @@ class Adapter(asyncio.Protocol):
         head = line.split(b'"input"', 1)[0]
         ids = _HEAD_ID.findall(head)
         if self.greeted and b'"run"' in head and len(ids) == 1:
-            self.replies.send({
-                "op": "result",
-                "id": int(ids[0]),
+            self.replies.result(int(ids[0]), {
                 "adapterError": {"message": f"cannot parse the run message: {type(err).__name__}: {err}"},
             })
             return

@@ -1,5 +1,5 @@
 /**
- * Harness adapter for TypeScript implementations, protocol 1 (see ../PROTOCOL.md).
+ * Harness adapter for TypeScript implementations, protocol 1 (see ../PROTOCOL.md), batches included.
  *
  * Runs on Node 20 under tsx (see README.md for the argv). One event loop reads JSON Lines from
  * stdin. A binding whose `run` returns a promise runs every case as its own promise, so many
@@ -72,26 +72,63 @@ function takeProtocolStream(): { write(data: string): void; pending(): boolean; 
 
 const protocol = takeProtocolStream();
 
-/** Writes protocol messages, batched: one write per turn of the event loop. */
+/**
+ * Writes protocol messages, batched: one write per turn of the event loop. Once the harness's
+ * batch offer is accepted (`batchBytes` set), the results of one turn go out together in
+ * `results` messages of at most `batchBytes` each; a result longer than that alone goes as a
+ * `result` message.
+ */
 class Replies {
   private lines: string[] = [];
   private scheduled = false;
+  batchBytes: number | null = null;
+  private results: string[] = []; // encoded results (no `op`) waiting for the flush
+  private resultsBytes = 0;
 
-  /** Queues one encoded message (a whole line: encoding happens before, never half-way). */
-  sendLine(line: string): void {
-    this.lines.push(line);
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
   }
 
+  /** Queues one encoded message (a whole line: encoding happens before, never half-way). */
+  sendLine(line: string): void {
+    this.lines.push(line);
+    this.schedule();
+  }
+
   send(message: Record<string, unknown>): void {
     this.sendLine(encode(message));
   }
 
+  /** Queues one case's encoded result, `{"id":…,…}` without its `op`. */
+  result(encoded: string): void {
+    const limit = this.batchBytes;
+    if (limit === null) {
+      this.sendLine(`{"op":"result",${encoded.slice(1)}`);
+      return;
+    }
+    const bytes = Buffer.byteLength(encoded);
+    if (bytes > limit) {
+      this.sendLine(`{"op":"result",${encoded.slice(1)}`);
+      return;
+    }
+    if (this.resultsBytes + bytes > limit) this.queueResults();
+    this.results.push(encoded);
+    this.resultsBytes += bytes + 1;
+    this.schedule();
+  }
+
+  private queueResults(): void {
+    this.lines.push(`{"op":"results","results":[${this.results.join(",")}]}`);
+    this.results = [];
+    this.resultsBytes = 0;
+  }
+
   flush(): void {
     this.scheduled = false;
+    if (this.results.length > 0) this.queueResults();
     if (this.lines.length === 0) return;
     const data = this.lines.join("\n") + "\n";
     this.lines = [];
@@ -339,28 +376,28 @@ function isPromiseLike(value: unknown): value is PromiseLike<RunResult> {
 }
 
 function failed(id: unknown, error: unknown): void {
-  if (!closing) replies.sendLine(JSON.stringify({ op: "result", id, adapterError: describe(error) }));
+  if (!closing) replies.result(JSON.stringify({ id, adapterError: describe(error) }));
 }
 
 function finished(id: unknown, result: RunResult): void {
-  let line: string;
+  let encoded: string;
   try {
     // An output that cannot be encoded (a cycle) is the adapter's failure too.
-    line = encode({ op: "result", id, ...result });
+    encoded = encode({ id, ...result });
   } catch (error) {
     failed(id, error);
     return;
   }
-  if (!closing) replies.sendLine(line);
+  if (!closing) replies.result(encoded);
 }
 
-function runCase(message: Record<string, unknown>): void {
-  const id = message.id;
+/** One case: `message` holds its `input` (a `run` message, or one case of `runs`). */
+function runCase(contract: unknown, id: unknown, message: Record<string, unknown>): void {
   let result: Promise<RunResult> | RunResult;
   try {
-    const binding = bindings.get(message.contract as string);
+    const binding = bindings.get(contract as string);
     if (binding === undefined) {
-      throw new Error(`contract ${JSON.stringify(message.contract)} is not available in this adapter`);
+      throw new Error(`contract ${JSON.stringify(contract)} is not available in this adapter`);
     }
     result = binding.run(message.input);
   } catch (error) {
@@ -406,7 +443,15 @@ function snippet(message: Record<string, unknown>): void {
 function handle(message: Record<string, unknown>): void {
   switch (message.op) {
     case "run":
-      runCase(message);
+      runCase(message.contract, message.id, message);
+      break;
+    case "runs":
+      // Several cases in one message, each started in turn as if it came alone.
+      for (const item of Array.isArray(message.cases) ? (message.cases as unknown[]) : []) {
+        const one = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
+        runCase(message.contract, one.id, one);
+        if (closing) break;
+      }
       break;
     case "snippet":
       snippet(message);
@@ -449,6 +494,9 @@ async function greet(line: string): Promise<void> {
     exit(2);
     return;
   }
+  const offer = first.batch as { maxBytes?: unknown } | undefined;
+  const batch = typeof offer === "object" && offer !== null && Number.isInteger(offer.maxBytes);
+  if (batch) replies.batchBytes = offer.maxBytes as number;
   const loaded = await loadBindings();
   bindings = loaded.available;
   replies.send({
@@ -458,6 +506,7 @@ async function greet(line: string): Promise<void> {
     contracts: [...bindings.keys()].sort(),
     implementations: loaded.implementations,
     unavailable: loaded.unavailable,
+    ...(batch ? { batch: true } : {}),
   });
   state = "ready";
   const queued = waiting;

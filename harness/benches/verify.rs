@@ -13,7 +13,12 @@
 //! with `--shrink-time 0`, with default shrinking, and again with a baseline that lists its
 //! groups (targets: at most 4× and 1.5× the first).
 //!
-//! `cargo bench --bench verify -- shrink` (or `wall`, `migrate`, `sql`) runs one section.
+//! First of all (section `ratios`, see `ratios/mod.rs`): the harness's own CPU per case, with an
+//! adapter that answers at once and through `py-sample`, and the end-to-end rates of migrate
+//! and token-budget beside the same calls made in-process, each as a ratio.
+//!
+//! `cargo bench --bench verify -- shrink` (or `ratios`, `wall`, `migrate`, `sql`) runs one
+//! section.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -21,6 +26,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::Instant;
 
 use proptest::strategy::ValueTree;
+
+mod ratios;
 
 const RUNS: usize = 3;
 /// Each contract timed as whole runs, with its number of generated cases.
@@ -64,6 +71,9 @@ fn main() {
         for (contract, cases) in WALL_TIMED {
             wall_times(root, &reports, contract, cases);
         }
+    }
+    if runs("ratios") {
+        ratios::report(root, &reports);
     }
     if runs("migrate") {
         migrate_throughput(root, &reports);
@@ -189,16 +199,12 @@ fn migrate_throughput(root: &Path, reports: &Path) {
         writeln!(file, "{input}").expect("write a case");
     }
     drop(file);
-    let in_process = Command::new(root.join(".harness/venv/bin/python"))
-        .arg(root.join("harness/benches/migrate_inprocess.py"))
-        .arg(&cases_file)
-        .arg(root.join("adapters/py"))
-        .output()
-        .expect("the managed venv's python runs");
-    let rates: Vec<f64> = String::from_utf8_lossy(&in_process.stdout)
-        .lines()
-        .map(|l| l.trim().parse().unwrap_or(0.0))
-        .collect();
+    let rates = python_rates(
+        Command::new(root.join(".harness/venv/bin/python"))
+            .arg(root.join("harness/benches/migrate_inprocess.py"))
+            .arg(&cases_file)
+            .arg(root.join("adapters/py")),
+    );
     let (in_process, adapter_code) = (
         rates.first().copied().unwrap_or(0.0),
         rates.get(1).copied().unwrap_or(0.0),
@@ -242,6 +248,15 @@ fn migrate_throughput(root: &Path, reports: &Path) {
             "  verify --impl {implementation:<10} --jobs {jobs} (end to end) {rate:>9.0} cases/s{ratio}"
         );
     }
+}
+
+/// The rates (cases/s, one a line) an in-process Python script prints; 0 for a missing one.
+fn python_rates(script: &mut Command) -> Vec<f64> {
+    let output = script.output().expect("python runs the in-process script");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| l.trim().parse().unwrap_or(0.0))
+        .collect()
 }
 
 /// sql-migrations: the same 10-operation cases through `py-sample` and the real `py`, beside

@@ -577,13 +577,13 @@ fn spawn_producer(
             };
             let expectation = contract.expect(&input, &generation);
             let time_limit = Job::time_limit_for(&expectation, slack);
-            let shared_input = Arc::new(input.clone());
+            let input = Arc::new(input);
             if let Ok(mut map) = pending.lock() {
                 map.insert(
                     index,
                     CaseRun {
                         label,
-                        input,
+                        input: input.clone(),
                         expectation,
                         outcomes: vec![None; slots],
                     },
@@ -594,7 +594,7 @@ fn spawn_producer(
                 // A closed channel means that driver gave up; its cases are reported by it.
                 let _ = tx.blocking_send(Job {
                     index,
-                    input: shared_input.clone(),
+                    input: input.clone(),
                     time_limit,
                 });
             }

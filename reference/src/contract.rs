@@ -305,12 +305,20 @@ pub fn errors_as_raised(output: &Value, list: Option<&str>) -> Value {
 /// The generator of one contract's cases, built once and asked for each case.
 pub struct CaseGenerator {
     strategy: BoxedStrategy<Value>,
+    /// The runner's settings, taken once: proptest's default carries a boxed failure store
+    /// that every runner, and every runner a union forks while generating, would clone.
+    /// Generating never persists failures, so none is kept.
+    config: Config,
 }
 
 impl CaseGenerator {
     pub fn new(contract: &dyn Contract, settings: &GenSettings) -> Self {
         CaseGenerator {
             strategy: contract.strategy(settings),
+            config: Config {
+                failure_persistence: None,
+                ..Config::default()
+            },
         }
     }
 
@@ -321,7 +329,7 @@ impl CaseGenerator {
     /// seed yields the same bytes on every machine.
     pub fn tree(&self, seed: u64, index: u64) -> Box<dyn ValueTree<Value = Value>> {
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &case_seed(seed, index));
-        let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+        let mut runner = TestRunner::new_with_rng(self.config.clone(), rng);
         // Our strategies never reject values, so tree creation cannot fail; a strategy that
         // starts filtering would be a programming error caught by the unit tests.
         self.strategy

@@ -7,6 +7,7 @@ mod merge;
 mod twins;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use reference::{Contract, Expectation};
 use serde_json::Value;
@@ -26,7 +27,8 @@ use crate::run::{FailureKind, Outcome};
 /// One case and what each implementation did with it (`None`: not answered yet).
 pub struct CaseRun {
     pub label: CaseLabel,
-    pub input: Value,
+    /// Shared with the jobs that send it to each implementation.
+    pub input: Arc<Value>,
     pub expectation: Expectation,
     pub outcomes: Vec<Option<Outcome>>,
 }
@@ -599,6 +601,6 @@ fn example_of(
         case: index,
         vector,
         corpus,
-        ..Example::for_input(case.input.clone(), repro)
+        ..Example::for_input(Value::clone(&case.input), repro)
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep_until, Instant};
 
-use super::protocol::{excerpt, parse_reply, CaseReply, Reply, Request};
+use super::protocol::{excerpt, parse_reply, BatchCase, CaseReply, Reply, Request, Violation};
 use super::session::{Event, Session};
 use super::{
     AdapterCommand, Done, FailureKind, Incident, IncidentKind, Job, Outcome, RestartBudget,
@@ -21,6 +21,19 @@ use super::{
 /// Incidents a driver keeps one by one; past this many, each further one is counted on the
 /// first of its kind (`repeats`), so a report stays small whatever an adapter does.
 const MAX_INCIDENTS: usize = 20;
+
+/// Inputs nesting deeper than this go alone in a `run` message, never in a batch.
+const BATCH_DEPTH: usize = 32;
+
+/// Whether `value` nests at most `depth` arrays and objects deep.
+fn nests_within(value: &serde_json::Value, depth: usize) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => depth > 0 && items.iter().all(|v| nests_within(v, depth - 1)),
+        Value::Object(members) => depth > 0 && members.values().all(|v| nests_within(v, depth - 1)),
+        _ => true,
+    }
+}
 
 /// A driver on its own task, for callers that feed cases one by one or in a batch.
 pub struct Running {
@@ -201,7 +214,22 @@ impl Driver {
                 }
                 job = jobs.recv(), if can_take => {
                     match job {
-                        Some(job) => self.send(job),
+                        Some(job) => {
+                            // Whatever else is queued goes in the same write: one wake-up
+                            // and one pipe write for many cases, none of them held back.
+                            let mut batch = vec![job];
+                            while self.in_flight.len() + batch.len() < self.window {
+                                match jobs.try_recv() {
+                                    Ok(job) => batch.push(job),
+                                    Err(mpsc::error::TryRecvError::Empty) => break,
+                                    Err(mpsc::error::TryRecvError::Disconnected) => {
+                                        fresh_open = false;
+                                        break;
+                                    }
+                                }
+                            }
+                            self.send_all(batch);
+                        }
                         None => fresh_open = false,
                     }
                     false
@@ -269,16 +297,55 @@ impl Driver {
     }
 
     fn send(&mut self, job: Job) {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.session_sent += 1;
-        self.session.send(&Request::Run {
-            id,
-            contract: self.contract,
-            input: &job.input,
-        });
-        let deadline = Instant::now() + job.time_limit;
-        self.in_flight.insert(id, InFlight { job, deadline });
+        self.send_all(vec![job]);
+    }
+
+    /// Sends `jobs` in one write, in order: as one `runs` message to an adapter that takes
+    /// them, but for a case whose input nests deep, which goes alone in a `run` message (a
+    /// JSON parser with a depth limit then fails that case only, as it would without batches).
+    fn send_all(&mut self, jobs: Vec<Job>) {
+        let mut lines = Vec::with_capacity(jobs.len() * 256);
+        let now = Instant::now();
+        let mut batch = Vec::with_capacity(jobs.len());
+        for job in &jobs {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.session_sent += 1;
+            if self.session.batch && jobs.len() > 1 && nests_within(&job.input, BATCH_DEPTH) {
+                batch.push(BatchCase {
+                    id,
+                    input: &job.input,
+                });
+            } else {
+                Request::Run {
+                    id,
+                    contract: self.contract,
+                    input: &job.input,
+                }
+                .write_line(&mut lines);
+            }
+        }
+        match batch.as_slice() {
+            [] => {}
+            [one] => Request::Run {
+                id: one.id,
+                contract: self.contract,
+                input: one.input,
+            }
+            .write_line(&mut lines),
+            cases => Request::Runs {
+                contract: self.contract,
+                cases,
+            }
+            .write_line(&mut lines),
+        }
+        drop(batch);
+        let first_id = self.next_id - jobs.len() as u64;
+        for (id, job) in (first_id..).zip(jobs) {
+            let deadline = now + job.time_limit;
+            self.in_flight.insert(id, InFlight { job, deadline });
+        }
+        self.session.send_lines(lines);
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -312,6 +379,23 @@ impl Driver {
         match event {
             Event::Line(line) => match parse_reply(&line) {
                 Ok(Reply::Result(reply)) => self.on_result(reply, &line).await,
+                Ok(Reply::Results(replies)) => {
+                    let restarts = self.summary.restarts;
+                    for reply in replies {
+                        let going_on = match reply {
+                            Ok(reply) => self.on_result(reply, &line).await,
+                            Err(violation) => self.on_violation(violation, &line).await,
+                        };
+                        if !going_on {
+                            return false;
+                        }
+                        if self.summary.restarts != restarts {
+                            // The rest answer a process that is gone; its cases run again.
+                            break;
+                        }
+                    }
+                    true
+                }
                 Ok(Reply::Pong { token }) => {
                     self.on_pong(token).await;
                     true
@@ -325,36 +409,7 @@ impl Driver {
                     )
                     .await
                 }
-                Err(violation) => match violation
-                    .id
-                    .and_then(|id| self.in_flight.remove(&id).map(|f| (id, f)))
-                {
-                    Some((id, flight)) => {
-                        let detail =
-                            format!("its reply breaks the protocol: {}", violation.problem);
-                        let case_detail = format!("{detail}: {}", excerpt(&line));
-                        self.fail_case(
-                            id,
-                            flight.job.index,
-                            violation.kind,
-                            detail,
-                            Some(excerpt(&line)),
-                            case_detail,
-                        )
-                        .await
-                    }
-                    None => {
-                        self.fail_session(
-                            violation.kind,
-                            format!(
-                                "the adapter wrote a line that is not a valid message: {}",
-                                violation.problem
-                            ),
-                            Some(excerpt(&line)),
-                        )
-                        .await
-                    }
-                },
+                Err(violation) => self.on_violation(violation, &line).await,
             },
             Event::Garbage(line) => {
                 self.fail_session(
@@ -384,6 +439,40 @@ impl Driver {
                     ),
                 };
                 self.fail_session(kind, detail, None).await
+            }
+        }
+    }
+
+    /// A reply that breaks the protocol: its case fails when it names one in flight; else
+    /// the adapter does. False when the run must stop.
+    async fn on_violation(&mut self, violation: Violation, line: &str) -> bool {
+        match violation
+            .id
+            .and_then(|id| self.in_flight.remove(&id).map(|f| (id, f)))
+        {
+            Some((id, flight)) => {
+                let detail = format!("its reply breaks the protocol: {}", violation.problem);
+                let case_detail = format!("{detail}: {}", excerpt(line));
+                self.fail_case(
+                    id,
+                    flight.job.index,
+                    violation.kind,
+                    detail,
+                    Some(excerpt(line)),
+                    case_detail,
+                )
+                .await
+            }
+            None => {
+                self.fail_session(
+                    violation.kind,
+                    format!(
+                        "the adapter wrote a line that is not a valid message: {}",
+                        violation.problem
+                    ),
+                    Some(excerpt(line)),
+                )
+                .await
             }
         }
     }

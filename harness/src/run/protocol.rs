@@ -30,11 +30,19 @@ fn validator() -> &'static jsonschema::Validator {
 pub enum Request<'a> {
     Hello {
         protocol: u64,
+        /// Offers the batch messages (`runs`, `results`); absent, an adapter never sends them.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        batch: Option<BatchOffer>,
     },
     Run {
         id: u64,
         contract: &'a str,
         input: &'a Value,
+    },
+    /// Several cases in one message, to an adapter that accepted the batch offer.
+    Runs {
+        contract: &'a str,
+        cases: &'a [BatchCase<'a>],
     },
     Ping {
         token: u64,
@@ -54,13 +62,37 @@ pub enum Request<'a> {
     Bye,
 }
 
+/// The batch offer in the harness's hello: results may come several to a message, each
+/// message at most `max_bytes` long (a result longer than that alone comes as a `result`), so
+/// a batch never runs into the reply limit that only one case's output should meet.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchOffer {
+    pub max_bytes: usize,
+}
+
+/// One case of a `runs` message.
+#[derive(Debug, Serialize)]
+pub struct BatchCase<'a> {
+    pub id: u64,
+    pub input: &'a Value,
+}
+
 impl Request<'_> {
     /// One protocol line, newline included.
-    pub fn line(&self) -> String {
-        // Serializing these types cannot fail: every field is plain JSON.
-        let mut line = serde_json::to_string(self).unwrap_or_default();
-        line.push('\n');
-        line
+    #[cfg(test)]
+    fn line(&self) -> String {
+        let mut line = Vec::new();
+        self.write_line(&mut line);
+        // serde_json writes UTF-8.
+        String::from_utf8(line).unwrap_or_default()
+    }
+
+    /// Appends one protocol line, newline included, to `out`.
+    pub fn write_line(&self, out: &mut Vec<u8>) {
+        // Serializing these types into memory cannot fail: every field is plain JSON.
+        let _ = serde_json::to_writer(&mut *out, self);
+        out.push(b'\n');
     }
 }
 
@@ -86,6 +118,9 @@ pub struct Hello {
     pub implementations: BTreeMap<String, Package>,
     #[serde(default)]
     pub unavailable: BTreeMap<String, String>,
+    /// Accepts the harness's batch offer: takes `runs`, may answer with `results`.
+    #[serde(default)]
+    pub batch: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -114,7 +149,12 @@ pub struct CaseReply {
 pub enum Reply {
     Hello(Hello),
     Result(CaseReply),
-    Pong { token: u64 },
+    /// A `results` message: each result read on its own, so one that breaks the protocol
+    /// fails its case alone.
+    Results(Vec<Result<CaseReply, Violation>>),
+    Pong {
+        token: u64,
+    },
     Snippet(SnippetReply),
 }
 
@@ -215,11 +255,169 @@ pub fn result_id_in_head(head: &str) -> Option<u64> {
 
 /// Parses and validates one line an adapter wrote.
 pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
+    if let Some(reply) = plain_result(line) {
+        return Ok(Reply::Result(reply));
+    }
+    if let Some(replies) = plain_results(line) {
+        return Ok(Reply::Results(replies));
+    }
+    checked_reply(line)
+}
+
+/// A present member, `null` included: `#[serde(default)]` leaves it `None` only when absent.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    member: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(member).map(Some)
+}
+
+/// A `result` message as the schema has it, read straight from the line; without its `op`,
+/// one result of a `results` message.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WireAnswer {
+    #[serde(default)]
+    op: Option<ResultOp>,
+    id: u64,
+    #[serde(default, deserialize_with = "present")]
+    output: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    elapsed_ms: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    timer_lag_ms: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    adapter_error: Option<WireAdapterError>,
+}
+
+#[derive(Deserialize)]
+enum ResultOp {
+    #[serde(rename = "result")]
+    Result,
+}
+
+/// A `results` message as the schema has it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireResults {
+    op: ResultsOp,
+    results: Vec<WireAnswer>,
+}
+
+#[derive(Deserialize)]
+enum ResultsOp {
+    #[serde(rename = "results")]
+    Results,
+}
+
+#[derive(Deserialize)]
+struct WireAdapterError {
+    message: String,
+    #[serde(default, deserialize_with = "present")]
+    traceback: Option<String>,
+}
+
+/// The fast path for the message nearly every line is: a `result` read into its typed form
+/// with no intermediate tree and no schema walk. It accepts only what the schema accepts (no
+/// other members, exactly one of `output` and `adapterError`, a non-negative `elapsedMs`);
+/// anything else, well-formed or not, is `None` and goes the checked way, which says what
+/// is wrong.
+fn plain_result(line: &str) -> Option<CaseReply> {
+    let wire: WireAnswer = serde_json::from_str(line).ok()?;
+    wire.op.as_ref()?;
+    wire.reply()
+}
+
+/// [`plain_result`] for a `results` message whose every result is plain.
+fn plain_results(line: &str) -> Option<Vec<Result<CaseReply, Violation>>> {
+    let wire: WireResults = serde_json::from_str(line).ok()?;
+    let ResultsOp::Results = wire.op;
+    wire.results
+        .into_iter()
+        .map(|answer| {
+            answer
+                .op
+                .is_none()
+                .then(|| answer.reply().map(Ok))
+                .flatten()
+        })
+        .collect()
+}
+
+impl WireAnswer {
+    /// The reply, when it has a shape the schema allows (see [`plain_result`]).
+    fn reply(self) -> Option<CaseReply> {
+        if self.output.is_some() == self.adapter_error.is_some()
+            || self.elapsed_ms.is_some_and(|ms| ms < 0.0 || ms.is_nan())
+        {
+            return None;
+        }
+        Some(CaseReply {
+            id: self.id,
+            // As the checked path reads it: an `output` of `null` counts as none.
+            output: self.output.filter(|output| !output.is_null()),
+            elapsed_ms: self.elapsed_ms,
+            timer_lag_ms: self.timer_lag_ms,
+            adapter_error: self.adapter_error.map(|e| AdapterError {
+                message: e.message,
+                traceback: e.traceback,
+            }),
+        })
+    }
+}
+
+/// Any line, parsed as JSON and checked against the protocol schema.
+fn checked_reply(line: &str) -> Result<Reply, Violation> {
     let value: Value = serde_json::from_str(line).map_err(|e| Violation {
         problem: format!("not JSON ({e})"),
         kind: IncidentKind::NotJson,
         id: None,
     })?;
+    if value.get("op") == Some(&Value::from("results")) {
+        return checked_results(value);
+    }
+    checked_message(value)
+}
+
+/// A `results` message, each result checked as the `result` message it stands for.
+fn checked_results(value: Value) -> Result<Reply, Violation> {
+    let shape = |problem: &str| Violation {
+        problem: format!("breaks the protocol schema: a `results` message {problem}"),
+        kind: IncidentKind::InvalidMessage,
+        id: None,
+    };
+    let Value::Object(mut message) = value else {
+        return Err(shape("must be an object"));
+    };
+    if message.len() != 2 {
+        return Err(shape("has exactly the members `op` and `results`"));
+    }
+    let Some(Value::Array(results)) = message.remove("results") else {
+        return Err(shape("holds its results in an array, `results`"));
+    };
+    let replies = results
+        .into_iter()
+        .map(|result| {
+            let Value::Object(mut fields) = result else {
+                return Err(shape("holds objects only"));
+            };
+            if fields.contains_key("op") {
+                return Err(Violation {
+                    id: fields.get("id").and_then(Value::as_u64),
+                    ..shape("holds results without an `op`")
+                });
+            }
+            fields.insert("op".into(), Value::from("result"));
+            match checked_message(Value::Object(fields))? {
+                Reply::Result(reply) => Ok(reply),
+                _ => Err(shape("holds results only")),
+            }
+        })
+        .collect();
+    Ok(Reply::Results(replies))
+}
+
+/// One message (not `results`) checked against the protocol schema.
+fn checked_message(value: Value) -> Result<Reply, Violation> {
     let id = (value.get("op") == Some(&Value::from("result")))
         .then(|| value.get("id").and_then(Value::as_u64))
         .flatten();
@@ -264,8 +462,32 @@ mod tests {
     fn requests_serialize_as_the_protocol_says() {
         let input = json!({"a": 1});
         assert_eq!(
-            Request::Hello { protocol: 1 }.line(),
+            Request::Hello {
+                protocol: 1,
+                batch: None
+            }
+            .line(),
             "{\"op\":\"hello\",\"protocol\":1}\n"
+        );
+        assert_eq!(
+            Request::Hello {
+                protocol: 1,
+                batch: Some(BatchOffer { max_bytes: 4096 })
+            }
+            .line(),
+            "{\"op\":\"hello\",\"protocol\":1,\"batch\":{\"maxBytes\":4096}}\n"
+        );
+        let cases = [BatchCase {
+            id: 4,
+            input: &input,
+        }];
+        assert_eq!(
+            Request::Runs {
+                contract: "migrate",
+                cases: &cases
+            }
+            .line(),
+            "{\"op\":\"runs\",\"contract\":\"migrate\",\"cases\":[{\"id\":4,\"input\":{\"a\":1}}]}\n"
         );
         assert_eq!(
             Request::Run {
@@ -323,6 +545,74 @@ mod tests {
             parse_reply(r#"{"op":"pong","token":1}"#),
             Ok(Reply::Pong { token: 1 })
         );
+    }
+
+    #[test]
+    fn the_fast_path_reads_results_as_the_schema_checked_path_does() {
+        for line in [
+            r#"{"op":"result","id":4,"output":{"x":null,"n":[1,2.50,18446744073709551617]},"elapsedMs":1.5,"timerLagMs":-0.1}"#,
+            r#"{"id":0,"output":"text","op":"result"}"#,
+            r#"{"op":"result","id":5,"adapterError":{"message":"boom","traceback":"t","extra":1}}"#,
+            r#"{"op":"result","id":6,"output":null}"#,
+            r#"{"op":"result","id":7,"elapsedMs":0}"#,
+            r#"{"op":"result","id":8,"output":1,"elapsedMs":-1}"#,
+            r#"{"op":"result","id":9,"output":1,"elapsedMs":null}"#,
+            r#"{"op":"result","id":9,"output":1,"extra":true}"#,
+            r#"{"op":"result","id":9,"output":1,"adapterError":{"message":"x"}}"#,
+            r#"{"op":"result","id":9,"adapterError":{"message":"x","traceback":null}}"#,
+            r#"{"op":"result","id":9,"output":1,"output":2}"#,
+            r#"{"op":"result","id":-1,"output":1}"#,
+            r#"{"op":"pong","token":1}"#,
+            r#"{"op":"results","results":[{"op":"result","id":1,"output":1}]}"#,
+            r#"{"op":"results","results":[{"id":1,"output":1}]}"#,
+        ] {
+            assert_eq!(
+                parse_reply(line),
+                checked_reply(line),
+                "the fast path must not change how {line} reads"
+            );
+        }
+        assert!(plain_result(r#"{"op":"result","id":4,"output":{"x":[1]}}"#).is_some());
+    }
+
+    #[test]
+    fn results_are_read_one_by_one_and_a_bad_one_fails_alone() {
+        let fine = r#"{"op":"results","results":[{"id":1,"output":{"a":1},"elapsedMs":0.5},{"id":2,"adapterError":{"message":"m"}}]}"#;
+        let checked = checked_reply(fine);
+        assert_eq!(parse_reply(fine), checked, "both paths read it alike");
+        let Ok(Reply::Results(replies)) = checked else {
+            panic!("a results message: {checked:?}");
+        };
+        assert_eq!(replies.len(), 2);
+        assert!(matches!(&replies[0], Ok(r) if r.id == 1 && r.elapsed_ms == Some(0.5)));
+        assert!(matches!(&replies[1], Ok(r) if r.adapter_error.is_some()));
+
+        let one_bad = r#"{"op":"results","results":[{"id":1,"output":1},{"id":2,"output":1,"extra":0},{"id":3}]}"#;
+        let Ok(Reply::Results(replies)) = parse_reply(one_bad) else {
+            panic!("still a results message");
+        };
+        assert!(replies[0].is_ok());
+        for (bad, id) in replies[1..].iter().zip([2, 3]) {
+            let violation = bad.as_ref().unwrap_err();
+            assert_eq!(
+                (violation.id, violation.kind),
+                (Some(id), IncidentKind::InvalidMessage)
+            );
+        }
+        for broken in [
+            r#"{"op":"results","results":{}}"#,
+            r#"{"op":"results","results":[],"more":1}"#,
+            r#"{"op":"results"}"#,
+        ] {
+            let violation = parse_reply(broken).unwrap_err();
+            assert_eq!(
+                (violation.id, violation.kind),
+                (None, IncidentKind::InvalidMessage)
+            );
+        }
+        assert!(validator()
+            .validate(&serde_json::from_str(fine).unwrap())
+            .is_ok());
     }
 
     #[test]

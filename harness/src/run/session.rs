@@ -14,7 +14,7 @@ use tokio::time::{timeout, Instant};
 
 use super::lines::{next_line, Line};
 use super::protocol::{
-    excerpt, parse_reply, size, Hello, Reply, Request, SnippetReply, PROTOCOL_VERSION,
+    excerpt, parse_reply, size, BatchOffer, Hello, Reply, Request, SnippetReply, PROTOCOL_VERSION,
 };
 use super::{AdapterCommand, RunnerSettings, StartError};
 
@@ -67,9 +67,11 @@ pub struct Session {
     group: Option<i32>,
     /// Set once the group has been stopped, so dropping the session signals no one.
     stopped: bool,
-    writer: mpsc::UnboundedSender<String>,
+    writer: mpsc::UnboundedSender<Vec<u8>>,
     pub(super) events: mpsc::Receiver<Event>,
     stderr: Arc<Mutex<Tail>>,
+    /// The adapter accepted the batch offer: it takes `runs` and may answer with `results`.
+    pub(super) batch: bool,
     /// The adapter's scratch folder (`HARNESS_SCRATCH`), for the files its cases need (a
     /// migrations folder, a database). Owned here so it is removed with the session,
     /// whether the adapter exited, crashed or was killed.
@@ -78,8 +80,15 @@ pub struct Session {
 
 impl Session {
     pub(super) fn send(&self, request: &Request) {
+        let mut line = Vec::new();
+        request.write_line(&mut line);
+        self.send_lines(line);
+    }
+
+    /// Sends whole protocol lines, written in one go.
+    pub(super) fn send_lines(&self, lines: Vec<u8>) {
         // A closed writer means the process is gone; the reader reports that as `Closed`.
-        let _ = self.writer.send(request.line());
+        let _ = self.writer.send(lines);
     }
 
     pub(super) fn stderr_tail(&self) -> String {
@@ -249,15 +258,15 @@ pub async fn start(
 
     // Writes go through their own task so a stuck adapter that stops reading can never
     // block the harness's event loop.
-    let (writer, mut lines) = mpsc::unbounded_channel::<String>();
+    let (writer, mut lines) = mpsc::unbounded_channel::<Vec<u8>>();
     tokio::spawn(async move {
         while let Some(first) = lines.recv().await {
             let mut batch = first;
             while let Ok(more) = lines.try_recv() {
-                batch.push_str(&more);
+                batch.extend_from_slice(&more);
             }
             if let Err(e) = async {
-                stdin.write_all(batch.as_bytes()).await?;
+                stdin.write_all(&batch).await?;
                 stdin.flush().await
             }
             .await
@@ -275,10 +284,15 @@ pub async fn start(
         writer,
         events,
         stderr: tail,
+        batch: false,
         _scratch: scratch,
     };
     session.send(&Request::Hello {
         protocol: PROTOCOL_VERSION,
+        // Half the reply limit: a message of results never comes near it.
+        batch: Some(BatchOffer {
+            max_bytes: limit / 2,
+        }),
     });
     let first = timeout(handshake_timeout, session.events.recv()).await;
     let line = match first {
@@ -322,7 +336,10 @@ pub async fn start(
         }
     };
     match parse_reply(&line) {
-        Ok(Reply::Hello(hello)) if hello.protocol == PROTOCOL_VERSION => Ok((session, hello)),
+        Ok(Reply::Hello(hello)) if hello.protocol == PROTOCOL_VERSION => {
+            session.batch = hello.batch;
+            Ok((session, hello))
+        }
         Ok(Reply::Hello(hello)) => {
             session.kill().await;
             Err(StartError::Protocol {

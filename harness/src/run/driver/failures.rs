@@ -119,6 +119,24 @@ impl Driver {
                         let (kind, detail) = self.stray_result(reply.id);
                         (kind, detail, excerpt(&line))
                     }
+                    Ok(Reply::Results(replies)) => {
+                        // Late answers to abandoned cases are fine; the first other is not.
+                        let stray = replies.into_iter().find_map(|reply| match reply {
+                            Ok(reply) if self.abandoned.remove(&reply.id) => None,
+                            Ok(reply) => Some(self.stray_result(reply.id)),
+                            Err(violation) => Some((
+                                violation.kind,
+                                format!(
+                                    "the adapter wrote a result that is not valid: {}",
+                                    violation.problem
+                                ),
+                            )),
+                        });
+                        let Some((kind, detail)) = stray else {
+                            continue;
+                        };
+                        (kind, detail, excerpt(&line))
+                    }
                     Ok(Reply::Hello(_) | Reply::Snippet(_)) => (
                         IncidentKind::InvalidMessage,
                         "the adapter wrote a message it was not asked for after its bye".into(),
