@@ -6,14 +6,14 @@
 //! it once the caller has shown its summary.
 
 mod adapters;
+mod producer;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use proptest::strategy::ValueTree;
-use reference::{CaseGenerator, Contract, Profile};
+use reference::{Contract, Profile};
 use tokio::sync::{mpsc, watch};
 
 use crate::baseline::{Baseline, Entry};
@@ -31,6 +31,7 @@ use crate::report::{
 };
 use crate::run::{self, Done, Driver, Job, Outcome, RestartBudget, Session};
 use adapters::{incident_record, start_adapter, start_unless_stopped};
+use producer::spawn_producer;
 
 /// Runs the plan and builds its report; [`Report::save`] writes it.
 pub fn verify(plan: &Plan) -> Result<Report, Error> {
@@ -535,69 +536,4 @@ async fn confirm(
     } else {
         probers.close().await;
     }
-}
-
-/// Generates the contract's cases on a blocking thread (generation is CPU work) and deals
-/// each to every implementation's adapters, recording it as pending first.
-fn spawn_producer(
-    contract: &'static dyn Contract,
-    fixed: Vec<(CaseLabel, serde_json::Value)>,
-    plan: &Plan,
-    pending: Arc<Mutex<HashMap<u64, CaseRun>>>,
-    job_senders: Vec<Vec<mpsc::Sender<Job>>>,
-    stop: &watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    let settings = &plan.settings;
-    let generation = settings.generation.clone();
-    let (seed, slack) = (settings.seed, settings.timing_slack_ms);
-    let indices: Box<dyn Iterator<Item = u64> + Send> =
-        match (settings.only_case, plan.runs_vectors_only()) {
-            (Some(case), _) => Box::new(std::iter::once(case)),
-            (None, true) => Box::new(std::iter::empty()),
-            (None, false) => Box::new(0..settings.cases),
-        };
-    let slots = job_senders.len();
-    let shard = settings.shard;
-    let stop = stop.clone();
-    tokio::task::spawn_blocking(move || {
-        let generator = CaseGenerator::new(contract, &generation);
-        let fixed = fixed.into_iter().map(|(label, input)| (label, Some(input)));
-        let generated = indices.map(|index| (CaseLabel::Generated(index), None));
-        let stream = (0u64..)
-            .zip(fixed.chain(generated))
-            .filter(|(position, _)| shard.is_none_or(|s| s.owns(*position)));
-        for (index, (label, given)) in stream {
-            if *stop.borrow() {
-                break;
-            }
-            let input = match (&label, given) {
-                (_, Some(input)) => input,
-                (CaseLabel::Generated(case), None) => generator.tree(seed, *case).current(),
-                (_, None) => continue,
-            };
-            let expectation = contract.expect(&input, &generation);
-            let time_limit = Job::time_limit_for(&expectation, slack);
-            let input = Arc::new(input);
-            if let Ok(mut map) = pending.lock() {
-                map.insert(
-                    index,
-                    CaseRun {
-                        label,
-                        input: input.clone(),
-                        expectation,
-                        outcomes: vec![None; slots],
-                    },
-                );
-            }
-            for senders in &job_senders {
-                let tx = &senders[index as usize % senders.len()];
-                // A closed channel means that driver gave up; its cases are reported by it.
-                let _ = tx.blocking_send(Job {
-                    index,
-                    input: input.clone(),
-                    time_limit,
-                });
-            }
-        }
-    })
 }
