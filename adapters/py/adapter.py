@@ -196,6 +196,7 @@ class Adapter(asyncio.Protocol):
         self.async_bindings = {}  # contract -> binding module whose `run` is a coroutine function
         self.bindings = {}  # contract -> binding module (every available one), for `snippet`
         self.running = set()  # strong references, so pending case tasks are not garbage-collected
+        self.coverage = None  # the coverage probe, when the harness asked for coverage
 
     # -- transport callbacks
 
@@ -265,6 +266,8 @@ class Adapter(asyncio.Protocol):
             self.runs(message)
         elif op == "snippet":
             self.snippet(message)
+        elif op == "coverage" and self.coverage is not None:
+            self.replies.send(self.coverage.report(message.get("contract")))
         elif op == "ping":
             self.replies.send({"op": "pong", "token": message.get("token")})
         elif op == "bye":
@@ -282,6 +285,10 @@ class Adapter(asyncio.Protocol):
         batch = type(offer) is dict and type(offer.get("maxBytes")) is int
         if batch:
             self.replies.batch_bytes = offer["maxBytes"]
+        if message.get("coverage") is True:  # before any implementation is imported
+            import coverage_probe
+
+            self.coverage = coverage_probe.start(log)
         bindings, implementations, unavailable = load_bindings()
         self.bindings = bindings
         for contract, module in bindings.items():
@@ -297,6 +304,7 @@ class Adapter(asyncio.Protocol):
             "implementations": implementations,
             "unavailable": unavailable,
             **({"batch": True} if batch else {}),
+            **({"coverage": True} if self.coverage is not None else {}),
         })
 
     def run(self, contract, case_id, case):

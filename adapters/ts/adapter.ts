@@ -456,6 +456,14 @@ function handle(message: Record<string, unknown>): void {
     case "snippet":
       snippet(message);
       break;
+    case "coverage":
+      if (coverage === null) {
+        log("ignoring coverage: it was not offered");
+        break;
+      }
+      // Answered before anything read after it: the harness waits for it before its bye.
+      pause(coverage.report(message.contract).then((reply) => replies.send(reply)));
+      break;
     case "ping":
       replies.send({ op: "pong", token: message.token });
       break;
@@ -486,6 +494,21 @@ function parse(line: string): Record<string, unknown> | undefined {
 let state: "hello" | "loading" | "ready" = "hello";
 let waiting: string[] = [];
 let greeting: Promise<void> = Promise.resolve();
+// The coverage probe, when the harness asked for coverage.
+let coverage: { report(contract: unknown): Promise<Record<string, unknown>> } | null = null;
+
+/** Holds every line read from now on until `work` settles, then handles them in order. */
+function pause(work: Promise<void>): void {
+  state = "loading";
+  greeting = work
+    .catch((error) => log(`coverage failed: ${describe(error).message}`))
+    .then(() => {
+      state = "ready";
+      const queued = waiting;
+      waiting = [];
+      for (const queuedLine of queued) onLine(queuedLine);
+    });
+}
 
 async function greet(line: string): Promise<void> {
   const first = parse(line);
@@ -497,6 +520,11 @@ async function greet(line: string): Promise<void> {
   const offer = first.batch as { maxBytes?: unknown } | undefined;
   const batch = typeof offer === "object" && offer !== null && Number.isInteger(offer.maxBytes);
   if (batch) replies.batchBytes = offer.maxBytes as number;
+  if (first.coverage === true) {
+    // Before any implementation is loaded, so its module-level lines count too.
+    const { CoverageProbe } = await import("./coverage.ts");
+    coverage = await CoverageProbe.start(log);
+  }
   const loaded = await loadBindings();
   bindings = loaded.available;
   replies.send({
@@ -507,6 +535,7 @@ async function greet(line: string): Promise<void> {
     implementations: loaded.implementations,
     unavailable: loaded.unavailable,
     ...(batch ? { batch: true } : {}),
+    ...(coverage !== null ? { coverage: true } : {}),
   });
   state = "ready";
   const queued = waiting;
