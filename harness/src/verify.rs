@@ -6,6 +6,7 @@
 //! it once the caller has shown its summary.
 
 mod adapters;
+mod coverage;
 mod producer;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -53,6 +54,8 @@ struct RunState {
     /// Each contract's wall time, and each golden vector's time per implementation.
     contracts_ms: BTreeMap<String, u64>,
     vector_timings: Vec<VectorTiming>,
+    /// With `--coverage`: what each adapter process measured, by implementation and contract.
+    coverage: BTreeMap<(String, String), Vec<run::protocol::CoverageReply>>,
 }
 
 async fn verify_async(plan: &Plan) -> Result<Report, Error> {
@@ -185,6 +188,7 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         interrupted,
         interrupted_by: interrupts.signal().filter(|_| interrupted),
         merged_from: Vec::new(),
+        coverage: coverage::records(std::mem::take(&mut state.coverage), &settings.project.root),
         verdict: Verdict::Agreement,
         exit_code: 0,
         timings: Timings {
@@ -389,9 +393,14 @@ async fn run_contract(
     }
     let _ = producer.await;
     for (slot, driver) in drivers {
-        let Ok(summary) = driver.await else { continue };
+        let Ok(mut summary) = driver.await else { continue };
         found.note_restarts(slot, summary.restarts);
         let implementation = &specs[slot].id;
+        if settings.runner.coverage {
+            let key = (implementation.clone(), contract.id().to_owned());
+            let measured = state.coverage.entry(key).or_default();
+            measured.extend(summary.coverage.take());
+        }
         *state.answered.entry(implementation.clone()).or_default() += summary.answered;
         let broke = match (&summary.fatal, summary.broken) {
             (Some(fatal), _) => Some(format!("its adapter could not be restarted: {fatal}")),

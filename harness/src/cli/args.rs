@@ -161,6 +161,11 @@ pub struct VerifyArgs {
     /// and its case fails.
     #[arg(long, default_value_t = RunnerSettings::MAX_REPLY_BYTES, value_name = "BYTES")]
     pub max_reply_bytes: usize,
+    /// Measure line and branch coverage of each implementation's own source files and
+    /// report it per implementation and contract (Python samples then run on the managed
+    /// venv's interpreter, which has the `coverage` package).
+    #[arg(long)]
+    pub coverage: bool,
     /// Run only part K of N of the case stream, so N machines together run exactly the
     /// cases of one unsharded run.
     #[arg(long, value_name = "K/N")]

@@ -345,6 +345,7 @@ impl VerifyArgs {
                 handshake_timeout: Duration::from_secs(60),
                 max_restarts: self.max_restarts,
                 max_reply_bytes: self.max_reply_bytes,
+                coverage: self.coverage,
             },
             progress: output.progress(),
             message_format: match self.message_format {

@@ -72,6 +72,30 @@ impl ImplSpec {
         self.command.env.push(("TZ".into(), zone.to_owned()));
         self
     }
+
+    /// This implementation as `--coverage` runs it: one whose adapter starts on a plain
+    /// interpreter (no setup) borrows the interpreter and setup of an implementation of
+    /// `impls` that runs the same adapter through a setup (the managed venv, which has the
+    /// measuring package); without one it is left as it is, and says coverage is unavailable.
+    pub fn measurable(mut self, impls: &Impls) -> ImplSpec {
+        if self.setup.is_some() {
+            return self;
+        }
+        let same_adapter = |other: &&ImplSpec| {
+            other.language == self.language
+                && other.setup.is_some()
+                && other.command.argv.get(1..) == self.command.argv.get(1..)
+        };
+        if let Some(donor) = impls.impls.values().find(same_adapter) {
+            if let (Some(interpreter), Some(first)) =
+                (donor.command.argv.first(), self.command.argv.first_mut())
+            {
+                first.clone_from(interpreter);
+                self.setup.clone_from(&donor.setup);
+            }
+        }
+        self
+    }
 }
 
 /// Every implementation the configs name, by id.

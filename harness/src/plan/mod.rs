@@ -109,6 +109,7 @@ pub fn replay_runner() -> RunnerSettings {
         handshake_timeout: Duration::from_secs(60),
         max_restarts: RunnerSettings::MAX_RESTARTS,
         max_reply_bytes: RunnerSettings::MAX_REPLY_BYTES,
+        coverage: false,
     }
 }
 
@@ -208,6 +209,10 @@ impl Plan {
         let selected: Vec<ImplSpec> = selected
             .into_iter()
             .map(|spec| spec.in_time_zone(&settings.time_zone))
+            .map(|spec| match settings.runner.coverage {
+                true => spec.measurable(&impls),
+                false => spec,
+            })
             .collect();
         let mut fixed = Vec::new();
         for contract in &contracts {

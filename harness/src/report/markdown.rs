@@ -276,6 +276,20 @@ impl Report {
                 }
             }
         }
+        if !self.coverage.is_empty() {
+            let _ = writeln!(md, "\n## Coverage\n\nLines and branches of each implementation's own files that the cases reached (`index.html` shows the lines never reached in their source).\n\n| implementation | contract | file | lines | branches | never reached |\n| --- | --- | --- | ---: | ---: | --- |");
+            for c in &self.coverage {
+                let (implementation, contract) = (md_code(&c.implementation), md_code(&c.contract));
+                if let Some(reason) = &c.reason {
+                    let _ = writeln!(md, "| {implementation} | {contract} | unavailable: {} | | | |", md_cell(reason));
+                    continue;
+                }
+                let _ = writeln!(md, "| {implementation} | {contract} | all | {} | {} | |", c.lines.describe(), c.branches.describe());
+                for f in &c.files {
+                    let _ = writeln!(md, "| {implementation} | {contract} | {} | {} | {} | {} |", md_code(&f.path), f.lines.describe(), f.branches.describe(), super::coverage::line_ranges(&f.missed));
+                }
+            }
+        }
         if !self.timings.implementations.is_empty() {
             let _ = writeln!(md, "\n## Timings\n\n| contract/implementation | elapsed p50 | elapsed p99 | timer lag p50 | timer lag p99 | timer lag max |\n| --- | ---: | ---: | ---: | ---: | ---: |");
             for (key, t) in &self.timings.implementations {

@@ -4,6 +4,7 @@
 //! and combined ([`merge`]).
 
 mod bug_program;
+pub mod coverage;
 pub mod diff;
 mod group;
 pub mod html;

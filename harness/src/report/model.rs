@@ -19,10 +19,11 @@ use crate::judge::{Cause, GroupKey};
 pub use crate::plan::{CaseLabel, Shard};
 use crate::run::protocol::{AdapterInfo, Package};
 pub use crate::run::IncidentKind;
+pub use super::coverage::{CoverageRecord, CoverageStatus, Excerpt, FileCoverage, Reached};
 
 /// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
 /// that a reader could notice.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,6 +53,9 @@ pub struct Report {
     /// The shard runs `report merge` combined into this one (`RUN_ID (shard K/N)`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// Line and branch coverage per implementation and contract (`verify --coverage`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<CoverageRecord>,
     pub verdict: Verdict,
     pub exit_code: u8,
     pub timings: Timings,

@@ -185,6 +185,15 @@ impl Report {
                 self.incidents.len() - SHOWN
             );
         }
+        if !self.coverage.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n  coverage (summary.md and index.html list the lines never reached):"
+            );
+            for record in &self.coverage {
+                let _ = writeln!(out, "  {}", record.describe());
+            }
+        }
         let _ = writeln!(out, "\n  rerun:  {}", self.repro);
         let verdict = self.verdict_line();
         let verdict = match self.verdict {

@@ -400,7 +400,7 @@ impl Driver {
                     self.on_pong(token).await;
                     true
                 }
-                Ok(Reply::Hello(_) | Reply::Snippet(_)) => {
+                Ok(Reply::Hello(_) | Reply::Snippet(_) | Reply::Coverage(_)) => {
                     self.fail_session(
                         IncidentKind::InvalidMessage,
                         "the adapter wrote a message it was not asked for in the middle of the run"

@@ -216,6 +216,9 @@ pub struct RunSummary {
     /// Set when the implementation used up its restarts; the remaining cases are `NotRun`
     /// with this reason.
     pub broken: Option<String>,
+    /// What the adapter measured, when coverage was asked for and it answered at the end
+    /// (a process that was stopped or restarted takes its coverage with it).
+    pub coverage: Option<protocol::CoverageReply>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -230,6 +233,8 @@ pub struct RunnerSettings {
     pub max_restarts: u32,
     /// Longest line an adapter may write; a longer one is read and discarded.
     pub max_reply_bytes: usize,
+    /// Offer coverage to the adapters and collect it at the end (`verify --coverage`).
+    pub coverage: bool,
 }
 
 impl RunnerSettings {

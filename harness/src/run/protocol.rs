@@ -33,6 +33,9 @@ pub enum Request<'a> {
         /// Offers the batch messages (`runs`, `results`); absent, an adapter never sends them.
         #[serde(skip_serializing_if = "Option::is_none")]
         batch: Option<BatchOffer>,
+        /// Offers coverage (`verify --coverage`); absent, an adapter measures nothing.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        coverage: bool,
     },
     Run {
         id: u64,
@@ -58,6 +61,11 @@ pub enum Request<'a> {
         expected: Option<&'a [Value]>,
         #[serde(skip_serializing_if = "Option::is_none")]
         actual: Option<&'a Value>,
+    },
+    /// After the last case, to an adapter that accepted coverage: what `contract`'s
+    /// implementation ran so far.
+    Coverage {
+        contract: &'a str,
     },
     Bye,
 }
@@ -121,6 +129,29 @@ pub struct Hello {
     /// Accepts the harness's batch offer: takes `runs`, may answer with `results`.
     #[serde(default)]
     pub batch: bool,
+    /// Accepts the harness's coverage offer: answers `coverage` after the last case.
+    #[serde(default)]
+    pub coverage: bool,
+}
+
+/// What one adapter process measured of one file of the implementation under test.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileCoverage {
+    /// The file's absolute path.
+    pub path: String,
+    pub lines_hit: Vec<u32>,
+    pub lines_missed: Vec<u32>,
+    /// Branches by an id of the adapter's own (an arc, a block's arm).
+    pub branches_hit: Vec<String>,
+    pub branches_missed: Vec<String>,
+}
+
+/// The `coverage` reply: every file of the contract's implementation that ran.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CoverageReply {
+    pub contract: String,
+    pub files: Vec<FileCoverage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -156,6 +187,7 @@ pub enum Reply {
         token: u64,
     },
     Snippet(SnippetReply),
+    Coverage(CoverageReply),
 }
 
 /// A program in the implementation's language that reproduces one case.
@@ -444,6 +476,7 @@ fn checked_message(value: Value) -> Result<Reply, Violation> {
         "result" => serde_json::from_value(value).map(Reply::Result),
         "pong" => serde_json::from_value(value).map(|p: Pong| Reply::Pong { token: p.token }),
         "snippet" => serde_json::from_value(value).map(Reply::Snippet),
+        "coverage" => serde_json::from_value(value).map(Reply::Coverage),
         other => Err(serde::de::Error::custom(format!("unknown op `{other}`"))),
     };
     reply.map_err(|e| Violation {
@@ -464,7 +497,8 @@ mod tests {
         assert_eq!(
             Request::Hello {
                 protocol: 1,
-                batch: None
+                batch: None,
+                coverage: false
             }
             .line(),
             "{\"op\":\"hello\",\"protocol\":1}\n"
@@ -472,10 +506,11 @@ mod tests {
         assert_eq!(
             Request::Hello {
                 protocol: 1,
-                batch: Some(BatchOffer { max_bytes: 4096 })
+                batch: Some(BatchOffer { max_bytes: 4096 }),
+                coverage: true
             }
             .line(),
-            "{\"op\":\"hello\",\"protocol\":1,\"batch\":{\"maxBytes\":4096}}\n"
+            "{\"op\":\"hello\",\"protocol\":1,\"batch\":{\"maxBytes\":4096},\"coverage\":true}\n"
         );
         let cases = [BatchCase {
             id: 4,

@@ -72,6 +72,8 @@ pub struct Session {
     stderr: Arc<Mutex<Tail>>,
     /// The adapter accepted the batch offer: it takes `runs` and may answer with `results`.
     pub(super) batch: bool,
+    /// The adapter accepted the coverage offer: it answers `coverage` after the last case.
+    pub(super) coverage: bool,
     /// The adapter's scratch folder (`HARNESS_SCRATCH`), for the files its cases need (a
     /// migrations folder, a database). Owned here so it is removed with the session,
     /// whether the adapter exited, crashed or was killed.
@@ -285,6 +287,7 @@ pub async fn start(
         events,
         stderr: tail,
         batch: false,
+        coverage: false,
         _scratch: scratch,
     };
     session.send(&Request::Hello {
@@ -293,6 +296,7 @@ pub async fn start(
         batch: Some(BatchOffer {
             max_bytes: limit / 2,
         }),
+        coverage: runner.coverage,
     });
     let first = timeout(handshake_timeout, session.events.recv()).await;
     let line = match first {
@@ -338,6 +342,7 @@ pub async fn start(
     match parse_reply(&line) {
         Ok(Reply::Hello(hello)) if hello.protocol == PROTOCOL_VERSION => {
             session.batch = hello.batch;
+            session.coverage = runner.coverage && hello.coverage;
             Ok((session, hello))
         }
         Ok(Reply::Hello(hello)) => {

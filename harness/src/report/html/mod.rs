@@ -7,6 +7,7 @@
 //! markup. The page depends on nothing but the report and where its corpus files were found
 //! ([`Links`]), so the same report gives the same page.
 
+mod coverage;
 mod filter;
 mod groups;
 mod timings;
@@ -120,6 +121,7 @@ pub fn page_with(report: &Report, links: &Links) -> String {
     incidents(&mut out, report);
     groups::groups(&mut out, report, &filter, links);
     vectors(&mut out, report);
+    coverage::coverage(&mut out, report);
     timings::timings(&mut out, report);
     let _ = writeln!(
         out,

@@ -14,6 +14,9 @@ use super::super::session::{start, Event};
 use super::super::{FailureKind, Incident, IncidentKind, Job, Outcome, Restart};
 use super::{Driver, MAX_INCIDENTS};
 
+/// How long an adapter that measures coverage has to send it after the last case.
+const COVERAGE_WAIT: Duration = Duration::from_secs(60);
+
 impl Driver {
     pub(super) fn broken_reason(&self) -> String {
         format!(
@@ -104,8 +107,18 @@ impl Driver {
     /// Says bye and reads what the adapter still writes until it exits: a stray line at
     /// the very end is as much an incident as one in the middle. Then stops its group.
     pub(super) async fn finish(&mut self) {
+        // Coverage is asked for before the bye, which the adapter handles after answering it;
+        // measuring a large package takes longer than a plain exit.
+        let wait = if self.session.coverage {
+            self.session.send(&Request::Coverage {
+                contract: self.contract,
+            });
+            COVERAGE_WAIT
+        } else {
+            Duration::from_secs(2)
+        };
         self.session.send(&Request::Bye);
-        let deadline = Instant::now() + Duration::from_secs(2);
+        let deadline = Instant::now() + wait;
         while let Ok(Some(event)) =
             tokio::time::timeout_at(deadline, self.session.events.recv()).await
         {
@@ -114,6 +127,14 @@ impl Driver {
                 Event::WriteFailed(_) => continue, // it stopped reading after its bye
                 Event::Line(line) => match parse_reply(&line) {
                     Ok(Reply::Pong { .. }) => continue,
+                    Ok(Reply::Coverage(reply))
+                        if self.session.coverage
+                            && reply.contract == self.contract
+                            && self.summary.coverage.is_none() =>
+                    {
+                        self.summary.coverage = Some(reply);
+                        continue;
+                    }
                     Ok(Reply::Result(reply)) if self.abandoned.remove(&reply.id) => continue,
                     Ok(Reply::Result(reply)) => {
                         let (kind, detail) = self.stray_result(reply.id);
@@ -137,7 +158,7 @@ impl Driver {
                         };
                         (kind, detail, excerpt(&line))
                     }
-                    Ok(Reply::Hello(_) | Reply::Snippet(_)) => (
+                    Ok(Reply::Hello(_) | Reply::Snippet(_) | Reply::Coverage(_)) => (
                         IncidentKind::InvalidMessage,
                         "the adapter wrote a message it was not asked for after its bye".into(),
                         excerpt(&line),
