@@ -393,7 +393,9 @@ async fn run_contract(
     }
     let _ = producer.await;
     for (slot, driver) in drivers {
-        let Ok(mut summary) = driver.await else { continue };
+        let Ok(mut summary) = driver.await else {
+            continue;
+        };
         found.note_restarts(slot, summary.restarts);
         let implementation = &specs[slot].id;
         if settings.runner.coverage {

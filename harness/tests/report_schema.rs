@@ -14,10 +14,11 @@ use harness::baseline::{Entry, Mark, MarkStatus, Outcome};
 use harness::judge::{Cause, GroupKey};
 use harness::plan::CaseLabel;
 use harness::report::{
-    ContractRecord, Example, Group, GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentKind,
-    IncidentRecord, Interrupt, PairAgreement, Percentiles, Report, RuleSummary, SettingsRecord,
-    Shard, ShrinkRecord, SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord,
-    VectorOutcome, VectorTiming, Verdict, SCHEMA_VERSION,
+    ContractRecord, CoverageRecord, CoverageStatus, Example, Excerpt, FileCoverage, Group,
+    GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentKind, IncidentRecord, Interrupt,
+    PairAgreement, Percentiles, Reached, Report, RuleSummary, SettingsRecord, Shard, ShrinkRecord,
+    SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord, VectorOutcome,
+    VectorTiming, Verdict, SCHEMA_VERSION,
 };
 use harness::run::protocol::{AdapterInfo, Package};
 use harness::run::FailureKind;
@@ -370,6 +371,8 @@ fn a_report_with_every_optional_field_validates() {
         ("incident", &full["incidents"][0]),
         ("timings", &full["timings"]),
         ("vectorTiming", &full["timings"]["vectors"][0]),
+        ("coverage", &full["coverage"][1]),
+        ("coverageFile", &full["coverage"][0]["files"][0]),
     ] {
         assert_same_fields(def, instance);
     }
@@ -384,6 +387,7 @@ fn a_report_with_every_optional_field_validates() {
     minimal.settings.shard = None;
     minimal.settings.vector = None;
     minimal.merged_from = Vec::new();
+    minimal.coverage = Vec::new();
     minimal.groups = vec![Group {
         vectors: Vec::new(),
         corpus: Vec::new(),
@@ -844,6 +848,27 @@ fn full_report() -> Report {
         interrupted: true,
         interrupted_by: Some(Interrupt::Sigterm),
         merged_from: vec!["20260101T000000Z-s3 (shard 1/2)".into()],
+        coverage: vec![
+            CoverageRecord {
+                implementation: "py-x".into(),
+                contract: "budget".into(),
+                status: CoverageStatus::Measured,
+                reason: None,
+                lines: Reached { hit: 3, total: 4 },
+                branches: Reached { hit: 1, total: 2 },
+                files: vec![FileCoverage {
+                    path: "src/aegis/__init__.py".into(),
+                    lines: Reached { hit: 3, total: 4 },
+                    branches: Reached { hit: 1, total: 2 },
+                    missed: vec![7],
+                    excerpts: vec![Excerpt {
+                        first_line: 5,
+                        lines: vec!["a".into(), "b".into(), "<never>".into()],
+                    }],
+                }],
+            },
+            CoverageRecord::unavailable("ts-x", "budget", "no coverage option".into()),
+        ],
         verdict: Verdict::Interrupted,
         exit_code: 1,
         timings: Timings {

@@ -421,6 +421,9 @@ impl VerifyArgs {
         if self.no_corpus {
             run_flags.push("--no-corpus".to_owned());
         }
+        if self.coverage {
+            run_flags.push("--coverage".to_owned());
+        }
         if let Some(shard) = &self.shard {
             run_flags.extend(words(["--shard", shard]));
         }

@@ -118,7 +118,8 @@ impl CoverageRecord {
         for file in replies.iter().flat_map(|r| &r.files) {
             let sets = by_file.entry(file.path.as_str()).or_default();
             sets.lines_hit.extend(&file.lines_hit);
-            sets.lines.extend(file.lines_hit.iter().chain(&file.lines_missed));
+            sets.lines
+                .extend(file.lines_hit.iter().chain(&file.lines_missed));
             sets.branches_hit
                 .extend(file.branches_hit.iter().map(String::as_str));
             sets.branches.extend(
@@ -252,7 +253,10 @@ mod tests {
     fn processes_are_merged_a_line_reached_by_any_counts() {
         let first = reply(&[1, 2], &[5, 9], (&["1>2"], &["1>5", "8>9"]));
         let second = reply(&[1, 5], &[2, 9], (&["1>5"], &["1>2", "8>9"]));
-        let text = (1..=12).map(|n| format!("line {n}")).collect::<Vec<_>>().join("\n");
+        let text = (1..=12)
+            .map(|n| format!("line {n}"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let record = CoverageRecord::measured(
             "py",
             "migrate",

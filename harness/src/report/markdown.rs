@@ -281,12 +281,28 @@ impl Report {
             for c in &self.coverage {
                 let (implementation, contract) = (md_code(&c.implementation), md_code(&c.contract));
                 if let Some(reason) = &c.reason {
-                    let _ = writeln!(md, "| {implementation} | {contract} | unavailable: {} | | | |", md_cell(reason));
+                    let _ = writeln!(
+                        md,
+                        "| {implementation} | {contract} | unavailable: {} | | | |",
+                        md_cell(reason)
+                    );
                     continue;
                 }
-                let _ = writeln!(md, "| {implementation} | {contract} | all | {} | {} | |", c.lines.describe(), c.branches.describe());
+                let _ = writeln!(
+                    md,
+                    "| {implementation} | {contract} | all | {} | {} | |",
+                    c.lines.describe(),
+                    c.branches.describe()
+                );
                 for f in &c.files {
-                    let _ = writeln!(md, "| {implementation} | {contract} | {} | {} | {} | {} |", md_code(&f.path), f.lines.describe(), f.branches.describe(), super::coverage::line_ranges(&f.missed));
+                    let _ = writeln!(
+                        md,
+                        "| {implementation} | {contract} | {} | {} | {} | {} |",
+                        md_code(&f.path),
+                        f.lines.describe(),
+                        f.branches.describe(),
+                        super::coverage::line_ranges(&f.missed)
+                    );
                 }
             }
         }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::coverage::{CoverageRecord, CoverageStatus, Excerpt, FileCoverage, Reached};
 pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
 use crate::errors::{
     EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_NO_CASES,
@@ -19,7 +20,6 @@ use crate::judge::{Cause, GroupKey};
 pub use crate::plan::{CaseLabel, Shard};
 use crate::run::protocol::{AdapterInfo, Package};
 pub use crate::run::IncidentKind;
-pub use super::coverage::{CoverageRecord, CoverageStatus, Excerpt, FileCoverage, Reached};
 
 /// Version of `report.json`'s shape (`reports/report.schema.json`); bumped on any change
 /// that a reader could notice.

@@ -80,3 +80,53 @@ fn unreached(out: &mut String, file: &FileCoverage) {
     }
     out.push_str("</details>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Excerpt, Reached};
+
+    #[test]
+    fn never_reached_source_is_escaped_and_marked() {
+        let record = CoverageRecord {
+            implementation: "py<x>".into(),
+            contract: "budget".into(),
+            status: CoverageStatus::Measured,
+            reason: None,
+            lines: Reached { hit: 1, total: 2 },
+            branches: Reached::default(),
+            files: vec![FileCoverage {
+                path: "src/a&b.py".into(),
+                lines: Reached { hit: 1, total: 2 },
+                branches: Reached::default(),
+                missed: vec![4],
+                excerpts: vec![Excerpt {
+                    first_line: 3,
+                    lines: vec!["if a < b:".into(), "    raise X('<script>')".into()],
+                }],
+            }],
+        };
+        let mut out = String::new();
+        section(&mut out, &record);
+        assert!(out.contains("<code>py&lt;x&gt;</code>"), "{out}");
+        assert!(out.contains("<code>src/a&amp;b.py</code>"), "{out}");
+        assert!(out.contains("    3   if a &lt; b:\n"), "{out}");
+        assert!(
+            out.contains("<mark>    4 ✗     raise X(&#39;&lt;script&gt;&#39;)</mark>"),
+            "{out}"
+        );
+        assert!(!out.contains("<script>"));
+        assert!(out.contains("1/2 (50.0 %)"));
+    }
+
+    #[test]
+    fn an_unavailable_record_says_why() {
+        let record = CoverageRecord::unavailable("ts-x", "ledger", "no <option>".into());
+        let mut out = String::new();
+        section(&mut out, &record);
+        assert!(
+            out.contains("Coverage unavailable: no &lt;option&gt;."),
+            "{out}"
+        );
+    }
+}

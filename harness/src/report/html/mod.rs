@@ -635,6 +635,7 @@ mod tests {
             interrupted: false,
             interrupted_by: None,
             merged_from: Vec::new(),
+            coverage: Vec::new(),
             verdict: Verdict::Findings,
             exit_code: 1,
             timings: Timings::default(),
