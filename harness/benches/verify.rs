@@ -17,8 +17,11 @@
 //! adapter that answers at once and through `py-sample`, and the end-to-end rates of migrate
 //! and token-budget beside the same calls made in-process, each as a ratio.
 //!
-//! `cargo bench --bench verify -- shrink` (or `ratios`, `wall`, `migrate`, `sql`) runs one
-//! section.
+//! Then (section `coverage`, see `coverage.rs`) what `verify --coverage` costs on budget
+//! and migrate.
+//!
+//! `cargo bench --bench verify -- shrink` (or `ratios`, `wall`, `migrate`, `sql`, `coverage`)
+//! runs one section.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -27,6 +30,7 @@ use std::time::Instant;
 
 use proptest::strategy::ValueTree;
 
+mod coverage;
 mod ratios;
 
 const RUNS: usize = 3;
@@ -83,6 +87,9 @@ fn main() {
     }
     if runs("shrink") {
         shrink_share(root, &reports);
+    }
+    if runs("coverage") {
+        coverage::report(root, &reports);
     }
     let _ = std::fs::remove_dir_all(&reports);
 }

@@ -504,7 +504,7 @@ async fn confirm(
     // Completion order is the machine's; the stream's order is the seed's.
     held.sort_by(|a, b| a.0.label.cmp(&b.0.label));
     let mut confirmed: HashSet<GroupKey> = HashSet::new();
-    let mut probers = Probers::new(specs, contract, settings.runner);
+    let mut probers = Probers::new(specs, contract, settings.runner.without_coverage());
     let limit_for =
         |case: &CaseRun| Job::time_limit_for(&case.expectation, settings.timing_slack_ms);
     for (mut case, suspect) in held {

@@ -134,7 +134,7 @@ impl ShrinkJob<'_> {
             seed.case,
             seed.bytes
         ));
-        let mut probers = Probers::new(self.specs, contract, settings.runner);
+        let mut probers = Probers::new(self.specs, contract, settings.runner.without_coverage());
         let prober = match probers.get(slot).await {
             Ok(prober) => prober,
             Err(reason) => {
@@ -350,7 +350,13 @@ pub async fn attach_snippets(
             .filter_map(|k| findings.groups.get(k))
             .map(|g| snippet_case(contract, settings, &g.example))
             .collect();
-        let snippets = run::snippets(&spec.command, contract.id(), &cases, &settings.runner).await;
+        let snippets = run::snippets(
+            &spec.command,
+            contract.id(),
+            &cases,
+            &settings.runner.without_coverage(),
+        )
+        .await;
         let (runner, env) = program_command(&spec.command, &spec.language);
         for (key, snippet) in keys.iter().zip(snippets) {
             if let (Some(group), Some(snippet)) = (findings.groups.get_mut(key), snippet) {

@@ -242,6 +242,15 @@ impl RunnerSettings {
     pub const MAX_RESTARTS: u32 = 10;
     /// `--max-reply-bytes` when not given: 1 MiB.
     pub const MAX_REPLY_BYTES: usize = 1 << 20;
+
+    /// These settings for adapters whose coverage no report shows (confirming, shrinking,
+    /// writing bug programs): they are not asked to measure.
+    pub fn without_coverage(self) -> RunnerSettings {
+        RunnerSettings {
+            coverage: false,
+            ..self
+        }
+    }
 }
 
 /// The restarts an implementation has left in a run, shared by all its adapter processes.
