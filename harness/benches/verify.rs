@@ -17,7 +17,7 @@
 //! adapter that answers at once and through `py-sample`, and the end-to-end rates of migrate
 //! and token-budget beside the same calls made in-process, each as a ratio.
 //!
-//! Then (section `coverage`, see `coverage.rs`) what `verify --coverage` costs on budget
+//! Then (section `coverage`, see `coverage/mod.rs`) what `verify --coverage` costs on budget
 //! and migrate.
 //!
 //! `cargo bench --bench verify -- shrink` (or `ratios`, `wall`, `migrate`, `sql`, `coverage`)

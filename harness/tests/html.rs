@@ -227,6 +227,7 @@ fn hostile_report() -> Report {
         interrupted: false,
         interrupted_by: None,
         merged_from: Vec::new(),
+        coverage: Vec::new(),
         verdict: Verdict::Findings,
         exit_code: 1,
         timings: Timings::default(),
