@@ -16,46 +16,37 @@ pub fn report(root: &Path, reports: &Path) {
         "contract", "off s", "on s", "on/off"
     );
     for contract in ["budget", "migrate"] {
-        let median = |extra: &[&str]| {
-            let mut walls = Vec::new();
-            for run in 0..RUNS {
-                let seed = (run + 1).to_string();
-                let args = [
-                    "verify",
-                    "--impl",
-                    "py-sample,ts-sample",
-                    "--contract",
-                    contract,
-                    "--cases",
-                    CASES,
-                    "--seed",
-                    &seed,
-                    "--quiet",
-                ];
-                let started = Instant::now();
-                let status = harness(root, reports, &[&args[..], extra].concat());
-                assert!(status.success(), "{contract} {extra:?} run {run}: {status}");
-                walls.push(started.elapsed().as_secs_f64());
-            }
-            walls.sort_by(f64::total_cmp);
-            walls[RUNS / 2]
-        };
-        // Warm the setups (the venv, npm ci) outside the timings.
-        harness(
-            root,
-            reports,
-            &[
+        // One run of `cases` cases with `seed`, and `extra`: its wall time in seconds.
+        let timed = |cases: &str, seed: &str, extra: &[&str]| {
+            let args = [
                 "verify",
                 "--impl",
                 "py-sample,ts-sample",
                 "--contract",
                 contract,
                 "--cases",
-                "1",
-                "--coverage",
+                cases,
+                "--seed",
+                seed,
                 "--quiet",
-            ],
-        );
+            ];
+            let started = Instant::now();
+            let status = harness(root, reports, &[&args[..], extra].concat());
+            assert!(
+                status.success(),
+                "{contract} {extra:?} seed {seed}: {status}"
+            );
+            started.elapsed().as_secs_f64()
+        };
+        let median = |extra: &[&str]| {
+            let mut walls: Vec<f64> = (1..=RUNS)
+                .map(|seed| timed(CASES, &seed.to_string(), extra))
+                .collect();
+            walls.sort_by(f64::total_cmp);
+            walls[RUNS / 2]
+        };
+        // Warm the setups (the venv, npm ci) outside the timings.
+        timed("1", "1", &["--coverage"]);
         let off = median(&[]);
         let on = median(&["--coverage"]);
         println!(
