@@ -241,3 +241,41 @@ fn project_mistakes_name_the_line_and_the_fix() {
         assert!(err.hint().is_some(), "{err}");
     }
 }
+
+#[test]
+fn coverage_runs_a_plain_interpreter_adapter_on_the_venv_of_the_same_adapter() {
+    let impls = load(
+        r#"
+        [setup.venv]
+        dir = "{root}"
+        steps = [["{python}", "-m", "venv", "{root}/.venv"]]
+        inputs = []
+        creates = ["{root}/.venv/bin/python"]
+        [impl.real]
+        language = "python"
+        contracts = ["budget"]
+        setup = "venv"
+        argv = ["{root}/.venv/bin/python", "{root}/adapters/py/adapter.py"]
+        [impl.sample]
+        language = "python"
+        contracts = ["budget"]
+        argv = ["{python}", "{root}/adapters/py/adapter.py"]
+        [impl.other]
+        language = "python"
+        contracts = ["budget"]
+        argv = ["{python}", "{root}/elsewhere.py"]
+        "#,
+    )
+    .unwrap();
+    let sample = impls.impls["sample"].clone().measurable(&impls);
+    assert_eq!(
+        sample.command.argv,
+        ["/repo/.venv/bin/python", "/repo/adapters/py/adapter.py"]
+    );
+    assert_eq!(sample.setup.map(|s| s.name), Some("venv".to_owned()));
+    // Another adapter has no venv to borrow: it runs as it is (and reports no coverage).
+    let other = impls.impls["other"].clone();
+    assert_eq!(other.clone().measurable(&impls), other);
+    let real = impls.impls["real"].clone();
+    assert_eq!(real.clone().measurable(&impls), real);
+}
