@@ -6,6 +6,8 @@
 //! key order and `1.0` versus `1` never count as drift. Divergences are described by the
 //! JSON Pointers of the parts that differ and a line diff of pretty-printed canonical JSON.
 
+use std::cell::OnceCell;
+
 use reference::canonical::{self, Numbers};
 use reference::{Acceptable, Contract, Expectation};
 use serde::{Deserialize, Serialize};
@@ -228,12 +230,19 @@ pub struct Judged {
     pub key: Option<GroupKey>,
     /// What the failure shows beyond its cause (empty when the case agrees).
     pub variant: Variant,
-    /// The compared part of the output and its canonical form, when there is an output.
+    /// The compared part of the output, when there is an output.
     pub comparable: Option<Value>,
-    pub canonical: Option<String>,
+    /// Its canonical form, written when first asked for: most cases never need it.
+    canonical: OnceCell<String>,
 }
 
 impl Judged {
+    /// The canonical form of the compared output (`None`: there is no output).
+    pub fn canonical(&self) -> Option<&str> {
+        let comparable = self.comparable.as_ref()?;
+        Some(self.canonical.get_or_init(|| canonical(comparable)))
+    }
+
     pub fn diverges(&self) -> bool {
         matches!(self.verdict, Verdict::Diverges(_))
     }
@@ -266,12 +275,12 @@ pub fn judge(case: Case<'_>, implementation: &str, outcome: &Outcome, timing: Ti
                 key: Some(key(kind, &Variant::default())),
                 variant: Variant::default(),
                 comparable: None,
-                canonical: None,
+                canonical: OnceCell::new(),
             };
         }
     };
     let comparable = case.contract.comparable(output);
-    let canonical_form = canonical(&comparable);
+    let canonical_form = OnceCell::new();
     let (verdict, group, variant) = match compare(case.expectation, &comparable, &canonical_form) {
         Some(divergence) => {
             let (variant, rule) = variant_of(case, &divergence, output);
@@ -316,23 +325,27 @@ pub fn judge(case: Case<'_>, implementation: &str, outcome: &Outcome, timing: Ti
         key: group,
         variant,
         comparable: Some(comparable),
-        canonical: Some(canonical_form),
+        canonical: canonical_form,
     }
 }
 
-/// Compares one output (and its canonical form) with the reference's acceptable set:
-/// `None` when it equals one of them.
+/// Compares one output with the reference's acceptable set: `None` when it equals one of
+/// them. The output's canonical form is written into `actual_canonical` only when needed.
 fn compare(
     expectation: &Expectation,
     actual: &Value,
-    actual_canonical: &str,
+    actual_canonical: &OnceCell<String>,
 ) -> Option<Divergence> {
     // Equal trees have equal canonical forms (maps compare without order, numbers by their
-    // digits), so the usual agreeing case needs no canonical form of the expected output.
+    // digits), so the usual agreeing case needs no canonical form at all.
+    if expectation.acceptable.iter().any(|a| a.output == *actual) {
+        return None;
+    }
+    let actual_canonical = actual_canonical.get_or_init(|| canonical(actual));
     if expectation
         .acceptable
         .iter()
-        .any(|a| a.output == *actual || canonical(&a.output) == actual_canonical)
+        .any(|a| canonical(&a.output) == *actual_canonical)
     {
         return None;
     }
@@ -539,7 +552,7 @@ mod tests {
     #[test]
     fn any_acceptable_output_agrees() {
         let actual = json!({"events": [{"outcome": "fallback"}], "outcome": "fallback"});
-        assert_eq!(compare(&expectation(), &actual, &canonical(&actual)), None);
+        assert_eq!(compare(&expectation(), &actual, &OnceCell::new()), None);
         // Trees that differ only where canonical forms do not: still the same output.
         let mut written_otherwise = expectation();
         written_otherwise.acceptable[0].output =
@@ -549,16 +562,13 @@ mod tests {
             serde_json::from_str(r#"{"n": 1, "events": [{"outcome": "ok"}], "outcome": "ok"}"#)
                 .unwrap();
         assert_ne!(written_otherwise.acceptable[0].output, actual);
-        assert_eq!(
-            compare(&written_otherwise, &actual, &canonical(&actual)),
-            None
-        );
+        assert_eq!(compare(&written_otherwise, &actual, &OnceCell::new()), None);
     }
 
     #[test]
     fn divergence_is_described_against_the_closest_acceptable_output() {
         let actual = json!({"outcome": "fallback", "events": []});
-        let Some(d) = compare(&expectation(), &actual, &canonical(&actual)) else {
+        let Some(d) = compare(&expectation(), &actual, &OnceCell::new()) else {
             panic!("should diverge");
         };
         assert_eq!(d.closest, 1);

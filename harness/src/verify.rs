@@ -261,6 +261,9 @@ fn adopt(
     })
 }
 
+/// Results the run takes off its channel at once.
+const DONE_AT_ONCE: usize = 256;
+
 /// Runs one contract's fixed and generated cases through its active adapters, then
 /// re-runs the suspects, shrinks the divergences and asks for snippets.
 async fn run_contract(
@@ -340,38 +343,44 @@ async fn run_contract(
     // Time-dependent divergences wait until the stream is done, then must repeat alone.
     let mut held: Vec<(CaseRun, Vec<usize>)> = Vec::new();
     let race_band_ms = settings.generation.race_band_ms as f64;
-    while let Some(done) = done_rx.recv().await {
-        progress.inc();
-        let finished = {
+    // Results are taken as they come, many at a time: one wake-up and one lock for all.
+    let mut arrived = Vec::new();
+    while done_rx.recv_many(&mut arrived, DONE_AT_ONCE).await > 0 {
+        let finished: Vec<CaseRun> = {
             let Ok(mut map) = pending.lock() else { break };
-            let complete = map.get_mut(&done.index).map(|case| {
-                case.outcomes[done.slot] = Some(done.outcome);
-                case.is_complete()
-            });
-            if complete == Some(true) {
-                map.remove(&done.index)
-            } else {
-                None
-            }
+            arrived
+                .drain(..)
+                .filter_map(|done| {
+                    progress.inc();
+                    let case = map.get_mut(&done.index)?;
+                    case.outcomes[done.slot] = Some(done.outcome);
+                    if case.is_complete() {
+                        map.remove(&done.index)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
         };
-        let Some(case) = finished else { continue };
-        state
-            .vector_timings
-            .extend(vector_timings(contract, &case, &specs));
-        let suspect: Vec<usize> = (0..case.outcomes.len())
-            .filter(|&slot| {
-                settings.confirm_runs > 0
-                    && case.outcomes[slot].as_ref().is_some_and(|o| {
-                        found.time_dependent(&case, slot, o, race_band_ms).is_some()
-                    })
-            })
-            .collect();
-        if !suspect.is_empty() {
-            held.push((case, suspect));
-            continue;
+        for case in finished {
+            state
+                .vector_timings
+                .extend(vector_timings(contract, &case, &specs));
+            let suspect: Vec<usize> = (0..case.outcomes.len())
+                .filter(|&slot| {
+                    settings.confirm_runs > 0
+                        && case.outcomes[slot].as_ref().is_some_and(|o| {
+                            found.time_dependent(&case, slot, o, race_band_ms).is_some()
+                        })
+                })
+                .collect();
+            if !suspect.is_empty() {
+                held.push((case, suspect));
+                continue;
+            }
+            found.record(&case, &mut state.findings);
+            say_findings(&mut state.findings, progress);
         }
-        found.record(&case, &mut state.findings);
-        say_findings(&mut state.findings, progress);
     }
     let interrupted = *stop.borrow();
     if interrupted {

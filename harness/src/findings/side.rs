@@ -21,7 +21,7 @@ impl Side<'_> {
 
     /// What this side did, as twins are compared: its canonical output, or its failure.
     pub(super) fn observed(&self) -> &str {
-        self.judged.canonical.as_deref().unwrap_or(self.status())
+        self.judged.canonical().unwrap_or(self.status())
     }
 
     pub(super) fn status(&self) -> &'static str {
@@ -63,7 +63,7 @@ pub fn drift(sides: &[Side], slot: usize) -> (Option<String>, bool) {
     }
     if others
         .iter()
-        .all(|o| o.judged.canonical.is_some() && o.judged.canonical == me.judged.canonical)
+        .all(|o| o.judged.canonical().is_some() && o.judged.canonical() == me.judged.canonical())
     {
         return (Some("every implementation gives this same output: a contract question (or a reference bug), not a port drift".into()), true);
     }

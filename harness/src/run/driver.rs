@@ -103,6 +103,8 @@ pub struct Driver {
     summary: RunSummary,
     /// Cases in flight at once.
     window: usize,
+    /// What a case took in the last write, on average: the next write's buffer is sized by it.
+    bytes_per_case: usize,
     /// The implementation's restarts, shared with its other adapters.
     budget: Arc<RestartBudget>,
     /// Becomes true when the run is interrupted: stop at once and shut the adapter down.
@@ -143,6 +145,7 @@ impl Driver {
             window: settings.window.unwrap_or_else(|| {
                 reference::contract(contract).map_or(256, |c| c.cases_in_flight())
             }),
+            bytes_per_case: 256,
             budget: RestartBudget::new(settings.max_restarts),
             stop: None,
             interrupted: false,
@@ -304,7 +307,8 @@ impl Driver {
     /// them, but for a case whose input nests deep, which goes alone in a `run` message (a
     /// JSON parser with a depth limit then fails that case only, as it would without batches).
     fn send_all(&mut self, jobs: Vec<Job>) {
-        let mut lines = Vec::with_capacity(jobs.len() * 256);
+        // Sized by the cases sent so far, so the buffer is seldom grown (and copied) on the way.
+        let mut lines = Vec::with_capacity(jobs.len() * self.bytes_per_case);
         let now = Instant::now();
         let mut batch = Vec::with_capacity(jobs.len());
         for job in &jobs {
@@ -340,6 +344,8 @@ impl Driver {
             .write_line(&mut lines),
         }
         drop(batch);
+        // Capped: one huge input must not make every later buffer huge.
+        self.bytes_per_case = (lines.len() / jobs.len().max(1)).clamp(64, 4096);
         let first_id = self.next_id - jobs.len() as u64;
         for (id, job) in (first_id..).zip(jobs) {
             let deadline = now + job.time_limit;

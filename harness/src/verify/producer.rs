@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use proptest::strategy::ValueTree;
 use reference::{CaseGenerator, Contract};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc::{self, PermitIterator};
+use tokio::sync::watch;
 
 use crate::findings::CaseRun;
 use crate::plan::{CaseLabel, Plan};
@@ -36,6 +37,10 @@ pub(super) fn spawn_producer(
     let stop = stop.clone();
     tokio::task::spawn_blocking(move || {
         let generator = CaseGenerator::new(contract, &generation);
+        let mut outlets: Vec<Vec<Outlet>> = job_senders
+            .iter()
+            .map(|senders| senders.iter().map(Outlet::new).collect())
+            .collect();
         let fixed = fixed.into_iter().map(|(label, input)| (label, Some(input)));
         let generated = indices.map(|index| (CaseLabel::Generated(index), None));
         let stream = (0u64..)
@@ -64,10 +69,9 @@ pub(super) fn spawn_producer(
                     },
                 );
             }
-            for senders in &job_senders {
-                let tx = &senders[index as usize % senders.len()];
-                // A closed channel means that driver gave up; its cases are reported by it.
-                let _ = tx.blocking_send(Job {
+            for outlets in &mut outlets {
+                let slot = index as usize % outlets.len();
+                outlets[slot].send(Job {
                     index,
                     input: input.clone(),
                     time_limit,
@@ -75,4 +79,44 @@ pub(super) fn spawn_producer(
             }
         }
     })
+}
+
+/// Jobs go out under permits reserved this many at a time: a producer that runs ahead of its
+/// adapters then wakes once for this many cases taken, not once a case.
+const PERMITS_AT_ONCE: usize = 32;
+
+/// One driver's job channel, seen from the producer's blocking thread.
+struct Outlet<'a> {
+    sender: &'a mpsc::Sender<Job>,
+    permits: Option<PermitIterator<'a, Job>>,
+}
+
+impl<'a> Outlet<'a> {
+    fn new(sender: &'a mpsc::Sender<Job>) -> Self {
+        Outlet {
+            sender,
+            permits: None,
+        }
+    }
+
+    /// Sends `job`, waiting for room first.
+    fn send(&mut self, job: Job) {
+        if let Some(permit) = self.permits.as_mut().and_then(Iterator::next) {
+            permit.send(job);
+            return;
+        }
+        let room = self
+            .sender
+            .reserve_many(PERMITS_AT_ONCE.min(self.sender.max_capacity()));
+        match tokio::runtime::Handle::current().block_on(room) {
+            Ok(mut permits) => {
+                if let Some(permit) = permits.next() {
+                    permit.send(job);
+                }
+                self.permits = Some(permits);
+            }
+            // A closed channel means that driver gave up; its cases are reported by it.
+            Err(_) => self.permits = None,
+        }
+    }
 }

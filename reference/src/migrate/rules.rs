@@ -1,5 +1,7 @@
 //! The `migrate` rules and the evaluator that applies them.
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Map, Value};
 
 use crate::contract::{Acceptable, Expectation, PathRule, Rule};
@@ -119,18 +121,48 @@ fn given(v: Option<&Value>) -> Option<&Value> {
     v.filter(|v| !v.is_null() && v.as_str() != Some(""))
 }
 
+/// What the evaluator needs of a step on every case, worked out once: the defaults it adds
+/// (parsed), the pattern of each key it adds or removes, and its rule.
+struct StepTable {
+    defaults: Vec<(&'static str, Value)>,
+    patterns: Vec<String>,
+    rule: [&'static str; 1],
+}
+
+fn step_tables() -> &'static [StepTable] {
+    static TABLES: OnceLock<Vec<StepTable>> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        STEPS
+            .iter()
+            .map(|step| StepTable {
+                defaults: step
+                    .adds
+                    .iter()
+                    .map(|(key, default)| {
+                        (*key, serde_json::from_str(default).unwrap_or(Value::Null))
+                    })
+                    .collect(),
+                patterns: step
+                    .adds
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .chain(step.removes.iter().copied())
+                    .map(|key| format!("/ok/{}", escape(key)))
+                    .collect(),
+                rule: [step.rule],
+            })
+            .collect()
+    })
+}
+
 /// Applies step `i` to `doc`.
 fn apply_step(doc: &mut Map<String, Value>, i: usize) {
-    let step = &STEPS[i];
-    for (key, default) in step.adds {
+    for (key, default) in &step_tables()[i].defaults {
         if !doc.contains_key(*key) {
-            doc.insert(
-                (*key).to_owned(),
-                serde_json::from_str(default).unwrap_or(Value::Null),
-            );
+            doc.insert((*key).to_owned(), default.clone());
         }
     }
-    for key in step.removes {
+    for key in STEPS[i].removes {
         doc.remove(*key);
     }
     doc.insert("schema_version".into(), VERSIONS[i + 1].into());
@@ -138,6 +170,15 @@ fn apply_step(doc: &mut Map<String, Value>, i: usize) {
 
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
+}
+
+/// `{"ok": doc, "inputUnchanged": true}`, built directly: `json!` would copy `doc` through
+/// the serializer.
+fn unchanged_ok(doc: Map<String, Value>) -> Value {
+    let mut out = Map::new();
+    out.insert("ok".into(), Value::Object(doc));
+    out.insert("inputUnchanged".into(), Value::Bool(true));
+    Value::Object(out)
 }
 
 fn error(with_input_flag: bool) -> Value {
@@ -159,7 +200,7 @@ fn failure(with_input_flag: bool, decided: Vec<&'static str>) -> Expectation {
     only(
         error(with_input_flag),
         vec![
-            PathRule::new("/inputUnchanged", vec![PURE]),
+            PathRule::new("/inputUnchanged", &[PURE][..]),
             PathRule::new("", decided),
         ],
     )
@@ -204,9 +245,9 @@ fn evaluate_migrate(input: &Value) -> Expectation {
             decided.push(IDEMPOTENT);
         }
         return only(
-            json!({ "ok": doc, "inputUnchanged": true }),
+            unchanged_ok(doc.clone()),
             vec![
-                PathRule::new("/inputUnchanged", vec![PURE]),
+                PathRule::new("/inputUnchanged", &[PURE][..]),
                 PathRule::new("/ok/*", [decided.clone(), vec![PURE]].concat()),
                 PathRule::new("", decided),
             ],
@@ -217,32 +258,24 @@ fn evaluate_migrate(input: &Value) -> Expectation {
     }
     let mut migrated = doc.clone();
     let mut path_rules = vec![
-        PathRule::new("/inputUnchanged", vec![PURE]),
+        PathRule::new("/inputUnchanged", &[PURE][..]),
         PathRule::new("/ok/schema_version", vec![CHAIN, STEPS[to - 1].rule]),
     ];
     let mut decided = vec![CHAIN];
-    for (i, step) in STEPS.iter().enumerate().take(to).skip(from) {
+    for (i, step) in step_tables().iter().enumerate().take(to).skip(from) {
         apply_step(&mut migrated, i);
-        decided.push(step.rule);
-        for key in step
-            .adds
-            .iter()
-            .map(|(k, _)| *k)
-            .chain(step.removes.iter().copied())
-        {
-            path_rules.push(PathRule::new(
-                format!("/ok/{}", escape(key)),
-                vec![step.rule],
-            ));
-        }
+        decided.extend(step.rule);
+        let rule = &step.rule[..];
+        path_rules.extend(
+            step.patterns
+                .iter()
+                .map(|p| PathRule::new(p.as_str(), rule)),
+        );
     }
     // Keys no step touches pass through untouched.
-    path_rules.push(PathRule::new("/ok/*", vec![PURE]));
+    path_rules.push(PathRule::new("/ok/*", &[PURE][..]));
     path_rules.push(PathRule::new("", decided));
-    only(
-        json!({ "ok": migrated, "inputUnchanged": true }),
-        path_rules,
-    )
+    only(unchanged_ok(migrated), path_rules)
 }
 
 fn evaluate_path(from: &Value, to: &Value) -> Expectation {
@@ -260,7 +293,7 @@ fn evaluate_path(from: &Value, to: &Value) -> Expectation {
             .map(|i| json!([VERSIONS[i], VERSIONS[i + 1]]))
             .collect()
     };
-    only(json!({ "ok": steps }), vec![PathRule::new("", vec![PATH])])
+    only(json!({ "ok": steps }), vec![PathRule::new("", &[PATH][..])])
 }
 
 fn evaluate_compare(a: &Value, b: &Value) -> Expectation {
@@ -269,6 +302,6 @@ fn evaluate_compare(a: &Value, b: &Value) -> Expectation {
     };
     only(
         json!({ "ok": { "lt": a < b, "le": a <= b } }),
-        vec![PathRule::new("", vec![ORDER, VERSIONS_RULE])],
+        vec![PathRule::new("", &[ORDER, VERSIONS_RULE][..])],
     )
 }
