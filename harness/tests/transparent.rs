@@ -10,7 +10,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use common::{repo_root, serial};
 use serde_json::{json, Value};
@@ -28,17 +28,22 @@ fn case() -> Value {
     .expect("valid case")
 }
 
-/// Sends `hello`, one `run` of `input` and `bye` to the adapter started by `command`, and
-/// returns the `result` reply.
-fn run_once(mut command: Command, input: &Value) -> Value {
-    let mut child = command
+/// Starts the adapter `command` names, from the repository, talking over pipes.
+fn spawn(mut command: Command) -> Child {
+    command
         .current_dir(repo_root())
         .env("HARNESS_SCRATCH", std::env::temp_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("the adapter starts");
+        .expect("the adapter starts")
+}
+
+/// Sends `hello`, one `run` of `input` and `bye` to the adapter started by `command`, and
+/// returns the `result` reply.
+fn run_once(command: Command, input: &Value) -> Value {
+    let mut child = spawn(command);
     let mut stdin = child.stdin.take().expect("stdin");
     let run = json!({ "op": "run", "id": 1, "contract": "token-budget", "input": input });
     writeln!(stdin, "{}\n{run}", json!({ "op": "hello", "protocol": 1 })).expect("write");
@@ -192,15 +197,8 @@ fn an_input_the_call_cannot_take_is_the_implementations_answer() {
 }
 
 /// The adapter's hello in answer to the harness's `hello`, naming `contracts` when given.
-fn hello_of(mut command: Command, contracts: Option<&[&str]>) -> Value {
-    let mut child = command
-        .current_dir(repo_root())
-        .env("HARNESS_SCRATCH", std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the adapter starts");
+fn hello_of(command: Command, contracts: Option<&[&str]>) -> Value {
+    let mut child = spawn(command);
     let mut stdin = child.stdin.take().expect("stdin");
     let mut hello = json!({ "op": "hello", "protocol": 1 });
     if let Some(contracts) = contracts {
