@@ -163,10 +163,13 @@ def adapter_error(err):
     return {"adapterError": {"message": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()}}
 
 
-def load_bindings():
-    """Imports every binding; returns (bindings, implementations, unavailable)."""
+def load_bindings(wanted):
+    """Imports the bindings of the `wanted` contracts (None: every one); returns (bindings,
+    implementations, unavailable)."""
     available, implementations, unavailable = {}, {}, {}
     for contract, module_name in BINDINGS.items():
+        if wanted is not None and contract not in wanted:
+            continue
         try:
             module = importlib.import_module(module_name)
             implementations[contract] = module.load()
@@ -289,7 +292,14 @@ class Adapter(asyncio.Protocol):
             import coverage_probe
 
             self.coverage = coverage_probe.start(log)
-        bindings, implementations, unavailable = load_bindings()
+        # The contracts the harness will ask for: loading the others (a real package's
+        # imports can take most of a second) would be start-up time spent for nothing.
+        wanted = message.get("contracts")
+        if type(wanted) is list:
+            wanted = {contract for contract in wanted if type(contract) is str}
+        else:
+            wanted = None
+        bindings, implementations, unavailable = load_bindings(wanted)
         self.bindings = bindings
         for contract, module in bindings.items():
             if inspect.iscoroutinefunction(module.run):

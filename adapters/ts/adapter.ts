@@ -337,7 +337,8 @@ function encode(message: Record<string, unknown>): string {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-async function loadBindings(): Promise<{
+/** Loads the bindings of the `wanted` contracts (undefined: every one). */
+async function loadBindings(wanted: Set<string> | undefined): Promise<{
   available: Map<string, Binding>;
   implementations: Record<string, { name: string; version: string }>;
   unavailable: Record<string, string>;
@@ -350,6 +351,7 @@ async function loadBindings(): Promise<{
   const implementations: Record<string, { name: string; version: string }> = {};
   const unavailable: Record<string, string> = {};
   for (const [contract, modulePath] of Object.entries(BINDINGS)) {
+    if (wanted !== undefined && !wanted.has(contract)) continue;
     try {
       const binding = (await import(pathToFileURL(path.join(here, modulePath)).href)) as Binding;
       const implementation = await binding.load();
@@ -525,7 +527,12 @@ async function greet(line: string): Promise<void> {
     const { CoverageProbe } = await import("./coverage.ts");
     coverage = await CoverageProbe.start(log);
   }
-  const loaded = await loadBindings();
+  // The contracts the harness will ask for: loading (compiling) the others would be
+  // start-up time spent for nothing.
+  const wanted = Array.isArray(first.contracts)
+    ? new Set(first.contracts.filter((contract): contract is string => typeof contract === "string"))
+    : undefined;
+  const loaded = await loadBindings(wanted);
   bindings = loaded.available;
   replies.send({
     op: "hello",

@@ -7,10 +7,15 @@
 #
 #     bash harness/benches/same_reports.sh OLD_BINARY NEW_BINARY
 #
+# Both read adapters and samples from the current directory, unless OLD_ROOT / NEW_ROOT name
+# another checkout (to compare adapters too: OLD_ROOT=/path/to/main); the roots' paths are
+# written as {root} before comparing.
 # Exit 0 when every run matches; otherwise the first differing lines of each mismatch.
 set -euo pipefail
 old=$1
 new=$2
+old_root=$(cd "${OLD_ROOT:-.}" && pwd)
+new_root=$(cd "${NEW_ROOT:-.}" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Contracts and implementations with findings and without, both languages, several seeds.
@@ -22,9 +27,9 @@ runs=(
   "--impl py-sample,ts-sample --contract budget --cases 300 --seed 2"
 )
 strip() {
-  python3 - "$1" <<'PY'
+  python3 - "$1" "$2" <<'PY'
 import json, sys
-report = json.load(open(sys.argv[1]))
+report = json.loads(open(sys.argv[1]).read().replace(json.dumps(sys.argv[2])[1:-1], "{root}"))
 report.pop("runId", None)
 report.pop("timings", None)
 for contract in report.get("contracts", []):
@@ -38,10 +43,12 @@ failed=0
 for i in "${!runs[@]}"; do
   for side in old new; do
     binary=${!side}
+    root_of_side=${side}_root
+    root=${!root_of_side}
     # shellcheck disable=SC2086 # each run is a list of words
-    "$binary" verify ${runs[$i]} --root . --no-corpus --shrink-time 5 --quiet \
+    "$binary" verify ${runs[$i]} --root "$root" --no-corpus --shrink-time 5 --quiet \
       --reports-dir "$work/$side-$i" >/dev/null 2>&1 || true
-    strip "$work/$side-$i/latest/report.json" >"$work/$side-$i.json"
+    strip "$work/$side-$i/latest/report.json" "$root" >"$work/$side-$i.json"
   done
   if diff -q "$work/old-$i.json" "$work/new-$i.json" >/dev/null; then
     echo "same: ${runs[$i]}"

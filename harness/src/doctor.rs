@@ -129,7 +129,8 @@ async fn health(spec: &ImplSpec) -> Probe {
             return Probe::NotSetUp(setup.name.clone());
         }
     }
-    let (mut session, hello) = match crate::run::start(&spec.command, &replay_runner()).await {
+    let (mut session, hello) = match crate::run::start(&spec.command, None, &replay_runner()).await
+    {
         Ok(started) => started,
         Err(e) => {
             let reason = format!("its adapter does not start: {e}");

@@ -293,7 +293,7 @@ async fn run_contract(
             .clone();
         let mut sessions = vec![first];
         for _ in 1..settings.jobs {
-            match start_unless_stopped(spec, plan, stop).await {
+            match start_unless_stopped(spec, contract, plan, stop).await {
                 None => break,
                 Some(Ok((session, _))) => sessions.push(session),
                 Some(Err(e)) => progress.say(&format!(

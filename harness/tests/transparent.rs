@@ -3,13 +3,14 @@
 //! implementation produced exactly. Each language's adapter is driven directly over its
 //! JSON-lines protocol with a *recording* `token-budget` implementation
 //! (harness/tests/fixtures/recording/): its constructor keeps what it received and its
-//! properties return raw values, so the reply shows both directions unchanged.
+//! properties return raw values, so the reply shows both directions unchanged. The same
+//! direct drive checks that an adapter told its contracts in the hello loads only theirs.
 
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use common::{repo_root, serial};
 use serde_json::{json, Value};
@@ -27,17 +28,22 @@ fn case() -> Value {
     .expect("valid case")
 }
 
-/// Sends `hello`, one `run` of `input` and `bye` to the adapter started by `command`, and
-/// returns the `result` reply.
-fn run_once(mut command: Command, input: &Value) -> Value {
-    let mut child = command
+/// Starts the adapter `command` names, from the repository, talking over pipes.
+fn spawn(mut command: Command) -> Child {
+    command
         .current_dir(repo_root())
         .env("HARNESS_SCRATCH", std::env::temp_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("the adapter starts");
+        .expect("the adapter starts")
+}
+
+/// Sends `hello`, one `run` of `input` and `bye` to the adapter started by `command`, and
+/// returns the `result` reply.
+fn run_once(command: Command, input: &Value) -> Value {
+    let mut child = spawn(command);
     let mut stdin = child.stdin.take().expect("stdin");
     let run = json!({ "op": "run", "id": 1, "contract": "token-budget", "input": input });
     writeln!(stdin, "{}\n{run}", json!({ "op": "hello", "protocol": 1 })).expect("write");
@@ -87,14 +93,22 @@ fn fixture(path: &str) -> String {
 }
 
 fn python(input: &Value) -> Value {
+    run_once(python_adapter(), input)
+}
+
+fn python_adapter() -> Command {
     let mut command = scrubbed("python3");
     command
         .arg(repo_root().join("adapters/py/adapter.py"))
         .env("TOKEN_BUDGET_PY_SRC", fixture("py"));
-    run_once(command, input)
+    command
 }
 
 fn typescript(input: &Value) -> Value {
+    run_once(typescript_adapter(), input)
+}
+
+fn typescript_adapter() -> Command {
     let root = repo_root();
     let loader = root.join("adapters/ts/node_modules/tsx/dist/loader.mjs");
     assert!(
@@ -107,7 +121,7 @@ fn typescript(input: &Value) -> Value {
         .arg(loader)
         .arg(root.join("adapters/ts/adapter.ts"))
         .env("TOKEN_BUDGET_TS_SRC", fixture("ts/budget.ts"));
-    run_once(command, input)
+    command
 }
 
 fn states(reply: &Value) -> &Vec<Value> {
@@ -179,5 +193,41 @@ fn an_input_the_call_cannot_take_is_the_implementations_answer() {
     ] {
         assert!(reply.get("adapterError").is_none(), "{reply}");
         assert!(reply["output"]["error"]["type"].is_string(), "{reply}");
+    }
+}
+
+/// The adapter's hello in answer to the harness's `hello`, naming `contracts` when given.
+fn hello_of(command: Command, contracts: Option<&[&str]>) -> Value {
+    let mut child = spawn(command);
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut hello = json!({ "op": "hello", "protocol": 1 });
+    if let Some(contracts) = contracts {
+        hello["contracts"] = json!(contracts);
+    }
+    writeln!(stdin, "{hello}").expect("write");
+    stdin.flush().expect("flush");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let line = lines.next().expect("a hello").expect("a line");
+    writeln!(stdin, "{}", json!({ "op": "bye" })).ok();
+    drop(stdin);
+    let _ = child.wait();
+    serde_json::from_str(&line).expect("a JSON line")
+}
+
+#[test]
+fn an_adapter_told_its_contracts_loads_only_their_bindings() {
+    let _serial = serial();
+    for adapter in [python_adapter, typescript_adapter] {
+        // Told nothing, it loads every binding: the contracts whose implementation this
+        // scrubbed environment lacks are unavailable.
+        let every = hello_of(adapter(), None);
+        let unavailable = every["unavailable"].as_object().map_or(0, |u| u.len());
+        assert!(unavailable > 0, "{every}");
+        // Told its contract, it loads that binding alone.
+        let one = hello_of(adapter(), Some(&["token-budget"]));
+        assert_eq!(one["contracts"], json!(["token-budget"]), "{one}");
+        assert_eq!(one["unavailable"], json!({}), "{one}");
+        let implementations = one["implementations"].as_object();
+        assert_eq!(implementations.map(|i| i.len()), Some(1), "{one}");
     }
 }

@@ -62,10 +62,22 @@ def _version_of(package):
     return "unknown" if version is None else str(version)
 
 
+# The exact types JSON holds as they are: the common case, told apart by one type lookup
+# (an enum member or a tuple is never one of them).
+_AS_IS = frozenset((str, int, float, bool, type(None)))
+
+
 def _plain(value):
     """What the implementation returned, as JSON, by one uniform mapping that never drops,
     adds or coerces a field: a tuple is a list, an enum member (SchemaVersion is a str enum)
     its value, containers element by element; anything else as it is."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict:
+        return {key: item if type(item) in _AS_IS else _plain(item) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _AS_IS else _plain(item) for item in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (list, tuple)):

@@ -30,6 +30,10 @@ fn validator() -> &'static jsonschema::Validator {
 pub enum Request<'a> {
     Hello {
         protocol: u64,
+        /// The contracts the harness will ask for: an adapter may load only their bindings
+        /// (absent: every contract, as `doctor` asks).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        contracts: Option<&'a [&'a str]>,
         /// Offers the batch messages (`runs`, `results`); absent, an adapter never sends them.
         #[serde(skip_serializing_if = "Option::is_none")]
         batch: Option<BatchOffer>,
@@ -497,6 +501,7 @@ mod tests {
         assert_eq!(
             Request::Hello {
                 protocol: 1,
+                contracts: None,
                 batch: None,
                 coverage: false
             }
@@ -506,11 +511,12 @@ mod tests {
         assert_eq!(
             Request::Hello {
                 protocol: 1,
+                contracts: Some(&["migrate"]),
                 batch: Some(BatchOffer { max_bytes: 4096 }),
                 coverage: true
             }
             .line(),
-            "{\"op\":\"hello\",\"protocol\":1,\"batch\":{\"maxBytes\":4096},\"coverage\":true}\n"
+            "{\"op\":\"hello\",\"protocol\":1,\"contracts\":[\"migrate\"],\"batch\":{\"maxBytes\":4096},\"coverage\":true}\n"
         );
         let cases = [BatchCase {
             id: 4,

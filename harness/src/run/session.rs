@@ -175,9 +175,11 @@ fn group_alive(group: i32) -> bool {
     })
 }
 
-/// Starts the adapter and completes the `hello` exchange.
+/// Starts the adapter and completes the `hello` exchange. With a `contract`, the adapter is
+/// told it will run that one only, so it need not load (import, compile) the others.
 pub async fn start(
     command: &AdapterCommand,
+    contract: Option<&str>,
     runner: &RunnerSettings,
 ) -> Result<(Session, Hello), StartError> {
     let handshake_timeout = runner.handshake_timeout;
@@ -292,6 +294,7 @@ pub async fn start(
     };
     session.send(&Request::Hello {
         protocol: PROTOCOL_VERSION,
+        contracts: contract.as_ref().map(std::slice::from_ref),
         // Half the reply limit: a message of results never comes near it.
         batch: Some(BatchOffer {
             max_bytes: limit / 2,
@@ -372,7 +375,7 @@ pub async fn start_for(
     contract: &str,
     runner: &RunnerSettings,
 ) -> Result<Session, StartError> {
-    let (mut session, hello) = start(command, runner).await?;
+    let (mut session, hello) = start(command, Some(contract), runner).await?;
     if hello.contracts.iter().any(|c| c == contract) {
         return Ok(session);
     }
@@ -404,7 +407,7 @@ pub async fn snippets(
     runner: &RunnerSettings,
 ) -> Vec<Option<SnippetReply>> {
     let mut out: Vec<Option<SnippetReply>> = vec![None; cases.len()];
-    let Ok((mut session, _)) = start(command, runner).await else {
+    let Ok((mut session, _)) = start(command, Some(contract), runner).await else {
         return out;
     };
     for (id, case) in (0u64..).zip(cases) {

@@ -18,7 +18,7 @@ pub(super) async fn start_adapter(
     state: &mut RunState,
     (plan, stop): (&Plan, &watch::Receiver<bool>),
 ) -> Option<Session> {
-    let (mut session, hello) = match start_unless_stopped(spec, plan, stop).await? {
+    let (mut session, hello) = match start_unless_stopped(spec, contract, plan, stop).await? {
         Ok(started) => started,
         Err(e) => {
             record.status = ImplStatus::FailedToStart;
@@ -61,10 +61,12 @@ pub(super) async fn start_adapter(
     None
 }
 
-/// Starts `spec`'s adapter, unless the run is interrupted first (a slow start does not
-/// hold up Ctrl-C): `None` then, and the half-started adapter is stopped with its group.
+/// Starts `spec`'s adapter for `contract`, unless the run is interrupted first (a slow start
+/// does not hold up Ctrl-C): `None` then, and the half-started adapter is stopped with its
+/// group.
 pub(super) async fn start_unless_stopped(
     spec: &ImplSpec,
+    contract: &dyn Contract,
     plan: &Plan,
     stop: &watch::Receiver<bool>,
 ) -> Option<Result<(Session, run::protocol::Hello), run::StartError>> {
@@ -72,7 +74,7 @@ pub(super) async fn start_unless_stopped(
     tokio::select! {
         biased;
         Ok(_) = stop.wait_for(|stopped| *stopped) => None,
-        started = run::start(&spec.command, &plan.settings.runner) => Some(started),
+        started = run::start(&spec.command, Some(contract.id()), &plan.settings.runner) => Some(started),
     }
 }
 

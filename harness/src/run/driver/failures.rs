@@ -331,7 +331,7 @@ impl Driver {
                 self.interrupted = true;
                 return false;
             }
-            started = start(&self.command, &self.settings) => started,
+            started = start(&self.command, Some(self.contract), &self.settings) => started,
         };
         match started {
             Ok((session, _hello)) => {
