@@ -47,7 +47,7 @@ pub(super) fn spawn_producer(
             }
             let input = match (&label, given) {
                 (_, Some(input)) => input,
-                (CaseLabel::Generated(case), None) => generator.tree(seed, *case).current(),
+                (CaseLabel::Generated(case), None) => generator.value(seed, *case),
                 (_, None) => continue,
             };
             let expectation = contract.expect(&input, &generation);
