@@ -398,7 +398,7 @@ pub mod json {
                 "日本語", "emoji 🎉", "𝄞 clef", "\u{0}nul", "\u{7f}\u{80}", "'single'",
             ])
             .prop_map(str::to_owned),
-            2 => prop::collection::vec(any::<char>(), 0..8).prop_map(String::from_iter),
+            2 => vec_of(any::<char>(), 0..8).prop_map(String::from_iter),
         ]
     }
 

@@ -141,9 +141,12 @@ impl<T: Debug + 'static> Gen<T> {
 }
 
 /// Consumes what proptest draws when it defers an arm it did not pick: the seed of a
-/// forked runner (`TestRunner::partial_clone`).
+/// forked runner (`TestRunner::partial_clone`), a `[u8; 32]` that `rand` draws as one
+/// `next_u32` per byte. Filling 128 bytes takes the same 32 words from the ChaCha stream in
+/// one call.
 fn skip_arm(runner: &mut TestRunner) {
-    let _fork_seed: [u8; 32] = runner.rng().random();
+    let mut fork_seed_words = [0u8; 32 * 4];
+    runner.rng().fill_bytes(&mut fork_seed_words);
 }
 
 /// proptest's `prop_oneof!`: arm `i` is picked with probability `weight_i / Σ weights`.

@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use proptest::strategy::ValueTree;
 use reference::{CaseGenerator, Contract, Expectation, GenSettings};
 use serde::Deserialize;
 use serde_json::Value;

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use proptest::strategy::ValueTree;
 use reference::{CaseGenerator, Contract};
 use tokio::sync::{mpsc, watch};
 
