@@ -405,11 +405,7 @@ pub mod json {
     /// Strings matching `pattern`. A `&str` used as a strategy compiles its regex on every
     /// new value; this compiles it once, when the strategy is built.
     pub fn regex(pattern: &str) -> Gen<String> {
-        Gen::leaf(
-            proptest::string::string_regex(pattern)
-                .expect("the generators' patterns are valid regexes")
-                .boxed(),
-        )
+        crate::strategy::regex(pattern).expect("the generators' patterns are valid regexes")
     }
 
     /// Finite doubles of every shape (JSON has no NaN or infinity).

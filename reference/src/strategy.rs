@@ -13,8 +13,10 @@
 //! skipped before the picked one forks the runner's RNG, drawing a 32-byte seed), maps,
 //! tuples, arrays, collections, options and recursion.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use proptest::collection::SizeRange;
@@ -22,6 +24,7 @@ use proptest::num::sample_uniform_incl;
 use proptest::prelude::*;
 use proptest::strategy::{float_to_weight, TupleUnion, ValueTree};
 use proptest::test_runner::TestRunner;
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition};
 
 type Sampler<T> = Arc<dyn Fn(&mut TestRunner) -> T>;
 
@@ -309,6 +312,78 @@ pub fn array<T: Debug + 'static, const N: usize>(items: [Gen<T>; N]) -> Gen<[T; 
     }
 }
 
+/// `proptest::string::string_regex`, sampled from the parsed pattern the way proptest
+/// builds its strategy from it: classes as `char::ranges`, repetitions as `vec`, sequences
+/// drawn in turn, alternations as unions. A pattern with parts that mirror does not cover
+/// (byte classes, anchors) is left to proptest as a leaf.
+pub fn regex(pattern: &str) -> Result<Gen<String>, proptest::string::Error> {
+    let strategy = proptest::string::string_regex(pattern)?.boxed();
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .map_err(proptest::string::Error::RegexSyntax)?;
+    Ok(match regex_part(&hir) {
+        Some(mirror) => Gen {
+            strategy,
+            sampler: mirror.sampler,
+        },
+        None => Gen::leaf(strategy),
+    })
+}
+
+fn regex_part(hir: &Hir) -> Option<Gen<String>> {
+    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).ok();
+    Some(match hir.kind() {
+        HirKind::Empty => Gen::leaf(Just(String::new())),
+        HirKind::Literal(literal) => Gen::leaf(Just(text(&literal.0)?)),
+        HirKind::Class(Class::Unicode(class)) => {
+            Gen::leaf(proptest::char::ranges(unicode_ranges(class)).prop_map(String::from))
+        }
+        HirKind::Class(Class::Bytes(_)) | HirKind::Look(_) => return None,
+        HirKind::Repetition(repetition) => {
+            vec_of(regex_part(&repetition.sub)?, repetition_size(repetition)?)
+                .prop_map(|parts| parts.concat())
+        }
+        HirKind::Capture(capture) => regex_part(&capture.sub)?,
+        HirKind::Concat(parts) => sequence(parts.iter().map(regex_part).collect::<Option<_>>()?)
+            .prop_map(|parts| parts.concat()),
+        HirKind::Alternation(arms) => one_of(
+            arms.iter()
+                .map(|arm| regex_part(arm).map(|arm| (1, arm)))
+                .collect::<Option<_>>()?,
+        ),
+    })
+}
+
+/// The character ranges proptest draws a class from: `.` (all but a newline) with the
+/// range above the newline listed five times, any other class as it is.
+fn unicode_ranges(class: &ClassUnicode) -> Cow<'static, [RangeInclusive<char>]> {
+    let ranges = class.ranges();
+    let any_but_newline = |a: &ClassUnicodeRange, b: &ClassUnicodeRange| {
+        (a.start(), a.end(), b.start(), b.end()) == ('\0', '\x09', '\x0B', char::MAX)
+    };
+    match ranges {
+        [a, b] if any_but_newline(a, b) || any_but_newline(b, a) => {
+            let mut ranges = vec!['\0'..='\x09'];
+            ranges.extend(std::iter::repeat_n('\x0B'..=char::MAX, 5));
+            Cow::Owned(ranges)
+        }
+        _ => Cow::Owned(ranges.iter().map(|r| r.start()..=r.end()).collect()),
+    }
+}
+
+/// How many times proptest repeats: `?` 0–1, `*` 0–32, `+` 1–32, `{n,}` n to 2n−1.
+fn repetition_size(repetition: &Repetition) -> Option<SizeRange> {
+    let min = repetition.min as usize;
+    Some(match (repetition.min, repetition.max) {
+        (0, None) => SizeRange::from(0..=32),
+        (1, None) => SizeRange::from(1..=32),
+        (_, None) if repetition.min < u32::MAX / 2 => SizeRange::from(min..min * 2),
+        (_, Some(u32::MAX)) | (_, None) => return None,
+        (_, Some(max)) => SizeRange::from(min..=max as usize),
+    })
+}
+
 /// Tuples of generators (or leaf strategies) drawn in turn, as proptest draws tuples.
 pub trait Zip {
     type Value: Debug + 'static;
@@ -337,3 +412,25 @@ zip_tuple!(A 0, B 1, C 2, D 3);
 zip_tuple!(A 0, B 1, C 2, D 3, E 4);
 zip_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 zip_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generators' patterns are sampled by the mirror, not left to proptest as leaves.
+    #[test]
+    fn the_generators_patterns_are_mirrored() {
+        for pattern in [
+            "[a-z][a-z0-9._-]{0,10}",
+            "[A-Z][a-zA-Z]{0,12}Error",
+            "[a-z0-9 \"'é日🎉\\\\-]{200,600}",
+            "(ab|c+)?.x*",
+        ] {
+            let hir = regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(pattern)
+                .expect("valid");
+            assert!(regex_part(&hir).is_some(), "{pattern} is not mirrored");
+        }
+    }
+}
