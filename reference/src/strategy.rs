@@ -433,4 +433,26 @@ mod tests {
             assert!(regex_part(&hir).is_some(), "{pattern} is not mirrored");
         }
     }
+
+    /// Alternations, optional groups, `.` and `*` draw as proptest draws them (the
+    /// contracts' own patterns are checked with every contract in `samplers_draw_as_trees`).
+    #[test]
+    fn regexes_draw_as_trees() {
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng};
+        let generator = regex("(ab|c+)?.x*[0-9]{2,}").expect("valid");
+        for seed in 0..=255u8 {
+            let runner = || {
+                let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
+                TestRunner::new_with_rng(Config::default(), rng)
+            };
+            let (mut by_tree, mut by_sampler) = (runner(), runner());
+            let expected = generator
+                .strategy()
+                .new_tree(&mut by_tree)
+                .expect("no rejection")
+                .current();
+            assert_eq!(expected, generator.sample(&mut by_sampler), "seed {seed}");
+            assert_eq!(by_tree.rng().next_u64(), by_sampler.rng().next_u64());
+        }
+    }
 }
