@@ -316,12 +316,12 @@ pub fn array<T: Debug + 'static, const N: usize>(items: [Gen<T>; N]) -> Gen<[T; 
 /// builds its strategy from it: classes as `char::ranges`, repetitions as `vec`, sequences
 /// drawn in turn, alternations as unions. A pattern with parts that mirror does not cover
 /// (byte classes, anchors) is left to proptest as a leaf.
-pub fn regex(pattern: &str) -> Result<Gen<String>, proptest::string::Error> {
+pub fn regex(pattern: &str) -> Result<Gen<String>, Box<proptest::string::Error>> {
     let strategy = proptest::string::string_regex(pattern)?.boxed();
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
-        .map_err(proptest::string::Error::RegexSyntax)?;
+        .map_err(|e| Box::new(proptest::string::Error::RegexSyntax(e)))?;
     Ok(match regex_part(&hir) {
         Some(mirror) => Gen {
             strategy,
