@@ -2,9 +2,11 @@
 
 use std::borrow::Cow;
 
-use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
+
+use crate::strategy::Gen;
 
 /// A numbered rule of a contract, as reports cite it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +150,7 @@ pub trait Contract: Sync {
     /// The contract's rules, in the order the contract document lists them.
     fn rules(&self) -> &'static [Rule];
     /// The generator of case inputs.
-    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value>;
+    fn generator(&self, settings: &GenSettings) -> Gen<Value>;
     /// Hand-picked cases covering every rule and edge (race-band cases included).
     fn examples(&self) -> Vec<Example>;
     /// The set of acceptable outputs for `input` (which may break the input schema).
@@ -311,7 +313,7 @@ pub fn errors_as_raised(output: &Value, list: Option<&str>) -> Value {
 
 /// The generator of one contract's cases, built once and asked for each case.
 pub struct CaseGenerator {
-    strategy: BoxedStrategy<Value>,
+    generator: Gen<Value>,
     /// The runner's settings, taken once: proptest's default carries a boxed failure store
     /// that every runner, and every runner a union forks while generating, would clone.
     /// Generating never persists failures, so none is kept.
@@ -321,7 +323,7 @@ pub struct CaseGenerator {
 impl CaseGenerator {
     pub fn new(contract: &dyn Contract, settings: &GenSettings) -> Self {
         CaseGenerator {
-            strategy: contract.strategy(settings),
+            generator: contract.generator(settings),
             config: Config {
                 failure_persistence: None,
                 ..Config::default()
@@ -335,13 +337,23 @@ impl CaseGenerator {
     /// regenerated alone, shards can pick cases without generating the others, and the same
     /// seed yields the same bytes on every machine.
     pub fn tree(&self, seed: u64, index: u64) -> Box<dyn ValueTree<Value = Value>> {
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &case_seed(seed, index));
-        let mut runner = TestRunner::new_with_rng(self.config.clone(), rng);
         // Our strategies never reject values, so tree creation cannot fail; a strategy that
         // starts filtering would be a programming error caught by the unit tests.
-        self.strategy
-            .new_tree(&mut runner)
+        self.generator
+            .strategy()
+            .new_tree(&mut self.runner(seed, index))
             .expect("contract strategies do not reject")
+    }
+
+    /// The input of case `index` of the stream named by `seed`: the value
+    /// `tree(seed, index)` starts at, drawn without building the tree.
+    pub fn value(&self, seed: u64, index: u64) -> Value {
+        self.generator.sample(&mut self.runner(seed, index))
+    }
+
+    fn runner(&self, seed: u64, index: u64) -> TestRunner {
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &case_seed(seed, index));
+        TestRunner::new_with_rng(self.config.clone(), rng)
     }
 }
 
@@ -376,13 +388,16 @@ pub mod json {
     use proptest::prelude::*;
     use serde_json::{Map, Number, Value};
 
+    use crate::one_of;
+    use crate::strategy::{btree_map_of, vec_of, Gen};
+
     /// Largest integer every JSON library keeps exactly.
     pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
     /// Strings people write, strings with quotes and escapes, and arbitrary Unicode.
-    pub fn string() -> BoxedStrategy<String> {
+    pub fn string() -> Gen<String> {
         // The empty string first: shrinking moves towards the first alternative.
-        prop_oneof![
+        one_of![
             1 => Just(String::new()),
             4 => regex("[a-z][a-z0-9._-]{0,10}"),
             1 => prop::sample::select(vec![
@@ -390,32 +405,28 @@ pub mod json {
                 "日本語", "emoji 🎉", "𝄞 clef", "\u{0}nul", "\u{7f}\u{80}", "'single'",
             ])
             .prop_map(str::to_owned),
-            2 => prop::collection::vec(any::<char>(), 0..8).prop_map(String::from_iter),
+            2 => vec_of(any::<char>(), 0..8).prop_map(String::from_iter),
         ]
-        .boxed()
     }
 
     /// Strings matching `pattern`. A `&str` used as a strategy compiles its regex on every
     /// new value; this compiles it once, when the strategy is built.
-    pub fn regex(pattern: &str) -> BoxedStrategy<String> {
-        proptest::string::string_regex(pattern)
-            .expect("the generators' patterns are valid regexes")
-            .boxed()
+    pub fn regex(pattern: &str) -> Gen<String> {
+        crate::strategy::regex(pattern).expect("the generators' patterns are valid regexes")
     }
 
     /// Finite doubles of every shape (JSON has no NaN or infinity).
-    pub fn float() -> BoxedStrategy<f64> {
+    pub fn float() -> Gen<f64> {
         use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
-        prop_oneof![
+        one_of![
             3 => POSITIVE | NEGATIVE | NORMAL | ZERO | SUBNORMAL,
             1 => prop::sample::select(vec![0.1, 0.5, -1.5, 1e21, 1e-7, 123456.789]),
         ]
-        .boxed()
     }
 
     /// Any JSON value inside I-JSON, nested a few levels deep.
-    pub fn value() -> BoxedStrategy<Value> {
-        let leaf = prop_oneof![
+    pub fn value() -> Gen<Value> {
+        let leaf = one_of![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).prop_map(|i| Value::Number(i.into())),
@@ -427,13 +438,12 @@ pub mod json {
         // built once here and shared.
         let key = string();
         leaf.prop_recursive(3, 16, 4, move |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                prop::collection::btree_map(key.clone(), inner, 0..4)
+            one_of![
+                vec_of(inner.clone(), 0..4).prop_map(Value::Array),
+                btree_map_of(key.clone(), inner, 0..4)
                     .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
             ]
         })
-        .boxed()
     }
 }
 
@@ -495,6 +505,51 @@ mod tests {
     fn indices_fold_to_wildcards() {
         assert_eq!(fold_indices("/events/0/tags/12a"), "/events/*/tags/12a");
         assert_eq!(fold_indices(""), "");
+    }
+
+    /// The fast path draws what the tree path draws: the same value, byte for byte, and the
+    /// runner's stream left at the same place, for every contract and setting.
+    #[test]
+    fn samplers_draw_as_trees() {
+        use proptest::prelude::Rng;
+        let variants = [
+            (Profile::Normal, 15, 1000),
+            (Profile::Hostile, 15, 1000),
+            (Profile::Normal, 0, 200),
+            (Profile::Hostile, 50, 5000),
+        ];
+        for contract in crate::CONTRACTS {
+            for (variant, (profile, race_band_ms, max_case_ms)) in variants.into_iter().enumerate()
+            {
+                let settings = GenSettings {
+                    profile,
+                    race_band_ms,
+                    max_case_ms,
+                };
+                let generator = CaseGenerator::new(*contract, &settings);
+                let strategy = generator.generator.strategy();
+                // The two profiles at the default settings most; the others more briefly.
+                let (seeds, indices) = if variant < 2 { (20, 60) } else { (4, 30) };
+                for seed in 0..seeds {
+                    for index in 0..indices {
+                        let mut by_tree = generator.runner(seed, index);
+                        let mut by_sampler = generator.runner(seed, index);
+                        let expected = strategy
+                            .new_tree(&mut by_tree)
+                            .expect("no rejection")
+                            .current();
+                        let sampled = generator.generator.sample(&mut by_sampler);
+                        let at = format!("{} {settings:?} seed {seed} case {index}", contract.id());
+                        assert_eq!(expected.to_string(), sampled.to_string(), "{at}");
+                        assert_eq!(
+                            by_tree.rng().next_u64(),
+                            by_sampler.rng().next_u64(),
+                            "{at}: the sampler drew a different amount"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod contract;
 pub mod ledger;
 pub mod migrate;
 pub mod sqlmig;
+pub mod strategy;
 pub mod token_budget;
 
 pub use contract::{

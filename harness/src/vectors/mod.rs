@@ -10,7 +10,6 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use proptest::strategy::ValueTree;
 use reference::{CaseGenerator, Contract, Expectation, GenSettings};
 use serde::Deserialize;
 use serde_json::Value;
@@ -142,7 +141,7 @@ pub fn build(contract: &dyn Contract) -> VectorFile {
         .collect();
     let generator = CaseGenerator::new(contract, &settings);
     for index in 0..GENERATED_COUNT {
-        let input = generator.tree(GENERATED_SEED, index).current();
+        let input = generator.value(GENERATED_SEED, index);
         let description = format!("generated: case {index} of seed {GENERATED_SEED}");
         vectors.push(vector(
             contract,

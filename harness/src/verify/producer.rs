@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use proptest::strategy::ValueTree;
 use reference::{CaseGenerator, Contract};
 use tokio::sync::mpsc::{self, PermitIterator};
 use tokio::sync::watch;
@@ -52,7 +51,7 @@ pub(super) fn spawn_producer(
             }
             let input = match (&label, given) {
                 (_, Some(input)) => input,
-                (CaseLabel::Generated(case), None) => generator.tree(seed, *case).current(),
+                (CaseLabel::Generated(case), None) => generator.value(seed, *case),
                 (_, None) => continue,
             };
             let expectation = contract.expect(&input, &generation);

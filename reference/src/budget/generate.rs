@@ -30,6 +30,8 @@ use serde_json::Value;
 
 use super::types::{BudgetInput, BudgetSpec, FallbackSpec, Script, Tags, RESOURCE_CLASSES};
 use crate::contract::{json, GenSettings, Profile};
+use crate::one_of;
+use crate::strategy::{option_of, option_weighted, vec_of, Gen, Zip};
 
 /// The longest budget upstream's vectors use (one day).
 pub const DAY_MS: u64 = 86_400_000;
@@ -97,8 +99,8 @@ enum FallbackClass {
     Unknown(String),
 }
 
-fn kind() -> impl Strategy<Value = Kind> {
-    prop_oneof![
+fn kind() -> Gen<Kind> {
+    one_of![
         4 => Just(Kind::Resolve),
         2 => Just(Kind::Reject),
         2 => Just(Kind::HangUntilAbort),
@@ -109,8 +111,8 @@ fn kind() -> impl Strategy<Value = Kind> {
     ]
 }
 
-fn error_name() -> BoxedStrategy<String> {
-    prop_oneof![
+fn error_name() -> Gen<String> {
+    one_of![
         3 => prop::sample::select(vec![
             "Error", "TypeError", "AbortError", "TimeoutError", "RateLimitError",
             "ValueError", "ConnectionError", "RuntimeError",
@@ -118,10 +120,9 @@ fn error_name() -> BoxedStrategy<String> {
         .prop_map(str::to_owned),
         1 => json::regex("[A-Z][a-zA-Z]{0,12}Error"),
     ]
-    .boxed()
 }
 
-fn script_plan() -> impl Strategy<Value = ScriptPlan> {
+fn script_plan() -> Gen<ScriptPlan> {
     (
         kind(),
         any::<bool>(),
@@ -130,6 +131,7 @@ fn script_plan() -> impl Strategy<Value = ScriptPlan> {
         error_name(),
         json::string(),
     )
+        .zip()
         .prop_map(
             |(kind, late, position, value, error_name, error_message)| ScriptPlan {
                 kind,
@@ -142,28 +144,30 @@ fn script_plan() -> impl Strategy<Value = ScriptPlan> {
         )
 }
 
-fn unknown_class() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["gpu", "LLM", "disk", "", "io ", "network", "mem"])
-        .prop_map(str::to_owned)
+fn unknown_class() -> Gen<String> {
+    Gen::leaf(
+        prop::sample::select(vec!["gpu", "LLM", "disk", "", "io ", "network", "mem"])
+            .prop_map(str::to_owned),
+    )
 }
 
-fn class_name() -> impl Strategy<Value = String> {
-    prop_oneof![
+fn class_name() -> Gen<String> {
+    one_of![
         6 => prop::sample::select(RESOURCE_CLASSES.to_vec()).prop_map(str::to_owned),
         1 => unknown_class(),
     ]
 }
 
-fn fallback_class() -> impl Strategy<Value = FallbackClass> {
-    prop_oneof![
+fn fallback_class() -> Gen<FallbackClass> {
+    one_of![
         7 => (0u32..=1000).prop_map(FallbackClass::NotHigher),
         2 => (0..RESOURCE_CLASSES.len()).prop_map(FallbackClass::Any),
         1 => unknown_class().prop_map(FallbackClass::Unknown),
     ]
 }
 
-fn timeout_ms(stage_cap: u64) -> impl Strategy<Value = u64> {
-    prop_oneof![
+fn timeout_ms(stage_cap: u64) -> Gen<u64> {
+    one_of![
         3 => 1u64..=40,
         5 => 41u64..=stage_cap.max(41),
         2 => (stage_cap + 1)..=DAY_MS,
@@ -173,21 +177,21 @@ fn timeout_ms(stage_cap: u64) -> impl Strategy<Value = u64> {
 }
 
 /// A tag value: the shared strings (empty, quoted, escaped, non-ASCII), and long ones.
-fn tag_string() -> BoxedStrategy<String> {
-    prop_oneof![
+fn tag_string() -> Gen<String> {
+    one_of![
         6 => json::string(),
         1 => json::regex("[a-z0-9 \"'é日🎉\\\\-]{200,600}"),
     ]
-    .boxed()
 }
 
-fn tags() -> impl Strategy<Value = Tags> {
+fn tags() -> Gen<Tags> {
     (
         tag_string(),
         tag_string(),
-        prop::option::of(tag_string()),
-        prop::option::of(tag_string()),
+        option_of(tag_string()),
+        option_of(tag_string()),
     )
+        .zip()
         .prop_map(|(component, op, tenant_id, correlation_id)| Tags {
             component,
             op,
@@ -242,19 +246,20 @@ fn realize(plan: ScriptPlan, deadline: u64, margin: u64, stage_cap: u64) -> Scri
 }
 
 /// Inputs inside the schema.
-pub fn valid_input(settings: &GenSettings) -> BoxedStrategy<BudgetInput> {
+pub fn valid_input(settings: &GenSettings) -> Gen<BudgetInput> {
     let margin = generation_margin_ms(settings);
     // Each stage (primary, then fallback) may take at most half the case's real time.
     let stage_cap = settings.max_case_ms / 2;
     (
         timeout_ms(stage_cap),
         any::<bool>(),
-        prop::option::weighted(0.1, 1u64..=60_000),
+        option_weighted(0.1, 1u64..=60_000),
         tags(),
         class_name(),
         script_plan(),
-        prop::option::weighted(0.6, (fallback_class(), script_plan())),
+        option_weighted(0.6, (fallback_class(), script_plan()).zip()),
     )
+        .zip()
         .prop_map(
             move |(timeout_ms, signal_respecting, pg, tags, primary_class, primary, fallback)| {
                 let primary_rank = super::types::resource_class_rank(&primary_class);
@@ -282,7 +287,6 @@ pub fn valid_input(settings: &GenSettings) -> BoxedStrategy<BudgetInput> {
                 }
             },
         )
-        .boxed()
 }
 
 /// One way to break the input schema.
@@ -313,14 +317,14 @@ const UNKNOWN_KEYS: [&str; 8] = [
     "",
 ];
 
-fn breakage() -> impl Strategy<Value = Breakage> {
-    let non_string = prop_oneof![
+fn breakage() -> Gen<Breakage> {
+    let non_string = one_of![
         Just(Value::from(5)),
         Just(Value::Bool(true)),
         Just(Value::Array(vec![])),
         Just(serde_json::json!({"nested": "x"})),
     ];
-    prop_oneof![
+    one_of![
         prop::sample::select(vec!["op", "component"]).prop_map(Breakage::RemoveTag),
         prop::sample::select(vec![
             Value::from(0),
@@ -338,6 +342,7 @@ fn breakage() -> impl Strategy<Value = Breakage> {
             prop::sample::select(vec!["component", "op", "tenantId", "correlationId"]),
             non_string.clone()
         )
+            .zip()
             .prop_map(|(k, v)| Breakage::TagValue(k, v)),
         prop::sample::select(vec![Value::from("yes"), Value::from(1)])
             .prop_map(Breakage::SignalRespecting),
@@ -398,16 +403,16 @@ fn apply(mut input: Value, breakage: &Breakage) -> Value {
 }
 
 /// The generator of case inputs as canonical JSON.
-pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+pub fn generator(settings: &GenSettings) -> Gen<Value> {
     let valid =
         valid_input(settings).prop_map(|input| serde_json::to_value(input).unwrap_or(Value::Null));
     match settings.profile {
-        Profile::Normal => valid.boxed(),
-        Profile::Hostile => prop_oneof![
+        Profile::Normal => valid,
+        Profile::Hostile => one_of![
             1 => valid.clone(),
-            1 => (valid, prop::collection::vec(breakage(), 1..=2))
+            1 => (valid, vec_of(breakage(), 1..=2))
+                .zip()
                 .prop_map(|(input, breakages)| breakages.iter().fold(input, apply)),
-        ]
-        .boxed(),
+        ],
     }
 }

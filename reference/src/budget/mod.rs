@@ -6,10 +6,10 @@ pub mod generate;
 pub mod rules;
 pub mod types;
 
-use proptest::strategy::BoxedStrategy;
 use serde_json::Value;
 
 use crate::contract::{Acceptable, Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
+use crate::strategy::Gen;
 
 /// The `budget` contract.
 pub struct Budget;
@@ -35,8 +35,8 @@ impl Contract for Budget {
         examples::examples()
     }
 
-    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
-        generate::strategy(settings)
+    fn generator(&self, settings: &GenSettings) -> Gen<Value> {
+        generate::generator(settings)
     }
 
     fn expect(&self, input: &Value, settings: &GenSettings) -> Expectation {

@@ -20,6 +20,8 @@ use serde_json::{json, Map, Number, Value};
 
 use super::rules::{Ledger, MAX_TIME_MS};
 use crate::contract::{json as payload, GenSettings, Profile};
+use crate::one_of;
+use crate::strategy::{array, btree_map_of, vec_of, Gen, Zip};
 
 /// Longest script generated (the contract: 1–50 ops).
 const MAX_OPS: usize = 50;
@@ -183,13 +185,14 @@ enum Plan {
     },
 }
 
-fn place() -> impl Strategy<Value = Place> {
+fn place() -> Gen<Place> {
     (
-        prop_oneof![3 => Just(0usize), 1 => 0..TENANTS.len()],
-        prop_oneof![3 => Just(0usize), 1 => 0..RUNS.len()],
-        prop_oneof![3 => Just(0usize), 1 => 0..WINDOWS.len()],
-        prop_oneof![4 => Just(0usize), 1 => Just(1usize)],
+        one_of![3 => Just(0usize), 1 => 0..TENANTS.len()],
+        one_of![3 => Just(0usize), 1 => 0..RUNS.len()],
+        one_of![3 => Just(0usize), 1 => 0..WINDOWS.len()],
+        one_of![4 => Just(0usize), 1 => Just(1usize)],
     )
+        .zip()
         .prop_map(|(tenant, run, window, start)| Place {
             tenant,
             run,
@@ -200,46 +203,44 @@ fn place() -> impl Strategy<Value = Place> {
 
 /// Estimates; `pool_weight` sets how often one comes from [`AMOUNTS`] rather than from
 /// what remains.
-fn estimate(hostile: bool, pool_weight: u32) -> BoxedStrategy<Estimate> {
-    prop_oneof![
+fn estimate(hostile: bool, pool_weight: u32) -> Gen<Estimate> {
+    one_of![
         pool_weight => (0..AMOUNTS.len()).prop_map(Estimate::Pool),
         2 => Just(Estimate::ExactFit),
         1 => Just(Estimate::CentOver),
         1 => Just(Estimate::FractionOver),
         u32::from(hostile) => (0..hostile_amounts().len()).prop_map(Estimate::Hostile),
     ]
-    .boxed()
 }
 
 /// Actual costs; `zero_weight` sets how often a call cost nothing (it failed, or was
 /// cancelled) against 3 for a cost from [`AMOUNTS`].
-fn actual(hostile: bool, zero_weight: u32) -> BoxedStrategy<Actual> {
-    prop_oneof![
+fn actual(hostile: bool, zero_weight: u32) -> Gen<Actual> {
+    one_of![
         zero_weight => Just(Actual::Zero),
         2 => Just(Actual::Estimated),
         3 => (0..AMOUNTS.len()).prop_map(Actual::Pool),
         u32::from(hostile) => (0..hostile_amounts().len()).prop_map(Actual::Hostile),
     ]
-    .boxed()
 }
 
 /// One op of any kind, aimed anywhere.
-fn plan(hostile: bool) -> BoxedStrategy<Plan> {
+fn plan(hostile: bool) -> Gen<Plan> {
     let hostile_weight = u32::from(hostile);
-    let target = prop_oneof![
+    let target = one_of![
         6 => (0usize..4).prop_map(Target::Recent),
         1 => (0usize..3).prop_map(Target::Beyond),
     ];
-    let limits = prop_oneof![
+    let limits = one_of![
         6 => Just(None),
         1 => (0..LIMITS.len(), 0..LIMITS.len()).prop_map(Some),
     ];
-    let hostile_limit = prop_oneof![
+    let hostile_limit = one_of![
         8 => Just(None),
         hostile_weight => (0..hostile_amounts().len()).prop_map(Some),
     ];
-    prop_oneof![
-        5 => (place(), estimate(hostile, 4), limits, hostile_limit).prop_map(
+    one_of![
+        5 => (place(), estimate(hostile, 4), limits, hostile_limit).zip().prop_map(
             |(place, estimate, limits, hostile_limit)| Plan::Reserve {
                 place,
                 estimate,
@@ -247,23 +248,23 @@ fn plan(hostile: bool) -> BoxedStrategy<Plan> {
                 hostile_limit,
             }
         ),
-        4 => (target, actual(hostile, 3)).prop_map(|(target, actual)| Plan::Commit { target, actual }),
+        4 => (target, actual(hostile, 3)).zip().prop_map(|(target, actual)| Plan::Commit { target, actual }),
         2 => place().prop_map(|place| Plan::Peek { place }),
     ]
-    .boxed()
 }
 
 /// What a gate does around calls: one to three reservations on one place, each committed
 /// (in order or newest first) once its call is done, then often a look at the budget. Refunds
 /// of amounts that do not add up exactly in binary are where spends drift below zero and the
 /// clamp of LEDGER-COMMIT decides.
-fn episode(hostile: bool) -> BoxedStrategy<Vec<Plan>> {
+fn episode(hostile: bool) -> Gen<Vec<Plan>> {
     (
         place(),
-        prop::collection::vec((estimate(hostile, 8), actual(hostile, 6)), 1..=3),
+        vec_of((estimate(hostile, 8), actual(hostile, 6)).zip(), 1..=3),
         any::<bool>(),
-        prop_oneof![1 => Just(false), 2 => Just(true)],
+        one_of![1 => Just(false), 2 => Just(true)],
     )
+        .zip()
         .prop_map(|(place, calls, newest_first, peek)| {
             let made = calls.len();
             let mut plans: Vec<Plan> = calls
@@ -287,7 +288,6 @@ fn episode(hostile: bool) -> BoxedStrategy<Vec<Plan>> {
             }
             plans
         })
-        .boxed()
 }
 
 /// The tenant's limits: (window, run), by tenant index.
@@ -393,11 +393,12 @@ struct Look {
     starts: usize,
 }
 
-fn look() -> impl Strategy<Value = Look> {
+fn look() -> Gen<Look> {
     (
         prop::bool::weighted(0.2),
-        prop_oneof![4 => Just(0usize), 1 => 1..START_SETS.len()],
+        one_of![4 => Just(0usize), 1 => 1..START_SETS.len()],
     )
+        .zip()
         .prop_map(|(odd_ids, starts)| Look { odd_ids, starts })
 }
 
@@ -446,9 +447,9 @@ impl Tweak {
     }
 }
 
-fn tweak(hostile: bool) -> impl Strategy<Value = Tweak> {
+fn tweak(hostile: bool) -> Gen<Tweak> {
     let hostile_weight = u32::from(hostile);
-    prop_oneof![
+    one_of![
         30 => Just(Tweak::None),
         hostile_weight => (0..TWEAKED.len()).prop_map(Tweak::Null),
         hostile_weight => (0..TWEAKED.len()).prop_map(Tweak::Absent),
@@ -456,33 +457,32 @@ fn tweak(hostile: bool) -> impl Strategy<Value = Tweak> {
     ]
 }
 
-fn script(hostile: bool) -> BoxedStrategy<Value> {
+fn script(hostile: bool) -> Gen<Value> {
     // Mostly room for several reservations; sometimes a budget one reserve fills.
-    let one =
-        || prop_oneof![2 => prop::sample::select(vec![0usize, 5, 6, 9]), 1 => 0..LIMITS.len()];
-    let limit = || (one(), one());
-    let part = prop_oneof![
+    let one = || one_of![2 => prop::sample::select(vec![0usize, 5, 6, 9]), 1 => 0..LIMITS.len()];
+    let limit = || (one(), one()).zip();
+    let part = one_of![
         2 => episode(hostile),
         1 => plan(hostile).prop_map(|p| vec![p]),
     ];
     (
-        [limit(), limit(), limit()],
-        prop::collection::vec(part, 1..=MAX_OPS / 3),
+        array([limit(), limit(), limit()]),
+        vec_of(part, 1..=MAX_OPS / 3),
         look(),
-        prop::collection::vec(tweak(hostile), MAX_OPS),
+        vec_of(tweak(hostile), MAX_OPS),
     )
+        .zip()
         .prop_map(|(tenant_limits, parts, look, tweaks)| {
             let mut plans: Vec<Plan> = parts.into_iter().flatten().collect();
             plans.truncate(MAX_OPS);
             render(&tenant_limits, &plans, &look, &tweaks)
         })
-        .boxed()
 }
 
-fn now_ms(hostile: bool) -> BoxedStrategy<Value> {
+fn now_ms(hostile: bool) -> Gen<Value> {
     let near_edge = (
         prop::sample::select(EDGES.to_vec()),
-        prop_oneof![
+        one_of![
             Just(0i64),
             Just(-1i64),
             Just(1i64),
@@ -491,9 +491,10 @@ fn now_ms(hostile: bool) -> BoxedStrategy<Value> {
             -40 * 86_400_000i64..40 * 86_400_000i64,
         ],
     )
+        .zip()
         .prop_map(|(edge, delta)| json!((edge + delta).clamp(FIRST_WHOLE_MONTH_MS, MAX_TIME_MS)));
     let hostile_weight = u32::from(hostile);
-    prop_oneof![
+    one_of![
         4 => near_edge,
         2 => (FIRST_WHOLE_MONTH_MS..=MAX_TIME_MS).prop_map(|ms| json!(ms)),
         hostile_weight => prop::sample::select(vec![
@@ -501,18 +502,17 @@ fn now_ms(hostile: bool) -> BoxedStrategy<Value> {
             json!(MAX_SAFE), json!(-MAX_SAFE),
         ]),
     ]
-    .boxed()
 }
 
-fn window_start(hostile: bool) -> BoxedStrategy<Value> {
+fn window_start(hostile: bool) -> Gen<Value> {
     let hostile_weight = u32::from(hostile);
-    let window = prop_oneof![
+    let window = one_of![
         8 => prop::sample::select(WINDOWS.to_vec()).prop_map(|w| json!(w)),
         hostile_weight => prop::sample::select(vec![json!("week"), json!(""), json!("Day"), json!(5), Value::Null]),
     ];
     (now_ms(hostile), window)
+        .zip()
         .prop_map(|(now, window)| json!({ "op": "windowStart", "nowMs": now, "window": window }))
-        .boxed()
 }
 
 /// Keys whose orders differ: by UTF-16 unit U+FB01, U+FF5E and U+E000 sort after U+1F600
@@ -539,9 +539,9 @@ const KEYS: [&str; 15] = [
 
 /// Numbers JavaScript prints in its own way: exponents from 1e21 and below 1e-6, integral
 /// doubles without a fraction, `-0`, drift, integers beyond 2^53.
-fn hard_number() -> BoxedStrategy<Value> {
+fn hard_number() -> Gen<Value> {
     let literal = |text: &str| serde_json::from_str::<Value>(text).expect("valid literal");
-    prop_oneof![
+    one_of![
         3 => prop::sample::select(vec![
             0.1, 1e21, 1e20, 5e-7, 1e-7, 1.5e-7, 0.000001, 1.0, 2.0, 2.5, -0.0, 1e300, -1.5,
             0.1 + 0.2, 123e-20, 5e-324, f64::MAX, 1_234_567_890_123_456_800_000.0,
@@ -550,31 +550,29 @@ fn hard_number() -> BoxedStrategy<Value> {
         1 => prop::sample::select(vec!["-0", "9007199254740993", "100", "0", "-7"]).prop_map(literal),
         2 => payload::float().prop_map(f),
     ]
-    .boxed()
 }
 
-fn payload_value() -> BoxedStrategy<Value> {
-    let key = prop_oneof![
+fn payload_value() -> Gen<Value> {
+    let key = one_of![
         4 => prop::sample::select(KEYS.to_vec()).prop_map(str::to_owned),
         1 => payload::string(),
     ];
-    let leaf = prop_oneof![
+    let leaf = one_of![
         4 => hard_number(),
         2 => payload::string().prop_map(Value::String),
         1 => any::<bool>().prop_map(Value::Bool),
         1 => Just(Value::Null),
     ];
     leaf.prop_recursive(3, 24, 6, move |inner| {
-        prop_oneof![
-            1 => prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            3 => prop::collection::btree_map(key.clone(), inner, 1..6)
+        one_of![
+            1 => vec_of(inner.clone(), 0..4).prop_map(Value::Array),
+            3 => btree_map_of(key.clone(), inner, 1..6)
                 .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
         ]
     })
-    .boxed()
 }
 
-fn secret_hex(hostile: bool) -> BoxedStrategy<Value> {
+fn secret_hex(hostile: bool) -> Gen<Value> {
     let hostile_weight = u32::from(hostile);
     let rfc_4231_keys = vec![
         "0b".repeat(20),
@@ -583,26 +581,24 @@ fn secret_hex(hostile: bool) -> BoxedStrategy<Value> {
         "0102030405060708090a0b0c0d0e0f10111213141516171819".to_owned(),
         "aa".repeat(131),
     ];
-    prop_oneof![
+    one_of![
         2 => prop::sample::select(rfc_4231_keys).prop_map(Value::String),
-        3 => (prop::collection::vec(any::<u8>(), 0..80), any::<bool>()).prop_map(|(bytes, upper)| {
+        3 => (vec_of(any::<u8>(), 0..80), any::<bool>()).zip().prop_map(|(bytes, upper)| {
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             json!(if upper { hex.to_uppercase() } else { hex })
         }),
         hostile_weight => prop::sample::select(vec![json!("abc"), json!("zz"), json!("0x00"), Value::Null, json!(12)]),
     ]
-    .boxed()
 }
 
-pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+pub fn generator(settings: &GenSettings) -> Gen<Value> {
     let hostile = settings.profile == Profile::Hostile;
-    prop_oneof![
+    one_of![
         6 => script(hostile),
         2 => window_start(hostile),
-        2 => (payload_value(), secret_hex(hostile)).prop_map(|(payload, secret)| {
+        2 => (payload_value(), secret_hex(hostile)).zip().prop_map(|(payload, secret)| {
             json!({ "op": "sign", "keyId": "k1", "secretHex": secret, "payload": payload })
         }),
         2 => payload_value().prop_map(|value| json!({ "op": "stringify", "value": value })),
     ]
-    .boxed()
 }

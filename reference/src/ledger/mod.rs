@@ -8,10 +8,10 @@ pub mod examples;
 pub mod generate;
 pub mod rules;
 
-use proptest::strategy::BoxedStrategy;
 use serde_json::Value;
 
 use crate::contract::{Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
+use crate::strategy::Gen;
 
 /// The `ledger` contract.
 pub struct Ledger;
@@ -37,8 +37,8 @@ impl Contract for Ledger {
         examples::examples()
     }
 
-    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
-        generate::strategy(settings)
+    fn generator(&self, settings: &GenSettings) -> Gen<Value> {
+        generate::generator(settings)
     }
 
     fn expect(&self, input: &Value, _settings: &GenSettings) -> Expectation {

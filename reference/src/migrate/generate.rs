@@ -16,74 +16,67 @@ use serde_json::{json, Map, Value};
 
 use super::rules::{step_keys, VERSIONS};
 use crate::contract::{json as any_json, GenSettings, Profile};
+use crate::one_of;
+use crate::strategy::{btree_map_of, option_weighted, sequence, vec_of, Gen, Zip};
 
 /// A version argument or `schema_version` value.
-fn version() -> BoxedStrategy<Value> {
-    prop_oneof![
+fn version() -> Gen<Value> {
+    one_of![
         8 => prop::sample::select(VERSIONS.to_vec()).prop_map(Value::from),
         1 => prop::sample::select(vec!["9.9.9", "2.2", "v2.2.0", "", "2.0", "2.2.0 ", "1.0.0", "3.0.0", "2.1.1-rc1"]).prop_map(Value::from),
         1 => prop::sample::select(vec![json!(2.2), json!(2), Value::Null, json!([]), json!(["2.2.0"]), json!({"v": "2.2.0"}), json!(true), json!(0)]),
-        1 => prop_oneof![
+        1 => one_of![
             prop::sample::select(vec![0i64, 1, -1, 2_147_483_647, 2_147_483_648, 4_294_967_296, 9_007_199_254_740_991]).prop_map(Value::from),
             Just(Value::from("2.2.0.".repeat(80))),
             Just(Value::from("\u{ff12}.\u{ff12}.\u{ff10}")),
             Just(Value::from("2.2.0\u{200b}")),
         ],
     ]
-    .boxed()
 }
 
 /// An optional version argument: mostly absent or null, which means "not given".
-fn optional_version(absent_weight: u32) -> BoxedStrategy<Option<Value>> {
-    prop_oneof![
+fn optional_version(absent_weight: u32) -> Gen<Option<Value>> {
+    one_of![
         absent_weight => Just(None),
         1 => Just(Some(Value::Null)),
         6 => version().prop_map(Some),
     ]
-    .boxed()
 }
 
-fn text() -> BoxedStrategy<Value> {
-    prop_oneof![
+fn text() -> Gen<Value> {
+    one_of![
         8 => any_json::string().prop_map(Value::from),
         1 => prop::sample::select(vec![String::new(), "\u{e9}t\u{e9} \u{1f600} \u{5c0f}\u{8aaa}".to_owned(), "x".repeat(2_000)]).prop_map(Value::from),
     ]
-    .boxed()
 }
 
-fn number() -> BoxedStrategy<Value> {
-    prop_oneof![
+fn number() -> Gen<Value> {
+    one_of![
         4 => (0u32..100_000).prop_map(Value::from),
         4 => (0.0f64..1.0).prop_map(Value::from),
         1 => prop::sample::select(vec![0i64, 1, -1, 2_147_483_647, 2_147_483_648, 4_294_967_296, 9_007_199_254_740_991]).prop_map(Value::from),
     ]
-    .boxed()
 }
 
-fn strings() -> BoxedStrategy<Value> {
-    prop::collection::vec(any_json::string(), 0..4)
-        .prop_map(|v| json!(v))
-        .boxed()
+fn strings() -> Gen<Value> {
+    vec_of(any_json::string(), 0..4).prop_map(|v| json!(v))
 }
 
 /// The fields of one antaris state schema, before versioning.
-fn schema_fields() -> BoxedStrategy<Map<String, Value>> {
-    let entries = |fields: Vec<(&'static str, BoxedStrategy<Value>)>| {
-        fields
+fn schema_fields() -> Gen<Map<String, Value>> {
+    let entries = |fields: Vec<(&'static str, Gen<Value>)>| {
+        let fields = fields
             .into_iter()
-            .map(|(name, strategy)| {
-                prop::option::weighted(0.85, strategy).prop_map(move |v| (name, v))
-            })
-            .collect::<Vec<_>>()
-            .prop_map(|pairs| {
-                pairs
-                    .into_iter()
-                    .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
-                    .collect::<Map<_, _>>()
-            })
-            .boxed()
+            .map(|(name, strategy)| option_weighted(0.85, strategy).prop_map(move |v| (name, v)))
+            .collect::<Vec<_>>();
+        sequence(fields).prop_map(|pairs| {
+            pairs
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+                .collect::<Map<_, _>>()
+        })
     };
-    prop_oneof![
+    one_of![
         // MemoryEntry
         entries(vec![
             ("content", text()),
@@ -122,36 +115,33 @@ fn schema_fields() -> BoxedStrategy<Map<String, Value>> {
             ("query", text()),
             (
                 "items",
-                prop::collection::vec(any_json::value(), 0..4)
-                    .prop_map(Value::Array)
-                    .boxed()
+                vec_of(any_json::value(), 0..4).prop_map(Value::Array)
             ),
             ("budget_tokens", number())
         ]),
         // Anything else
-        prop::collection::btree_map(any_json::string(), any_json::value(), 0..6)
+        btree_map_of(any_json::string(), any_json::value(), 0..6)
             .prop_map(|m| m.into_iter().collect::<Map<_, _>>()),
     ]
-    .boxed()
 }
 
 /// Keys a step would add or remove, already present with some value (often null).
-fn prefilled() -> BoxedStrategy<Vec<(&'static str, Value)>> {
+fn prefilled() -> Gen<Vec<(&'static str, Value)>> {
     let keys: Vec<&'static str> = step_keys().collect();
-    let value =
-        prop_oneof![2 => Just(Value::Null), 1 => any_json::value(), 1 => Just(json!("kept"))];
-    prop::collection::vec((prop::sample::select(keys), value), 0..3).boxed()
+    let value = one_of![2 => Just(Value::Null), 1 => any_json::value(), 1 => Just(json!("kept"))];
+    vec_of((prop::sample::select(keys), value).zip(), 0..3)
 }
 
 /// A state document at some version (or none, or a broken one).
-fn document() -> BoxedStrategy<Value> {
+fn document() -> Gen<Value> {
     (
         schema_fields(),
         optional_version(1),
         prefilled(),
-        prop::option::weighted(0.25, any_json::value()),
-        prop::option::weighted(0.1, any_json::value()),
+        option_weighted(0.25, any_json::value()),
+        option_weighted(0.1, any_json::value()),
     )
+        .zip()
         .prop_map(|(mut doc, schema_version, prefilled, heartbeat, extra)| {
             for (key, value) in prefilled {
                 doc.insert(key.to_owned(), value);
@@ -170,11 +160,10 @@ fn document() -> BoxedStrategy<Value> {
             }
             Value::Object(doc)
         })
-        .boxed()
 }
 
-fn non_object() -> BoxedStrategy<Value> {
-    prop_oneof![
+fn non_object() -> Gen<Value> {
+    one_of![
         Just(Value::Null),
         Just(json!(5)),
         Just(json!("2.0.0")),
@@ -182,16 +171,16 @@ fn non_object() -> BoxedStrategy<Value> {
         Just(json!([{ "schema_version": "2.0.0" }])),
         Just(json!(true)),
     ]
-    .boxed()
 }
 
-fn migrate_case(data: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+fn migrate_case(data: Gen<Value>) -> Gen<Value> {
     (
         data,
         optional_version(5),
         optional_version(4),
         prop::bool::weighted(0.15),
     )
+        .zip()
         .prop_map(|(data, from, to, same)| {
             // `same`: the target is the source (MIG-SAME, or MIG-UNKNOWN for an unknown one).
             let source = match &from {
@@ -211,18 +200,17 @@ fn migrate_case(data: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
             }
             case
         })
-        .boxed()
 }
 
 /// The generator of case inputs.
-pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+pub fn generator(settings: &GenSettings) -> Gen<Value> {
     let data = match settings.profile {
         Profile::Normal => document(),
-        Profile::Hostile => prop_oneof![1 => document(), 1 => non_object()].boxed(),
+        Profile::Hostile => one_of![1 => document(), 1 => non_object()],
     };
     let hostile_weight = u32::from(settings.profile == Profile::Hostile);
     // Hostile: one argument of `path` / `compare` left out (absent: None / undefined).
-    let left_out = || prop_oneof![8 => Just(None), hostile_weight => (0..2usize).prop_map(Some)];
+    let left_out = || one_of![8 => Just(None), hostile_weight => (0..2usize).prop_map(Some)];
     // Often the same value on both sides: MIG-UNKNOWN holds also when source equals target.
     let same = || prop::bool::weighted(0.25);
     let call = |op: &str,
@@ -237,10 +225,9 @@ pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
         }
         case
     };
-    prop_oneof![
+    one_of![
         6 => migrate_case(data),
-        2 => (version(), version(), same(), left_out()).prop_map(move |(from, to, same, out)| call("path", ["fromVersion", "toVersion"], (from, to), same, out)),
-        1 => (version(), version(), same(), left_out()).prop_map(move |(a, b, same, out)| call("compare", ["a", "b"], (a, b), same, out)),
+        2 => (version(), version(), same(), left_out()).zip().prop_map(move |(from, to, same, out)| call("path", ["fromVersion", "toVersion"], (from, to), same, out)),
+        1 => (version(), version(), same(), left_out()).zip().prop_map(move |(a, b, same, out)| call("compare", ["a", "b"], (a, b), same, out)),
     ]
-    .boxed()
 }

@@ -5,10 +5,10 @@ pub mod examples;
 pub mod generate;
 pub mod rules;
 
-use proptest::strategy::BoxedStrategy;
 use serde_json::Value;
 
 use crate::contract::{Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
+use crate::strategy::Gen;
 
 /// The `migrate` contract.
 pub struct Migrate;
@@ -34,8 +34,8 @@ impl Contract for Migrate {
         examples::examples()
     }
 
-    fn strategy(&self, settings: &GenSettings) -> BoxedStrategy<Value> {
-        generate::strategy(settings)
+    fn generator(&self, settings: &GenSettings) -> Gen<Value> {
+        generate::generator(settings)
     }
 
     fn expect(&self, input: &Value, _settings: &GenSettings) -> Expectation {

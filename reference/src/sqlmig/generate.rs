@@ -17,6 +17,8 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 use crate::contract::{GenSettings, Profile};
+use crate::one_of;
+use crate::strategy::{vec_of, Gen, Zip};
 
 /// Longest operation sequence generated.
 const MAX_OPS: usize = 30;
@@ -115,10 +117,10 @@ impl Stmt {
     }
 }
 
-fn stmt() -> impl Strategy<Value = Stmt> {
+fn stmt() -> Gen<Stmt> {
     let table = 0..8usize;
     let column = 0..COLUMNS.len();
-    prop_oneof![
+    one_of![
         4 => (table.clone(), column.clone(), 0..TYPES.len())
             .prop_map(|(table, column, ty)| Stmt::AddColumn { table, column, ty }),
         3 => (table.clone(), column).prop_map(|(table, column)| Stmt::CreateIndex { table, column }),
@@ -215,18 +217,19 @@ impl FilePlan {
     }
 }
 
-fn file_plan() -> impl Strategy<Value = FilePlan> {
+fn file_plan() -> Gen<FilePlan> {
     (
-        prop_oneof![
+        one_of![
             8 => (0usize..3).prop_map(Body::Table),
             1 => Just(Body::Empty),
             1 => Just(Body::CommentOnly),
         ],
-        prop::collection::vec(stmt(), 0..3),
-        prop_oneof![6 => Just(Down::Inverse), 3 => Just(Down::Missing), 1 => Just(Down::Failing)],
+        vec_of(stmt(), 0..3),
+        one_of![6 => Just(Down::Inverse), 3 => Just(Down::Missing), 1 => Just(Down::Failing)],
         any::<bool>(),
         any::<bool>(),
     )
+        .zip()
         .prop_map(
             |(body, statements, down, commented, trailing_semicolon)| FilePlan {
                 body,
@@ -307,16 +310,17 @@ fn odd_targets() -> Vec<Value> {
     ]
 }
 
-fn op_plan(hostile: bool) -> impl Strategy<Value = OpPlan> {
+fn op_plan(hostile: bool) -> Gen<OpPlan> {
     // Shrinking moves a choice towards the first alternative: `Run` first; the hostile targets
     // last (weight 0 in the normal profile, whose cases stay as they were).
-    prop_oneof![
+    one_of![
         5 => Just(OpPlan::Run),
         2 => Just(OpPlan::Pending),
         2 => Just(OpPlan::Current),
         2 => Just(OpPlan::RollbackLast),
         2 => (0usize..8).prop_map(OpPlan::RollbackTo),
         1 => (file_plan(), prop::bool::weighted(0.3))
+            .zip()
             .prop_map(|(plan, early)| OpPlan::AddFile { plan, early }),
         u32::from(hostile) => (0..odd_targets().len()).prop_map(OpPlan::RollbackOdd),
     ]
@@ -396,9 +400,9 @@ impl CasePlan {
 }
 
 /// The generator of case inputs.
-pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+pub fn generator(settings: &GenSettings) -> Gen<Value> {
     let hostile = settings.profile == Profile::Hostile;
-    let naming = prop_oneof![
+    let naming = one_of![
         Just(Naming::Padded),
         Just(Naming::Unpadded),
         Just(Naming::Timestamp),
@@ -406,10 +410,11 @@ pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
     ];
     (
         naming,
-        prop::collection::vec(file_plan(), 0..7),
+        vec_of(file_plan(), 0..7),
         prop::bool::weighted(0.2),
-        prop::collection::vec(op_plan(hostile), 1..=MAX_OPS),
+        vec_of(op_plan(hostile), 1..=MAX_OPS),
     )
+        .zip()
         .prop_map(|(naming, files, stray, ops)| {
             CasePlan {
                 naming,
@@ -419,5 +424,4 @@ pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
             }
             .render()
         })
-        .boxed()
 }

@@ -16,6 +16,8 @@ use serde_json::{json, Map, Value};
 
 use super::rules::{integer, Budget, FIELDS};
 use crate::contract::{GenSettings, Profile};
+use crate::one_of;
+use crate::strategy::{array, vec_of, Gen, Zip};
 
 const MAX_STEPS: usize = 6;
 /// The largest count of the normal profile: 2^53, the last integer every double holds.
@@ -42,12 +44,12 @@ impl Count {
     }
 }
 
-fn count() -> BoxedStrategy<Count> {
-    prop_oneof![
+fn count() -> Gen<Count> {
+    one_of![
         2 => Just(Count::Zero),
         3 => (1u64..2_000).prop_map(Count::Small),
         4 => (2_000u64..200_000).prop_map(Count::Typical),
-        1 => prop_oneof![
+        1 => one_of![
             (LARGEST - 10..=LARGEST),
             (1u64 << 40..LARGEST),
         ]
@@ -55,7 +57,6 @@ fn count() -> BoxedStrategy<Count> {
         1 => prop::sample::select(vec![1u64, (1 << 31) - 1, 1 << 31, 1 << 32, LARGEST - 1])
             .prop_map(Count::Boundary),
     ]
-    .boxed()
 }
 
 /// Where the limit sits.
@@ -139,9 +140,9 @@ struct Plan {
     unknown_field: bool,
 }
 
-fn field(hostile: bool, may_be_absent: bool) -> BoxedStrategy<Field> {
+fn field(hostile: bool, may_be_absent: bool) -> Gen<Field> {
     let hostile_weight = u32::from(hostile);
-    prop_oneof![
+    one_of![
         10 => count().prop_map(Field::Count),
         u32::from(may_be_absent) * (3 - u32::from(hostile)) => Just(Field::Absent),
         // Hostile: an optional field present as `null` (the contract has no null count).
@@ -149,11 +150,10 @@ fn field(hostile: bool, may_be_absent: bool) -> BoxedStrategy<Field> {
         hostile_weight => (0..hostile_values().len()).prop_map(Field::Hostile),
         hostile_weight => (0..huge_values().len()).prop_map(Field::Huge),
     ]
-    .boxed()
 }
 
-fn limit() -> BoxedStrategy<Limit> {
-    prop_oneof![
+fn limit() -> Gen<Limit> {
+    one_of![
         3 => count().prop_map(Limit::Count),
         2 => Just(Limit::ExactFit),
         2 => Just(Limit::OneOver),
@@ -161,38 +161,36 @@ fn limit() -> BoxedStrategy<Limit> {
         2 => Just(Limit::FinalFit),
         1 => Just(Limit::HistoryFit),
     ]
-    .boxed()
 }
 
-fn step(hostile: bool) -> BoxedStrategy<StepPlan> {
+fn step(hostile: bool) -> Gen<StepPlan> {
     let hostile_weight = u32::from(hostile);
-    prop_oneof![
+    one_of![
         5 => field(hostile, false).prop_map(StepPlan::Rag),
         5 => field(hostile, false).prop_map(StepPlan::History),
         hostile_weight => any::<bool>().prop_map(StepPlan::Malformed),
     ]
-    .boxed()
 }
 
-fn plan(hostile: bool) -> BoxedStrategy<Plan> {
+fn plan(hostile: bool) -> Gen<Plan> {
     let hostile_weight = u32::from(hostile);
-    let rare = |options: usize| {
-        prop_oneof![12 => Just(None), hostile_weight => (0..options).prop_map(Some)].boxed()
-    };
+    let rare =
+        |options: usize| one_of![12 => Just(None), hostile_weight => (0..options).prop_map(Some)];
     (
         limit(),
-        [
+        array([
             field(hostile, false),
             field(hostile, false),
             field(hostile, false),
             field(hostile, true),
             field(hostile, true),
-        ],
-        prop::collection::vec(step(hostile), 0..=MAX_STEPS),
+        ]),
+        vec_of(step(hostile), 0..=MAX_STEPS),
         rare(hostile_values().len()),
         rare(3),
-        prop_oneof![12 => Just(false), hostile_weight => Just(true)],
+        one_of![12 => Just(false), hostile_weight => Just(true)],
     )
+        .zip()
         .prop_map(
             |(limit, fields, steps, hostile_limit, missing, unknown_field)| Plan {
                 limit,
@@ -203,7 +201,6 @@ fn plan(hostile: bool) -> BoxedStrategy<Plan> {
                 unknown_field,
             },
         )
-        .boxed()
 }
 
 fn field_value(field: &Field) -> Option<Value> {
@@ -284,9 +281,9 @@ fn render(plan: &Plan) -> Value {
     json!({ "budget": budget, "steps": steps })
 }
 
-pub fn strategy(settings: &GenSettings) -> BoxedStrategy<Value> {
+pub fn generator(settings: &GenSettings) -> Gen<Value> {
     let hostile = settings.profile == Profile::Hostile;
-    plan(hostile).prop_map(|plan| render(&plan)).boxed()
+    plan(hostile).prop_map(|plan| render(&plan))
 }
 
 #[cfg(test)]

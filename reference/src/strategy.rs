@@ -1,0 +1,458 @@
+//! One definition of each generator, drawn two ways.
+//!
+//! A [`Gen`] holds the proptest strategy the minimizer shrinks and a direct sampler that
+//! makes exactly the draws that strategy's `new_tree` makes (proptest 1.12), in the same
+//! order from the same runner, without building a value tree: a run needs only each
+//! case's value, and building and reading a whole tree per case was most of the harness's
+//! cost. Both sides are built from the same definition, so they cannot drift apart; the
+//! unit test `samplers_draw_as_trees` compares them over every contract and setting.
+//!
+//! Leaves (ranges, `Just`, `select`, `any`, regexes, …) are sampled by proptest itself:
+//! their trees are small and allocation-free, and their draws are proptest's by
+//! construction. The combinators that allocate or fork are sampled here: unions (an arm
+//! skipped before the picked one forks the runner's RNG, drawing a 32-byte seed), maps,
+//! tuples, arrays, collections, options and recursion.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+use proptest::collection::SizeRange;
+use proptest::num::sample_uniform_incl;
+use proptest::prelude::*;
+use proptest::strategy::{float_to_weight, TupleUnion, ValueTree};
+use proptest::test_runner::TestRunner;
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition};
+
+type Sampler<T> = Arc<dyn Fn(&mut TestRunner) -> T>;
+
+/// A generator: a proptest strategy and a sampler drawing the same values.
+pub struct Gen<T> {
+    strategy: BoxedStrategy<T>,
+    sampler: Sampler<T>,
+}
+
+impl<T> Clone for Gen<T> {
+    fn clone(&self) -> Self {
+        Gen {
+            strategy: self.strategy.clone(),
+            sampler: Arc::clone(&self.sampler),
+        }
+    }
+}
+
+/// What a generator can be made of: a [`Gen`], or any proptest strategy (a leaf).
+pub trait IntoGen {
+    type Value: Debug + 'static;
+    fn into_gen(self) -> Gen<Self::Value>;
+}
+
+impl<T: Debug + 'static> IntoGen for Gen<T> {
+    type Value = T;
+    fn into_gen(self) -> Gen<T> {
+        self
+    }
+}
+
+impl<S> IntoGen for S
+where
+    S: Strategy + Clone + 'static,
+    S::Value: 'static,
+{
+    type Value = S::Value;
+    fn into_gen(self) -> Gen<S::Value> {
+        Gen::leaf(self)
+    }
+}
+
+impl<T: Debug + 'static> Gen<T> {
+    /// A strategy proptest draws itself, without boxing its tree.
+    pub fn leaf<S>(strategy: S) -> Self
+    where
+        S: Strategy<Value = T> + Clone + 'static,
+    {
+        Gen {
+            strategy: strategy.clone().boxed(),
+            sampler: Arc::new(move |runner| {
+                strategy
+                    .new_tree(runner)
+                    .expect("generators do not reject")
+                    .current()
+            }),
+        }
+    }
+
+    /// The proptest strategy, for value trees that shrink.
+    pub fn strategy(&self) -> BoxedStrategy<T> {
+        self.strategy.clone()
+    }
+
+    /// The value `self.strategy().new_tree(runner)?.current()` would be, drawn the same way.
+    pub fn sample(&self, runner: &mut TestRunner) -> T {
+        (self.sampler)(runner)
+    }
+
+    pub fn prop_map<U: Debug + 'static>(self, map: impl Fn(T) -> U + 'static) -> Gen<U> {
+        let map = Arc::new(map);
+        let for_strategy = Arc::clone(&map);
+        let sampler = self.sampler;
+        Gen {
+            strategy: self.strategy.prop_map(move |v| for_strategy(v)).boxed(),
+            sampler: Arc::new(move |runner| map(sampler(runner))),
+        }
+    }
+
+    /// proptest's `prop_recursive`: up to `depth` levels, each a union of the level below
+    /// (`weight_leaf`) and `recurse` of it (`weight_branch`).
+    pub fn prop_recursive(
+        self,
+        depth: u32,
+        desired_size: u32,
+        expected_branch_size: u32,
+        recurse: impl Fn(Gen<T>) -> Gen<T> + 'static,
+    ) -> Gen<T> {
+        let recurse = Arc::new(recurse);
+        let for_strategy = Arc::clone(&recurse);
+        let strategy = self
+            .strategy
+            .clone()
+            .prop_recursive(depth, desired_size, expected_branch_size, move |inner| {
+                for_strategy(Gen::leaf(inner)).strategy
+            })
+            .boxed();
+        // The levels proptest builds for every value, built once: the same branch
+        // probabilities, the innermost level first.
+        let mut probabilities = Vec::new();
+        let mut k2 = u64::from(expected_branch_size) * 2;
+        for _ in 0..depth {
+            probabilities.push(f64::from(desired_size) / k2 as f64);
+            k2 = k2.saturating_mul(u64::from(expected_branch_size) * 2);
+        }
+        let mut level = self;
+        while let Some(probability) = probabilities.pop() {
+            let (weight_branch, weight_leaf) = float_to_weight(probability.min(0.9));
+            let branch = recurse(level.clone());
+            level = one_of(vec![(weight_leaf, level), (weight_branch, branch)]);
+        }
+        Gen {
+            strategy,
+            sampler: level.sampler,
+        }
+    }
+}
+
+/// Consumes what proptest draws when it defers an arm it did not pick: the seed of a
+/// forked runner (`TestRunner::partial_clone`), a `[u8; 32]` that `rand` draws as one
+/// `next_u32` per byte. Filling 128 bytes takes the same 32 words from the ChaCha stream in
+/// one call.
+fn skip_arm(runner: &mut TestRunner) {
+    let mut fork_seed_words = [0u8; 32 * 4];
+    runner.rng().fill_bytes(&mut fork_seed_words);
+}
+
+/// proptest's `prop_oneof!`: arm `i` is picked with probability `weight_i / Σ weights`.
+pub fn one_of<T: Debug + 'static>(arms: Vec<(u32, Gen<T>)>) -> Gen<T> {
+    if arms.len() == 1 {
+        // `prop_oneof!` of one arm is that arm: nothing is drawn for the choice.
+        return arms[0].1.clone();
+    }
+    let total: u64 = arms.iter().map(|(w, _)| u64::from(*w)).sum();
+    assert!(total > 0, "a union needs an arm of positive weight");
+    let strategy = union_strategy(
+        arms.iter()
+            .map(|(w, arm)| (*w, arm.strategy.clone()))
+            .collect(),
+    );
+    let sampler = move |runner: &mut TestRunner| {
+        let drawn = sample_uniform_incl(runner, 0, total - 1);
+        let mut reached = 0u64;
+        let pick = arms
+            .iter()
+            .take_while(|(w, _)| {
+                reached += u64::from(*w);
+                reached <= drawn
+            })
+            .count();
+        for _ in 0..pick {
+            skip_arm(runner);
+        }
+        arms[pick].1.sample(runner)
+    };
+    Gen {
+        strategy,
+        sampler: Arc::new(sampler),
+    }
+}
+
+/// The strategy `prop_oneof!` builds for these arms (it has no form for a list).
+fn union_strategy<T: Debug + 'static>(arms: Vec<(u32, BoxedStrategy<T>)>) -> BoxedStrategy<T> {
+    let count = arms.len();
+    let mut arms = arms.into_iter().map(|(w, s)| (w, Arc::new(s)));
+    let mut next = || arms.next().expect("counted");
+    match count {
+        2 => TupleUnion::new((next(), next())).boxed(),
+        3 => TupleUnion::new((next(), next(), next())).boxed(),
+        4 => TupleUnion::new((next(), next(), next(), next())).boxed(),
+        5 => TupleUnion::new((next(), next(), next(), next(), next())).boxed(),
+        6 => TupleUnion::new((next(), next(), next(), next(), next(), next())).boxed(),
+        7 => TupleUnion::new((next(), next(), next(), next(), next(), next(), next())).boxed(),
+        n => panic!("a union of {n} arms: prop_oneof! arms go up to 7 here"),
+    }
+}
+
+/// `prop_oneof!` over generators and leaf strategies: `one_of![w => a, w => b]` or
+/// `one_of![a, b]` (weight 1 each).
+#[macro_export]
+macro_rules! one_of {
+    ($($weight:expr => $arm:expr),+ $(,)?) => {
+        $crate::strategy::one_of(vec![
+            $(($weight, $crate::strategy::IntoGen::into_gen($arm))),+
+        ])
+    };
+    ($($arm:expr),+ $(,)?) => {
+        $crate::one_of![$(1 => $arm),+]
+    };
+}
+
+/// `proptest::collection::vec`: a length drawn from `size`, then each element in turn.
+pub fn vec_of<T: Debug + 'static>(
+    element: impl IntoGen<Value = T>,
+    size: impl Into<SizeRange>,
+) -> Gen<Vec<T>> {
+    let element = element.into_gen();
+    let size = size.into();
+    let (start, end) = size.start_end_incl();
+    Gen {
+        strategy: proptest::collection::vec(element.strategy.clone(), size).boxed(),
+        sampler: Arc::new(move |runner| {
+            let len = sample_uniform_incl(runner, start, end);
+            (0..len).map(|_| element.sample(runner)).collect()
+        }),
+    }
+}
+
+/// `proptest::collection::btree_map`: `size` key–value pairs drawn in turn, a later key
+/// replacing an earlier equal one; redrawn while too few keys are distinct.
+pub fn btree_map_of<K: Debug + Ord + 'static, V: Debug + 'static>(
+    key: impl IntoGen<Value = K>,
+    value: impl IntoGen<Value = V>,
+    size: impl Into<SizeRange>,
+) -> Gen<BTreeMap<K, V>> {
+    let (key, value, size) = (key.into_gen(), value.into_gen(), size.into());
+    let (start, end) = size.start_end_incl();
+    let strategy =
+        proptest::collection::btree_map(key.strategy.clone(), value.strategy.clone(), size).boxed();
+    Gen {
+        strategy,
+        sampler: Arc::new(move |runner| loop {
+            let len = sample_uniform_incl(runner, start, end);
+            let map: BTreeMap<K, V> = (0..len)
+                .map(|_| (key.sample(runner), value.sample(runner)))
+                .collect();
+            if map.len() >= start {
+                return map;
+            }
+        }),
+    }
+}
+
+/// `proptest::option::weighted`: a union of `None` and `Some`.
+pub fn option_weighted<T: Debug + 'static>(
+    probability_of_some: f64,
+    inner: impl IntoGen<Value = T>,
+) -> Gen<Option<T>> {
+    let inner = inner.into_gen();
+    let (weight_some, weight_none) = float_to_weight(probability_of_some);
+    let strategy = proptest::option::weighted(probability_of_some, inner.strategy.clone()).boxed();
+    let sampler = move |runner: &mut TestRunner| {
+        let drawn = sample_uniform_incl(
+            runner,
+            0,
+            u64::from(weight_none) + u64::from(weight_some) - 1,
+        );
+        if drawn < u64::from(weight_none) {
+            None
+        } else {
+            skip_arm(runner);
+            Some(inner.sample(runner))
+        }
+    };
+    Gen {
+        strategy,
+        sampler: Arc::new(sampler),
+    }
+}
+
+/// `proptest::option::of`: `Some` half the time.
+pub fn option_of<T: Debug + 'static>(inner: impl IntoGen<Value = T>) -> Gen<Option<T>> {
+    option_weighted(0.5, inner)
+}
+
+/// A fixed list of generators drawn in turn (proptest's `Vec` of strategies).
+pub fn sequence<T: Debug + 'static>(items: Vec<Gen<T>>) -> Gen<Vec<T>> {
+    let strategy = items
+        .iter()
+        .map(|g| g.strategy.clone())
+        .collect::<Vec<_>>()
+        .boxed();
+    Gen {
+        strategy,
+        sampler: Arc::new(move |runner| items.iter().map(|g| g.sample(runner)).collect()),
+    }
+}
+
+/// An array of generators drawn in turn (proptest's `[S; N]`).
+pub fn array<T: Debug + 'static, const N: usize>(items: [Gen<T>; N]) -> Gen<[T; N]> {
+    let strategy = items.clone().map(|g| g.strategy).boxed();
+    Gen {
+        strategy,
+        sampler: Arc::new(move |runner| std::array::from_fn(|i| items[i].sample(runner))),
+    }
+}
+
+/// `proptest::string::string_regex`, sampled from the parsed pattern the way proptest
+/// builds its strategy from it: classes as `char::ranges`, repetitions as `vec`, sequences
+/// drawn in turn, alternations as unions. A pattern with parts that mirror does not cover
+/// (byte classes, anchors) is left to proptest as a leaf.
+pub fn regex(pattern: &str) -> Result<Gen<String>, Box<proptest::string::Error>> {
+    let strategy = proptest::string::string_regex(pattern)?.boxed();
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .map_err(|e| Box::new(proptest::string::Error::RegexSyntax(e)))?;
+    Ok(match regex_part(&hir) {
+        Some(mirror) => Gen {
+            strategy,
+            sampler: mirror.sampler,
+        },
+        None => Gen::leaf(strategy),
+    })
+}
+
+fn regex_part(hir: &Hir) -> Option<Gen<String>> {
+    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).ok();
+    Some(match hir.kind() {
+        HirKind::Empty => Gen::leaf(Just(String::new())),
+        HirKind::Literal(literal) => Gen::leaf(Just(text(&literal.0)?)),
+        HirKind::Class(Class::Unicode(class)) => {
+            Gen::leaf(proptest::char::ranges(unicode_ranges(class)).prop_map(String::from))
+        }
+        HirKind::Class(Class::Bytes(_)) | HirKind::Look(_) => return None,
+        HirKind::Repetition(repetition) => {
+            vec_of(regex_part(&repetition.sub)?, repetition_size(repetition)?)
+                .prop_map(|parts| parts.concat())
+        }
+        HirKind::Capture(capture) => regex_part(&capture.sub)?,
+        HirKind::Concat(parts) => sequence(parts.iter().map(regex_part).collect::<Option<_>>()?)
+            .prop_map(|parts| parts.concat()),
+        HirKind::Alternation(arms) => one_of(
+            arms.iter()
+                .map(|arm| regex_part(arm).map(|arm| (1, arm)))
+                .collect::<Option<_>>()?,
+        ),
+    })
+}
+
+/// The character ranges proptest draws a class from: `.` (all but a newline) with the
+/// range above the newline listed five times, any other class as it is.
+fn unicode_ranges(class: &ClassUnicode) -> Cow<'static, [RangeInclusive<char>]> {
+    let ranges = class.ranges();
+    let any_but_newline = |a: &ClassUnicodeRange, b: &ClassUnicodeRange| {
+        (a.start(), a.end(), b.start(), b.end()) == ('\0', '\x09', '\x0B', char::MAX)
+    };
+    match ranges {
+        [a, b] if any_but_newline(a, b) || any_but_newline(b, a) => {
+            let mut ranges = vec!['\0'..='\x09'];
+            ranges.extend(std::iter::repeat_n('\x0B'..=char::MAX, 5));
+            Cow::Owned(ranges)
+        }
+        _ => Cow::Owned(ranges.iter().map(|r| r.start()..=r.end()).collect()),
+    }
+}
+
+/// How many times proptest repeats: `?` 0–1, `*` 0–32, `+` 1–32, `{n,}` n to 2n−1.
+fn repetition_size(repetition: &Repetition) -> Option<SizeRange> {
+    let min = repetition.min as usize;
+    Some(match (repetition.min, repetition.max) {
+        (0, None) => SizeRange::from(0..=32),
+        (1, None) => SizeRange::from(1..=32),
+        (_, None) if repetition.min < u32::MAX / 2 => SizeRange::from(min..min * 2),
+        (_, Some(u32::MAX)) | (_, None) => return None,
+        (_, Some(max)) => SizeRange::from(min..=max as usize),
+    })
+}
+
+/// Tuples of generators (or leaf strategies) drawn in turn, as proptest draws tuples.
+pub trait Zip {
+    type Value: Debug + 'static;
+    fn zip(self) -> Gen<Self::Value>;
+}
+
+macro_rules! zip_tuple {
+    ($($name:ident $index:tt),+) => {
+        impl<$($name: IntoGen),+> Zip for ($($name,)+) {
+            type Value = ($($name::Value,)+);
+            fn zip(self) -> Gen<Self::Value> {
+                let gens = ($(self.$index.into_gen(),)+);
+                let strategy = ($(gens.$index.strategy.clone(),)+).boxed();
+                Gen {
+                    strategy,
+                    sampler: Arc::new(move |runner| ($(gens.$index.sample(runner),)+)),
+                }
+            }
+        }
+    };
+}
+
+zip_tuple!(A 0, B 1);
+zip_tuple!(A 0, B 1, C 2);
+zip_tuple!(A 0, B 1, C 2, D 3);
+zip_tuple!(A 0, B 1, C 2, D 3, E 4);
+zip_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+zip_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generators' patterns are sampled by the mirror, not left to proptest as leaves.
+    #[test]
+    fn the_generators_patterns_are_mirrored() {
+        for pattern in [
+            "[a-z][a-z0-9._-]{0,10}",
+            "[A-Z][a-zA-Z]{0,12}Error",
+            "[a-z0-9 \"'é日🎉\\\\-]{200,600}",
+            "(ab|c+)?.x*",
+        ] {
+            let hir = regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(pattern)
+                .expect("valid");
+            assert!(regex_part(&hir).is_some(), "{pattern} is not mirrored");
+        }
+    }
+
+    /// Alternations, optional groups, `.` and `*` draw as proptest draws them (the
+    /// contracts' own patterns are checked with every contract in `samplers_draw_as_trees`).
+    #[test]
+    fn regexes_draw_as_trees() {
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng};
+        let generator = regex("(ab|c+)?.x*[0-9]{2,}").expect("valid");
+        for seed in 0..=255u8 {
+            let runner = || {
+                let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
+                TestRunner::new_with_rng(Config::default(), rng)
+            };
+            let (mut by_tree, mut by_sampler) = (runner(), runner());
+            let expected = generator
+                .strategy()
+                .new_tree(&mut by_tree)
+                .expect("no rejection")
+                .current();
+            assert_eq!(expected, generator.sample(&mut by_sampler), "seed {seed}");
+            assert_eq!(by_tree.rng().next_u64(), by_sampler.rng().next_u64());
+        }
+    }
+}
