@@ -6,7 +6,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
-use crate::strategy::Gen;
+use crate::strategy::{Gen, Source, Stream};
 
 /// A numbered rule of a contract, as reports cite it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,9 +346,15 @@ impl CaseGenerator {
     }
 
     /// The input of case `index` of the stream named by `seed`: the value
-    /// `tree(seed, index)` starts at, drawn without building the tree.
+    /// `tree(seed, index)` starts at, drawn without building the tree (nor a runner, when
+    /// every leaf of the generator is drawn by the sampler itself).
     pub fn value(&self, seed: u64, index: u64) -> Value {
-        self.generator.sample(&mut self.runner(seed, index))
+        if self.generator.is_native() {
+            let mut stream = Stream::new(case_seed(seed, index));
+            self.generator.draw(&mut Source::Stream(&mut stream))
+        } else {
+            self.generator.sample(&mut self.runner(seed, index))
+        }
     }
 
     fn runner(&self, seed: u64, index: u64) -> TestRunner {
@@ -389,7 +395,7 @@ pub mod json {
     use serde_json::{Map, Number, Value};
 
     use crate::one_of;
-    use crate::strategy::{btree_map_of, vec_of, Gen};
+    use crate::strategy::{any_char, btree_map_of, finite_float, select, vec_of, Gen};
 
     /// Largest integer every JSON library keeps exactly.
     pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
@@ -400,12 +406,12 @@ pub mod json {
         one_of![
             1 => Just(String::new()),
             4 => regex("[a-z][a-z0-9._-]{0,10}"),
-            1 => prop::sample::select(vec![
+            1 => select(vec![
                 "\"quoted\"", "back\\slash", "tab\there", "line\nbreak", "ünïcødé",
                 "日本語", "emoji 🎉", "𝄞 clef", "\u{0}nul", "\u{7f}\u{80}", "'single'",
             ])
             .prop_map(str::to_owned),
-            2 => vec_of(any::<char>(), 0..8).prop_map(String::from_iter),
+            2 => vec_of(any_char(), 0..8).prop_map(String::from_iter),
         ]
     }
 
@@ -417,10 +423,9 @@ pub mod json {
 
     /// Finite doubles of every shape (JSON has no NaN or infinity).
     pub fn float() -> Gen<f64> {
-        use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
         one_of![
-            3 => POSITIVE | NEGATIVE | NORMAL | ZERO | SUBNORMAL,
-            1 => prop::sample::select(vec![0.1, 0.5, -1.5, 1e21, 1e-7, 123456.789]),
+            3 => finite_float(),
+            1 => select(vec![0.1, 0.5, -1.5, 1e21, 1e-7, 123456.789]),
         ]
     }
 
@@ -428,9 +433,9 @@ pub mod json {
     pub fn value() -> Gen<Value> {
         let leaf = one_of![
             Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).prop_map(|i| Value::Number(i.into())),
-            (-1000i64..1000).prop_map(|i| Value::Number(i.into())),
+            Gen::leaf(any::<bool>()).prop_map(Value::Bool),
+            Gen::leaf(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).prop_map(|i| Value::Number(i.into())),
+            Gen::leaf(-1000i64..1000).prop_map(|i| Value::Number(i.into())),
             float().prop_map(|f| Number::from_f64(f).map_or(Value::Null, Value::Number)),
             string().prop_map(Value::String),
         ];
@@ -533,22 +538,50 @@ mod tests {
                 for seed in 0..seeds {
                     for index in 0..indices {
                         let mut by_tree = generator.runner(seed, index);
-                        let mut by_sampler = generator.runner(seed, index);
                         let expected = strategy
                             .new_tree(&mut by_tree)
                             .expect("no rejection")
                             .current();
-                        let sampled = generator.generator.sample(&mut by_sampler);
+                        let after = by_tree.rng().next_u64();
                         let at = format!("{} {settings:?} seed {seed} case {index}", contract.id());
+                        // From a runner, as every generator can be drawn.
+                        let mut by_sampler = generator.runner(seed, index);
+                        let sampled = generator.generator.sample(&mut by_sampler);
                         assert_eq!(expected.to_string(), sampled.to_string(), "{at}");
                         assert_eq!(
-                            by_tree.rng().next_u64(),
+                            after,
                             by_sampler.rng().next_u64(),
                             "{at}: the sampler drew a different amount"
                         );
+                        // From the case's own stream, as `value` draws a native generator.
+                        if generator.generator.is_native() {
+                            let mut stream = Stream::new(case_seed(seed, index));
+                            let sampled =
+                                generator.generator.draw(&mut Source::Stream(&mut stream));
+                            assert_eq!(expected.to_string(), sampled.to_string(), "{at} (stream)");
+                            assert_eq!(
+                                after,
+                                stream.rng().next_u64(),
+                                "{at}: the stream sampler drew a different amount"
+                            );
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// migrate's generator (the one the benchmarks run) is drawn from the case's own stream,
+    /// not through a runner: every leaf in it is one the sampler draws itself.
+    #[test]
+    fn migrate_draws_from_its_own_stream() {
+        for profile in [Profile::Normal, Profile::Hostile] {
+            let settings = GenSettings {
+                profile,
+                ..GenSettings::default()
+            };
+            let generator = CaseGenerator::new(&crate::migrate::Migrate, &settings);
+            assert!(generator.generator.is_native(), "{profile:?}");
         }
     }
 

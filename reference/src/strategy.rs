@@ -20,18 +20,23 @@ use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use proptest::collection::SizeRange;
-use proptest::num::sample_uniform_incl;
 use proptest::prelude::*;
 use proptest::strategy::{float_to_weight, TupleUnion, ValueTree};
 use proptest::test_runner::TestRunner;
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition};
 
-type Sampler<T> = Arc<dyn Fn(&mut TestRunner) -> T>;
+mod stream;
+
+use stream::{char_in, native_leaf, select_from, weighted_bool, Draw as Sampler};
+pub use stream::{Source, Stream};
 
 /// A generator: a proptest strategy and a sampler drawing the same values.
 pub struct Gen<T> {
     strategy: BoxedStrategy<T>,
     sampler: Sampler<T>,
+    /// Every leaf is drawn here, so the sampler can draw from a [`Stream`]; otherwise it
+    /// needs a runner for the leaves proptest draws.
+    native: bool,
 }
 
 impl<T> Clone for Gen<T> {
@@ -39,6 +44,7 @@ impl<T> Clone for Gen<T> {
         Gen {
             strategy: self.strategy.clone(),
             sampler: Arc::clone(&self.sampler),
+            native: self.native,
         }
     }
 }
@@ -59,7 +65,7 @@ impl<T: Debug + 'static> IntoGen for Gen<T> {
 impl<S> IntoGen for S
 where
     S: Strategy + Clone + 'static,
-    S::Value: 'static,
+    S::Value: Clone + 'static,
 {
     type Value = S::Value;
     fn into_gen(self) -> Gen<S::Value> {
@@ -67,20 +73,46 @@ where
     }
 }
 
-impl<T: Debug + 'static> Gen<T> {
-    /// A strategy proptest draws itself, without boxing its tree.
+impl<T: Debug + Clone + 'static> Gen<T> {
+    /// A proptest strategy as a generator: drawn here when it is one of the leaves
+    /// [`native_leaf`] knows (`Just`, ranges, `any::<bool>()`), else by proptest itself,
+    /// without boxing its tree.
     pub fn leaf<S>(strategy: S) -> Self
+    where
+        S: Strategy<Value = T> + Clone + 'static,
+    {
+        match native_leaf(&strategy) {
+            Some(sampler) => Gen::native(strategy, sampler),
+            None => Gen::proptest_leaf(strategy),
+        }
+    }
+
+    /// A leaf drawn here by `sampler`, making the draws `strategy` makes.
+    fn native(strategy: impl Strategy<Value = T> + 'static, sampler: Sampler<T>) -> Self {
+        Gen {
+            strategy: strategy.boxed(),
+            sampler,
+            native: true,
+        }
+    }
+}
+
+impl<T: Debug + 'static> Gen<T> {
+    /// A leaf proptest draws itself (from a runner), without boxing its tree.
+    fn proptest_leaf<S>(strategy: S) -> Self
     where
         S: Strategy<Value = T> + Clone + 'static,
     {
         Gen {
             strategy: strategy.clone().boxed(),
-            sampler: Arc::new(move |runner| {
-                strategy
+            sampler: Arc::new(move |source| match source {
+                Source::Runner(runner) => strategy
                     .new_tree(runner)
                     .expect("generators do not reject")
-                    .current()
+                    .current(),
+                Source::Stream(_) => unreachable!("a leaf proptest draws is not native"),
             }),
+            native: false,
         }
     }
 
@@ -91,7 +123,17 @@ impl<T: Debug + 'static> Gen<T> {
 
     /// The value `self.strategy().new_tree(runner)?.current()` would be, drawn the same way.
     pub fn sample(&self, runner: &mut TestRunner) -> T {
-        (self.sampler)(runner)
+        self.draw(&mut Source::Runner(runner))
+    }
+
+    /// The value drawn from `source`, which is a [`Stream`] only if [`Gen::is_native`].
+    pub fn draw(&self, source: &mut Source) -> T {
+        (self.sampler)(source)
+    }
+
+    /// Whether every leaf is drawn here, so a [`Stream`] can be drawn from.
+    pub fn is_native(&self) -> bool {
+        self.native
     }
 
     pub fn prop_map<U: Debug + 'static>(self, map: impl Fn(T) -> U + 'static) -> Gen<U> {
@@ -100,7 +142,8 @@ impl<T: Debug + 'static> Gen<T> {
         let sampler = self.sampler;
         Gen {
             strategy: self.strategy.prop_map(move |v| for_strategy(v)).boxed(),
-            sampler: Arc::new(move |runner| map(sampler(runner))),
+            sampler: Arc::new(move |source| map(sampler(source))),
+            native: self.native,
         }
     }
 
@@ -119,7 +162,7 @@ impl<T: Debug + 'static> Gen<T> {
             .strategy
             .clone()
             .prop_recursive(depth, desired_size, expected_branch_size, move |inner| {
-                for_strategy(Gen::leaf(inner)).strategy
+                for_strategy(Gen::proptest_leaf(inner)).strategy
             })
             .boxed();
         // The levels proptest builds for every value, built once: the same branch
@@ -139,17 +182,9 @@ impl<T: Debug + 'static> Gen<T> {
         Gen {
             strategy,
             sampler: level.sampler,
+            native: level.native,
         }
     }
-}
-
-/// Consumes what proptest draws when it defers an arm it did not pick: the seed of a
-/// forked runner (`TestRunner::partial_clone`), a `[u8; 32]` that `rand` draws as one
-/// `next_u32` per byte. Filling 128 bytes takes the same 32 words from the ChaCha stream in
-/// one call.
-fn skip_arm(runner: &mut TestRunner) {
-    let mut fork_seed_words = [0u8; 32 * 4];
-    runner.rng().fill_bytes(&mut fork_seed_words);
 }
 
 /// proptest's `prop_oneof!`: arm `i` is picked with probability `weight_i / Σ weights`.
@@ -165,8 +200,9 @@ pub fn one_of<T: Debug + 'static>(arms: Vec<(u32, Gen<T>)>) -> Gen<T> {
             .map(|(w, arm)| (*w, arm.strategy.clone()))
             .collect(),
     );
-    let sampler = move |runner: &mut TestRunner| {
-        let drawn = sample_uniform_incl(runner, 0, total - 1);
+    let native = arms.iter().all(|(_, arm)| arm.native);
+    let sampler = move |source: &mut Source| {
+        let drawn = source.uniform_incl(0, total - 1);
         let mut reached = 0u64;
         let pick = arms
             .iter()
@@ -176,13 +212,14 @@ pub fn one_of<T: Debug + 'static>(arms: Vec<(u32, Gen<T>)>) -> Gen<T> {
             })
             .count();
         for _ in 0..pick {
-            skip_arm(runner);
+            source.skip_arm();
         }
-        arms[pick].1.sample(runner)
+        arms[pick].1.draw(source)
     };
     Gen {
         strategy,
         sampler: Arc::new(sampler),
+        native,
     }
 }
 
@@ -226,9 +263,10 @@ pub fn vec_of<T: Debug + 'static>(
     let (start, end) = size.start_end_incl();
     Gen {
         strategy: proptest::collection::vec(element.strategy.clone(), size).boxed(),
-        sampler: Arc::new(move |runner| {
-            let len = sample_uniform_incl(runner, start, end);
-            (0..len).map(|_| element.sample(runner)).collect()
+        native: element.native,
+        sampler: Arc::new(move |source| {
+            let len = source.uniform_incl(start, end);
+            (0..len).map(|_| element.draw(source)).collect()
         }),
     }
 }
@@ -246,10 +284,11 @@ pub fn btree_map_of<K: Debug + Ord + 'static, V: Debug + 'static>(
         proptest::collection::btree_map(key.strategy.clone(), value.strategy.clone(), size).boxed();
     Gen {
         strategy,
-        sampler: Arc::new(move |runner| loop {
-            let len = sample_uniform_incl(runner, start, end);
+        native: key.native && value.native,
+        sampler: Arc::new(move |source| loop {
+            let len = source.uniform_incl(start, end);
             let map: BTreeMap<K, V> = (0..len)
-                .map(|_| (key.sample(runner), value.sample(runner)))
+                .map(|_| (key.draw(source), value.draw(source)))
                 .collect();
             if map.len() >= start {
                 return map;
@@ -266,28 +305,57 @@ pub fn option_weighted<T: Debug + 'static>(
     let inner = inner.into_gen();
     let (weight_some, weight_none) = float_to_weight(probability_of_some);
     let strategy = proptest::option::weighted(probability_of_some, inner.strategy.clone()).boxed();
-    let sampler = move |runner: &mut TestRunner| {
-        let drawn = sample_uniform_incl(
-            runner,
-            0,
-            u64::from(weight_none) + u64::from(weight_some) - 1,
-        );
+    let native = inner.native;
+    let sampler = move |source: &mut Source| {
+        let drawn = source.uniform_incl(0, u64::from(weight_none) + u64::from(weight_some) - 1);
         if drawn < u64::from(weight_none) {
             None
         } else {
-            skip_arm(runner);
-            Some(inner.sample(runner))
+            source.skip_arm();
+            Some(inner.draw(source))
         }
     };
     Gen {
         strategy,
         sampler: Arc::new(sampler),
+        native,
     }
 }
 
 /// `proptest::option::of`: `Some` half the time.
 pub fn option_of<T: Debug + 'static>(inner: impl IntoGen<Value = T>) -> Gen<Option<T>> {
     option_weighted(0.5, inner)
+}
+
+/// `proptest::sample::select`: one of `values`, uniformly.
+pub fn select<T: Debug + Clone + 'static>(values: Vec<T>) -> Gen<T> {
+    Gen::native(
+        proptest::sample::select(values.clone()),
+        select_from(values),
+    )
+}
+
+/// `proptest::bool::weighted`: `true` with `probability`.
+pub fn weighted(probability: f64) -> Gen<bool> {
+    Gen::native(
+        proptest::bool::weighted(probability),
+        weighted_bool(probability),
+    )
+}
+
+/// `any::<char>()`: any character, with proptest's biases towards special and ASCII ones.
+pub fn any_char() -> Gen<char> {
+    const WHOLE_RANGE: &[RangeInclusive<char>] = &['\0'..=char::MAX];
+    Gen::native(any::<char>(), char_in(Cow::Borrowed(WHOLE_RANGE)))
+}
+
+/// Finite doubles of every class: `POSITIVE | NEGATIVE | NORMAL | ZERO | SUBNORMAL`.
+pub fn finite_float() -> Gen<f64> {
+    use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
+    Gen::native(
+        POSITIVE | NEGATIVE | NORMAL | ZERO | SUBNORMAL,
+        stream::finite_float(),
+    )
 }
 
 /// A fixed list of generators drawn in turn (proptest's `Vec` of strategies).
@@ -299,7 +367,8 @@ pub fn sequence<T: Debug + 'static>(items: Vec<Gen<T>>) -> Gen<Vec<T>> {
         .boxed();
     Gen {
         strategy,
-        sampler: Arc::new(move |runner| items.iter().map(|g| g.sample(runner)).collect()),
+        native: items.iter().all(|g| g.native),
+        sampler: Arc::new(move |source| items.iter().map(|g| g.draw(source)).collect()),
     }
 }
 
@@ -308,7 +377,8 @@ pub fn array<T: Debug + 'static, const N: usize>(items: [Gen<T>; N]) -> Gen<[T; 
     let strategy = items.clone().map(|g| g.strategy).boxed();
     Gen {
         strategy,
-        sampler: Arc::new(move |runner| std::array::from_fn(|i| items[i].sample(runner))),
+        native: items.iter().all(|g| g.native),
+        sampler: Arc::new(move |source| std::array::from_fn(|i| items[i].draw(source))),
     }
 }
 
@@ -326,6 +396,7 @@ pub fn regex(pattern: &str) -> Result<Gen<String>, Box<proptest::string::Error>>
         Some(mirror) => Gen {
             strategy,
             sampler: mirror.sampler,
+            native: mirror.native,
         },
         None => Gen::leaf(strategy),
     })
@@ -337,7 +408,9 @@ fn regex_part(hir: &Hir) -> Option<Gen<String>> {
         HirKind::Empty => Gen::leaf(Just(String::new())),
         HirKind::Literal(literal) => Gen::leaf(Just(text(&literal.0)?)),
         HirKind::Class(Class::Unicode(class)) => {
-            Gen::leaf(proptest::char::ranges(unicode_ranges(class)).prop_map(String::from))
+            let ranges = unicode_ranges(class);
+            Gen::native(proptest::char::ranges(ranges.clone()), char_in(ranges))
+                .prop_map(String::from)
         }
         HirKind::Class(Class::Bytes(_)) | HirKind::Look(_) => return None,
         HirKind::Repetition(repetition) => {
@@ -399,7 +472,8 @@ macro_rules! zip_tuple {
                 let strategy = ($(gens.$index.strategy.clone(),)+).boxed();
                 Gen {
                     strategy,
-                    sampler: Arc::new(move |runner| ($(gens.$index.sample(runner),)+)),
+                    native: true $(&& gens.$index.native)+,
+                    sampler: Arc::new(move |source| ($(gens.$index.draw(source),)+)),
                 }
             }
         }
@@ -431,6 +505,72 @@ mod tests {
                 .parse(pattern)
                 .expect("valid");
             assert!(regex_part(&hir).is_some(), "{pattern} is not mirrored");
+        }
+    }
+
+    /// `generator` draws what its strategy's tree starts at, from a runner and from the
+    /// case's own stream, and leaves both where the tree leaves its runner.
+    fn assert_draws_as_tree<T: Debug + PartialEq + 'static>(generator: &Gen<T>, name: &str) {
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng};
+        for seed in 0..=255u8 {
+            let runner = || {
+                let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
+                TestRunner::new_with_rng(Config::default(), rng)
+            };
+            let (mut by_tree, mut by_sampler) = (runner(), runner());
+            let expected = generator
+                .strategy()
+                .new_tree(&mut by_tree)
+                .expect("no rejection")
+                .current();
+            let after = by_tree.rng().next_u64();
+            assert_eq!(
+                expected,
+                generator.sample(&mut by_sampler),
+                "{name} seed {seed}"
+            );
+            assert_eq!(after, by_sampler.rng().next_u64(), "{name} seed {seed}");
+            if generator.is_native() {
+                let mut stream = Stream::new([seed; 32]);
+                let drawn = generator.draw(&mut Source::Stream(&mut stream));
+                assert_eq!(expected, drawn, "{name} seed {seed} (stream)");
+                assert_eq!(
+                    after,
+                    stream.rng().next_u64(),
+                    "{name} seed {seed} (stream)"
+                );
+            }
+        }
+    }
+
+    /// The leaves drawn here make the draws proptest's own leaves make.
+    #[test]
+    fn native_leaves_draw_as_trees() {
+        assert_draws_as_tree(&select(vec!["a", "b", "c"]), "select");
+        assert_draws_as_tree(&weighted(0.15), "weighted");
+        assert_draws_as_tree(&any_char(), "any char");
+        assert_draws_as_tree(&finite_float().prop_map(f64::to_bits), "finite float");
+        assert_draws_as_tree(&Gen::leaf(any::<bool>()), "bool");
+        assert_draws_as_tree(&Gen::leaf(0u32..100_000), "u32");
+        assert_draws_as_tree(&Gen::leaf(0..2usize), "usize");
+        assert_draws_as_tree(&Gen::leaf(-1000i64..1000), "i64");
+        assert_draws_as_tree(&Gen::leaf(-7i64..=7), "i64 inclusive");
+        for (low, high) in [
+            (0.0, 1.0),
+            (-3.5, 1e6),
+            (-2.0, -0.25),
+            (-1.0, 0.0),
+            (1e-300, 2e-300),
+        ] {
+            assert_draws_as_tree(&Gen::leaf(low..high).prop_map(f64::to_bits), "f64");
+        }
+        assert_draws_as_tree(&Gen::leaf(Just(5u8)), "just");
+        assert_draws_as_tree(
+            &one_of![2 => Gen::leaf(Just(1u8)), 1 => Gen::leaf(0u8..9), 3 => Gen::leaf(Just(9u8))],
+            "union",
+        );
+        for generator in [&select(vec![1]), &Gen::leaf(Just(1)), &Gen::leaf(0..3)] {
+            assert!(generator.is_native());
         }
     }
 

@@ -17,16 +17,18 @@ use serde_json::{json, Map, Value};
 use super::rules::{step_keys, VERSIONS};
 use crate::contract::{json as any_json, GenSettings, Profile};
 use crate::one_of;
-use crate::strategy::{btree_map_of, option_weighted, sequence, vec_of, Gen, Zip};
+use crate::strategy::{
+    btree_map_of, option_weighted, select, sequence, vec_of, weighted, Gen, Zip,
+};
 
 /// A version argument or `schema_version` value.
 fn version() -> Gen<Value> {
     one_of![
-        8 => prop::sample::select(VERSIONS.to_vec()).prop_map(Value::from),
-        1 => prop::sample::select(vec!["9.9.9", "2.2", "v2.2.0", "", "2.0", "2.2.0 ", "1.0.0", "3.0.0", "2.1.1-rc1"]).prop_map(Value::from),
-        1 => prop::sample::select(vec![json!(2.2), json!(2), Value::Null, json!([]), json!(["2.2.0"]), json!({"v": "2.2.0"}), json!(true), json!(0)]),
+        8 => select(VERSIONS.to_vec()).prop_map(Value::from),
+        1 => select(vec!["9.9.9", "2.2", "v2.2.0", "", "2.0", "2.2.0 ", "1.0.0", "3.0.0", "2.1.1-rc1"]).prop_map(Value::from),
+        1 => select(vec![json!(2.2), json!(2), Value::Null, json!([]), json!(["2.2.0"]), json!({"v": "2.2.0"}), json!(true), json!(0)]),
         1 => one_of![
-            prop::sample::select(vec![0i64, 1, -1, 2_147_483_647, 2_147_483_648, 4_294_967_296, 9_007_199_254_740_991]).prop_map(Value::from),
+            select(vec![0i64, 1, -1, 2_147_483_647, 2_147_483_648, 4_294_967_296, 9_007_199_254_740_991]).prop_map(Value::from),
             Just(Value::from("2.2.0.".repeat(80))),
             Just(Value::from("\u{ff12}.\u{ff12}.\u{ff10}")),
             Just(Value::from("2.2.0\u{200b}")),
@@ -46,15 +48,15 @@ fn optional_version(absent_weight: u32) -> Gen<Option<Value>> {
 fn text() -> Gen<Value> {
     one_of![
         8 => any_json::string().prop_map(Value::from),
-        1 => prop::sample::select(vec![String::new(), "\u{e9}t\u{e9} \u{1f600} \u{5c0f}\u{8aaa}".to_owned(), "x".repeat(2_000)]).prop_map(Value::from),
+        1 => select(vec![String::new(), "\u{e9}t\u{e9} \u{1f600} \u{5c0f}\u{8aaa}".to_owned(), "x".repeat(2_000)]).prop_map(Value::from),
     ]
 }
 
 fn number() -> Gen<Value> {
     one_of![
-        4 => (0u32..100_000).prop_map(Value::from),
-        4 => (0.0f64..1.0).prop_map(Value::from),
-        1 => prop::sample::select(vec![0i64, 1, -1, 2_147_483_647, 2_147_483_648, 4_294_967_296, 9_007_199_254_740_991]).prop_map(Value::from),
+        4 => Gen::leaf(0u32..100_000).prop_map(Value::from),
+        4 => Gen::leaf(0.0f64..1.0).prop_map(Value::from),
+        1 => select(vec![0i64, 1, -1, 2_147_483_647, 2_147_483_648, 4_294_967_296, 9_007_199_254_740_991]).prop_map(Value::from),
     ]
 }
 
@@ -129,7 +131,7 @@ fn schema_fields() -> Gen<Map<String, Value>> {
 fn prefilled() -> Gen<Vec<(&'static str, Value)>> {
     let keys: Vec<&'static str> = step_keys().collect();
     let value = one_of![2 => Just(Value::Null), 1 => any_json::value(), 1 => Just(json!("kept"))];
-    vec_of((prop::sample::select(keys), value).zip(), 0..3)
+    vec_of((select(keys), value).zip(), 0..3)
 }
 
 /// A state document at some version (or none, or a broken one).
@@ -178,7 +180,7 @@ fn migrate_case(data: Gen<Value>) -> Gen<Value> {
         data,
         optional_version(5),
         optional_version(4),
-        prop::bool::weighted(0.15),
+        weighted(0.15),
     )
         .zip()
         .prop_map(|(data, from, to, same)| {
@@ -210,9 +212,10 @@ pub fn generator(settings: &GenSettings) -> Gen<Value> {
     };
     let hostile_weight = u32::from(settings.profile == Profile::Hostile);
     // Hostile: one argument of `path` / `compare` left out (absent: None / undefined).
-    let left_out = || one_of![8 => Just(None), hostile_weight => (0..2usize).prop_map(Some)];
+    let left_out =
+        || one_of![8 => Just(None), hostile_weight => Gen::leaf(0..2usize).prop_map(Some)];
     // Often the same value on both sides: MIG-UNKNOWN holds also when source equals target.
-    let same = || prop::bool::weighted(0.25);
+    let same = || weighted(0.25);
     let call = |op: &str,
                 names: [&str; 2],
                 values: (Value, Value),
