@@ -23,10 +23,11 @@ use proptest::collection::SizeRange;
 use proptest::prelude::*;
 use proptest::strategy::{float_to_weight, TupleUnion, ValueTree};
 use proptest::test_runner::TestRunner;
-use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition};
 
+mod regex;
 mod stream;
 
+pub use regex::regex;
 use stream::{char_in, native_leaf, select_from, weighted_bool, Draw as Sampler};
 pub use stream::{Source, Stream};
 
@@ -382,81 +383,6 @@ pub fn array<T: Debug + 'static, const N: usize>(items: [Gen<T>; N]) -> Gen<[T; 
     }
 }
 
-/// `proptest::string::string_regex`, sampled from the parsed pattern the way proptest
-/// builds its strategy from it: classes as `char::ranges`, repetitions as `vec`, sequences
-/// drawn in turn, alternations as unions. A pattern with parts that mirror does not cover
-/// (byte classes, anchors) is left to proptest as a leaf.
-pub fn regex(pattern: &str) -> Result<Gen<String>, Box<proptest::string::Error>> {
-    let strategy = proptest::string::string_regex(pattern)?.boxed();
-    let hir = regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(pattern)
-        .map_err(|e| Box::new(proptest::string::Error::RegexSyntax(e)))?;
-    Ok(match regex_part(&hir) {
-        Some(mirror) => Gen {
-            strategy,
-            sampler: mirror.sampler,
-            native: mirror.native,
-        },
-        None => Gen::leaf(strategy),
-    })
-}
-
-fn regex_part(hir: &Hir) -> Option<Gen<String>> {
-    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).ok();
-    Some(match hir.kind() {
-        HirKind::Empty => Gen::leaf(Just(String::new())),
-        HirKind::Literal(literal) => Gen::leaf(Just(text(&literal.0)?)),
-        HirKind::Class(Class::Unicode(class)) => {
-            let ranges = unicode_ranges(class);
-            Gen::native(proptest::char::ranges(ranges.clone()), char_in(ranges))
-                .prop_map(String::from)
-        }
-        HirKind::Class(Class::Bytes(_)) | HirKind::Look(_) => return None,
-        HirKind::Repetition(repetition) => {
-            vec_of(regex_part(&repetition.sub)?, repetition_size(repetition)?)
-                .prop_map(|parts| parts.concat())
-        }
-        HirKind::Capture(capture) => regex_part(&capture.sub)?,
-        HirKind::Concat(parts) => sequence(parts.iter().map(regex_part).collect::<Option<_>>()?)
-            .prop_map(|parts| parts.concat()),
-        HirKind::Alternation(arms) => one_of(
-            arms.iter()
-                .map(|arm| regex_part(arm).map(|arm| (1, arm)))
-                .collect::<Option<_>>()?,
-        ),
-    })
-}
-
-/// The character ranges proptest draws a class from: `.` (all but a newline) with the
-/// range above the newline listed five times, any other class as it is.
-fn unicode_ranges(class: &ClassUnicode) -> Cow<'static, [RangeInclusive<char>]> {
-    let ranges = class.ranges();
-    let any_but_newline = |a: &ClassUnicodeRange, b: &ClassUnicodeRange| {
-        (a.start(), a.end(), b.start(), b.end()) == ('\0', '\x09', '\x0B', char::MAX)
-    };
-    match ranges {
-        [a, b] if any_but_newline(a, b) || any_but_newline(b, a) => {
-            let mut ranges = vec!['\0'..='\x09'];
-            ranges.extend(std::iter::repeat_n('\x0B'..=char::MAX, 5));
-            Cow::Owned(ranges)
-        }
-        _ => Cow::Owned(ranges.iter().map(|r| r.start()..=r.end()).collect()),
-    }
-}
-
-/// How many times proptest repeats: `?` 0–1, `*` 0–32, `+` 1–32, `{n,}` n to 2n−1.
-fn repetition_size(repetition: &Repetition) -> Option<SizeRange> {
-    let min = repetition.min as usize;
-    Some(match (repetition.min, repetition.max) {
-        (0, None) => SizeRange::from(0..=32),
-        (1, None) => SizeRange::from(1..=32),
-        (_, None) if repetition.min < u32::MAX / 2 => SizeRange::from(min..min * 2),
-        (_, Some(u32::MAX)) | (_, None) => return None,
-        (_, Some(max)) => SizeRange::from(min..=max as usize),
-    })
-}
-
 /// Tuples of generators (or leaf strategies) drawn in turn, as proptest draws tuples.
 pub trait Zip {
     type Value: Debug + 'static;
@@ -491,26 +417,12 @@ zip_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 mod tests {
     use super::*;
 
-    /// The generators' patterns are sampled by the mirror, not left to proptest as leaves.
-    #[test]
-    fn the_generators_patterns_are_mirrored() {
-        for pattern in [
-            "[a-z][a-z0-9._-]{0,10}",
-            "[A-Z][a-zA-Z]{0,12}Error",
-            "[a-z0-9 \"'é日🎉\\\\-]{200,600}",
-            "(ab|c+)?.x*",
-        ] {
-            let hir = regex_syntax::ParserBuilder::new()
-                .build()
-                .parse(pattern)
-                .expect("valid");
-            assert!(regex_part(&hir).is_some(), "{pattern} is not mirrored");
-        }
-    }
-
     /// `generator` draws what its strategy's tree starts at, from a runner and from the
     /// case's own stream, and leaves both where the tree leaves its runner.
-    fn assert_draws_as_tree<T: Debug + PartialEq + 'static>(generator: &Gen<T>, name: &str) {
+    pub(super) fn assert_draws_as_tree<T: Debug + PartialEq + 'static>(
+        generator: &Gen<T>,
+        name: &str,
+    ) {
         use proptest::test_runner::{Config, RngAlgorithm, TestRng};
         for seed in 0..=255u8 {
             let runner = || {
@@ -571,28 +483,6 @@ mod tests {
         );
         for generator in [&select(vec![1]), &Gen::leaf(Just(1)), &Gen::leaf(0..3)] {
             assert!(generator.is_native());
-        }
-    }
-
-    /// Alternations, optional groups, `.` and `*` draw as proptest draws them (the
-    /// contracts' own patterns are checked with every contract in `samplers_draw_as_trees`).
-    #[test]
-    fn regexes_draw_as_trees() {
-        use proptest::test_runner::{Config, RngAlgorithm, TestRng};
-        let generator = regex("(ab|c+)?.x*[0-9]{2,}").expect("valid");
-        for seed in 0..=255u8 {
-            let runner = || {
-                let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
-                TestRunner::new_with_rng(Config::default(), rng)
-            };
-            let (mut by_tree, mut by_sampler) = (runner(), runner());
-            let expected = generator
-                .strategy()
-                .new_tree(&mut by_tree)
-                .expect("no rejection")
-                .current();
-            assert_eq!(expected, generator.sample(&mut by_sampler), "seed {seed}");
-            assert_eq!(by_tree.rng().next_u64(), by_sampler.rng().next_u64());
         }
     }
 }

@@ -102,6 +102,20 @@ impl Source<'_> {
         }
     }
 
+    /// A character from `ranges`, drawn as a `proptest::char` strategy over them with the
+    /// default biases draws it.
+    pub(crate) fn char_in(&mut self, ranges: &[RangeInclusive<char>]) -> char {
+        use proptest::char::{select_char, DEFAULT_PREFERRED_RANGES, DEFAULT_SPECIAL_CHARS};
+        self.with_rng(|rng| {
+            select_char(
+                &mut &mut *rng,
+                DEFAULT_SPECIAL_CHARS,
+                DEFAULT_PREFERRED_RANGES,
+                ranges,
+            )
+        })
+    }
+
     /// Runs `draw` on the generator underneath.
     fn with_rng<T>(&mut self, draw: impl FnOnce(&mut dyn TryRng<Error = Infallible>) -> T) -> T {
         match self {
@@ -255,17 +269,7 @@ pub(crate) fn select_from<T: Clone + 'static>(values: Vec<T>) -> Draw<T> {
 /// The draw of a `proptest::char` strategy over `ranges` with the default biases
 /// (`char::any()` and `char::ranges`).
 pub(crate) fn char_in(ranges: Cow<'static, [RangeInclusive<char>]>) -> Draw<char> {
-    use proptest::char::{select_char, DEFAULT_PREFERRED_RANGES, DEFAULT_SPECIAL_CHARS};
-    draw(move |source| {
-        source.with_rng(|rng| {
-            select_char(
-                &mut &mut *rng,
-                DEFAULT_SPECIAL_CHARS,
-                DEFAULT_PREFERRED_RANGES,
-                &ranges,
-            )
-        })
-    })
+    draw(move |source| source.char_in(&ranges))
 }
 
 /// The draw of `POSITIVE | NEGATIVE | NORMAL | ZERO | SUBNORMAL` (proptest's `f64::Any`
