@@ -392,10 +392,10 @@ fn case_seed(seed: u64, index: u64) -> [u8; 32] {
 /// Strategies shared by contracts for JSON payloads inside I-JSON (RFC 7493).
 pub mod json {
     use proptest::prelude::*;
-    use serde_json::{Map, Number, Value};
+    use serde_json::{Number, Value};
 
     use crate::one_of;
-    use crate::strategy::{any_char, btree_map_of, finite_float, select, vec_of, Gen};
+    use crate::strategy::{any_char, finite_float, json_object, select, vec_of, Gen};
 
     /// Largest integer every JSON library keeps exactly.
     pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
@@ -445,8 +445,7 @@ pub mod json {
         leaf.prop_recursive(3, 16, 4, move |inner| {
             one_of![
                 vec_of(inner.clone(), 0..4).prop_map(Value::Array),
-                btree_map_of(key.clone(), inner, 0..4)
-                    .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+                json_object(key.clone(), inner, 0..4).prop_map(Value::Object),
             ]
         })
     }

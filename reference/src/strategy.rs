@@ -23,6 +23,7 @@ use proptest::collection::SizeRange;
 use proptest::prelude::*;
 use proptest::strategy::{float_to_weight, TupleUnion, ValueTree};
 use proptest::test_runner::TestRunner;
+use serde_json::{Map, Value};
 
 mod regex;
 mod stream;
@@ -293,6 +294,34 @@ pub fn btree_map_of<K: Debug + Ord + 'static, V: Debug + 'static>(
                 .collect();
             if map.len() >= start {
                 return map;
+            }
+        }),
+    }
+}
+
+/// [`btree_map_of`] as a JSON object: the same draws, collected straight into the object
+/// (a later key replacing an earlier equal one, as in the map).
+pub fn json_object(
+    key: Gen<String>,
+    value: Gen<Value>,
+    size: impl Into<SizeRange>,
+) -> Gen<Map<String, Value>> {
+    let size = size.into();
+    let (start, end) = size.start_end_incl();
+    let strategy =
+        proptest::collection::btree_map(key.strategy.clone(), value.strategy.clone(), size)
+            .prop_map(|map| map.into_iter().collect::<Map<_, _>>())
+            .boxed();
+    Gen {
+        strategy,
+        native: key.native && value.native,
+        sampler: Arc::new(move |source| loop {
+            let len = source.uniform_incl(start, end);
+            let object: Map<String, Value> = (0..len)
+                .map(|_| (key.draw(source), value.draw(source)))
+                .collect();
+            if object.len() >= start {
+                return object;
             }
         }),
     }

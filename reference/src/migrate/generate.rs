@@ -17,9 +17,7 @@ use serde_json::{json, Map, Value};
 use super::rules::{step_keys, VERSIONS};
 use crate::contract::{json as any_json, GenSettings, Profile};
 use crate::one_of;
-use crate::strategy::{
-    btree_map_of, option_weighted, select, sequence, vec_of, weighted, Gen, Zip,
-};
+use crate::strategy::{json_object, option_weighted, select, sequence, vec_of, weighted, Gen, Zip};
 
 /// A version argument or `schema_version` value.
 fn version() -> Gen<Value> {
@@ -122,8 +120,7 @@ fn schema_fields() -> Gen<Map<String, Value>> {
             ("budget_tokens", number())
         ]),
         // Anything else
-        btree_map_of(any_json::string(), any_json::value(), 0..6)
-            .prop_map(|m| m.into_iter().collect::<Map<_, _>>()),
+        json_object(any_json::string(), any_json::value(), 0..6),
     ]
 }
 
