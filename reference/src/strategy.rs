@@ -287,15 +287,29 @@ pub fn btree_map_of<K: Debug + Ord + 'static, V: Debug + 'static>(
     Gen {
         strategy,
         native: key.native && value.native,
-        sampler: Arc::new(move |source| loop {
-            let len = source.uniform_incl(start, end);
-            let map: BTreeMap<K, V> = (0..len)
-                .map(|_| (key.draw(source), value.draw(source)))
-                .collect();
-            if map.len() >= start {
-                return map;
-            }
+        sampler: Arc::new(move |source| {
+            draw_map(source, (&key, &value), (start, end), BTreeMap::len)
         }),
+    }
+}
+
+/// What proptest's `btree_map` draws: a length in `start..=end`, then that many key–value
+/// pairs in turn into `M`, a later key replacing an earlier equal one; drawn again while
+/// fewer than `start` keys are distinct.
+fn draw_map<K: Debug + 'static, V: Debug + 'static, M: FromIterator<(K, V)>>(
+    source: &mut Source,
+    (key, value): (&Gen<K>, &Gen<V>),
+    (start, end): (usize, usize),
+    len: fn(&M) -> usize,
+) -> M {
+    loop {
+        let count = source.uniform_incl(start, end);
+        let map: M = (0..count)
+            .map(|_| (key.draw(source), value.draw(source)))
+            .collect();
+        if len(&map) >= start {
+            return map;
+        }
     }
 }
 
@@ -315,15 +329,7 @@ pub fn json_object(
     Gen {
         strategy,
         native: key.native && value.native,
-        sampler: Arc::new(move |source| loop {
-            let len = source.uniform_incl(start, end);
-            let object: Map<String, Value> = (0..len)
-                .map(|_| (key.draw(source), value.draw(source)))
-                .collect();
-            if object.len() >= start {
-                return object;
-            }
-        }),
+        sampler: Arc::new(move |source| draw_map(source, (&key, &value), (start, end), Map::len)),
     }
 }
 
