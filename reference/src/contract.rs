@@ -570,17 +570,25 @@ mod tests {
         }
     }
 
-    /// migrate's generator (the one the benchmarks run) is drawn from the case's own stream,
-    /// not through a runner: every leaf in it is one the sampler draws itself.
+    /// The generators the benchmarks run (migrate, token-budget) are drawn from the case's
+    /// own stream, not through a runner: every leaf in them is one the sampler draws itself.
     #[test]
-    fn migrate_draws_from_its_own_stream() {
-        for profile in [Profile::Normal, Profile::Hostile] {
-            let settings = GenSettings {
-                profile,
-                ..GenSettings::default()
-            };
-            let generator = CaseGenerator::new(&crate::migrate::Migrate, &settings);
-            assert!(generator.generator.is_native(), "{profile:?}");
+    fn benchmarked_generators_draw_from_their_own_stream() {
+        let contracts: [&dyn Contract; 2] =
+            [&crate::migrate::Migrate, &crate::token_budget::TokenBudget];
+        for contract in contracts {
+            for profile in [Profile::Normal, Profile::Hostile] {
+                let settings = GenSettings {
+                    profile,
+                    ..GenSettings::default()
+                };
+                let generator = CaseGenerator::new(contract, &settings);
+                assert!(
+                    generator.generator.is_native(),
+                    "{} {profile:?}",
+                    contract.id()
+                );
+            }
         }
     }
 

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use super::rules::{integer, Budget, FIELDS};
 use crate::contract::{GenSettings, Profile};
 use crate::one_of;
-use crate::strategy::{array, vec_of, Gen, Zip};
+use crate::strategy::{array, select, vec_of, Gen, Zip};
 
 const MAX_STEPS: usize = 6;
 /// The largest count of the normal profile: 2^53, the last integer every double holds.
@@ -47,14 +47,14 @@ impl Count {
 fn count() -> Gen<Count> {
     one_of![
         2 => Just(Count::Zero),
-        3 => (1u64..2_000).prop_map(Count::Small),
-        4 => (2_000u64..200_000).prop_map(Count::Typical),
+        3 => Gen::leaf(1u64..2_000).prop_map(Count::Small),
+        4 => Gen::leaf(2_000u64..200_000).prop_map(Count::Typical),
         1 => one_of![
             (LARGEST - 10..=LARGEST),
             (1u64 << 40..LARGEST),
         ]
         .prop_map(Count::Large),
-        1 => prop::sample::select(vec![1u64, (1 << 31) - 1, 1 << 31, 1 << 32, LARGEST - 1])
+        1 => select(vec![1u64, (1 << 31) - 1, 1 << 31, 1 << 32, LARGEST - 1])
             .prop_map(Count::Boundary),
     ]
 }
@@ -147,8 +147,8 @@ fn field(hostile: bool, may_be_absent: bool) -> Gen<Field> {
         u32::from(may_be_absent) * (3 - u32::from(hostile)) => Just(Field::Absent),
         // Hostile: an optional field present as `null` (the contract has no null count).
         u32::from(may_be_absent && hostile) => Just(Field::Hostile(NULL_VALUE)),
-        hostile_weight => (0..hostile_values().len()).prop_map(Field::Hostile),
-        hostile_weight => (0..huge_values().len()).prop_map(Field::Huge),
+        hostile_weight => Gen::leaf(0..hostile_values().len()).prop_map(Field::Hostile),
+        hostile_weight => Gen::leaf(0..huge_values().len()).prop_map(Field::Huge),
     ]
 }
 
@@ -168,14 +168,13 @@ fn step(hostile: bool) -> Gen<StepPlan> {
     one_of![
         5 => field(hostile, false).prop_map(StepPlan::Rag),
         5 => field(hostile, false).prop_map(StepPlan::History),
-        hostile_weight => any::<bool>().prop_map(StepPlan::Malformed),
+        hostile_weight => Gen::leaf(any::<bool>()).prop_map(StepPlan::Malformed),
     ]
 }
 
 fn plan(hostile: bool) -> Gen<Plan> {
     let hostile_weight = u32::from(hostile);
-    let rare =
-        |options: usize| one_of![12 => Just(None), hostile_weight => (0..options).prop_map(Some)];
+    let rare = |options: usize| one_of![12 => Just(None), hostile_weight => Gen::leaf(0..options).prop_map(Some)];
     (
         limit(),
         array([
