@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use num_bigint::BigInt;
-use serde_json::{json, Number, Value};
+use serde_json::{json, Map, Number, Value};
 
 use crate::contract::{Acceptable, Expectation, PathRule, Rule};
 
@@ -123,12 +123,16 @@ impl Budget {
         let total = self.total_used();
         let remaining = (self.limit() - &total).max(zero.clone());
         let for_history = (self.limit() - self.used_before_history()).max(zero);
-        json!({
-            "totalUsed": integer(&total),
-            "remaining": integer(&remaining),
-            "remainingForHistory": integer(&for_history),
-            "overBudget": total > *self.limit(),
-        })
+        // Built directly: `json!` would copy each count through its serializer, which
+        // parses a number's digits back from text.
+        let over = total > *self.limit();
+        let counts = [
+            ("totalUsed", integer(&total)),
+            ("remaining", integer(&remaining)),
+            ("remainingForHistory", integer(&for_history)),
+            ("overBudget", Value::Bool(over)),
+        ];
+        Value::Object(counts.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
     /// The budget a `{"withRag": n}` or `{"withHistory": n}` step returns.
@@ -201,10 +205,13 @@ pub fn expected_output(input: &Value) -> Value {
         states.push(next.state());
         current = next;
     }
-    json!({ "ok": {
-        "states": states,
-        "immutable": { "newObject": true, "originalUnchanged": true, "assignmentFails": true },
-    }})
+    let immutable =
+        json!({ "newObject": true, "originalUnchanged": true, "assignmentFails": true });
+    let ok = Map::from_iter([
+        ("states".to_owned(), Value::Array(states)),
+        ("immutable".to_owned(), immutable),
+    ]);
+    Value::Object(Map::from_iter([("ok".to_owned(), Value::Object(ok))]))
 }
 
 pub fn evaluate(input: &Value) -> Expectation {
