@@ -6,6 +6,7 @@
 //! key order and `1.0` versus `1` never count as drift. Divergences are described by the
 //! JSON Pointers of the parts that differ and a line diff of pretty-printed canonical JSON.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use reference::canonical::{self, Numbers};
@@ -224,19 +225,20 @@ pub struct Divergence {
 
 /// A judged case for one implementation.
 #[derive(Debug, Clone)]
-pub struct Judged {
+pub struct Judged<'a> {
     pub verdict: Verdict,
     /// The group a failure belongs to (`None` when the case agrees).
     pub key: Option<GroupKey>,
     /// What the failure shows beyond its cause (empty when the case agrees).
     pub variant: Variant,
-    /// The compared part of the output, when there is an output.
-    pub comparable: Option<Value>,
+    /// The compared part of the output, when there is an output (borrowed from it when the
+    /// contract removes nothing).
+    pub comparable: Option<Cow<'a, Value>>,
     /// Its canonical form, written when first asked for: most cases never need it.
     canonical: OnceCell<String>,
 }
 
-impl Judged {
+impl Judged<'_> {
     /// The canonical form of the compared output (`None`: there is no output).
     pub fn canonical(&self) -> Option<&str> {
         let comparable = self.comparable.as_ref()?;
@@ -249,7 +251,12 @@ impl Judged {
 }
 
 /// Judges what `implementation` did with `case`.
-pub fn judge(case: Case<'_>, implementation: &str, outcome: &Outcome, timing: Timing) -> Judged {
+pub fn judge<'o>(
+    case: Case<'_>,
+    implementation: &str,
+    outcome: &'o Outcome,
+    timing: Timing,
+) -> Judged<'o> {
     let key = |kind: GroupKind, variant: &Variant| GroupKey {
         contract: case.contract.id().to_owned(),
         implementation: implementation.to_owned(),

@@ -109,7 +109,7 @@ pub fn replay(
                         divergence: Some(judged.variant.rules.join(" ")),
                         detail: diff_text(
                             expected,
-                            judged.comparable.as_ref().unwrap_or(&Value::Null),
+                            judged.comparable.as_deref().unwrap_or(&Value::Null),
                             "reference",
                             &spec.id,
                         ),

@@ -91,7 +91,7 @@ pub struct Judging<'a> {
 }
 
 impl Judging<'_> {
-    fn judge(&self, case: Case<'_>, implementation: &str, outcome: &Outcome) -> Judged {
+    fn judge<'o>(&self, case: Case<'_>, implementation: &str, outcome: &'o Outcome) -> Judged<'o> {
         judge::judge(
             case,
             implementation,
@@ -150,7 +150,7 @@ impl<'a> ContractFindings<'a> {
     }
 
     /// Judges `outcome` of the implementation in `slot` on `case`.
-    pub fn judge(&self, case: &CaseRun, slot: usize, outcome: &Outcome) -> Judged {
+    pub fn judge<'o>(&self, case: &CaseRun, slot: usize, outcome: &'o Outcome) -> Judged<'o> {
         self.judging
             .judge(case.case(self.contract), &self.impl_ids[slot], outcome)
     }
@@ -326,7 +326,7 @@ impl Recorder<'_> {
             (Verdict::Diverges(d), Outcome::Output { output, .. }) => {
                 tally.diverge += 1;
                 let expected = &self.case.expectation.acceptable[d.closest].output;
-                let compared = side.judged.comparable.as_ref().unwrap_or(output);
+                let compared = side.judged.comparable.as_deref().unwrap_or(output);
                 let (drift, shared) = drift(self.sides, self.slot);
                 let example = Example {
                     diff: Some(diff_text(expected, compared, "reference", self.impl_id())),

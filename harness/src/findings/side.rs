@@ -10,7 +10,7 @@ use crate::run::Outcome;
 pub struct Side<'a> {
     pub implementation: &'a str,
     pub outcome: &'a Outcome,
-    pub judged: Judged,
+    pub judged: Judged<'a>,
 }
 
 impl Side<'_> {

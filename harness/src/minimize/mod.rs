@@ -250,7 +250,11 @@ impl ShrinkJob<'_> {
         let mut group = findings.groups.remove(&key)?;
         group.cause = cause;
         let expected = expectation.acceptable[d.closest].output.clone();
-        let compared = sides[slot].judged.comparable.clone().unwrap_or(Value::Null);
+        let compared = sides[slot]
+            .judged
+            .comparable
+            .as_deref()
+            .map_or(Value::Null, Value::clone);
         let example = &mut group.example;
         example.diff = Some(diff_text(
             &expected,
@@ -388,9 +392,12 @@ fn snippet_case(
         expected: expectation
             .acceptable
             .iter()
-            .map(|a| contract.comparable(&a.output))
+            .map(|a| contract.comparable(&a.output).into_owned())
             .collect(),
-        actual: example.actual.as_ref().map(|a| contract.comparable(a)),
+        actual: example
+            .actual
+            .as_ref()
+            .map(|a| contract.comparable(a).into_owned()),
     }
 }
 

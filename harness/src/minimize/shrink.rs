@@ -165,8 +165,8 @@ impl Shrinker<'_> {
         };
         // A crash or a hang is another bug, not this one: only divergences count.
         let judged = judge(case, implementation, &outcome, Timing::Ignored);
-        let diverges = judged.diverges();
-        match (outcome, judged.key) {
+        let (diverges, key) = (judged.diverges(), judged.key);
+        match (outcome, key) {
             (Outcome::Output { output, .. }, Some(key)) if diverges => Some((output, key)),
             _ => None,
         }

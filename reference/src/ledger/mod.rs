@@ -8,6 +8,8 @@ pub mod examples;
 pub mod generate;
 pub mod rules;
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::contract::{Contract, Example, Expectation, GenSettings, Rule, TimingLimit};
@@ -45,7 +47,7 @@ impl Contract for Ledger {
         rules::evaluate(input)
     }
 
-    fn comparable(&self, output: &Value) -> Value {
+    fn comparable<'a>(&self, output: &'a Value) -> Cow<'a, Value> {
         // An error counts as raised whatever its type; type and message are only reported.
         crate::contract::errors_as_raised(output, Some("results"))
     }

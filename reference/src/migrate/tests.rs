@@ -265,7 +265,7 @@ fn idempotent_on_current_documents() {
 fn messages_are_not_compared() {
     let output = json!({ "error": { "type": "MigrationError", "message": "Downgrade not supported" }, "inputUnchanged": true });
     assert_eq!(
-        Migrate.comparable(&output),
+        *Migrate.comparable(&output),
         json!({ "error": { "type": "MigrationError" }, "inputUnchanged": true })
     );
 }

@@ -251,7 +251,8 @@ fn render(plan: &Plan) -> Value {
                 continue;
             }
         };
-        let step = json!({ name: field_value(field).unwrap_or(json!(0)) });
+        let count = field_value(field).unwrap_or(json!(0));
+        let step = Value::Object(Map::from_iter([(name.to_owned(), count)]));
         counted.push(step.clone());
         steps.push(step);
     }
@@ -277,7 +278,12 @@ fn render(plan: &Plan) -> Value {
     if plan.unknown_field {
         budget.insert("extraTokens".into(), json!(1));
     }
-    json!({ "budget": budget, "steps": steps })
+    // Built directly: `json!` would copy the budget through its serializer, which parses
+    // every count's digits back from text.
+    Value::Object(Map::from_iter([
+        ("budget".to_owned(), Value::Object(budget)),
+        ("steps".to_owned(), Value::Array(steps)),
+    ]))
 }
 
 pub fn generator(settings: &GenSettings) -> Gen<Value> {

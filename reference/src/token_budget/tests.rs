@@ -94,6 +94,26 @@ fn integers_are_exact_beyond_doubles_and_64_bits() {
 }
 
 #[test]
+fn counts_read_and_print_the_same_digits_on_either_side_of_every_word_size() {
+    for text in [
+        "0",
+        "9007199254740993",
+        "18446744073709551615",
+        "18446744073709551616",
+        "170141183460469231731687303715884105727",
+        "170141183460469231731687303715884105728",
+        "-1",
+        "-170141183460469231731687303715884105729",
+    ] {
+        let exact: num_bigint::BigInt = text.parse().unwrap();
+        assert_eq!(rules::integer(&exact), literal(text), "{text}");
+        assert_eq!(rules::integer(&exact).to_string(), text);
+        let count = (!text.starts_with('-')).then_some(exact);
+        assert_eq!(token_count(&literal(text)), count, "{text}");
+    }
+}
+
+#[test]
 fn anything_but_a_non_negative_integer_literal_fails() {
     for bad in [
         json!(-1),
