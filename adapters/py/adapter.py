@@ -364,13 +364,15 @@ class Adapter(asyncio.Protocol):
             return
         encoded = []
         append = encoded.append
-        for case in cases:
-            case_id = case.get("id") if type(case) is dict else None
-            try:
-                append(_encode({"id": case_id, **run(case["input"])}).encode("utf-8"))
-            except BaseException as err:
-                append(_encode({"id": case_id, **adapter_error(err)}).encode("utf-8"))
-        self.replies.encoded_results(encoded)
+        try:
+            for case in cases:
+                case_id = case.get("id") if type(case) is dict else None
+                try:
+                    append(_encode({"id": case_id, **run(case["input"])}).encode("utf-8"))
+                except BaseException as err:
+                    append(_encode({"id": case_id, **adapter_error(err)}).encode("utf-8"))
+        finally:  # an error reply that cannot be encoded stops the adapter: what was answered goes out
+            self.replies.encoded_results(encoded)
 
     def snippet(self, message):
         """The `snippet` op: the program reproducing one case, checking itself against the
