@@ -133,11 +133,14 @@ class Replies:
     def result(self, case_id, fields):
         """The result of one case: `fields` holds its `output` or `adapterError` (and times).
         Raises, writing nothing, when it cannot be encoded."""
-        limit = self.batch_bytes
-        if limit is None:
+        if self.batch_bytes is None:
             self.send({"op": "result", "id": case_id, **fields})
-            return
-        encoded = _encode({"id": case_id, **fields}).encode("utf-8")
+        else:
+            self._add_encoded(_encode({"id": case_id, **fields}).encode("utf-8"))
+
+    def _add_encoded(self, encoded):
+        """One result, encoded (a JSON object without `op`), once batches are accepted."""
+        limit = self.batch_bytes
         if len(encoded) > limit:
             self._write(b'{"op":"result",' + encoded[1:] + b"\n")
         else:
@@ -146,6 +149,18 @@ class Replies:
             self._results.append(encoded)
             self._results_size += len(encoded) + 1
         self._schedule()
+
+    def encoded_results(self, encoded):
+        """Several results, each encoded as `_add_encoded` takes it: added all at once when
+        they fit the `results` message being gathered."""
+        size = sum(map(len, encoded)) + len(encoded)
+        if self._results_size + size <= self.batch_bytes:
+            self._results += encoded
+            self._results_size += size
+            self._schedule()
+            return
+        for one in encoded:
+            self._add_encoded(one)
 
     def _write_results(self):
         self._write(b'{"op":"results","results":[' + b",".join(self._results) + b"]}\n")
@@ -334,12 +349,30 @@ class Adapter(asyncio.Protocol):
             self.replies.result(case_id, adapter_error(err))
 
     def runs(self, message):
-        """Several cases in one message, each started in turn as if it came alone."""
+        """Several cases in one message, each started in turn as if it came alone. A plain
+        binding's cases are run in one tight loop and answered together: each result is
+        encoded at once (`_encode` below), as `result` would, so what a later case's call does
+        to an earlier case's output can never show in that output."""
         contract = message.get("contract")
-        for case in message.get("cases") or ():
-            self.run(contract, case.get("id") if type(case) is dict else None, case)
-            if self.finished.done():
-                return
+        cases = message.get("cases") or ()
+        run = self.sync_runs.get(contract)
+        if run is None or self.replies.batch_bytes is None:
+            for case in cases:
+                self.run(contract, case.get("id") if type(case) is dict else None, case)
+                if self.finished.done():
+                    return
+            return
+        encoded = []
+        append = encoded.append
+        try:
+            for case in cases:
+                case_id = case.get("id") if type(case) is dict else None
+                try:
+                    append(_encode({"id": case_id, **run(case["input"])}).encode("utf-8"))
+                except BaseException as err:
+                    append(_encode({"id": case_id, **adapter_error(err)}).encode("utf-8"))
+        finally:  # an error reply that cannot be encoded stops the adapter: what was answered goes out
+            self.replies.encoded_results(encoded)
 
     def snippet(self, message):
         """The `snippet` op: the program reproducing one case, checking itself against the

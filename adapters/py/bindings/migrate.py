@@ -114,10 +114,32 @@ def _run_migrate(case):
     data = case.get("data")
     before = _snapshot(data)  # an input that cannot be serialized is the adapter's failure
     try:
-        result = _migrate(data, **_versions(case))
+        # The version keywords as `_versions` gives them, without building a dict per case.
+        to_version = case.get("toVersion")
+        if "fromVersion" in case:
+            if to_version is None:
+                result = _migrate(data, from_version=case["fromVersion"])
+            else:
+                result = _migrate(data, from_version=case["fromVersion"], to_version=to_version)
+        elif to_version is None:
+            result = _migrate(data)
+        else:
+            result = _migrate(data, to_version=to_version)
     except Exception as err:
         return {"output": {"error": error_json(err), "inputUnchanged": _unchanged(data, before)}}
-    return {"output": {"ok": _plain(result), "inputUnchanged": _unchanged(data, before)}}
+    return {"output": {"ok": _as_json(result), "inputUnchanged": _unchanged(data, before)}}
+
+
+def _as_json(value):
+    """`_plain(value)`, without its walk when `value` is made of exact built-in types alone
+    (what `marshal` writes; it refuses an enum member or any other object): then the mapping
+    changes nothing but tuples, which JSON writes as arrays anyway. The value itself is
+    reported, not a copy: the adapter encodes it before any other call of the implementation."""
+    try:
+        marshal.dumps(value, _MARSHAL_FORMAT)
+    except ValueError:
+        return _plain(value)
+    return value
 
 
 # MIG-PURE, fast. The rule is "`data` serializes to the same JSON text after the call as
@@ -155,7 +177,7 @@ def _run_path(case):
         steps = _get_migration_path(case.get("fromVersion"), case.get("toVersion"))
     except Exception as err:
         return {"output": {"error": error_json(err)}}
-    return {"output": {"ok": _plain(steps)}}  # whatever it returned, steps of any length included
+    return {"output": {"ok": _as_json(steps)}}  # whatever it returned, steps of any length included
 
 
 def _run_compare(case):

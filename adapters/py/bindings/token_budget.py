@@ -12,7 +12,6 @@ function (nothing waits): the adapter calls it inline. `snippet` writes the prog
 reproducing a case with the real package's API.
 """
 
-import importlib.metadata
 import keyword
 import os
 
@@ -57,6 +56,8 @@ def load():
             f"(the harness's managed venv has it), or set TOKEN_BUDGET_PY_SRC to a directory containing {_SAMPLE}/"
         ) from err
     _TokenBudget = TokenBudget
+    import importlib.metadata  # only here: importing it is a tenth of a sample run's start-up
+
     try:
         version = importlib.metadata.version(_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
