@@ -56,6 +56,9 @@ pub struct Report {
     /// Line and branch coverage per implementation and contract (`verify --coverage`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<CoverageRecord>,
+    /// What guidance did per contract (`verify --guided`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guided: Vec<GuidedRecord>,
     pub verdict: Verdict,
     pub exit_code: u8,
     pub timings: Timings,
@@ -230,6 +233,9 @@ pub struct Group {
     pub shared_with_all: u64,
     /// The lowest generated case indices in the group (at most ten).
     pub first_cases: Vec<u64>,
+    /// The lowest guided case numbers in the group (`--guided`; at most ten).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guided_cases: Vec<u64>,
     /// The golden vectors in the group (at most ten, by id).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vectors: Vec<String>,
@@ -293,6 +299,7 @@ impl Group {
             variants: Vec::new(),
             shared_with_all: 0,
             first_cases: Vec::new(),
+            guided_cases: Vec::new(),
             vectors: Vec::new(),
             corpus: Vec::new(),
             baseline: None,
@@ -600,5 +607,38 @@ mod tests {
         let p = Percentiles::of((1..=100).map(f64::from).collect());
         assert_eq!((p.samples, p.p50, p.p99, p.max), (100, 51.0, 99.0, 100.0));
         assert_eq!(Percentiles::of(vec![]), Percentiles::default());
+    }
+}
+
+/// What guidance did for one contract (`verify --guided`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuidedRecord {
+    pub contract: String,
+    /// Cases drawn from fresh random bytes, and mutated from pool members.
+    pub fresh: u64,
+    pub mutated: u64,
+    /// Cases kept because they reached a branch new in some implementation.
+    pub pool: u64,
+    /// Distinct (implementation, branch) pairs reached.
+    pub branches: u64,
+    /// Implementations whose adapters do not say what each case reached.
+    pub unguided: Vec<String>,
+}
+
+impl GuidedRecord {
+    /// One line for the terminal summary.
+    pub fn describe(&self) -> String {
+        let unguided = match self.unguided.as_slice() {
+            [] => String::new(),
+            ids => format!(
+                "; guidance unavailable for {} (its adapter does not report what each case reached)",
+                ids.join(", ")
+            ),
+        };
+        format!(
+            "{}: {} fresh + {} mutated cases, pool {}, {} branch pairs reached{unguided}",
+            self.contract, self.fresh, self.mutated, self.pool, self.branches
+        )
     }
 }
