@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use super::coverage::{CoverageRecord, CoverageStatus, Excerpt, FileCoverage, Reached};
+pub use super::guided::GuidedRecord;
 pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
 use crate::errors::{
     EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_NO_CASES,
@@ -607,38 +608,5 @@ mod tests {
         let p = Percentiles::of((1..=100).map(f64::from).collect());
         assert_eq!((p.samples, p.p50, p.p99, p.max), (100, 51.0, 99.0, 100.0));
         assert_eq!(Percentiles::of(vec![]), Percentiles::default());
-    }
-}
-
-/// What guidance did for one contract (`verify --guided`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GuidedRecord {
-    pub contract: String,
-    /// Cases drawn from fresh random bytes, and mutated from pool members.
-    pub fresh: u64,
-    pub mutated: u64,
-    /// Cases kept because they reached a branch new in some implementation.
-    pub pool: u64,
-    /// Distinct (implementation, branch) pairs reached.
-    pub branches: u64,
-    /// Implementations whose adapters do not say what each case reached.
-    pub unguided: Vec<String>,
-}
-
-impl GuidedRecord {
-    /// One line for the terminal summary.
-    pub fn describe(&self) -> String {
-        let unguided = match self.unguided.as_slice() {
-            [] => String::new(),
-            ids => format!(
-                "; guidance unavailable for {} (its adapter does not report what each case reached)",
-                ids.join(", ")
-            ),
-        };
-        format!(
-            "{}: {} fresh + {} mutated cases, pool {}, {} branch pairs reached{unguided}",
-            self.contract, self.fresh, self.mutated, self.pool, self.branches
-        )
     }
 }
