@@ -215,6 +215,7 @@ class Adapter(asyncio.Protocol):
         self.bindings = {}  # contract -> binding module (every available one), for `snippet`
         self.running = set()  # strong references, so pending case tasks are not garbage-collected
         self.coverage = None  # the coverage probe, when the harness asked for coverage
+        self.guided = False  # each result carries the arcs its case reached (`guided` offer)
 
     # -- transport callbacks
 
@@ -321,6 +322,9 @@ class Adapter(asyncio.Protocol):
                 self.async_bindings[contract] = module
             else:
                 self.sync_runs[contract] = module.run
+        # Per-case arcs need a tracer of their own, which coverage's would displace.
+        if message.get("guided") is True and self.coverage is None:
+            self.guide(bindings)
         self.replies.send({
             "op": "hello",
             "protocol": PROTOCOL,
@@ -330,7 +334,20 @@ class Adapter(asyncio.Protocol):
             "unavailable": unavailable,
             **({"batch": True} if batch else {}),
             **({"coverage": True} if self.coverage is not None else {}),
+            **({"guided": True} if self.guided else {}),
         })
+
+    def guide(self, bindings):
+        """Wraps each binding's `run` so its results carry the arcs their case reached."""
+        import guide_probe
+
+        if guide_probe.start() is None:
+            return
+        self.guided = True
+        for contract, run in self.sync_runs.items():
+            self.sync_runs[contract] = guide_probe.guided_sync(run)
+        for contract, module in self.async_bindings.items():
+            self.async_bindings[contract] = guide_probe.GuidedAsync(module)
 
     def run(self, contract, case_id, case):
         """One case: `case` holds its `input` (a `run` message, or one case of `runs`)."""

@@ -20,8 +20,11 @@
 //! Then (section `coverage`, see `coverage/mod.rs`) what `verify --coverage` costs on budget
 //! and migrate.
 //!
-//! `cargo bench --bench verify -- shrink` (or `ratios`, `wall`, `migrate`, `sql`, `coverage`)
-//! runs one section.
+//! Last (section `guided`, see `guided/mod.rs`): cases to the first finding of mutants with
+//! and without `verify --guided`.
+//!
+//! `cargo bench --bench verify -- shrink` (or `ratios`, `wall`, `migrate`, `sql`, `coverage`,
+//! `guided`) runs one section.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -31,6 +34,7 @@ use std::time::Instant;
 use proptest::strategy::ValueTree;
 
 mod coverage;
+mod guided;
 mod ratios;
 
 const RUNS: usize = 3;
@@ -90,6 +94,9 @@ fn main() {
     }
     if runs("coverage") {
         coverage::report(root, &reports);
+    }
+    if runs("guided") {
+        guided::report(root, &reports);
     }
     let _ = std::fs::remove_dir_all(&reports);
 }

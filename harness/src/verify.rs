@@ -7,6 +7,7 @@
 
 mod adapters;
 mod coverage;
+mod guided;
 mod producer;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -27,8 +28,8 @@ use crate::minimize::{attach_snippets, shrink::Probers, Packages, ShrinkJob};
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
-    Group, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, VectorTiming, Verdict,
-    SCHEMA_VERSION,
+    Group, GuidedRecord, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, VectorTiming,
+    Verdict, SCHEMA_VERSION,
 };
 use crate::run::{self, Done, Driver, Job, Outcome, RestartBudget, Session};
 use adapters::{incident_record, start_adapter, start_unless_stopped};
@@ -56,6 +57,8 @@ struct RunState {
     vector_timings: Vec<VectorTiming>,
     /// With `--coverage`: what each adapter process measured, by implementation and contract.
     coverage: BTreeMap<(String, String), Vec<run::protocol::CoverageReply>>,
+    /// With `--guided`: what guidance did, per contract.
+    guided: Vec<GuidedRecord>,
 }
 
 async fn verify_async(plan: &Plan) -> Result<Report, Error> {
@@ -189,6 +192,7 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         interrupted_by: interrupts.signal().filter(|_| interrupted),
         merged_from: Vec::new(),
         coverage: coverage::records(std::mem::take(&mut state.coverage), &settings.project.root),
+        guided: std::mem::take(&mut state.guided),
         verdict: Verdict::Agreement,
         exit_code: 0,
         timings: Timings {
@@ -284,6 +288,11 @@ async fn run_contract(
     let mut job_senders: Vec<Vec<mpsc::Sender<Job>>> = Vec::new();
     let mut drivers: Vec<(usize, tokio::task::JoinHandle<run::RunSummary>)> = Vec::new();
     let impl_ids: Vec<String> = active.iter().map(|(spec, _)| spec.id.clone()).collect();
+    let unguided: Vec<String> = active
+        .iter()
+        .filter(|(_, session)| !session.guided)
+        .map(|(spec, _)| spec.id.clone())
+        .collect();
     let specs: Vec<&ImplSpec> = active.iter().map(|(spec, _)| *spec).collect();
     for (slot, (spec, first)) in active.into_iter().enumerate() {
         let budget = state
@@ -327,13 +336,29 @@ async fn run_contract(
         .and_then(|i| fixed_labels.get(i))
     {
         Some(label) => label.clone(),
+        None if settings.runner.guided => CaseLabel::Guided(index - fixed_labels.len() as u64),
         None => CaseLabel::Generated(
             settings
                 .only_case
                 .unwrap_or(index - fixed_labels.len() as u64),
         ),
     };
-    let producer = spawn_producer(contract, fixed, plan, pending.clone(), job_senders, stop);
+    let (mut feedback, reached) = match settings.runner.guided {
+        true => {
+            let (feedback, reached) = guided::Feedback::new(specs.len());
+            (Some(feedback), Some(reached))
+        }
+        false => (None, None),
+    };
+    let producer = spawn_producer(
+        contract,
+        fixed,
+        plan,
+        pending.clone(),
+        job_senders,
+        stop,
+        reached,
+    );
 
     let judging = Judging {
         timing_slack_ms: settings.timing_slack_ms,
@@ -350,11 +375,17 @@ async fn run_contract(
             let Ok(mut map) = pending.lock() else { break };
             arrived
                 .drain(..)
-                .filter_map(|done| {
+                .filter_map(|mut done| {
                     progress.inc();
                     let case = map.get_mut(&done.index)?;
+                    if let Some(feedback) = &mut feedback {
+                        feedback.arrived(&mut done);
+                    }
                     case.outcomes[done.slot] = Some(done.outcome);
                     if case.is_complete() {
+                        if let Some(feedback) = &mut feedback {
+                            feedback.completed(done.index);
+                        }
                         map.remove(&done.index)
                     } else {
                         None
@@ -400,7 +431,11 @@ async fn run_contract(
         .await;
         say_findings(&mut state.findings, progress);
     }
-    let _ = producer.await;
+    if let Ok(Some(mut record)) = producer.await {
+        record.unguided = unguided;
+        progress.say(&format!("guided {}", record.describe()));
+        state.guided.push(record);
+    }
     for (slot, driver) in drivers {
         let Ok(mut summary) = driver.await else {
             continue;

@@ -228,6 +228,7 @@ fn hostile_report() -> Report {
         interrupted_by: None,
         merged_from: Vec::new(),
         coverage: Vec::new(),
+        guided: Vec::new(),
         verdict: Verdict::Findings,
         exit_code: 1,
         timings: Timings::default(),

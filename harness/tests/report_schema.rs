@@ -15,10 +15,10 @@ use harness::judge::{Cause, GroupKey};
 use harness::plan::CaseLabel;
 use harness::report::{
     ContractRecord, CoverageRecord, CoverageStatus, Example, Excerpt, FileCoverage, Group,
-    GroupKind, ImplRecord, ImplStatus, ImplTimings, IncidentKind, IncidentRecord, Interrupt,
-    PairAgreement, Percentiles, Reached, Report, RuleSummary, SettingsRecord, Shard, ShrinkRecord,
-    SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord, VectorOutcome,
-    VectorTiming, Verdict, SCHEMA_VERSION,
+    GroupKind, GuidedRecord, ImplRecord, ImplStatus, ImplTimings, IncidentKind, IncidentRecord,
+    Interrupt, PairAgreement, Percentiles, Reached, Report, RuleSummary, SettingsRecord, Shard,
+    ShrinkRecord, SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord,
+    VectorOutcome, VectorTiming, Verdict, SCHEMA_VERSION,
 };
 use harness::run::protocol::{AdapterInfo, Package};
 use harness::run::FailureKind;
@@ -652,6 +652,7 @@ fn sample_group(kind: GroupKind) -> Group {
         ],
         shared_with_all: 1,
         first_cases: vec![4, 9],
+        guided_cases: vec![3],
         vectors: vec!["deadline-wins".into()],
         corpus: vec!["corpus/budget/1ddc00c504.json".into()],
         baseline: Some(Mark {
@@ -869,6 +870,14 @@ fn full_report() -> Report {
             },
             CoverageRecord::unavailable("ts-x", "budget", "no coverage option".into()),
         ],
+        guided: vec![GuidedRecord {
+            contract: "budget".into(),
+            fresh: 16,
+            mutated: 48,
+            pool: 5,
+            branches: 120,
+            unguided: vec!["ts-x".into()],
+        }],
         verdict: Verdict::Interrupted,
         exit_code: 1,
         timings: Timings {

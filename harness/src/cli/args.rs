@@ -166,6 +166,12 @@ pub struct VerifyArgs {
     /// venv's interpreter, which has the `coverage` package).
     #[arg(long)]
     pub coverage: bool,
+    /// Steer generation toward new branches: cases that reach branches no earlier case did
+    /// (in any implementation) are kept and mutated, beside fresh random ones. Needs
+    /// adapters that say what each case reached (the Python adapter does); the split is
+    /// reported.
+    #[arg(long, conflicts_with_all = ["coverage", "case", "shard"])]
+    pub guided: bool,
     /// Run only part K of N of the case stream, so N machines together run exactly the
     /// cases of one unsharded run.
     #[arg(long, value_name = "K/N")]

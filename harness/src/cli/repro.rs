@@ -29,6 +29,9 @@ pub struct Repro {
     pub case_flags: Vec<String>,
     /// Flags of the whole run only (shard, baseline).
     pub run_flags: Vec<String>,
+    /// With `--guided`: the run's implementations, which all steered its cases, so a guided
+    /// case is made again only by a run over all of them.
+    pub guided_impls: Vec<String>,
 }
 
 impl Repro {
@@ -53,6 +56,21 @@ impl Spelling for Repro {
                 &case.to_string(),
             ]),
             CaseLabel::Corpus(path) => return self.corpus(path, implementation),
+            CaseLabel::Guided(case) => {
+                let head = words([
+                    "verify",
+                    "--impl",
+                    &self.guided_impls.join(","),
+                    "--contract",
+                    contract,
+                    "--guided",
+                    "--seed",
+                    &self.seed.to_string(),
+                    "--cases",
+                    &(case + 1).to_string(),
+                ]);
+                return self.command(&[&head, &self.case_flags, &self.project_flags]);
+            }
         };
         let head = words(["verify", "--impl", implementation, "--contract", contract]);
         self.command(&[&head, &which, &self.case_flags, &self.project_flags])
@@ -163,6 +181,7 @@ mod tests {
             project_flags: words(["--config", config]),
             case_flags: words(["--profile", "hostile"]),
             run_flags: words(["--shard", "1/2"]),
+            guided_impls: words(["py-sample,ts-sample"]),
         }
     }
 
@@ -247,5 +266,15 @@ mod tests {
         );
         assert!(sh_words(&lines[2]).contains(&"a b".to_owned()));
         assert_eq!(sh_words(&lines[3])[4], "corpus/budget/x y.json");
+    }
+
+    #[test]
+    fn a_guided_case_is_made_again_by_the_guided_run_over_every_implementation() {
+        let line = repro("impls.toml").case("py-sample", "budget", &CaseLabel::Guided(40));
+        let words: Vec<String> = line.split(' ').map(str::to_owned).collect();
+        let has = |pair: [&str; 2]| words.windows(2).any(|w| w[0] == pair[0] && w[1] == pair[1]);
+        assert!(has(["--impl", "py-sample,ts-sample"]), "{line}");
+        assert!(has(["--cases", "41"]) && has(["--seed", "7"]), "{line}");
+        assert!(words.iter().any(|w| w == "--guided"), "{line}");
     }
 }

@@ -313,13 +313,16 @@ impl VerifyArgs {
             None => default_time_zone(seed).to_owned(),
         };
         let vectors_only = self.vectors_only || self.vector.is_some();
-        let repro = self.repro(
+        let mut repro = self.repro(
             (&project, project_args),
             (seed, cases),
             &generation,
             baseline.as_deref(),
             vectors_only,
         );
+        if self.guided {
+            repro.guided_impls = impl_ids.clone();
+        }
         Ok(VerifySettings {
             project,
             impl_ids,
@@ -346,6 +349,7 @@ impl VerifyArgs {
                 max_restarts: self.max_restarts,
                 max_reply_bytes: self.max_reply_bytes,
                 coverage: self.coverage,
+                guided: self.guided,
             },
             progress: output.progress(),
             message_format: match self.message_format {
@@ -424,6 +428,9 @@ impl VerifyArgs {
         if self.coverage {
             run_flags.push("--coverage".to_owned());
         }
+        if self.guided {
+            run_flags.push("--guided".to_owned());
+        }
         if let Some(shard) = &self.shard {
             run_flags.extend(words(["--shard", shard]));
         }
@@ -450,6 +457,7 @@ impl VerifyArgs {
             project_flags,
             case_flags,
             run_flags,
+            guided_impls: Vec::new(),
         }
     }
 }

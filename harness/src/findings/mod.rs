@@ -493,6 +493,7 @@ impl Findings {
         match label {
             CaseLabel::Generated(case) => keep_lowest(&mut group.first_cases, *case),
             CaseLabel::Vector(id) => keep_lowest(&mut group.vectors, id.clone()),
+            CaseLabel::Guided(case) => keep_lowest(&mut group.guided_cases, *case),
             CaseLabel::Corpus(path) => keep_lowest(&mut group.corpus, path.clone()),
         }
         group
@@ -519,6 +520,7 @@ fn example_of(
 ) -> Example {
     let (index, vector, corpus) = match &case.label {
         CaseLabel::Generated(index) => (Some(*index), None, None),
+        CaseLabel::Guided(_) => (None, None, None),
         CaseLabel::Vector(id) => (None, Some(id.clone()), None),
         CaseLabel::Corpus(path) => (None, None, Some(path.clone())),
     };

@@ -34,6 +34,8 @@ pub enum CaseLabel {
     Corpus(String),
     /// Case N of the seed's generated stream.
     Generated(u64),
+    /// Case N of a guided run's stream (`--guided`): the same run makes it again.
+    Guided(u64),
 }
 
 /// How commands and paths are spelled for people to paste. The CLI knows the spelling;
@@ -110,6 +112,7 @@ pub fn replay_runner() -> RunnerSettings {
         max_restarts: RunnerSettings::MAX_RESTARTS,
         max_reply_bytes: RunnerSettings::MAX_REPLY_BYTES,
         coverage: false,
+        guided: false,
     }
 }
 

@@ -60,6 +60,9 @@ impl Group {
         for case in other.first_cases {
             keep_lowest(&mut self.first_cases, case);
         }
+        for case in other.guided_cases {
+            keep_lowest(&mut self.guided_cases, case);
+        }
         for id in other.vectors {
             keep_lowest(&mut self.vectors, id);
         }

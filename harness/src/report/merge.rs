@@ -110,6 +110,8 @@ pub fn combine(mut runs: Vec<ShardRun>, run_id: String) -> Result<Report, Error>
     // Shards measure coverage apart and a report keeps no branch ids to join them by: a
     // merged run reports none rather than one shard's as the whole run's.
     merged.coverage = Vec::new();
+    // Guidance needs the whole stream in one run (`--guided` takes no `--shard`).
+    merged.guided = Vec::new();
     let mut groups = BTreeMap::new();
     add_groups(&mut groups, std::mem::take(&mut merged.groups))?;
     for run in runs {

@@ -7,6 +7,7 @@ mod bug_program;
 pub mod coverage;
 pub mod diff;
 mod group;
+mod guided;
 pub mod html;
 pub mod junit;
 pub mod markdown;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use super::coverage::{CoverageRecord, CoverageStatus, Excerpt, FileCoverage, Reached};
+pub use super::guided::GuidedRecord;
 pub use crate::baseline::{Mark, MarkStatus, Outcome as BaselineOutcome};
 use crate::errors::{
     EXIT_AGREEMENT, EXIT_FINDINGS, EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_NO_CASES,
@@ -56,6 +57,9 @@ pub struct Report {
     /// Line and branch coverage per implementation and contract (`verify --coverage`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<CoverageRecord>,
+    /// What guidance did per contract (`verify --guided`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guided: Vec<GuidedRecord>,
     pub verdict: Verdict,
     pub exit_code: u8,
     pub timings: Timings,
@@ -230,6 +234,9 @@ pub struct Group {
     pub shared_with_all: u64,
     /// The lowest generated case indices in the group (at most ten).
     pub first_cases: Vec<u64>,
+    /// The lowest guided case numbers in the group (`--guided`; at most ten).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guided_cases: Vec<u64>,
     /// The golden vectors in the group (at most ten, by id).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vectors: Vec<String>,
@@ -293,6 +300,7 @@ impl Group {
             variants: Vec::new(),
             shared_with_all: 0,
             first_cases: Vec::new(),
+            guided_cases: Vec::new(),
             vectors: Vec::new(),
             corpus: Vec::new(),
             baseline: None,

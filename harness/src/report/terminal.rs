@@ -194,6 +194,12 @@ impl Report {
                 let _ = writeln!(out, "  {}", record.describe());
             }
         }
+        if !self.guided.is_empty() {
+            let _ = writeln!(out, "\n  guided generation:");
+            for record in &self.guided {
+                let _ = writeln!(out, "  {}", record.describe());
+            }
+        }
         let _ = writeln!(out, "\n  rerun:  {}", self.repro);
         let verdict = self.verdict_line();
         let verdict = match self.verdict {

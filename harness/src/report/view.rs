@@ -282,6 +282,7 @@ impl IncidentRecord {
 pub fn case_name(label: &CaseLabel) -> String {
     match label {
         CaseLabel::Generated(case) => format!("case {case}"),
+        CaseLabel::Guided(case) => format!("guided case {case}"),
         CaseLabel::Vector(id) => format!("vector {id}"),
         CaseLabel::Corpus(path) => format!("corpus case {path}"),
     }

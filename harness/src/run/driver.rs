@@ -361,6 +361,11 @@ impl Driver {
     }
 
     async fn report(&mut self, index: u64, outcome: Outcome) {
+        self.report_reached(index, outcome, None).await;
+    }
+
+    /// Reports a case's outcome with the branches it reached (with guidance).
+    async fn report_reached(&mut self, index: u64, outcome: Outcome, reached: Option<Vec<String>>) {
         self.reported += 1;
         if matches!(
             outcome,
@@ -376,6 +381,7 @@ impl Driver {
                 slot: self.slot,
                 index,
                 outcome,
+                reached,
             })
             .await;
     }
@@ -528,7 +534,8 @@ impl Driver {
                 message: "reply has neither output nor adapterError".into(),
             },
         };
-        self.report(flight.job.index, outcome).await;
+        self.report_reached(flight.job.index, outcome, reply.reached)
+            .await;
         true
     }
 

@@ -117,6 +117,8 @@ pub struct Done {
     pub slot: usize,
     pub index: u64,
     pub outcome: Outcome,
+    /// With guidance: the branches the case reached, as the adapter named them.
+    pub reached: Option<Vec<String>>,
 }
 
 /// What an adapter did that breaks the protocol, or that no single case explains. Each kind
@@ -235,6 +237,8 @@ pub struct RunnerSettings {
     pub max_reply_bytes: usize,
     /// Offer coverage to the adapters and collect it at the end (`verify --coverage`).
     pub coverage: bool,
+    /// Offer guidance: each result then says what its case reached (`verify --guided`).
+    pub guided: bool,
 }
 
 impl RunnerSettings {
@@ -248,6 +252,7 @@ impl RunnerSettings {
     pub fn without_coverage(self) -> RunnerSettings {
         RunnerSettings {
             coverage: false,
+            guided: false,
             ..self
         }
     }

@@ -40,6 +40,9 @@ pub enum Request<'a> {
         /// Offers coverage (`verify --coverage`); absent, an adapter measures nothing.
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         coverage: bool,
+        /// Offers guidance (`verify --guided`): each result then says what its case reached.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        guided: bool,
     },
     Run {
         id: u64,
@@ -136,6 +139,9 @@ pub struct Hello {
     /// Accepts the harness's coverage offer: answers `coverage` after the last case.
     #[serde(default)]
     pub coverage: bool,
+    /// Accepts the harness's guidance offer: each result carries `reached`.
+    #[serde(default)]
+    pub guided: bool,
 }
 
 /// What one adapter process measured of one file of the implementation under test.
@@ -177,6 +183,10 @@ pub struct CaseReply {
     pub timer_lag_ms: Option<f64>,
     #[serde(default)]
     pub adapter_error: Option<AdapterError>,
+    /// With guidance: the branches of the implementation this case reached, by ids of the
+    /// adapter's own (an arc "file:from>to", a block).
+    #[serde(default)]
+    pub reached: Option<Vec<String>>,
 }
 
 /// One message from an adapter, by its `op`.
@@ -323,6 +333,8 @@ struct WireAnswer {
     timer_lag_ms: Option<f64>,
     #[serde(default, deserialize_with = "present")]
     adapter_error: Option<WireAdapterError>,
+    #[serde(default, deserialize_with = "present")]
+    reached: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +409,7 @@ impl WireAnswer {
                 message: e.message,
                 traceback: e.traceback,
             }),
+            reached: self.reached,
         })
     }
 }
@@ -503,7 +516,8 @@ mod tests {
                 protocol: 1,
                 contracts: None,
                 batch: None,
-                coverage: false
+                coverage: false,
+                guided: false
             }
             .line(),
             "{\"op\":\"hello\",\"protocol\":1}\n"
@@ -513,10 +527,11 @@ mod tests {
                 protocol: 1,
                 contracts: Some(&["migrate"]),
                 batch: Some(BatchOffer { max_bytes: 4096 }),
-                coverage: true
+                coverage: true,
+                guided: true
             }
             .line(),
-            "{\"op\":\"hello\",\"protocol\":1,\"contracts\":[\"migrate\"],\"batch\":{\"maxBytes\":4096},\"coverage\":true}\n"
+            "{\"op\":\"hello\",\"protocol\":1,\"contracts\":[\"migrate\"],\"batch\":{\"maxBytes\":4096},\"coverage\":true,\"guided\":true}\n"
         );
         let cases = [BatchCase {
             id: 4,

@@ -74,6 +74,8 @@ pub struct Session {
     pub(super) batch: bool,
     /// The adapter accepted the coverage offer: it answers `coverage` after the last case.
     pub(super) coverage: bool,
+    /// The adapter accepted the guidance offer: its results say what each case reached.
+    pub guided: bool,
     /// The adapter's scratch folder (`HARNESS_SCRATCH`), for the files its cases need (a
     /// migrations folder, a database). Owned here so it is removed with the session,
     /// whether the adapter exited, crashed or was killed.
@@ -290,6 +292,7 @@ pub async fn start(
         stderr: tail,
         batch: false,
         coverage: false,
+        guided: false,
         _scratch: scratch,
     };
     session.send(&Request::Hello {
@@ -300,6 +303,7 @@ pub async fn start(
             max_bytes: limit / 2,
         }),
         coverage: runner.coverage,
+        guided: runner.guided,
     });
     let first = timeout(handshake_timeout, session.events.recv()).await;
     let line = match first {
@@ -346,6 +350,7 @@ pub async fn start(
         Ok(Reply::Hello(hello)) if hello.protocol == PROTOCOL_VERSION => {
             session.batch = hello.batch;
             session.coverage = runner.coverage && hello.coverage;
+            session.guided = runner.guided && hello.guided;
             Ok((session, hello))
         }
         Ok(Reply::Hello(hello)) => {

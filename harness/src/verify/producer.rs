@@ -2,18 +2,23 @@
 //! pending and dealt to every implementation's adapters.
 
 use std::collections::HashMap;
+use std::sync::mpsc as mpsc_std;
 use std::sync::{Arc, Mutex};
 
 use reference::{CaseGenerator, Contract};
 use tokio::sync::mpsc::{self, PermitIterator};
 use tokio::sync::watch;
 
+use super::guided::{Guide, Reached};
 use crate::findings::CaseRun;
 use crate::plan::{CaseLabel, Plan};
+use crate::report::GuidedRecord;
 use crate::run::Job;
 
 /// Generates the contract's cases on a blocking thread (generation is CPU work) and deals
-/// each to every implementation's adapters, recording it as pending first.
+/// each to every implementation's adapters, recording it as pending first. With `guide`
+/// (`--guided`) the generated cases come in rounds steered by what earlier ones reached; the
+/// handle then gives back the guidance's record.
 pub(super) fn spawn_producer(
     contract: &'static dyn Contract,
     fixed: Vec<(CaseLabel, serde_json::Value)>,
@@ -21,16 +26,23 @@ pub(super) fn spawn_producer(
     pending: Arc<Mutex<HashMap<u64, CaseRun>>>,
     job_senders: Vec<Vec<mpsc::Sender<Job>>>,
     stop: &watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
+    guide: Option<mpsc_std::Receiver<Reached>>,
+) -> tokio::task::JoinHandle<Option<GuidedRecord>> {
     let settings = &plan.settings;
     let generation = settings.generation.clone();
     let (seed, slack) = (settings.seed, settings.timing_slack_ms);
+    let guided_cases = settings.cases;
     let indices: Box<dyn Iterator<Item = u64> + Send> =
-        match (settings.only_case, plan.runs_vectors_only()) {
-            (Some(case), _) => Box::new(std::iter::once(case)),
-            (None, true) => Box::new(std::iter::empty()),
-            (None, false) => Box::new(0..settings.cases),
+        match (settings.only_case, plan.runs_vectors_only(), &guide) {
+            (Some(case), _, _) => Box::new(std::iter::once(case)),
+            (None, true, _) | (None, false, Some(_)) => Box::new(std::iter::empty()),
+            (None, false, None) => Box::new(0..settings.cases),
         };
+    let guided_cases = if plan.runs_vectors_only() {
+        0
+    } else {
+        guided_cases
+    };
     let slots = job_senders.len();
     let shard = settings.shard;
     let stop = stop.clone();
@@ -40,20 +52,9 @@ pub(super) fn spawn_producer(
             .iter()
             .map(|senders| senders.iter().map(Outlet::new).collect())
             .collect();
-        let fixed = fixed.into_iter().map(|(label, input)| (label, Some(input)));
-        let generated = indices.map(|index| (CaseLabel::Generated(index), None));
-        let stream = (0u64..)
-            .zip(fixed.chain(generated))
-            .filter(|(position, _)| shard.is_none_or(|s| s.owns(*position)));
-        for (index, (label, given)) in stream {
-            if *stop.borrow() {
-                break;
-            }
-            let input = match (&label, given) {
-                (_, Some(input)) => input,
-                (CaseLabel::Generated(case), None) => generator.value(seed, *case),
-                (_, None) => continue,
-            };
+        // Records case `index` as pending and sends it to every implementation; false when
+        // some implementation's adapter is gone (that case never completes).
+        let mut deal = |index: u64, label: CaseLabel, input: serde_json::Value| {
             let expectation = contract.expect(&input, &generation);
             let time_limit = Job::time_limit_for(&expectation, slack);
             let input = Arc::new(input);
@@ -68,15 +69,37 @@ pub(super) fn spawn_producer(
                     },
                 );
             }
+            let mut delivered = true;
             for outlets in &mut outlets {
                 let slot = index as usize % outlets.len();
-                outlets[slot].send(Job {
+                delivered &= outlets[slot].send(Job {
                     index,
                     input: input.clone(),
                     time_limit,
                 });
             }
+            delivered
+        };
+        let fixed_count = fixed.len() as u64;
+        let fixed = fixed.into_iter().map(|(label, input)| (label, Some(input)));
+        let generated = indices.map(|index| (CaseLabel::Generated(index), None));
+        let stream = (0u64..)
+            .zip(fixed.chain(generated))
+            .filter(|(position, _)| shard.is_none_or(|s| s.owns(*position)));
+        for (index, (label, given)) in stream {
+            if *stop.borrow() {
+                break;
+            }
+            let input = match (&label, given) {
+                (_, Some(input)) => input,
+                (CaseLabel::Generated(case), None) => generator.value(seed, *case),
+                (_, None) => continue,
+            };
+            deal(index, label, input);
         }
+        let reached = guide?;
+        let guide = Guide::new(generator, seed, contract.id());
+        Some(guide.run(guided_cases, fixed_count, &reached, &stop, &mut deal))
     })
 }
 
@@ -98,11 +121,11 @@ impl<'a> Outlet<'a> {
         }
     }
 
-    /// Sends `job`, waiting for room first.
-    fn send(&mut self, job: Job) {
+    /// Sends `job`, waiting for room first; false when the driver is gone.
+    fn send(&mut self, job: Job) -> bool {
         if let Some(permit) = self.permits.as_mut().and_then(Iterator::next) {
             permit.send(job);
-            return;
+            return true;
         }
         let room = self
             .sender
@@ -113,9 +136,13 @@ impl<'a> Outlet<'a> {
                     permit.send(job);
                 }
                 self.permits = Some(permits);
+                true
             }
             // A closed channel means that driver gave up; its cases are reported by it.
-            Err(_) => self.permits = None,
+            Err(_) => {
+                self.permits = None;
+                false
+            }
         }
     }
 }

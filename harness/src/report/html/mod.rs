@@ -636,6 +636,7 @@ mod tests {
             interrupted_by: None,
             merged_from: Vec::new(),
             coverage: Vec::new(),
+            guided: Vec::new(),
             verdict: Verdict::Findings,
             exit_code: 1,
             timings: Timings::default(),

@@ -1,0 +1,84 @@
+//! Section `guided`: what `verify --guided` buys. For each mutant below, over ten seeds, the
+//! number of cases to its first finding with `--guided` and without (the lowest case of any
+//! group in report.json: `guidedCases` or `firstCases`); prints both medians and their ratio
+//! (target, for mutants whose bug needs several rare conditions at once: guided at most a
+//! fifth of unguided). A seed that finds nothing within `CASES` counts as `CASES` (marked).
+
+use std::path::Path;
+
+use super::harness;
+
+/// (implementation, contract) pairs measured.
+const MUTANTS: [(&str, &str); 2] = [
+    ("py-mutant-no-transaction", "sql-migrations"),
+    ("py-mutant-fallback-clock", "budget"),
+];
+const SEEDS: u64 = 10;
+const CASES: u64 = 640;
+
+pub fn report(root: &Path, reports: &Path) {
+    println!(
+        "\n--guided: cases to the first finding, median over {SEEDS} seeds (at most {CASES}):"
+    );
+    println!(
+        "  {:<28} {:>9} {:>9} {:>7}",
+        "mutant", "unguided", "guided", "g/u"
+    );
+    for (mutant, contract) in MUTANTS {
+        let first = |seed: u64, guided: bool| {
+            let (seed, cases) = (seed.to_string(), CASES.to_string());
+            let mut args = vec![
+                "verify",
+                "--impl",
+                mutant,
+                "--contract",
+                contract,
+                "--cases",
+                &cases,
+                "--seed",
+                &seed,
+                "--no-vectors",
+                "--quiet",
+            ];
+            if guided {
+                args.push("--guided");
+            }
+            harness(root, reports, &args);
+            first_finding(&reports.join("latest").join("report.json"))
+        };
+        let unguided: Vec<Option<u64>> = (1..=SEEDS).map(|s| first(s, false)).collect();
+        let guided: Vec<Option<u64>> = (1..=SEEDS).map(|s| first(s, true)).collect();
+        let missed = |all: &[Option<u64>]| all.iter().filter(|f| f.is_none()).count();
+        let (missed_unguided, missed_guided) = (missed(&unguided), missed(&guided));
+        let median = |all: &[Option<u64>]| {
+            let mut counts: Vec<u64> = all.iter().map(|f| f.map_or(CASES, |c| c + 1)).collect();
+            counts.sort_unstable();
+            counts[counts.len() / 2]
+        };
+        let (u, g) = (median(&unguided), median(&guided));
+        println!(
+            "  {:<28} {:>9} {:>9} {:>7.2}   (no finding: {missed_unguided} unguided, {missed_guided} guided)",
+            mutant,
+            u,
+            g,
+            g as f64 / u.max(1) as f64
+        );
+    }
+}
+
+/// The lowest case of any group of the report at `path`, generated or guided.
+fn first_finding(path: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let report: serde_json::Value = serde_json::from_str(&text).ok()?;
+    report["groups"]
+        .as_array()?
+        .iter()
+        .flat_map(|group| ["firstCases", "guidedCases"].map(|field| group[field].clone()))
+        .filter_map(|cases| {
+            cases
+                .as_array()
+                .and_then(|c| c.first())
+                .and_then(|c| c.as_u64())
+        })
+        .min()
+}

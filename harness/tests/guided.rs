@@ -1,0 +1,84 @@
+//! `verify --guided`: the same seed makes the same rounds and the same report, the guided
+//! split is reported, and an adapter without the protocol's `guided` option (the TypeScript
+//! one) still runs its cases while the summary says guidance is unavailable for it.
+
+mod common;
+
+use common::Sandbox;
+use serde_json::Value;
+
+/// A guided run's report, with what differs between two runs of one seed (the run's id,
+/// its timings, the folder it was written to) taken out.
+fn guided_report(impls: &str, contract: &str) -> (Value, String) {
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(&[
+        "verify",
+        "--impl",
+        impls,
+        "--contract",
+        contract,
+        "--guided",
+        "--cases",
+        "192",
+        "--seed",
+        "5",
+        "--no-vectors",
+        "--no-corpus",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let mut report = run.report().clone();
+    for volatile in ["runId", "timings"] {
+        report[volatile] = Value::Null;
+    }
+    (report, run.stdout)
+}
+
+#[test]
+fn a_seed_gives_the_same_rounds_and_the_same_report() {
+    let (first, stdout) = guided_report("py-sample", "sql-migrations");
+    let (second, _) = guided_report("py-sample", "sql-migrations");
+    assert_eq!(first, second);
+    let guided = &first["guided"][0];
+    assert_eq!(guided["contract"], "sql-migrations", "{first}");
+    let (fresh, mutated) = (guided["fresh"].as_u64(), guided["mutated"].as_u64());
+    assert_eq!(
+        fresh.zip(mutated).map(|(f, m)| f + m),
+        Some(192),
+        "{guided}"
+    );
+    // The first round is all fresh; later ones mutate what reached something new.
+    assert!(
+        mutated > Some(0) && guided["pool"].as_u64() > Some(0),
+        "{guided}"
+    );
+    assert!(guided["branches"].as_u64() > Some(10), "{guided}");
+    assert_eq!(guided["unguided"], serde_json::json!([]), "{guided}");
+    assert!(stdout.contains("guided generation:"), "{stdout}");
+    assert!(first["repro"]
+        .as_str()
+        .is_some_and(|r| r.contains("--guided")));
+}
+
+#[test]
+fn an_adapter_without_the_guided_option_runs_and_steers_nothing() {
+    let (report, stdout) = guided_report("py-sample,ts-sample", "token-budget");
+    let guided = &report["guided"][0];
+    assert_eq!(
+        guided["unguided"],
+        serde_json::json!(["ts-sample"]),
+        "{guided}"
+    );
+    assert!(guided["pool"].as_u64() > Some(0), "{guided}");
+    let answered = |id: &str| {
+        report["implementations"]
+            .as_array()
+            .and_then(|all| all.iter().find(|i| i["id"] == id))
+            .map(|i| i["answered"].clone())
+    };
+    assert_eq!(answered("ts-sample"), Some(Value::from(192)), "{report}");
+    assert!(
+        stdout.contains("guidance unavailable for ts-sample"),
+        "{stdout}"
+    );
+}
