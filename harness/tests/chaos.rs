@@ -23,8 +23,18 @@ struct Chaos {
 }
 
 impl Chaos {
-    /// `behaviours` as `misbehaving_adapter.py` takes them (comma separated).
+    /// `behaviours` as `misbehaving_adapter.py` takes them (comma separated), in front of the
+    /// budget sample.
     fn new(behaviours: &str) -> Chaos {
+        Chaos::of(
+            behaviours,
+            "budget",
+            "AEGIS_PY_SRC = \"{root}/adapters/samples/py\", AEGIS_SAMPLE_MUTANT = \"\"",
+        )
+    }
+
+    /// `behaviours` in front of the Python sample of `contract`, which reads `env`.
+    fn of(behaviours: &str, contract: &str, env: &str) -> Chaos {
         let dir = tempfile::tempdir().expect("temporary directory");
         let marker = format!(
             "chaos-marker-{}-{}",
@@ -36,7 +46,7 @@ impl Chaos {
         std::fs::write(
             &config,
             format!(
-                "[impl.chaos]\nlanguage = \"python\"\ncontracts = [\"budget\"]\nargv = [\"{{python}}\", \"{{root}}/harness/tests/fixtures/misbehaving_adapter.py\", {behaviours:?}, {state:?}, {marker:?}, \"{{python}}\", \"{{root}}/adapters/py/adapter.py\", {marker:?}]\nenv = {{ AEGIS_PY_SRC = \"{{root}}/adapters/samples/py\", AEGIS_SAMPLE_MUTANT = \"\" }}\n",
+                "[impl.chaos]\nlanguage = \"python\"\ncontracts = [{contract:?}]\nargv = [\"{{python}}\", \"{{root}}/harness/tests/fixtures/misbehaving_adapter.py\", {behaviours:?}, {state:?}, {marker:?}, \"{{python}}\", \"{{root}}/adapters/py/adapter.py\", {marker:?}]\nenv = {{ {env} }}\n",
                 state = state.to_string_lossy(),
             ),
         )
@@ -222,6 +232,24 @@ fn stdout_closed_while_the_adapter_lives_on() {
     let run = chaos.verify(20, &[]);
     assert_one_time_incident(&run, "stdout_closed", 20);
     assert_eq!(chaos.leftovers(), Vec::<(u32, String)>::new());
+}
+
+#[test]
+fn cases_queued_behind_slow_answers_are_timed_from_their_turn_not_from_sending() {
+    let _guard = serial();
+    // 80 migrate cases (a 1 s limit each) leave at once and come back 30 ms apart: the last
+    // is answered 2.4 s after it was sent, yet 30 ms after its turn came. Timing each case
+    // from when it was sent would call half of them timeouts.
+    let chaos = Chaos::of(
+        "slow-answers",
+        "migrate",
+        "ANTARIS_PY_SRC = \"{root}/adapters/samples/py\", ANTARIS_SAMPLE_MUTANT = \"\"",
+    );
+    let run = chaos.verify(80, &["--timing-slack-ms", "0"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(incidents(&run).is_empty(), "{:?}", incidents(&run));
+    let tally = run.tally("migrate", "chaos");
+    assert_eq!(tally["pass"], tally["cases"], "{tally}");
 }
 
 #[test]

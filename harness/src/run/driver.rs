@@ -5,7 +5,7 @@
 
 mod failures;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
@@ -86,7 +86,9 @@ pub struct Driver {
     session_sent: u64,
     session_answered: u64,
     next_token: u64,
-    in_flight: HashMap<u64, InFlight>,
+    /// Cases sent and not answered, in the order sent (ids grow): an adapter takes them in
+    /// that order, so only the oldest one is surely running.
+    in_flight: BTreeMap<u64, InFlight>,
     /// Ids given up on (timed out or malformed); a late answer to one is ignored.
     abandoned: HashSet<u64>,
     /// Suspect cases waiting to be re-run, each group alone; the last is run next.
@@ -133,7 +135,7 @@ impl Driver {
             session_sent: 0,
             session_answered: 0,
             next_token: 0,
-            in_flight: HashMap::new(),
+            in_flight: BTreeMap::new(),
             abandoned: HashSet::new(),
             suspects: Vec::new(),
             running_suspects: false,
@@ -267,10 +269,9 @@ impl Driver {
         };
         if let Some(reason) = gone {
             // Whatever the adapter could not run is still accounted for.
-            let leftovers: Vec<Job> = self
-                .in_flight
-                .drain()
-                .map(|(_, f)| f.job)
+            let leftovers: Vec<Job> = std::mem::take(&mut self.in_flight)
+                .into_values()
+                .map(|f| f.job)
                 .chain(self.suspects.drain(..).flatten())
                 .chain(self.ping.take().into_iter().flat_map(|p| p.overdue))
                 .collect();
@@ -355,7 +356,8 @@ impl Driver {
     }
 
     fn next_wake(&self) -> Option<Instant> {
-        let case = self.in_flight.values().map(|f| f.deadline).min();
+        // Only the oldest case can expire first (see `handle_clock`).
+        let case = self.in_flight.values().next().map(|f| f.deadline);
         let ping = self.ping.as_ref().map(|p| p.deadline);
         case.into_iter().chain(ping).min()
     }
@@ -520,6 +522,7 @@ impl Driver {
             let (kind, detail) = self.stray_result(reply.id);
             return self.fail_session(kind, detail, Some(excerpt(line))).await;
         };
+        self.start_clock_of_next(reply.id);
         let outcome = match (reply.output, reply.adapter_error) {
             (Some(output), None) => Outcome::Output {
                 output,
@@ -539,6 +542,20 @@ impl Driver {
         true
     }
 
+    /// Case `answered` got its answer. When it was the oldest waiting, the adapter takes the
+    /// next one now, so that one's limit runs from now at the earliest: a batch's cases all
+    /// leave at once, and timing each from then would charge the last for every case before
+    /// it (a false timeout on a slow or loaded machine).
+    fn start_clock_of_next(&mut self, answered: u64) {
+        // An answer out of order (an adapter running cases concurrently) starts nothing.
+        if self.in_flight.range(..answered).next().is_some() {
+            return;
+        }
+        if let Some(next) = self.in_flight.values_mut().next() {
+            next.deadline = next.deadline.max(Instant::now() + next.job.time_limit);
+        }
+    }
+
     /// Handles expired case limits and pings; false when the run must stop.
     async fn handle_clock(&mut self) -> bool {
         let now = Instant::now();
@@ -553,10 +570,12 @@ impl Driver {
                     .await;
             }
         }
+        // Oldest first, stopping at the first case still within its limit: a later case may
+        // still be waiting its turn behind it, so its own limit has not started to run.
         let expired: Vec<u64> = self
             .in_flight
             .iter()
-            .filter(|(_, f)| f.deadline <= now)
+            .take_while(|(_, f)| f.deadline <= now)
             .map(|(id, _)| *id)
             .collect();
         if expired.is_empty() {

@@ -256,10 +256,9 @@ impl Driver {
         detail: String,
         line: Option<String>,
     ) -> bool {
-        let mut suspects: Vec<Job> = self
-            .in_flight
-            .drain()
-            .map(|(_, f)| f.job)
+        let mut suspects: Vec<Job> = std::mem::take(&mut self.in_flight)
+            .into_values()
+            .map(|f| f.job)
             .chain(self.ping.take().into_iter().flat_map(|p| p.overdue))
             .collect();
         suspects.sort_by_key(|j| j.index);
