@@ -107,7 +107,10 @@ fn check(mutant: &ImplSpec) -> Result<(), String> {
         }
     }
     let example = &group["example"];
-    if let Some(why) = too_large(contract, &example["input"]) {
+    // A deep mutant's smallest example is as large as its conditions need (the partial
+    // rollback needs five migrations), so the size limit is for the others.
+    let deep = DEEP.iter().any(|(deep, _)| deep == id);
+    if let Some(why) = too_large(contract, &example["input"]).filter(|_| !deep) {
         return Err(format!("{id}: shrunk to {why}: {}", example["input"]));
     }
     let repro = example["repro"].as_str().unwrap_or_default();
