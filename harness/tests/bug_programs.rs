@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-use common::{repo_root, serial, Sandbox};
+use common::{cases_to_catch, repo_root, serial, Sandbox};
 use harness::plan::{ImplSpec, Impls, Placeholders};
 use harness::shell::shell_quote;
 use serde_json::Value;
@@ -100,7 +100,7 @@ fn check(mutant: &ImplSpec, impls: &Impls) -> Result<usize, String> {
         contract,
         "--quiet",
         "--cases",
-        "300",
+        cases_to_catch(id, "300"),
         "--seed",
         "3",
         "--no-corpus",

@@ -5,16 +5,9 @@
 
 mod common;
 
-use common::{repo_root, serial, verify};
+use common::{cases_to_catch, repo_root, serial, verify, DEEP_MUTANTS};
 use harness::plan::{ImplSpec, Impls, Placeholders};
 use serde_json::Value;
-
-/// The deep mutants of issue 22, whose bug needs three rare conditions of the input at once:
-/// 1,000 cases of seed 3 do not meet them, so each gets the cases (of the same seed) that do.
-const DEEP: [(&str, &str); 2] = [
-    ("py-mutant-pg-timeout-as-deadline", "5000"),
-    ("py-mutant-rollback-keeps-partial", "1400"),
-];
 
 fn mutants() -> Vec<ImplSpec> {
     let root = repo_root();
@@ -59,10 +52,7 @@ fn check(mutant: &ImplSpec) -> Result<(), String> {
     }
     // The acceptance run of issue 17: golden vectors and 1,000 generated cases (more for a
     // deep mutant), default shrinking, in the profile the mutant is caught in.
-    let cases = DEEP
-        .iter()
-        .find(|(id, _)| *id == mutant.id)
-        .map_or("1000", |(_, cases)| cases);
+    let cases = cases_to_catch(&mutant.id, "1000");
     let run = verify(
         contract,
         &mutant.id,
@@ -109,7 +99,7 @@ fn check(mutant: &ImplSpec) -> Result<(), String> {
     let example = &group["example"];
     // A deep mutant's smallest example is as large as its conditions need (the partial
     // rollback needs five migrations), so the size limit is for the others.
-    let deep = DEEP.iter().any(|(deep, _)| deep == id);
+    let deep = DEEP_MUTANTS.iter().any(|(deep, _)| deep == id);
     if let Some(why) = too_large(contract, &example["input"]).filter(|_| !deep) {
         return Err(format!("{id}: shrunk to {why}: {}", example["input"]));
     }

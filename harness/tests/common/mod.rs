@@ -16,6 +16,21 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
+/// The deep mutants of issue 22, whose bug needs three rare conditions of the input at once,
+/// and the cases of seed 3 that meet them: the generic mutant runs use fewer.
+pub const DEEP_MUTANTS: [(&str, &str); 2] = [
+    ("py-mutant-pg-timeout-as-deadline", "5000"),
+    ("py-mutant-rollback-keeps-partial", "1400"),
+];
+
+/// The cases of seed 3 a run of `mutant` needs to catch it: `usual`, or a deep mutant's own.
+pub fn cases_to_catch(mutant: &str, usual: &'static str) -> &'static str {
+    DEEP_MUTANTS
+        .iter()
+        .find(|(id, _)| *id == mutant)
+        .map_or(usual, |(_, cases)| cases)
+}
+
 pub fn fixture_config() -> PathBuf {
     repo_root().join("harness/tests/fixtures/impls.toml")
 }
