@@ -222,6 +222,12 @@ fn settings_record(plan: &Plan) -> SettingsRecord {
         cases: plan.generated_count(),
         only_case: settings.only_case,
         fixed_cases: plan.fixed.iter().map(|v| v.len() as u64).sum(),
+        corpus_cases: plan
+            .fixed
+            .iter()
+            .flatten()
+            .filter(|(label, _)| matches!(label, CaseLabel::Corpus(_)))
+            .count() as u64,
         profile: match settings.generation.profile {
             Profile::Normal => "normal".into(),
             Profile::Hostile => "hostile".into(),

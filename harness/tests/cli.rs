@@ -132,9 +132,8 @@ fn the_headline_adds_up_to_the_tallies_and_plain_progress_reaches_100_percent() 
         .expect("fixedCases");
     assert!(fixed > 0, "the migrate vectors run first");
     assert!(
-        run.stdout.contains(&format!(
-            "· 20 generated + {fixed} vector and corpus case(s) ·"
-        )),
+        run.stdout
+            .contains(&format!("· 20 generated + {fixed} golden vectors ·")),
         "{}",
         run.stdout
     );

@@ -162,6 +162,7 @@ fn hostile_report() -> Report {
             cases: 1,
             only_case: None,
             fixed_cases: 0,
+            corpus_cases: 0,
             profile: "normal".into(),
             time_zone: "UTC".into(),
             race_band_ms: 15,

@@ -710,6 +710,7 @@ fn full_report() -> Report {
             cases: 10,
             only_case: Some(4),
             fixed_cases: 2,
+            corpus_cases: 1,
             profile: "hostile".into(),
             time_zone: "Asia/Kolkata".into(),
             race_band_ms: 15,

@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod merge;
 pub mod model;
 pub mod terminal;
+pub mod timings;
 pub mod titles;
 pub mod view;
 

@@ -30,12 +30,13 @@ impl Report {
         } else {
             ""
         };
-        let cases = match (self.settings.only_case, self.settings.fixed_cases) {
-            (Some(case), 0) => format!("case {case}"),
-            (Some(case), fixed) => format!("case {case} + {fixed} vector and corpus case(s)"),
-            (None, 0) => format!("{} generated cases{per}", self.settings.cases),
-            (None, fixed) => format!(
-                "{} generated{per} + {fixed} vector and corpus case(s){}",
+        let fixed = self.fixed_words();
+        let cases = match (self.settings.only_case, fixed) {
+            (Some(case), None) => format!("case {case}"),
+            (Some(case), Some(fixed)) => format!("case {case} + {fixed}"),
+            (None, None) => format!("{} generated cases{per}", self.settings.cases),
+            (None, Some(fixed)) => format!(
+                "{} generated{per} + {fixed}{}",
                 self.settings.cases,
                 if per.is_empty() { "" } else { " in all" }
             ),
@@ -55,6 +56,27 @@ impl Report {
         parts.push(format!("TZ {}", self.settings.time_zone));
         parts.push(format!("harness {}", self.harness_version));
         parts.join(" · ")
+    }
+
+    /// "107 golden vectors", "3 corpus cases" or "107 golden vectors + 3 corpus cases": the
+    /// cases run before the generated ones, by what they are (none: `None`).
+    fn fixed_words(&self) -> Option<String> {
+        let corpus = self.settings.corpus_cases;
+        let vectors = self.settings.fixed_cases.saturating_sub(corpus);
+        let counted = |n: u64, noun: &str| match n {
+            1 => format!("1 {noun}"),
+            n => format!("{n} {noun}s"),
+        };
+        match (vectors, corpus) {
+            (0, 0) => None,
+            (vectors, 0) => Some(counted(vectors, "golden vector")),
+            (0, corpus) => Some(counted(corpus, "corpus case")),
+            (vectors, corpus) => Some(format!(
+                "{} + {}",
+                counted(vectors, "golden vector"),
+                counted(corpus, "corpus case")
+            )),
+        }
     }
 
     /// The verdict sentence every summary ends with; it names the implementations that
@@ -383,6 +405,29 @@ pub fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::html::tests::sample_report;
+
+    #[test]
+    fn the_headline_names_the_fixed_cases_by_what_they_are() {
+        let mut report = sample_report();
+        let headline = |report: &Report| report.headline();
+        assert!(
+            headline(&report).contains("· 200 generated per contract + 4 golden vectors in all ·")
+        );
+        report.settings.corpus_cases = 1;
+        assert!(headline(&report)
+            .contains("· 200 generated per contract + 3 golden vectors + 1 corpus case in all ·"));
+        report.settings.corpus_cases = 4;
+        assert!(
+            headline(&report).contains("· 200 generated per contract + 4 corpus cases in all ·")
+        );
+        report.settings.fixed_cases = 0;
+        report.settings.corpus_cases = 0;
+        assert!(headline(&report).contains("· 200 generated cases per contract ·"));
+        report.settings.only_case = Some(9);
+        report.settings.fixed_cases = 1;
+        assert!(headline(&report).contains("· case 9 + 1 golden vector ·"));
+    }
 
     #[test]
     fn bounded_text_is_whole_up_to_the_limit_then_says_how_much_more_and_where() {

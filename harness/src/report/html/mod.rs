@@ -454,7 +454,7 @@ fn vectors(out: &mut String, r: &Report) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use serde_json::json;
@@ -481,7 +481,8 @@ mod tests {
         }
     }
 
-    fn sample_report() -> Report {
+    /// A report with one of everything a writer shows, hostile text included.
+    pub(crate) fn sample_report() -> Report {
         let mut example = Example::for_input(
             json!({"op": "migrate", "data": {"schema_version": "2.0.0", "note": HOSTILE}}),
             "cargo run --release -- verify --impl py-x --seed 3 --case 7".into(),
@@ -530,6 +531,7 @@ mod tests {
                 cases: 200,
                 only_case: None,
                 fixed_cases: 4,
+                corpus_cases: 0,
                 profile: "normal".into(),
                 time_zone: "UTC".into(),
                 race_band_ms: 15,
