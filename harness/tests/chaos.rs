@@ -200,6 +200,28 @@ fn a_line_that_is_not_json() {
             .contains("chaos: misbehaving"),
         "{found}"
     );
+    // What the adapter wrote is kept whole in report.json, and shown written out elsewhere:
+    // its escape sequences neither reach the terminal nor make junit.xml invalid XML.
+    let line = found["line"].as_str().unwrap_or_default();
+    assert!(line.contains("\u{1b}[2J\u{1b}[31m\u{0}\u{7}"), "{found}");
+    let dir = run.report_dir.as_ref().expect("a run folder");
+    let mut shown = vec![("terminal", run.stdout.clone())];
+    for file in ["summary.md", "index.html", "junit.xml"] {
+        shown.push((file, std::fs::read_to_string(dir.join(file)).expect(file)));
+    }
+    for (writer, text) in &shown {
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+            .collect();
+        assert!(raw.is_empty(), "{writer} shows {raw:?} raw");
+    }
+    let junit = &shown[3].1;
+    assert!(junit.contains("\\x1b[2J\\x1b[31m\\x00\\x07"), "{junit}");
+    assert!(
+        junit.contains("clearing \\x1b[2J"),
+        "the stderr tail: {junit}"
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use super::model::{Group, GroupKind, ImplRecord, IncidentRecord, MarkStatus, Report};
-use super::view::SHOWN_CHARS;
+use super::view::{printable, SHOWN_CHARS};
 use crate::errors::Error;
 use crate::run::protocol::cut;
 
@@ -117,12 +117,12 @@ pub fn xml(report: &Report, path: &Path) -> Result<String, Error> {
                 TestCaseStatus::skipped()
             };
             let note = imp.not_required_note().map(|n| format!(" ({n})"));
-            status.set_message(format!(
+            status.set_message(shown(&format!(
                 "{}: {}{}",
                 imp.status_text(),
                 imp.reason.as_deref().unwrap_or("no reason given"),
                 note.unwrap_or_default()
-            ));
+            )));
             if let Some(fix) = &imp.fix {
                 status.set_description(format!("fix: {fix}"));
             }
@@ -183,32 +183,38 @@ fn group_case(group: &Group) -> TestCase {
                 description.push_str(text);
                 description.push('\n');
             }
-            status.set_description(cut(&description, SHOWN_CHARS));
+            status.set_description(shown(&description));
             status
         }
     };
     let mut case = TestCase::new(name, status);
     case.set_classname(format!("{}.{}", group.contract, group.implementation));
     if let Some(tail) = example.stderr_tail.as_deref().filter(|t| !t.is_empty()) {
-        case.set_system_err(cut(tail, SHOWN_CHARS));
+        case.set_system_err(shown(tail));
     }
     case
+}
+
+/// Text that came from an adapter, as a report shows it: cut to [`SHOWN_CHARS`], with its
+/// control characters written out (quick-junit would drop them without a trace).
+fn shown(text: &str) -> String {
+    printable(&cut(text, SHOWN_CHARS)).into_owned()
 }
 
 /// An adapter incident: always a failure.
 fn incident_case(incident: &IncidentRecord) -> TestCase {
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-    status.set_message(incident.describe());
+    status.set_message(shown(&incident.describe()));
     status.set_type("incident");
     let mut description = format!("{}\n{}\n", incident.detail, incident.when());
     if let Some(line) = &incident.line {
         description.push_str(&format!("the line it wrote: {line}\n"));
     }
-    status.set_description(description);
+    status.set_description(shown(&description));
     let mut case = TestCase::new(format!("incident {}", incident.kind.as_str()), status);
     case.set_classname(format!("{}.{}", incident.contract, incident.implementation));
     if !incident.stderr_tail.is_empty() {
-        case.set_system_err(cut(&incident.stderr_tail, SHOWN_CHARS));
+        case.set_system_err(shown(&incident.stderr_tail));
     }
     case
 }

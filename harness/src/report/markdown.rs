@@ -7,7 +7,8 @@ use super::bug_program::{program_file_name, run_section};
 use super::model::{Group, MarkStatus, Report, Tally};
 use super::titles;
 use super::view::{
-    bounded_lines, diff_file, headline_rule, input_file, side_by_side, variant_lines, SHOWN_CHARS,
+    bounded_lines, diff_file, headline_rule, input_file, printable, side_by_side, variant_lines,
+    SHOWN_CHARS,
 };
 use crate::judge::canonical_pretty;
 use crate::run::protocol::cut;
@@ -532,6 +533,7 @@ fn longest_backtick_run(text: &str) -> usize {
 /// the body cut to a readable size.
 fn fenced(lang: &str, body: &str) -> String {
     let body = cut(body, SHOWN_CHARS);
+    let body = printable(&body);
     let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
     let lang: String = lang
         .chars()

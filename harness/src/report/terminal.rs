@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::model::{Group, ImplStatus, MarkStatus, Report, Tally, Verdict};
-use super::view::{bounded_lines, diff_file, input_file, side_by_side};
+use super::view::{bounded_lines, diff_file, input_file, printable, side_by_side};
 
 impl Report {
     /// The one-screen terminal summary, in colour when `colour`; `run_dir` is the run folder
@@ -106,7 +106,7 @@ impl Report {
                     n + 1,
                     g.implementation,
                     g.kind.as_str(),
-                    g.cause.describe(),
+                    printable(&g.cause.describe()),
                     g.count
                 );
                 for line in rule_lines(g) {
@@ -123,10 +123,11 @@ impl Report {
                     );
                 }
                 if let Some(detail) = &g.example.detail {
-                    let _ = writeln!(out, "      {}", detail.lines().next().unwrap_or_default());
+                    let first = detail.lines().next().unwrap_or_default();
+                    let _ = writeln!(out, "      {}", printable(first));
                 }
                 if let Some(drift) = &g.example.drift {
-                    let _ = writeln!(out, "      {drift}");
+                    let _ = writeln!(out, "      {}", printable(drift));
                 }
                 let _ = writeln!(out, "      repro: {}", g.example.repro);
                 if g.is_new() {
@@ -176,7 +177,7 @@ impl Report {
             );
         }
         for incident in self.incidents.iter().take(SHOWN) {
-            let _ = writeln!(out, "  incident · {}", incident.describe());
+            let _ = writeln!(out, "  incident · {}", printable(&incident.describe()));
         }
         if self.incidents.len() > SHOWN {
             let _ = writeln!(

@@ -2,6 +2,8 @@
 //! words, the side-by-side rows of a divergence — so the terminal, `summary.md`,
 //! `index.html` and JUnit cannot drift apart.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::model::{
@@ -336,6 +338,34 @@ pub fn input_file(group: &Group) -> String {
     format!("inputs/{}", group_file_name(group, "json"))
 }
 
+/// Whether `c` would act on a terminal, or break an XML 1.0 document, instead of showing:
+/// control characters other than tab and newline (an adapter's colours, cursor moves,
+/// bells, NULs; a carriage return ending a CRLF line is dropped instead) and the two
+/// noncharacters XML forbids.
+fn is_unprintable(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{fffe}' | '\u{ffff}')
+}
+
+/// `text` with every unprintable character written out as an escape (`\x1b`,
+/// `\u{fffe}`), so what an adapter wrote shows as what it is in every report, and a
+/// stray escape sequence can neither restyle the terminal nor make `junit.xml` invalid.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            c if !is_unprintable(c) => out.push(c),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            c if u32::from(c) <= 0xff => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The first `keep` lines of `text`, and when there are more, a last line saying how many
 /// were left out and where the whole text is (`whole_in`). A cut never ends on a diff's
 /// hunk header (`@@ … @@`), which shows nothing of its own.
@@ -406,6 +436,16 @@ pub fn side_by_side(group: &Group, width: usize) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
     use crate::report::html::tests::sample_report;
+
+    #[test]
+    fn unprintable_characters_are_written_out_and_the_rest_is_kept() {
+        assert!(matches!(printable("plain\ttext\nnext"), Cow::Borrowed(_)));
+        assert_eq!(printable("crlf\r\nline\r\n"), "crlf\nline\n");
+        assert_eq!(
+            printable("\u{1b}[31mred\u{1b}[0m\r\u{0}\u{7f}\u{85}é\u{ffff}"),
+            "\\x1b[31mred\\x1b[0m\\x0d\\x00\\x7f\\x85é\\u{ffff}"
+        );
+    }
 
     #[test]
     fn the_headline_names_the_fixed_cases_by_what_they_are() {

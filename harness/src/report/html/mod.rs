@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::model::{ImplRecord, ImplStatus, Report, Tally, Verdict};
-use super::view::SHOWN_CHARS;
+use super::view::{printable, SHOWN_CHARS};
 use crate::run::protocol::cut;
 
 /// The page's stylesheet, inlined so the page stays one self-contained file.
@@ -139,7 +139,7 @@ pub fn page_with(report: &Report, links: &Links) -> String {
 /// `text` safe to place in an element's content or a quoted attribute.
 pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in printable(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
