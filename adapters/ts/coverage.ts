@@ -46,10 +46,15 @@ function folderOf(contract: string): string | undefined {
   }
 }
 
+interface SourceRange {
+  start: { line: number; column: number };
+  end: { line: number; column: number };
+}
+
 interface IstanbulFile {
   statementMap: Record<string, { start: { line: number } }>;
   s: Record<string, number>;
-  branchMap: Record<string, { locations: unknown[] }>;
+  branchMap: Record<string, { locations: SourceRange[] }>;
   b: Record<string, number[]>;
 }
 
@@ -63,8 +68,16 @@ function summarise(file: string, data: IstanbulFile): FileCoverage {
   }
   const branchesHit: string[] = [];
   const branchesMissed: string[] = [];
+  // A branch is named by where its block is in the source, not by istanbul's numbering:
+  // that numbers only the blocks V8 reported in this process, so it differs between
+  // processes and shards, which the harness joins by these names.
   for (const [id, counts] of Object.entries(data.b)) {
-    counts.forEach((count, arm) => (count > 0 ? branchesHit : branchesMissed).push(`${id}.${arm}`));
+    const locations = data.branchMap[id]?.locations ?? [];
+    counts.forEach((count, arm) => {
+      const where = locations[arm];
+      const name = where ? `${where.start.line}:${where.start.column}-${where.end.line}:${where.end.column}` : `${id}.${arm}`;
+      (count > 0 ? branchesHit : branchesMissed).push(name);
+    });
   }
   const byNumber = (a: number, b: number) => a - b;
   return {

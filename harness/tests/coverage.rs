@@ -141,3 +141,63 @@ fn an_adapter_without_the_coverage_option_runs_and_is_reported_unavailable() {
         run.stdout
     );
 }
+
+#[test]
+fn shards_coverage_merges_into_the_coverage_of_the_whole_run() {
+    let _guard = serial();
+    let sandbox = Sandbox::new();
+    let verify = |extra: &[&str]| {
+        let run = [
+            "verify",
+            "--impl",
+            "py-sample,ts-sample",
+            "--contract",
+            "migrate",
+            "--cases",
+            "120",
+            "--seed",
+            "5",
+            "--coverage",
+            "--quiet",
+        ];
+        let run = sandbox.run(&[&run[..], extra].concat());
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        run
+    };
+    let whole = verify(&[]);
+    let shards = [verify(&["--shard", "1/2"]), verify(&["--shard", "2/2"])];
+    let dirs: Vec<String> = shards
+        .iter()
+        .map(|run| {
+            run.report_dir
+                .as_ref()
+                .expect("a run folder")
+                .display()
+                .to_string()
+        })
+        .collect();
+    let merged = sandbox.run(&["report", "merge", &dirs[0], &dirs[1]]);
+    assert_eq!(merged.code, 0, "{}\n{}", merged.stdout, merged.stderr);
+    let (merged, whole) = (merged.report(), whole.report());
+    // Each shard alone reached less than the whole run: the merge has something to join.
+    let py = |report: &Value| record(report, "py-sample", "migrate")["lines"]["hit"].clone();
+    assert!(
+        shards.iter().any(|s| py(s.report()) != py(whole)),
+        "a shard reached what the whole run reached: nothing was joined"
+    );
+    // Python's lines and arcs are known ahead of the run: the join is exact.
+    assert_eq!(
+        record(merged, "py-sample", "migrate"),
+        record(whole, "py-sample", "migrate")
+    );
+    // TypeScript's lines are too; its branches are V8's blocks, which only a run names.
+    let ts_lines = |report: &Value| {
+        let ts = record(report, "ts-sample", "migrate");
+        let files = ts["files"].as_array().expect("files").iter();
+        let files: Vec<Value> = files
+            .map(|f| serde_json::json!([f["path"], f["lines"], f["missed"], f["excerpts"]]))
+            .collect();
+        (ts["lines"].clone(), files)
+    };
+    assert_eq!(ts_lines(merged), ts_lines(whole));
+}

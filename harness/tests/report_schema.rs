@@ -863,6 +863,8 @@ fn full_report() -> Report {
                     lines: Reached { hit: 3, total: 4 },
                     branches: Reached { hit: 1, total: 2 },
                     missed: vec![7],
+                    hit_branches: vec!["5>6".into()],
+                    missed_branches: vec!["6>7".into()],
                     excerpts: vec![Excerpt {
                         first_line: 5,
                         lines: vec!["a".into(), "b".into(), "<never>".into()],

@@ -56,6 +56,13 @@ pub struct FileCoverage {
     pub branches: Reached,
     /// The executable lines no case reached.
     pub missed: Vec<u32>,
+    /// The branches some case reached, and those none reached, as the adapter names them
+    /// (`"from>to"` in Python): `report merge` joins shards by them as a run joins its
+    /// adapter processes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hit_branches: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missed_branches: Vec<String>,
     /// The never-reached lines with their context (empty when the file cannot be read).
     pub excerpts: Vec<Excerpt>,
 }
@@ -140,6 +147,10 @@ impl CoverageRecord {
         };
         for (path, sets) in by_file {
             let missed: Vec<u32> = sets.lines.difference(&sets.lines_hit).copied().collect();
+            let text = source(path);
+            let lines: Vec<&str> = text
+                .as_deref()
+                .map_or_else(Vec::new, |t| t.lines().collect());
             let file = FileCoverage {
                 path: shown(path),
                 lines: Reached {
@@ -150,8 +161,14 @@ impl CoverageRecord {
                     hit: sets.branches_hit.len() as u64,
                     total: sets.branches.len() as u64,
                 },
-                excerpts: source(path).map_or_else(Vec::new, |text| excerpts(&text, &missed)),
+                excerpts: excerpts(|n| lines.get(n as usize - 1).copied(), &missed),
                 missed,
+                hit_branches: sets.branches_hit.iter().map(|b| (*b).to_owned()).collect(),
+                missed_branches: sets
+                    .branches
+                    .difference(&sets.branches_hit)
+                    .map(|b| (*b).to_owned())
+                    .collect(),
             };
             record.lines.add(file.lines);
             record.branches.add(file.branches);
@@ -203,17 +220,20 @@ pub fn line_ranges(lines: &[u32]) -> String {
         .join(", ")
 }
 
-/// The stretches of `text` around the `missed` lines (sorted, 1-based), each with
-/// [`CONTEXT_LINES`] lines either side; stretches that touch are joined.
-fn excerpts(text: &str, missed: &[u32]) -> Vec<Excerpt> {
-    let lines: Vec<&str> = text.lines().collect();
-    let last = lines.len() as u32;
+/// The stretches of source around the `missed` lines (sorted, 1-based), each with
+/// [`CONTEXT_LINES`] lines either side as far as `line` knows them (`None` past the end
+/// of the file, or for a line nobody kept); stretches that touch are joined.
+fn excerpts<'t>(line: impl Fn(u32) -> Option<&'t str>, missed: &[u32]) -> Vec<Excerpt> {
     let mut spans: Vec<(u32, u32)> = Vec::new();
-    for &line in missed.iter().filter(|&&l| l >= 1 && l <= last) {
-        let (start, end) = (
-            line.saturating_sub(CONTEXT_LINES).max(1),
-            (line + CONTEXT_LINES).min(last),
-        );
+    for &at in missed.iter().filter(|&&n| n >= 1 && line(n).is_some()) {
+        let mut start = at;
+        while start > 1 && at - start < CONTEXT_LINES && line(start - 1).is_some() {
+            start -= 1;
+        }
+        let mut end = at;
+        while end - at < CONTEXT_LINES && line(end + 1).is_some() {
+            end += 1;
+        }
         match spans.last_mut() {
             Some(span) if start <= span.1 + 1 => span.1 = span.1.max(end),
             _ => spans.push((start, end)),
@@ -223,12 +243,91 @@ fn excerpts(text: &str, missed: &[u32]) -> Vec<Excerpt> {
         .into_iter()
         .map(|(start, end)| Excerpt {
             first_line: start,
-            lines: lines[(start - 1) as usize..end as usize]
-                .iter()
-                .map(|l| (*l).to_owned())
+            lines: (start..=end)
+                .map(|n| line(n).unwrap_or_default().to_owned())
                 .collect(),
         })
         .collect()
+}
+
+/// Shard runs' coverage as one run's: per implementation and contract, a line or branch
+/// counts as reached when any shard reached it. A record some shard could not measure is
+/// unavailable in the whole run too, with that shard's reason, as the whole is unknown.
+pub fn combine_shards(shards: Vec<Vec<CoverageRecord>>) -> Vec<CoverageRecord> {
+    let mut by_key: BTreeMap<(String, String), Vec<CoverageRecord>> = BTreeMap::new();
+    for record in shards.into_iter().flatten() {
+        let key = (record.implementation.clone(), record.contract.clone());
+        by_key.entry(key).or_default().push(record);
+    }
+    by_key
+        .into_iter()
+        .map(|((implementation, contract), records)| {
+            if let Some(reason) = records.iter().find_map(|r| r.reason.clone()) {
+                return CoverageRecord::unavailable(&implementation, &contract, reason);
+            }
+            let mut by_path: BTreeMap<String, Vec<FileCoverage>> = BTreeMap::new();
+            for file in records.into_iter().flat_map(|r| r.files) {
+                by_path.entry(file.path.clone()).or_default().push(file);
+            }
+            let mut record = CoverageRecord {
+                implementation,
+                contract,
+                status: CoverageStatus::Measured,
+                reason: None,
+                lines: Reached::default(),
+                branches: Reached::default(),
+                files: Vec::new(),
+            };
+            for (path, files) in by_path {
+                let file = combine_file(path, files);
+                record.lines.add(file.lines);
+                record.branches.add(file.branches);
+                record.files.push(file);
+            }
+            record
+        })
+        .collect()
+}
+
+/// One file as several shards measured it: a line is missed only where every shard that
+/// loaded the file missed it (every shard knows the same lines of a file), a branch is hit
+/// when any shard hit it; the excerpts are rebuilt from the source lines the shards kept.
+fn combine_file(path: String, files: Vec<FileCoverage>) -> FileCoverage {
+    let line_total = files.iter().map(|f| f.lines.total).max().unwrap_or(0);
+    let mut missed: Option<BTreeSet<u32>> = None;
+    let mut known: BTreeMap<u32, String> = BTreeMap::new();
+    let (mut hit_branches, mut branches) = (BTreeSet::new(), BTreeSet::new());
+    for file in files {
+        let lines = BTreeSet::from_iter(file.missed);
+        missed = Some(match missed {
+            Some(all) => all.intersection(&lines).copied().collect(),
+            None => lines,
+        });
+        for excerpt in file.excerpts {
+            for (n, text) in (excerpt.first_line..).zip(excerpt.lines) {
+                known.entry(n).or_insert(text);
+            }
+        }
+        branches.extend(file.missed_branches);
+        branches.extend(file.hit_branches.iter().cloned());
+        hit_branches.extend(file.hit_branches);
+    }
+    let missed: Vec<u32> = missed.unwrap_or_default().into_iter().collect();
+    FileCoverage {
+        path,
+        lines: Reached {
+            hit: line_total - missed.len() as u64,
+            total: line_total,
+        },
+        branches: Reached {
+            hit: hit_branches.len() as u64,
+            total: branches.len() as u64,
+        },
+        excerpts: excerpts(|n| known.get(&n).map(String::as_str), &missed),
+        missed,
+        missed_branches: branches.difference(&hit_branches).cloned().collect(),
+        hit_branches: hit_branches.into_iter().collect(),
+    }
 }
 
 #[cfg(test)]
@@ -281,12 +380,41 @@ mod tests {
 
     #[test]
     fn excerpts_that_touch_are_joined_and_stay_inside_the_file() {
-        let text = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj";
-        let got = excerpts(text, &[1, 5, 10, 40]);
+        let text: Vec<&str> = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj".lines().collect();
+        let line = |n: u32| text.get(n as usize - 1).copied();
+        let got = excerpts(line, &[1, 5, 10, 40]);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].first_line, 1);
         assert_eq!(got[0].lines.len(), 10);
-        assert_eq!(excerpts(text, &[1, 9]).len(), 2);
+        assert_eq!(excerpts(line, &[1, 9]).len(), 2);
+    }
+
+    #[test]
+    fn shards_combine_into_the_coverage_of_the_whole_run() {
+        let text = (1..=12)
+            .map(|n| format!("line {n}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let measure = |replies: &[CoverageReply]| {
+            CoverageRecord::measured(
+                "py",
+                "migrate",
+                replies,
+                |p| p.into(),
+                |_| Some(text.clone()),
+            )
+        };
+        let first = reply(&[1, 2], &[5, 9, 12], (&["1>2"], &["1>5", "8>9"]));
+        let second = reply(&[1, 5], &[2, 9, 12], (&["1>5"], &["1>2", "8>9"]));
+        let whole = measure(&[first.clone(), second.clone()]);
+        let shards = vec![vec![measure(&[first])], vec![measure(&[second])]];
+        assert_eq!(combine_shards(shards), vec![whole.clone()]);
+        assert_eq!(whole.files[0].missed, [9, 12]);
+        assert_eq!(whole.files[0].missed_branches, ["8>9"]);
+
+        let unavailable = CoverageRecord::unavailable("py", "migrate", "no coverage".into());
+        let combined = combine_shards(vec![vec![whole], vec![unavailable.clone()]]);
+        assert_eq!(combined, vec![unavailable]);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! What combines how:
 //! - tallies, agreement, restarts and answered cases are summed; vector results, incidents
 //!   and timing-rule violations are put together;
+//! - coverage: a line or branch is reached when any shard reached it
+//!   ([`combine_shards`]);
 //! - groups with the same key are one group ([`Group::absorb`]: counts and variants summed,
 //!   the lowest cases, vectors and corpus files kept, the smallest example);
 //! - an implementation's status is the first shard's that is not `available`, with its
@@ -21,6 +23,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::coverage::combine_shards;
 use super::model::{
     ContractRecord, Group, ImplRecord, ImplStatus, ImplTimings, Percentiles, Report, Shard,
     Verdict, SCHEMA_VERSION,
@@ -107,9 +110,7 @@ pub fn combine(mut runs: Vec<ShardRun>, run_id: String) -> Result<Report, Error>
     merged.repro = whole_run_command(&merged);
     merged.settings.shard = None;
     merged.baseline = None;
-    // Shards measure coverage apart and a report keeps no branch ids to join them by: a
-    // merged run reports none rather than one shard's as the whole run's.
-    merged.coverage = Vec::new();
+    let mut coverage = vec![std::mem::take(&mut merged.coverage)];
     // Guidance needs the whole stream in one run (`--guided` takes no `--shard`).
     merged.guided = Vec::new();
     let mut groups = BTreeMap::new();
@@ -119,6 +120,7 @@ pub fn combine(mut runs: Vec<ShardRun>, run_id: String) -> Result<Report, Error>
         add_implementations(&mut merged.implementations, run.implementations);
         add_contracts(&mut merged.contracts, run.contracts);
         add_groups(&mut groups, run.groups)?;
+        coverage.push(run.coverage);
         merged.incidents.extend(run.incidents);
         merged.vectors.extend(run.vectors);
         let (into, from) = (&mut merged.timings, run.timings);
@@ -140,6 +142,7 @@ pub fn combine(mut runs: Vec<ShardRun>, run_id: String) -> Result<Report, Error>
         }
     }
     merged.groups = groups.into_values().collect();
+    merged.coverage = combine_shards(coverage);
     merged.vectors.sort_by(|a, b| {
         (&a.contract, &a.implementation, &a.id).cmp(&(&b.contract, &b.implementation, &b.id))
     });

@@ -100,6 +100,8 @@ mod tests {
                 lines: Reached { hit: 1, total: 2 },
                 branches: Reached::default(),
                 missed: vec![4],
+                hit_branches: Vec::new(),
+                missed_branches: Vec::new(),
                 excerpts: vec![Excerpt {
                     first_line: 3,
                     lines: vec!["if a < b:".into(), "    raise X('<script>')".into()],
