@@ -16,9 +16,9 @@ use harness::plan::CaseLabel;
 use harness::report::{
     ContractRecord, CoverageRecord, CoverageStatus, Example, Excerpt, FileCoverage, Group,
     GroupKind, GuidedRecord, ImplRecord, ImplStatus, ImplTimings, IncidentKind, IncidentRecord,
-    Interrupt, PairAgreement, Percentiles, Reached, Report, RuleSummary, SettingsRecord, Shard,
-    ShrinkRecord, SideRecord, Snippet, Tally, TimingViolation, Timings, VariantRecord,
-    VectorOutcome, VectorTiming, Verdict, SCHEMA_VERSION,
+    Interrupt, PairAgreement, Percentiles, ProgramCheck, ProgramResult, Reached, Report,
+    RuleSummary, SettingsRecord, Shard, ShrinkRecord, SideRecord, Snippet, Tally, TimingViolation,
+    Timings, VariantRecord, VectorOutcome, VectorTiming, Verdict, SCHEMA_VERSION,
 };
 use harness::run::protocol::{AdapterInfo, Package};
 use harness::run::FailureKind;
@@ -693,6 +693,11 @@ fn sample_group(kind: GroupKind) -> Group {
                 env: [("AEGIS_PY_SRC".to_owned(), "/src".to_owned())].into(),
                 runner: vec!["python3".into()],
                 source: Some("AEGIS_PY_SRC".into()),
+                checked: Some(ProgramCheck {
+                    result: ProgramResult::Fixed,
+                    exit_code: Some(0),
+                    runs: 3,
+                }),
             }),
         },
     }

@@ -4,9 +4,11 @@
 //! (groups that shrink to the same cause are one bug, and merge), saved to the corpus, and
 //! given a paste-ready program by the implementation's adapter (its snippet).
 
+mod program_check;
 pub mod shrink;
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use reference::{generate_case, Contract, Expectation};
@@ -19,7 +21,7 @@ use crate::findings::{drift, Findings, ShrinkSeed, Side};
 use crate::judge::{canonical, diff_text, judge, Case, GroupKey, GroupKind, Timing, Verdict};
 use crate::plan::{ImplSpec, ShrinkBounds, VerifySettings};
 use crate::progress::Progress;
-use crate::report::{Example, Group, ShrinkRecord, Snippet};
+use crate::report::{Example, Group, ProgramCheck, ShrinkRecord, Snippet};
 use crate::run::protocol::Package;
 use crate::run::{self, AdapterCommand, Job, Outcome, SnippetCase};
 use shrink::{Probers, Shrinker, Shrunk};
@@ -372,8 +374,44 @@ pub async fn attach_snippets(
                     env: env.clone(),
                     runner: runner.clone(),
                     source: snippet.source,
+                    checked: None,
                 });
             }
+        }
+        check_programs(&keys, settings, findings).await;
+    }
+}
+
+/// Runs the bug programs of the groups `keys` once each, a few at a time, and keeps what
+/// each did with its snippet. A program may wait on the implementation's own timers, so it
+/// gets three times a case's longest time, and never less than half a minute.
+async fn check_programs(keys: &[GroupKey], settings: &VerifySettings, findings: &mut Findings) {
+    const PROGRAMS_AT_ONCE: usize = 4;
+    let limit = Duration::from_millis(settings.generation.max_case_ms.saturating_mul(3))
+        .max(Duration::from_secs(30));
+    let programs: Vec<(GroupKey, Snippet, String)> = keys
+        .iter()
+        .filter_map(|key| {
+            let group = findings.groups.get(key)?;
+            let snippet = group.example.snippet.clone()?;
+            let file = crate::report::program_file_name(group)?;
+            Some((key.clone(), snippet, file))
+        })
+        .collect();
+    let checked: Vec<(GroupKey, ProgramCheck)> = futures_util::stream::iter(programs)
+        .map(|(key, snippet, file)| async move {
+            (key, program_check::check(&snippet, &file, limit).await)
+        })
+        .buffered(PROGRAMS_AT_ONCE)
+        .collect()
+        .await;
+    for (key, check) in checked {
+        if let Some(snippet) = findings
+            .groups
+            .get_mut(&key)
+            .and_then(|g| g.example.snippet.as_mut())
+        {
+            snippet.checked = Some(check);
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Group, Snippet};
+use super::model::{Group, ProgramCheck, ProgramResult, Snippet};
 use super::view::bug_file_name;
 use crate::shell::shell_quote;
 
@@ -63,6 +63,9 @@ pub fn run_section(snippet: &Snippet, file: &str, fenced: impl Fn(&str, &str) ->
         "It checks itself: it prints what the contract expects and what the implementation did, \
          then exits 1 printing `BUG PRESENT` while the bug is there, and 0 printing `fixed` once it is gone.\n"
     );
+    if let Some(checked) = &snippet.checked {
+        let _ = writeln!(md, "{}\n", check_sentence(checked));
+    }
     if let (Some(expected), Some(actual)) = (&snippet.expected, &snippet.actual) {
         let _ = writeln!(
             md,
@@ -72,6 +75,50 @@ pub fn run_section(snippet: &Snippet, file: &str, fenced: impl Fn(&str, &str) ->
         );
     }
     md
+}
+
+/// What the harness saw when it ran the program, for its bug report.
+pub fn check_sentence(checked: &ProgramCheck) -> String {
+    match checked.result {
+        ProgramResult::ShowsBug if checked.runs == 1 => {
+            "Checked: the harness ran it once, as above, and it exited 1 printing `BUG PRESENT`."
+                .into()
+        }
+        ProgramResult::ShowsBug => format!(
+            "Checked: the harness ran it, as above, and it printed `fixed` {} time(s) before it \
+             exited 1 printing `BUG PRESENT`: the bug depends on timing, so run it a few times.",
+            checked.runs - 1
+        ),
+        ProgramResult::Fixed => format!(
+            "**Run alone, this program does not show the bug**: the harness ran it {} times, \
+             as above, and each time it exited 0 printing `fixed`. The divergence may need \
+             state or timing the program does not recreate; the repro command above replays \
+             the case through the adapter.",
+            checked.runs
+        ),
+        ProgramResult::Failed => format!(
+            "**This program failed when the harness ran it** ({}), printing neither verdict: \
+             run it to see why before pasting it anywhere.",
+            checked
+                .exit_code
+                .map_or("killed by a signal".to_owned(), |code| format!(
+                    "exit {code}"
+                ))
+        ),
+        ProgramResult::TimedOut => "**This program did not finish** when the harness ran it: \
+            it was stopped at its time limit."
+            .into(),
+    }
+}
+
+/// The line a summary gives a group whose program did not show its bug (none when it did).
+pub fn check_warning(checked: &ProgramCheck) -> Option<&'static str> {
+    match checked.result {
+        ProgramResult::ShowsBug => None,
+        ProgramResult::Fixed => Some("bug program: run alone, it does not show the bug"),
+        ProgramResult::Failed => Some("bug program: it failed when run (see its report)"),
+        ProgramResult::TimedOut => Some("bug program: it did not finish when run"),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::bug_program::{program_file_name, run_section};
+use super::bug_program::{check_warning, program_file_name, run_section};
 use super::model::{Group, MarkStatus, Report, Tally};
 use super::titles;
 use super::view::{
@@ -190,6 +190,10 @@ impl Report {
             }
             if let Some(drift) = &g.example.drift {
                 let _ = writeln!(md, "- {}", md_cell(drift));
+            }
+            let check = g.example.snippet.as_ref().and_then(|s| s.checked.as_ref());
+            if let Some(warning) = check.and_then(check_warning) {
+                let _ = writeln!(md, "- **{warning}**");
             }
             let _ = writeln!(md, "- reproduce: {}\n", md_code(&g.example.repro));
             if let Some(detail) = &g.example.detail {

@@ -20,6 +20,7 @@ pub mod view;
 
 use std::path::{Path, PathBuf};
 
+pub use bug_program::program_file_name;
 pub use group::keep_lowest;
 pub use model::*;
 

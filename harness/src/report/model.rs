@@ -404,6 +404,33 @@ pub struct Snippet {
     /// The variable naming where the package under test is, when the program reads one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// What the program did when the harness ran it once, as its report says to run it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked: Option<ProgramCheck>,
+}
+
+/// A bug program's run by the harness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramCheck {
+    pub result: ProgramResult,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// How many times it ran: a program printing `fixed` runs again, a few times, in case
+    /// the bug needs a race to go its way.
+    pub runs: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgramResult {
+    /// Exit 1, printing `BUG PRESENT`: the program shows the bug.
+    ShowsBug,
+    /// Exit 0, printing `fixed`: run alone, the program does not show the bug.
+    Fixed,
+    /// Anything else: it could not start, crashed, or printed neither verdict.
+    Failed,
+    TimedOut,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::bug_program::check_warning;
 use super::model::{Group, ImplStatus, MarkStatus, Report, Tally, Verdict};
 use super::view::{bounded_lines, diff_file, input_file, printable, side_by_side};
 
@@ -128,6 +129,10 @@ impl Report {
                 }
                 if let Some(drift) = &g.example.drift {
                     let _ = writeln!(out, "      {}", printable(drift));
+                }
+                let check = g.example.snippet.as_ref().and_then(|s| s.checked.as_ref());
+                if let Some(warning) = check.and_then(check_warning) {
+                    let _ = writeln!(out, "      {}", paint.red(warning));
                 }
                 let _ = writeln!(out, "      repro: {}", g.example.repro);
                 if g.is_new() {

@@ -150,7 +150,7 @@ impl Drop for Session {
 }
 
 /// Sends `signal` to every process of `group`; false when none is left.
-fn signal_group(group: i32, signal: libc::c_int) -> bool {
+pub(crate) fn signal_group(group: i32, signal: libc::c_int) -> bool {
     // SAFETY: kill(2) with a negative pid signals a process group; it has no memory
     // effects, and a group that is gone only yields ESRCH.
     unsafe { libc::kill(-group, signal) == 0 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::filter::Filter;
 use super::{code, code_list, escape, labelled_pre, Links};
 use crate::judge::{canonical, canonical_pretty};
+use crate::report::bug_program::check_warning;
 use crate::report::model::{Example, Group, GroupKind, MarkStatus, Report};
 use crate::report::view::{bug_file_name, SHOWN_CHARS};
 use crate::run::protocol::cut;
@@ -231,6 +232,9 @@ fn group(out: &mut String, r: &Report, n: usize, g: &Group, links: &Links) {
             escape(&snippet.language),
             escape(&snippet.code)
         );
+        if let Some(warning) = snippet.checked.as_ref().and_then(check_warning) {
+            let _ = writeln!(out, "<p class=\"fail\">{}</p>", escape(warning));
+        }
     }
 }
 
