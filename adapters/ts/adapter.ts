@@ -4,7 +4,8 @@
  * Runs on Node 20 under tsx (see README.md for the argv). One event loop reads JSON Lines from
  * stdin. A binding whose `run` returns a promise runs every case as its own promise, so many
  * cases are in flight at once and each has its own async context; a binding whose `run` returns
- * its result directly is answered at once, in the read loop, with no promise per case. Any
+ * its result directly is answered at once, in the read loop, with no promise per case (while
+ * guided, `guide_probe.ts` runs cases one at a time, to tell their blocks apart). Any
  * exception while handling a case becomes an `adapterError` reply for that case only. The optional
  * `snippet` op is answered at once too; a failure there is a `"code": null` reply, never an
  * adapterError.
