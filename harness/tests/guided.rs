@@ -11,8 +11,15 @@ use serde_json::Value;
 /// A guided run's report, with what differs between two runs of one seed (the run's id,
 /// its timings, the folder it was written to) taken out.
 fn guided_report(impls: &str, contract: &str) -> (Value, String) {
+    guided_report_with(&[], impls, contract)
+}
+
+/// As [`guided_report`], `flags` (global ones, such as `--config`) after the run's own.
+fn guided_report_with(flags: &[&str], impls: &str, contract: &str) -> (Value, String) {
+    // One run at a time: cases have real time limits, and a loaded machine misses them.
+    let _guard = common::serial();
     let sandbox = Sandbox::new();
-    let run = sandbox.run(&[
+    let mut args = vec![
         "verify",
         "--impl",
         impls,
@@ -26,7 +33,9 @@ fn guided_report(impls: &str, contract: &str) -> (Value, String) {
         "--no-vectors",
         "--no-corpus",
         "--quiet",
-    ]);
+    ];
+    args.extend_from_slice(flags);
+    let run = sandbox.run(&args);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let mut report = run.report().clone();
     for volatile in ["runId", "timings"] {
@@ -65,25 +74,11 @@ fn a_seed_gives_the_same_rounds_and_the_same_report() {
 fn an_adapter_without_the_guided_option_runs_and_steers_nothing() {
     // The Python sample's adapter behind a proxy that hides the offer from it.
     let config = common::fixture_config();
-    let run = Sandbox::new().run(&[
-        "--config",
-        &config.to_string_lossy(),
-        "verify",
-        "--impl",
+    let (report, stdout) = guided_report_with(
+        &["--config", &config.to_string_lossy()],
         "py-sample,no-coverage",
-        "--contract",
         "migrate",
-        "--guided",
-        "--cases",
-        "192",
-        "--seed",
-        "5",
-        "--no-vectors",
-        "--no-corpus",
-        "--quiet",
-    ]);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let (report, stdout) = (run.report(), &run.stdout);
+    );
     let guided = &report["guided"][0];
     assert_eq!(
         guided["unguided"],
