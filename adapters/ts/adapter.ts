@@ -4,7 +4,8 @@
  * Runs on Node 20 under tsx (see README.md for the argv). One event loop reads JSON Lines from
  * stdin. A binding whose `run` returns a promise runs every case as its own promise, so many
  * cases are in flight at once and each has its own async context; a binding whose `run` returns
- * its result directly is answered at once, in the read loop, with no promise per case. Any
+ * its result directly is answered at once, in the read loop, with no promise per case (while
+ * guided, `guide_probe.ts` runs cases one at a time, to tell their blocks apart). Any
  * exception while handling a case becomes an `adapterError` reply for that case only. The optional
  * `snippet` op is answered at once too; a failure there is a `"code": null` reply, never an
  * adapterError.
@@ -378,6 +379,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<RunResult> {
 }
 
 function failed(id: unknown, error: unknown): void {
+  guide?.reached(); // what the case ran is nobody's: an adapter error carries no branches
   if (!closing) replies.result(JSON.stringify({ id, adapterError: describe(error) }));
 }
 
@@ -385,7 +387,7 @@ function finished(id: unknown, result: RunResult): void {
   let encoded: string;
   try {
     // An output that cannot be encoded (a cycle) is the adapter's failure too.
-    encoded = encode({ id, ...result });
+    encoded = encode(guide === null ? { id, ...result } : { id, ...result, reached: guide.reached() });
   } catch (error) {
     failed(id, error);
     return;
@@ -393,8 +395,17 @@ function finished(id: unknown, result: RunResult): void {
   if (!closing) replies.result(encoded);
 }
 
-/** One case: `message` holds its `input` (a `run` message, or one case of `runs`). */
-function runCase(contract: unknown, id: unknown, message: Record<string, unknown>): void {
+/** One case, through the guide when there is one (it runs cases one at a time). */
+function startCase(contract: unknown, id: unknown, message: Record<string, unknown>): void {
+  if (guide === null) runCase(contract, id, message);
+  else guide.oneAtATime(() => runCase(contract, id, message));
+}
+
+/**
+ * One case: `message` holds its `input` (a `run` message, or one case of `runs`). Returns the
+ * promise of its reply when the binding answers asynchronously.
+ */
+function runCase(contract: unknown, id: unknown, message: Record<string, unknown>): Promise<void> | undefined {
   let result: Promise<RunResult> | RunResult;
   try {
     const binding = bindings.get(contract as string);
@@ -404,17 +415,17 @@ function runCase(contract: unknown, id: unknown, message: Record<string, unknown
     result = binding.run(message.input);
   } catch (error) {
     failed(id, error);
-    return;
+    return undefined;
   }
   if (isPromiseLike(result)) {
     // Through Promise.resolve, so a thenable whose `then` throws is still this case's failure.
-    Promise.resolve(result).then(
+    return Promise.resolve(result).then(
       (value) => finished(id, value),
       (error: unknown) => failed(id, error),
     );
-  } else {
-    finished(id, result);
   }
+  finished(id, result);
+  return undefined;
 }
 
 /**
@@ -445,13 +456,13 @@ function snippet(message: Record<string, unknown>): void {
 function handle(message: Record<string, unknown>): void {
   switch (message.op) {
     case "run":
-      runCase(message.contract, message.id, message);
+      startCase(message.contract, message.id, message);
       break;
     case "runs":
       // Several cases in one message, each started in turn as if it came alone.
       for (const item of Array.isArray(message.cases) ? (message.cases as unknown[]) : []) {
         const one = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
-        runCase(message.contract, one.id, one);
+        startCase(message.contract, one.id, one);
         if (closing) break;
       }
       break;
@@ -498,6 +509,8 @@ let waiting: string[] = [];
 let greeting: Promise<void> = Promise.resolve();
 // The coverage probe, when the harness asked for coverage.
 let coverage: { report(contract: unknown): Promise<Record<string, unknown>> } | null = null;
+// The guide, when the harness asked for guidance: each result then says what its case reached.
+let guide: import("./guide_probe.ts").GuideProbe | null = null;
 
 /** Holds every line read from now on until `work` settles, then handles them in order. */
 function pause(work: Promise<void>): void {
@@ -532,8 +545,14 @@ async function greet(line: string): Promise<void> {
   const wanted = Array.isArray(first.contracts)
     ? new Set(first.contracts.filter((contract): contract is string => typeof contract === "string"))
     : undefined;
+  if (first.guided === true && coverage === null) {
+    // Before any implementation is loaded, so its blocks are counted from their first run.
+    const { GuideProbe } = await import("./guide_probe.ts");
+    guide = GuideProbe.start(wanted === undefined ? Object.keys(BINDINGS) : [...wanted], log);
+  }
   const loaded = await loadBindings(wanted);
   bindings = loaded.available;
+  guide?.reached(); // what loading ran is no case's
   replies.send({
     op: "hello",
     protocol: PROTOCOL,
@@ -543,6 +562,7 @@ async function greet(line: string): Promise<void> {
     unavailable: loaded.unavailable,
     ...(batch ? { batch: true } : {}),
     ...(coverage !== null ? { coverage: true } : {}),
+    ...(guide !== null ? { guided: true } : {}),
   });
   state = "ready";
   const queued = waiting;

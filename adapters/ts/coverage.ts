@@ -34,7 +34,7 @@ interface FileCoverage {
 }
 
 /** The folder holding `contract`'s implementation, or undefined when its variable is unset. */
-function folderOf(contract: string): string | undefined {
+export function folderOf(contract: string): string | undefined {
   const variable = SOURCES[contract];
   const source = variable === undefined ? undefined : process.env[variable];
   if (!source) return undefined;
