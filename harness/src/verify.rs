@@ -343,13 +343,11 @@ async fn run_contract(
                 .unwrap_or(index - fixed_labels.len() as u64),
         ),
     };
-    let (mut feedback, reached) = match settings.runner.guided {
-        true => {
-            let (feedback, reached) = guided::Feedback::new(specs.len());
-            (Some(feedback), Some(reached))
-        }
-        false => (None, None),
-    };
+    let (mut feedback, reached) = settings
+        .runner
+        .guided
+        .then(|| guided::Feedback::new(specs.len()))
+        .unzip();
     let producer = spawn_producer(
         contract,
         fixed,

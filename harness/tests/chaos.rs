@@ -253,6 +253,24 @@ fn cases_queued_behind_slow_answers_are_timed_from_their_turn_not_from_sending()
 }
 
 #[test]
+fn cases_queued_behind_slow_broken_replies_are_timed_from_their_turn_too() {
+    let _guard = serial();
+    // As above, but every reply breaks the protocol while naming its case: such a reply also
+    // ends its case's turn, so each case fails as a protocol failure, none as a timeout.
+    let chaos = Chaos::of(
+        "slow-invalid",
+        "migrate",
+        "ANTARIS_PY_SRC = \"{root}/adapters/samples/py\", ANTARIS_SAMPLE_MUTANT = \"\"",
+    );
+    let run = chaos.verify(80, &["--timing-slack-ms", "0"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let tally = run.tally("migrate", "chaos");
+    assert_eq!(tally["protocol"], tally["cases"], "{tally}");
+    assert_eq!(tally["timeout"], 0, "{tally}");
+    assert_eq!(chaos.leftovers(), Vec::<(u32, String)>::new());
+}
+
+#[test]
 fn a_crash_that_does_not_recur() {
     let _guard = serial();
     let chaos = Chaos::new("crash");
