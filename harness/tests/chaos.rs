@@ -266,7 +266,13 @@ fn cases_queued_behind_slow_broken_replies_are_timed_from_their_turn_too() {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let tally = run.tally("migrate", "chaos");
     assert_eq!(tally["protocol"], tally["cases"], "{tally}");
-    assert_eq!(tally["timeout"], 0, "{tally}");
+    // A case given up on as late whose broken reply then comes is no case in flight: the
+    // adapter would be restarted for it, and its cases re-run.
+    assert_eq!(
+        (&tally["timeout"], &tally["restarts"]),
+        (&0.into(), &0.into()),
+        "{tally}"
+    );
     assert_eq!(chaos.leftovers(), Vec::<(u32, String)>::new());
 }
 
