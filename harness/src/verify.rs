@@ -349,13 +349,11 @@ async fn run_contract(
                 .unwrap_or(index - fixed_labels.len() as u64),
         ),
     };
-    let (mut feedback, reached) = match settings.runner.guided {
-        true => {
-            let (feedback, reached) = guided::Feedback::new(specs.len());
-            (Some(feedback), Some(reached))
-        }
-        false => (None, None),
-    };
+    let (mut feedback, reached) = settings
+        .runner
+        .guided
+        .then(|| guided::Feedback::new(specs.len()))
+        .unzip();
     let producer = spawn_producer(
         contract,
         fixed,
@@ -376,6 +374,7 @@ async fn run_contract(
     let race_band_ms = settings.generation.race_band_ms as f64;
     // Results are taken as they come, many at a time: one wake-up and one lock for all.
     let mut arrived = Vec::new();
+    let mut spent = Vec::new();
     while done_rx.recv_many(&mut arrived, DONE_AT_ONCE).await > 0 {
         let finished: Vec<CaseRun> = {
             let Ok(mut map) = pending.lock() else { break };
@@ -417,6 +416,11 @@ async fn run_contract(
             }
             found.record(&case, &mut state.findings);
             say_findings(&mut state.findings, progress);
+            spent.push(case);
+        }
+        if !spent.is_empty() {
+            // Once the producer is done, they are freed here (the send fails and drops them).
+            let _ = producer.spent.send(std::mem::take(&mut spent));
         }
     }
     let interrupted = *stop.borrow();
@@ -437,7 +441,7 @@ async fn run_contract(
         .await;
         say_findings(&mut state.findings, progress);
     }
-    if let Ok(Some(mut record)) = producer.await {
+    if let Ok(Some(mut record)) = producer.handle.await {
         record.unguided = unguided;
         progress.say(&format!("guided {}", record.describe()));
         state.guided.push(record);

@@ -256,22 +256,47 @@ fn stdout_closed_while_the_adapter_lives_on() {
     assert_eq!(chaos.leftovers(), Vec::<(u32, String)>::new());
 }
 
-#[test]
-fn cases_queued_behind_slow_answers_are_timed_from_their_turn_not_from_sending() {
-    let _guard = serial();
-    // 80 migrate cases (a 1 s limit each) leave at once and come back 30 ms apart: the last
-    // is answered 2.4 s after it was sent, yet 30 ms after its turn came. Timing each case
-    // from when it was sent would call half of them timeouts.
+/// 80 migrate cases (a 1 s limit each) that leave at once and whose replies come back 30 ms
+/// apart (`behaviours` says what else): the last is answered 2.4 s after it was sent, yet
+/// 30 ms after its turn came. Timing each case from when it was sent would call half of them
+/// timeouts.
+fn slow_migrate_run(behaviours: &str) -> (Chaos, Run) {
     let chaos = Chaos::of(
-        "slow-answers",
+        behaviours,
         "migrate",
         "ANTARIS_PY_SRC = \"{root}/adapters/samples/py\", ANTARIS_SAMPLE_MUTANT = \"\"",
     );
     let run = chaos.verify(80, &["--timing-slack-ms", "0"]);
+    (chaos, run)
+}
+
+#[test]
+fn cases_queued_behind_slow_answers_are_timed_from_their_turn_not_from_sending() {
+    let _guard = serial();
+    let (_chaos, run) = slow_migrate_run("slow-answers");
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(incidents(&run).is_empty(), "{:?}", incidents(&run));
     let tally = run.tally("migrate", "chaos");
     assert_eq!(tally["pass"], tally["cases"], "{tally}");
+}
+
+#[test]
+fn cases_queued_behind_slow_broken_replies_are_timed_from_their_turn_too() {
+    let _guard = serial();
+    // Every reply breaks the protocol while naming its case: such a reply also ends its
+    // case's turn, so each case fails as a protocol failure, none as a timeout.
+    let (chaos, run) = slow_migrate_run("slow-invalid");
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let tally = run.tally("migrate", "chaos");
+    assert_eq!(tally["protocol"], tally["cases"], "{tally}");
+    // A case given up on as late whose broken reply then comes is no case in flight: the
+    // adapter would be restarted for it, and its cases re-run.
+    assert_eq!(
+        (&tally["timeout"], &tally["restarts"]),
+        (&0.into(), &0.into()),
+        "{tally}"
+    );
+    assert_eq!(chaos.leftovers(), Vec::<(u32, String)>::new());
 }
 
 #[test]

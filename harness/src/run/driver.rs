@@ -3,6 +3,7 @@
 //! restart budget, re-running its suspects in halves (`failures`). What breaks the
 //! protocol, and any failure no single case explains, is recorded as an incident.
 
+mod clock;
 mod failures;
 
 use std::collections::{BTreeMap, HashSet};
@@ -355,13 +356,6 @@ impl Driver {
         self.session.send_lines(lines);
     }
 
-    fn next_wake(&self) -> Option<Instant> {
-        // Only the oldest case can expire first (see `handle_clock`).
-        let case = self.in_flight.values().next().map(|f| f.deadline);
-        let ping = self.ping.as_ref().map(|p| p.deadline);
-        case.into_iter().chain(ping).min()
-    }
-
     async fn report(&mut self, index: u64, outcome: Outcome) {
         self.report_reached(index, outcome, None).await;
     }
@@ -462,7 +456,7 @@ impl Driver {
     async fn on_violation(&mut self, violation: Violation, line: &str) -> bool {
         match violation
             .id
-            .and_then(|id| self.in_flight.remove(&id).map(|f| (id, f)))
+            .and_then(|id| self.take_in_flight(id).map(|f| (id, f)))
         {
             Some((id, flight)) => {
                 let detail = format!("its reply breaks the protocol: {}", violation.problem);
@@ -515,14 +509,13 @@ impl Driver {
     }
 
     async fn on_result(&mut self, reply: CaseReply, line: &str) -> bool {
-        let Some(flight) = self.in_flight.remove(&reply.id) else {
+        let Some(flight) = self.take_in_flight(reply.id) else {
             if self.abandoned.remove(&reply.id) {
                 return true; // a late answer for a case already recorded
             }
             let (kind, detail) = self.stray_result(reply.id);
             return self.fail_session(kind, detail, Some(excerpt(line))).await;
         };
-        self.start_clock_of_next(reply.id);
         let outcome = match (reply.output, reply.adapter_error) {
             (Some(output), None) => Outcome::Output {
                 output,
@@ -539,68 +532,6 @@ impl Driver {
         };
         self.report_reached(flight.job.index, outcome, reply.reached)
             .await;
-        true
-    }
-
-    /// Case `answered` got its answer. When it was the oldest waiting, the adapter takes the
-    /// next one now, so that one's limit runs from now at the earliest: a batch's cases all
-    /// leave at once, and timing each from then would charge the last for every case before
-    /// it (a false timeout on a slow or loaded machine).
-    fn start_clock_of_next(&mut self, answered: u64) {
-        // An answer out of order (an adapter running cases concurrently) starts nothing.
-        if self.in_flight.range(..answered).next().is_some() {
-            return;
-        }
-        if let Some(next) = self.in_flight.values_mut().next() {
-            next.deadline = next.deadline.max(Instant::now() + next.job.time_limit);
-        }
-    }
-
-    /// Handles expired case limits and pings; false when the run must stop.
-    async fn handle_clock(&mut self) -> bool {
-        let now = Instant::now();
-        if let Some(ping) = &self.ping {
-            if ping.deadline <= now {
-                let detail = format!(
-                    "the adapter stopped answering (no pong within {} ms)",
-                    self.settings.ping_grace.as_millis()
-                );
-                return self
-                    .fail_session(IncidentKind::Unresponsive, detail, None)
-                    .await;
-            }
-        }
-        // Oldest first, stopping at the first case still within its limit: a later case may
-        // still be waiting its turn behind it, so its own limit has not started to run.
-        let expired: Vec<u64> = self
-            .in_flight
-            .iter()
-            .take_while(|(_, f)| f.deadline <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        if expired.is_empty() {
-            return true;
-        }
-        let mut overdue = Vec::new();
-        for id in expired {
-            if let Some(flight) = self.in_flight.remove(&id) {
-                self.abandoned.insert(id);
-                overdue.push(flight.job);
-            }
-        }
-        match &mut self.ping {
-            Some(ping) => ping.overdue.extend(overdue),
-            None => {
-                let token = self.next_token;
-                self.next_token += 1;
-                self.session.send(&Request::Ping { token });
-                self.ping = Some(PendingPing {
-                    token,
-                    deadline: now + self.settings.ping_grace,
-                    overdue,
-                });
-            }
-        }
         true
     }
 }

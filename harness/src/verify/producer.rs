@@ -15,10 +15,18 @@ use crate::plan::{CaseLabel, Plan};
 use crate::report::GuidedRecord;
 use crate::run::Job;
 
+/// The producer's thread, seen from the run.
+pub(super) struct Producer {
+    /// Gives back the guidance's record, with `--guided`.
+    pub handle: tokio::task::JoinHandle<Option<GuidedRecord>>,
+    /// Cases judged and done with, sent back to be freed on the thread that allocated most
+    /// of them: freeing another thread's memory costs the allocator more.
+    pub spent: mpsc_std::Sender<Vec<CaseRun>>,
+}
+
 /// Generates the contract's cases on a blocking thread (generation is CPU work) and deals
 /// each to every implementation's adapters, recording it as pending first. With `guide`
-/// (`--guided`) the generated cases come in rounds steered by what earlier ones reached; the
-/// handle then gives back the guidance's record.
+/// (`--guided`) the generated cases come in rounds steered by what earlier ones reached.
 pub(super) fn spawn_producer(
     contract: &'static dyn Contract,
     fixed: Vec<(CaseLabel, serde_json::Value)>,
@@ -27,8 +35,9 @@ pub(super) fn spawn_producer(
     job_senders: Vec<Vec<mpsc::Sender<Job>>>,
     stop: &watch::Receiver<bool>,
     guide: Option<mpsc_std::Receiver<Reached>>,
-) -> tokio::task::JoinHandle<Option<GuidedRecord>> {
+) -> Producer {
     let settings = &plan.settings;
+    let (spent, spent_rx) = mpsc_std::channel::<Vec<CaseRun>>();
     let generation = settings.generation.clone();
     let (seed, slack) = (settings.seed, settings.timing_slack_ms);
     let guided_cases = settings.cases;
@@ -46,7 +55,7 @@ pub(super) fn spawn_producer(
     let slots = job_senders.len();
     let shard = settings.shard;
     let stop = stop.clone();
-    tokio::task::spawn_blocking(move || {
+    let handle = tokio::task::spawn_blocking(move || {
         let generator = CaseGenerator::new(contract, &generation);
         let mut outlets: Vec<Vec<Outlet>> = job_senders
             .iter()
@@ -55,6 +64,7 @@ pub(super) fn spawn_producer(
         // Records case `index` as pending and sends it to every implementation; false when
         // some implementation's adapter is gone (that case never completes).
         let mut deal = |index: u64, label: CaseLabel, input: serde_json::Value| {
+            spent_rx.try_iter().for_each(drop);
             let expectation = contract.expect(&input, &generation);
             let time_limit = Job::time_limit_for(&expectation, slack);
             let input = Arc::new(input);
@@ -100,7 +110,8 @@ pub(super) fn spawn_producer(
         let reached = guide?;
         let guide = Guide::new(generator, seed, contract.id());
         Some(guide.run(guided_cases, fixed_count, &reached, &stop, &mut deal))
-    })
+    });
+    Producer { handle, spent }
 }
 
 /// Jobs go out under permits reserved this many at a time: a producer that runs ahead of its
