@@ -64,7 +64,8 @@ fn main() {
         let _ = writeln!(table, "    ({relative:?}, include_bytes!({absolute:?})),");
         // One line per file, not per folder: a folder is scanned whole, node_modules and
         // __pycache__ included, which running the adapters changes, and every change would
-        // rebuild the crate. A file added without another change needs `touch harness/build.rs`.
+        // rebuild the crate. A new file is picked up once it is staged (`embed_commit` watches
+        // the git index); before that, `touch harness/build.rs`.
         println!("cargo:rerun-if-changed={absolute}");
     }
     table.push_str("];\n");
