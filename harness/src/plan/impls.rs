@@ -118,11 +118,12 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    /// The placeholders of a project at `root`, with the interpreters found on PATH.
+    /// The placeholders of a project at `root`, with the interpreters found on PATH (the
+    /// real Python behind a pyenv shim: see `plan/python.rs`).
     pub fn for_root(root: &Path) -> Placeholders {
         Placeholders {
             root: root.to_owned(),
-            python: "python3".into(),
+            python: super::python::python_command(&super::python::PythonLookup::from_env(root)),
             node: "node".into(),
         }
     }
