@@ -51,7 +51,12 @@ fn the_managed_venv_reads_and_writes_with_orjson_exactly_as_the_stdlib_does() {
         "0",
         "--quiet",
     ]);
-    assert!(run.code == 0 || run.code == 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
     let tally = run.tally("migrate", "py");
     assert_eq!(tally["adapterError"], 0, "{}", run.stdout);
     assert_eq!(tally["protocol"], 0, "{}", run.stdout);

@@ -118,12 +118,11 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    /// The placeholders of a project at `root`, with the interpreters found on PATH (the
-    /// real Python behind a pyenv shim: see `plan/python.rs`).
+    /// The placeholders of a project at `root`, with the interpreters found on PATH.
     pub fn for_root(root: &Path) -> Placeholders {
         Placeholders {
             root: root.to_owned(),
-            python: super::python::python_command(&super::python::PythonLookup::from_env(root)),
+            python: "python3".into(),
             node: "node".into(),
         }
     }

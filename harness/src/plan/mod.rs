@@ -6,7 +6,6 @@
 
 pub mod config;
 pub mod impls;
-mod python;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,14 +1,17 @@
-//! The interpreter `{python}` names: `python3` as PATH finds it, except when that is a pyenv
-//! shim. A shim is a bash script that works out the version on every start (50–100 ms per
-//! adapter process); the interpreter it would run is asked for once and kept in the data
-//! folder's state (`.harness/python3`), with everything the shim's choice depends on (PATH,
+//! The program an adapter whose argv starts with `python3` is started with: `python3` as PATH
+//! finds it, except when that is a pyenv shim. A shim is a bash script that works out the
+//! version on every start (50–100 ms per adapter process); the interpreter it would run is
+//! asked for once and kept in the data folder's state (`.harness/python3`), with everything the shim's choice depends on (PATH,
 //! the folder adapters start in, the `PYENV*` variables, the `.python-version` files and
 //! pyenv's global version file, the shim itself). A cached interpreter is used only while all
 //! of that is unchanged and it still exists; anything unexpected leaves `python3` as it is.
+//! Only the process started changes: argv, reports and bug programs still say `python3`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+use super::AdapterCommand;
 
 /// What deciding the interpreter looks at: the environment's parts, passed in so tests build
 /// their own.
@@ -25,14 +28,22 @@ pub struct PythonLookup {
 }
 
 impl PythonLookup {
-    /// The harness's own environment, for adapters started in `root`.
-    pub fn from_env(root: &Path) -> PythonLookup {
+    /// The harness's own environment, with `command`'s PATH when it sets one, for adapters
+    /// started as `command` is (in its folder, the data folder).
+    pub fn for_command(command: &AdapterCommand) -> PythonLookup {
+        let root = &command.cwd;
+        let path = command
+            .env
+            .iter()
+            .find(|(name, _)| name == "PATH")
+            .map(|(_, value)| OsString::from(value))
+            .or_else(|| std::env::var_os("PATH"));
         let mut pyenv_vars: Vec<(OsString, OsString)> = std::env::vars_os()
             .filter(|(name, _)| name.to_string_lossy().starts_with("PYENV"))
             .collect();
         pyenv_vars.sort();
         PythonLookup {
-            path: std::env::var_os("PATH"),
+            path,
             cwd: root.to_owned(),
             pyenv_vars,
             home: std::env::var_os("HOME").map(PathBuf::from),
@@ -43,8 +54,17 @@ impl PythonLookup {
 
 const PROGRAM: &str = "python3";
 
+/// The program to start for an argv beginning with `program`: the real interpreter behind a
+/// pyenv shim for `python3`, else `program` itself.
+pub fn program_to_start(program: &str, command: &AdapterCommand) -> String {
+    if program != PROGRAM {
+        return program.to_owned();
+    }
+    python_command(&PythonLookup::for_command(command))
+}
+
 /// The command that starts Python: the real interpreter behind a pyenv shim, else `python3`.
-pub fn python_command(lookup: &PythonLookup) -> String {
+fn python_command(lookup: &PythonLookup) -> String {
     resolve(lookup).unwrap_or_else(|| PROGRAM.to_owned())
 }
 

@@ -1,16 +1,26 @@
+use std::sync::{Mutex, MutexGuard};
+
 use super::*;
+
+/// Held by each test while it writes and starts its programs: a program written while another
+/// thread forks can be briefly busy to exec (ETXTBSY), and these tests write and start many.
+static WRITING_PROGRAMS: Mutex<()> = Mutex::new(());
 
 /// A folder with a stand-in pyenv shim on `bin/` (it counts its runs in `runs` and names
 /// `versions/V/python`, V from the project's `.python-version`, else `global`), the project
 /// folder adapters start in, and the interpreters the shim may name.
 struct Machine {
     dir: tempfile::TempDir,
+    _alone: MutexGuard<'static, ()>,
 }
 
 impl Machine {
     fn new() -> Machine {
         let machine = Machine {
             dir: tempfile::tempdir().expect("temporary directory"),
+            _alone: WRITING_PROGRAMS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
         };
         let root = machine.dir.path();
         for folder in ["bin", "project", "home"] {
