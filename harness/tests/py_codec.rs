@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{repo_root, serial, Sandbox};
+use common::{repo_root, serial, verify};
 
 /// Runs the codec's checks (fixtures/py_codec_check.py) on `python` in `mode`.
 fn check_codec(python: &std::path::Path, mode: &str) {
@@ -37,20 +37,11 @@ fn the_managed_venv_reads_and_writes_with_orjson_exactly_as_the_stdlib_does() {
     let _guard = serial();
     // The run builds the managed venv when it is missing, and drives the real package
     // through the hybrid codec end to end.
-    let run = Sandbox::new().run(&[
-        "verify",
-        "--impl",
-        "py",
-        "--contract",
+    let run = verify(
         "migrate",
-        "--cases",
-        "300",
-        "--seed",
-        "5",
-        "--shrink-time",
-        "0",
-        "--quiet",
-    ]);
+        "py",
+        &["--cases", "300", "--seed", "5", "--shrink-time", "0"],
+    );
     assert!(
         run.code == 0 || run.code == 1,
         "{}\n{}",
