@@ -35,7 +35,7 @@ def _stdlib_encoder():
     `json.dumps` with options builds a new encoder per call, and `JSONEncoder.encode` builds
     its C encoder per call too; at tens of thousands of replies a second both show, so the C
     encoder (`json.encoder.c_make_encoder`, what `encode` uses inside) is built once here.
-    The stdlib path is used when it is missing or encodes a probe differently. No circular
+    `JSONEncoder.encode` is used when it is missing or encodes a probe differently. No circular
     check (a third of the cost): a reply with a cycle still fails to encode (RecursionError),
     which becomes that case's adapterError like any other encoding failure.
     """
