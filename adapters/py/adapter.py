@@ -1,8 +1,9 @@
 """Harness adapter for Python implementations, protocol 1 (see ../PROTOCOL.md), batches included.
 
-Stdlib only. One asyncio loop reads JSON Lines from stdin. A binding's `run` is either a
-coroutine function, and then every case runs as its own task (many cases in flight at once,
-each with its own `contextvars` context), or a plain function, and then the case is called
+Stdlib only, with orjson where it is installed to read and write JSON faster (codec.py). One
+asyncio loop reads JSON Lines from stdin. A binding's `run` is either a coroutine function,
+and then every case runs as its own task (many cases in flight at once, each with its own
+`contextvars` context), or a plain function, and then the case is called
 inline in the read loop and answered at once, with no task and no per-case scheduling (for
 calls that return promptly: while one runs, nothing else is read, so a call that hangs goes
 unanswered, pings included, and the harness treats the adapter as stuck). Any exception while
@@ -14,12 +15,13 @@ import asyncio
 import importlib
 import inspect
 import json
-import json.scanner
 import os
 import platform
 import re
 import sys
 import traceback
+
+from codec import decode, encode
 
 PROTOCOL = 1
 
@@ -34,51 +36,6 @@ BINDINGS = {
     "ledger": "bindings.ledger",
     "token-budget": "bindings.token_budget",
 }
-
-
-def _reply_encoder():
-    """The function that encodes every reply: compact, UTF-8 text, no NaN.
-
-    `json.dumps` with options builds a new encoder per call, and `JSONEncoder.encode` builds
-    its C encoder per call too; at tens of thousands of replies a second both show, so the C
-    encoder (`json.encoder.c_make_encoder`, what `encode` uses inside) is built once here.
-    The stdlib path is used when it is missing or encodes a probe differently. No circular
-    check (a third of the cost): a reply with a cycle still fails to encode (RecursionError),
-    which becomes that case's adapterError like any other encoding failure.
-    """
-    standard = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return standard.encode
-    try:
-        chunks = make(None, standard.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
-
-        def encode(message):
-            return "".join(chunks(message, 0))
-
-        probe = {"op": "result", "id": 7, "output": {"ok": ["é\n\u2028", 1.5, -0.0, 10**20, None, True, {"k": []}]}}
-        if encode(probe) == standard.encode(probe):
-            return encode
-    except Exception:
-        pass
-    return standard.encode
-
-
-_encode = _reply_encoder()
-
-# The scanner under `json.loads`, without its per-call decoding and whitespace regexes.
-_scan = json.scanner.make_scanner(json.JSONDecoder())
-
-
-def parse(line):
-    """One protocol line (str) as JSON; raises like `json.loads` on anything else."""
-    try:
-        value, end = _scan(line, 0)
-    except StopIteration:  # leading whitespace, or not JSON: the full decoder decides
-        return json.loads(line)
-    if end != len(line) and line[end:].strip():
-        return json.loads(line)  # raises "Extra data"
-    return value
 
 
 # A run message the adapter cannot parse (nesting beyond the parser's limit) still names its
@@ -127,7 +84,7 @@ class Replies:
     def send(self, message):
         # Encode fully before writing, so a message that cannot be encoded never leaves
         # half a line on the stream (the caller turns the exception into an adapterError).
-        self._write((_encode(message) + "\n").encode("utf-8"))
+        self._write(encode(message) + b"\n")
         self._schedule()
 
     def result(self, case_id, fields):
@@ -136,7 +93,7 @@ class Replies:
         if self.batch_bytes is None:
             self.send({"op": "result", "id": case_id, **fields})
         else:
-            self._add_encoded(_encode({"id": case_id, **fields}).encode("utf-8"))
+            self._add_encoded(encode({"id": case_id, **fields}))
 
     def _add_encoded(self, encoded):
         """One result, encoded (a JSON object without `op`), once batches are accepted."""
@@ -267,7 +224,7 @@ class Adapter(asyncio.Protocol):
         if not line.strip():
             return
         try:
-            message = parse(line) if type(line) is str else json.loads(line)
+            message = decode(line) if type(line) is str else json.loads(line)
         except Exception as err:
             self.unparseable(line, err)
             return
@@ -368,7 +325,7 @@ class Adapter(asyncio.Protocol):
     def runs(self, message):
         """Several cases in one message, each started in turn as if it came alone. A plain
         binding's cases are run in one tight loop and answered together: each result is
-        encoded at once (`_encode` below), as `result` would, so what a later case's call does
+        encoded at once (`encode` below), as `result` would, so what a later case's call does
         to an earlier case's output can never show in that output."""
         contract = message.get("contract")
         cases = message.get("cases") or ()
@@ -385,9 +342,9 @@ class Adapter(asyncio.Protocol):
             for case in cases:
                 case_id = case.get("id") if type(case) is dict else None
                 try:
-                    append(_encode({"id": case_id, **run(case["input"])}).encode("utf-8"))
+                    append(encode({"id": case_id, **run(case["input"])}))
                 except BaseException as err:
-                    append(_encode({"id": case_id, **adapter_error(err)}).encode("utf-8"))
+                    append(encode({"id": case_id, **adapter_error(err)}))
         finally:  # an error reply that cannot be encoded stops the adapter: what was answered goes out
             self.replies.encoded_results(encoded)
 

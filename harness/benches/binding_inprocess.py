@@ -27,13 +27,14 @@ def best_rate(count, work):
 def main():
     contract, cases_file, adapter_dir = sys.argv[1:4]
     sys.path.insert(0, os.path.abspath(adapter_dir))
-    import adapter  # the adapter's own decoder and encoder
+    import adapter  # the adapter's bindings, and its own decoder and encoder
+    from codec import decode, encode
 
     binding = importlib.import_module(adapter.BINDINGS[contract])
     binding.load()
     with open(cases_file, encoding="utf-8") as f:
-        inputs = [adapter.parse(line) for line in f]
-    lines = [adapter._encode({"op": "run", "id": i, "contract": contract, "input": c}) for i, c in enumerate(inputs)]
+        inputs = [decode(line) for line in f]
+    lines = [encode({"op": "run", "id": i, "contract": contract, "input": c}).decode("utf-8") for i, c in enumerate(inputs)]
 
     def direct():
         for case_input in inputs:
@@ -41,9 +42,9 @@ def main():
 
     def through_adapter_code():
         for line in lines:
-            message = adapter.parse(line)
+            message = decode(line)
             reply = {"id": message["id"], **binding.run(message["input"])}
-            adapter._encode(reply).encode("utf-8")
+            encode(reply)
 
     print(f"{best_rate(len(inputs), direct):.0f}")
     print(f"{best_rate(len(inputs), through_adapter_code):.0f}")

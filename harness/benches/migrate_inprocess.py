@@ -41,17 +41,18 @@ def main():
                 pass
 
     sys.path.insert(0, os.path.abspath(sys.argv[2]))
-    import adapter  # the adapter's own decoder and encoder
+    import adapter  # the adapter's bindings, and its own decoder and encoder
+    from codec import decode, encode
     from bindings import migrate as binding
 
     binding.load()
-    lines = [adapter._encode({"op": "run", "id": i, "contract": "migrate", "input": c}) for i, c in enumerate(cases)]
+    lines = [encode({"op": "run", "id": i, "contract": "migrate", "input": c}).decode("utf-8") for i, c in enumerate(cases)]
 
     def through_adapter_code():
         for line in lines:
-            message = adapter.parse(line)
+            message = decode(line)
             reply = {"op": "result", "id": message["id"], **binding.run(message["input"])}
-            (adapter._encode(reply) + "\n").encode("utf-8")
+            encode(reply) + b"\n"
 
     print(f"{best_rate(len(cases), direct):.0f}")
     print(f"{best_rate(len(cases), through_adapter_code):.0f}")

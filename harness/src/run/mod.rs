@@ -18,6 +18,7 @@
 pub mod driver;
 mod lines;
 pub mod protocol;
+mod python;
 pub mod session;
 pub mod setup;
 
