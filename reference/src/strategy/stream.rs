@@ -12,6 +12,8 @@ use std::convert::Infallible;
 use std::ops::{Range, RangeInclusive};
 
 use chacha20::ChaCha20Rng;
+
+use super::tape::Replay;
 use proptest::test_runner::TestRunner;
 use rand::distr::{Distribution, Uniform};
 use rand::{Rng, RngExt, SeedableRng, TryRng};
@@ -43,7 +45,7 @@ impl Stream {
         }
     }
 
-    fn skip_arm(&mut self) {
+    pub(crate) fn skip_arm(&mut self) {
         self.owed += FORK_SEED_WORDS;
     }
 
@@ -70,10 +72,12 @@ impl Stream {
 }
 
 /// The stream a sampler draws from: a proptest runner (any leaf strategy can draw from
-/// it) or the case's own [`Stream`] (for generators whose every leaf is drawn here).
+/// it), the case's own [`Stream`] (for generators whose every leaf is drawn here), or a
+/// [`Replay`] of a recorded case (guided mode, native generators too).
 pub enum Source<'a> {
     Runner(&'a mut TestRunner),
     Stream(&'a mut Stream),
+    Replay(&'a mut Replay),
 }
 
 impl Source<'_> {
@@ -86,6 +90,7 @@ impl Source<'_> {
                 runner.rng().fill_bytes(&mut fork_seed_words);
             }
             Source::Stream(stream) => stream.skip_arm(),
+            Source::Replay(replay) => replay.skip_arm(),
         }
     }
 
@@ -99,6 +104,7 @@ impl Source<'_> {
         match self {
             Source::Runner(runner) => uniform.sample(runner.rng()),
             Source::Stream(stream) => uniform.sample(stream.rng()),
+            Source::Replay(replay) => replay.draw(|rng| uniform.sample(rng)),
         }
     }
 
@@ -121,6 +127,7 @@ impl Source<'_> {
         match self {
             Source::Runner(runner) => draw(runner.rng()),
             Source::Stream(stream) => draw(stream.rng()),
+            Source::Replay(replay) => replay.draw(draw),
         }
     }
 }
