@@ -153,8 +153,9 @@ impl Guide {
         cases
     }
 
-    /// A parent tape and the draws to redraw in it: 1–4 draws anywhere, a span of up to 8,
-    /// or none in a splice of two members (one's draws up to a point, the other's after it).
+    /// A parent tape and the draws to redraw in it: 1–4 draws (mostly choices: an arm, a
+    /// length, one of a list), a span of up to 8, or none in a splice of two members (one's
+    /// draws up to a point, the other's after it).
     fn mutation(&self, rng: &mut TestRng) -> (Tape, Vec<Range<usize>>) {
         let parent = &self.pool[self.pick(rng)].tape;
         let draws = parent.draws().max(1);
@@ -162,9 +163,13 @@ impl Guide {
         match rng.next_u32() % 3 {
             0 => {
                 let count = 1 + rng.next_u32() % 4;
+                let choices = parent.choices();
                 let redrawn = (0..count)
                     .map(|_| {
-                        let at = anywhere(rng);
+                        let at = match (rng.next_u32() % 4, choices.len()) {
+                            (0, _) | (_, 0) => anywhere(rng),
+                            (_, count) => choices[rng.next_u32() as usize % count],
+                        };
                         at..at + 1
                     })
                     .collect();
@@ -182,9 +187,12 @@ impl Guide {
         }
     }
 
-    /// A pool member, weighted by the implementations it was new in and by how recently it
-    /// joined (the later ones got further).
+    /// A pool member: half the time the newest (the one that got furthest), else weighted
+    /// by the implementations it was new in and by how recently it joined.
     fn pick(&self, rng: &mut TestRng) -> usize {
+        if rng.next_u32() % 2 == 0 {
+            return self.pool.len().saturating_sub(1);
+        }
         let weight = |(position, member): (usize, &Member)| {
             u64::from(member.implementations) * (position as u64 + 1)
         };

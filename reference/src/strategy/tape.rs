@@ -21,6 +21,9 @@ pub struct Tape {
     words: Vec<u32>,
     /// Where each draw's words end in `words`.
     ends: Vec<usize>,
+    /// The draws that chose among alternatives (an arm, a length, a bool, one of a list),
+    /// as opposed to drawing a value (a number in a range, a character).
+    choices: Vec<usize>,
 }
 
 impl Tape {
@@ -37,9 +40,21 @@ impl Tape {
         &self.words[start..end]
     }
 
-    fn push(&mut self, words: &[u32]) {
+    /// The draws that chose among alternatives, in draw order.
+    pub fn choices(&self) -> &[usize] {
+        &self.choices
+    }
+
+    fn push(&mut self, words: &[u32], choice: bool) {
+        if choice {
+            self.choices.push(self.draws());
+        }
         self.words.extend_from_slice(words);
         self.ends.push(self.words.len());
+    }
+
+    fn is_choice(&self, index: usize) -> bool {
+        self.choices.binary_search(&index).is_ok()
     }
 
     /// This tape's draws before `at`, then `other`'s from `at` on.
@@ -47,10 +62,10 @@ impl Tape {
         let mut spliced = Tape::default();
         let at = at.min(self.draws());
         for index in 0..at {
-            spliced.push(self.draw(index));
+            spliced.push(self.draw(index), self.is_choice(index));
         }
         for index in at..other.draws() {
-            spliced.push(other.draw(index));
+            spliced.push(other.draw(index), other.is_choice(index));
         }
         spliced
     }
@@ -92,11 +107,12 @@ impl Replay {
     /// Runs one draw on the replayed words and records what it took.
     pub(crate) fn draw<T>(
         &mut self,
+        choice: bool,
         draw: impl FnOnce(&mut dyn TryRng<Error = Infallible>) -> T,
     ) -> T {
         self.taken.clear();
         let value = draw(self);
-        self.tape.push(&self.taken);
+        self.tape.push(&self.taken, choice);
         value
     }
 
