@@ -645,7 +645,11 @@ mod tests {
                 let at = (index as usize * 7) % tape.draws().max(1);
                 let mutate = || {
                     let fresh = Stream::new(case_seed(9, index));
-                    generator.replayed(Replay::new(tape.clone(), vec![at..at + 1], fresh))
+                    generator.replayed(Replay::new(
+                        tape.clone(),
+                        std::iter::once(at..at + 1).collect(),
+                        fresh,
+                    ))
                 };
                 let (value, mutated) = mutate().expect("native");
                 assert_eq!(

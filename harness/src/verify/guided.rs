@@ -178,7 +178,7 @@ impl Guide {
             1 => {
                 let at = anywhere(rng);
                 let length = 1 + rng.next_u32() as usize % 8;
-                (parent.clone(), vec![at..at + length])
+                (parent.clone(), std::iter::once(at..at + length).collect())
             }
             _ => {
                 let other = &self.pool[self.pick(rng)].tape;
