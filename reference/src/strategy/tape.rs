@@ -104,7 +104,10 @@ impl Replay {
         self.fresh.skip_arm();
     }
 
-    /// Runs one draw on the replayed words and records what it took.
+    /// Runs one draw on the replayed words and records what it took. Out of line and cold:
+    /// only guided mode replays, and the stream's draws beside it stay inlined.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn draw<T>(
         &mut self,
         choice: bool,
