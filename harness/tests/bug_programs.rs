@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-use common::{cases_to_catch, repo_root, serial, Sandbox};
+use common::{repo_root, run_to_catch, serial, Sandbox};
 use harness::plan::{ImplSpec, Impls, Placeholders};
 use harness::shell::shell_quote;
 use serde_json::Value;
@@ -91,6 +91,7 @@ fn check(mutant: &ImplSpec, impls: &Impls) -> Result<usize, String> {
     let [contract] = mutant.contracts.as_slice() else {
         return Err(format!("{id}: a mutant implements one contract"));
     };
+    let (seed, cases) = run_to_catch(id, "300");
     let sandbox = Sandbox::new();
     let run = sandbox.run(&[
         "verify",
@@ -100,9 +101,9 @@ fn check(mutant: &ImplSpec, impls: &Impls) -> Result<usize, String> {
         contract,
         "--quiet",
         "--cases",
-        cases_to_catch(id, "300"),
+        cases,
         "--seed",
-        "3",
+        seed,
         "--no-corpus",
         "--profile",
         mutant.breaks_in.as_str(),

@@ -133,3 +133,68 @@ fn python_and_typescript_guide_one_run_together() {
         assert_eq!(answered, Some(Value::from(192)), "{id}: {both}");
     }
 }
+
+/// Whether a run of `mutant` on `seed` with `cases` cases finds the deep mutant's bug (a
+/// divergence: the mutant has no other), guided or not.
+fn catches(deep: &DeepMutantSeed, guided: bool) -> bool {
+    let (mutant, contract, seed, cases) = *deep;
+    let mut args = vec![
+        "verify",
+        "--impl",
+        mutant,
+        "--contract",
+        contract,
+        "--cases",
+        cases,
+        "--seed",
+        seed,
+        "--no-vectors",
+        "--no-corpus",
+        "--shrink-time",
+        "0",
+        "--quiet",
+    ];
+    if guided {
+        args.push("--guided");
+    }
+    let run = Sandbox::new().run(&args);
+    assert!(run.code <= 1, "{}\n{}", run.stdout, run.stderr);
+    run.groups()
+        .iter()
+        .any(|group| group["kind"] == "divergence")
+}
+
+/// Guidance pays: for a deep mutant (issue 22: a bug behind three rare conditions, nested so
+/// partial progress shows as coverage), a guided run finds it within a case count where an
+/// unguided run of the same seed does not.
+#[test]
+fn guidance_finds_the_deep_mutants_where_unguided_runs_do_not() {
+    // Budget's cases run on real timers.
+    let _serial = common::serial();
+    for deep in &DEEP_MUTANT_SEEDS {
+        let (mutant, _, seed, cases) = deep;
+        assert!(
+            catches(deep, true),
+            "{mutant} seed {seed}, {cases} cases: the guided run missed it"
+        );
+        assert!(
+            !catches(deep, false),
+            "{mutant} seed {seed}, {cases} cases: the unguided run found it too"
+        );
+    }
+}
+
+/// (mutant, contract, seed, cases).
+type DeepMutantSeed = (&'static str, &'static str, &'static str, &'static str);
+
+/// Seeds and case counts where the guided run finds the deep mutant and the unguided one does
+/// not, each with a margin on both sides (measured: the note of issue 22).
+const DEEP_MUTANT_SEEDS: [DeepMutantSeed; 2] = [
+    ("py-mutant-pg-timeout-as-deadline", "budget", "3", "1000"),
+    (
+        "py-mutant-rollback-keeps-partial",
+        "sql-migrations",
+        "4",
+        "1400",
+    ),
+];

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{cases_to_catch, repo_root, serial, verify, DEEP_MUTANTS};
+use common::{repo_root, run_to_catch, serial, verify, DEEP_MUTANTS};
 use harness::plan::{ImplSpec, Impls, Placeholders};
 use serde_json::Value;
 
@@ -52,7 +52,7 @@ fn check(mutant: &ImplSpec) -> Result<(), String> {
     }
     // The acceptance run of issue 17: golden vectors and 1,000 generated cases (more for a
     // deep mutant), default shrinking, in the profile the mutant is caught in.
-    let cases = cases_to_catch(&mutant.id, "1000");
+    let (seed, cases) = run_to_catch(&mutant.id, "1000");
     let run = verify(
         contract,
         &mutant.id,
@@ -60,7 +60,7 @@ fn check(mutant: &ImplSpec) -> Result<(), String> {
             "--cases",
             cases,
             "--seed",
-            "3",
+            seed,
             "--no-corpus",
             "--profile",
             mutant.breaks_in.as_str(),
@@ -99,7 +99,7 @@ fn check(mutant: &ImplSpec) -> Result<(), String> {
     let example = &group["example"];
     // A deep mutant's smallest example is as large as its conditions need (the partial
     // rollback needs five migrations), so the size limit is for the others.
-    let deep = DEEP_MUTANTS.iter().any(|(deep, _)| deep == id);
+    let deep = DEEP_MUTANTS.iter().any(|(deep, _, _)| deep == id);
     if let Some(why) = too_large(contract, &example["input"]).filter(|_| !deep) {
         return Err(format!("{id}: shrunk to {why}: {}", example["input"]));
     }

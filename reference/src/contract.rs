@@ -6,7 +6,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
-use crate::strategy::{Gen, Source, Stream};
+use crate::strategy::{Gen, Replay, Source, Stream, Tape};
 
 /// A numbered rule of a contract, as reports cite it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,6 +369,22 @@ impl CaseGenerator {
         }
     }
 
+    /// Case `index` of stream `seed` (the value [`CaseGenerator::value`] draws) with its
+    /// tape, for guided mode; `None` unless every leaf of the generator is drawn natively.
+    pub fn recorded(&self, seed: u64, index: u64) -> Option<(Value, Tape)> {
+        let fresh = Stream::new(case_seed(seed, index));
+        self.replayed(Replay::new(Tape::default(), Vec::new(), fresh))
+    }
+
+    /// The case `replay` draws, with its own tape; `None` unless the generator is native.
+    pub fn replayed(&self, mut replay: Replay) -> Option<(Value, Tape)> {
+        if !self.generator.is_native() {
+            return None;
+        }
+        let value = self.generator.draw(&mut Source::Replay(&mut replay));
+        Some((value, replay.into_tape()))
+    }
+
     fn runner(&self, seed: u64, index: u64) -> TestRunner {
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &case_seed(seed, index));
         TestRunner::new_with_rng(self.config.clone(), rng)
@@ -575,6 +591,14 @@ mod tests {
                                 stream.rng().next_u64(),
                                 "{at}: the stream sampler drew a different amount"
                             );
+                            // Recorded for guided mode: the same case, and replayed
+                            // unchanged from its tape, the same case again.
+                            let (recorded, tape) = generator.recorded(seed, index).expect("native");
+                            assert_eq!(expected, recorded, "{at} (recorded)");
+                            let unchanged =
+                                Replay::new(tape.clone(), Vec::new(), Stream::new([0; 32]));
+                            let (replayed, again) = generator.replayed(unchanged).expect("native");
+                            assert_eq!((expected, tape), (replayed, again), "{at} (replayed)");
                         }
                     }
                 }
@@ -586,8 +610,12 @@ mod tests {
     /// own stream, not through a runner: every leaf in them is one the sampler draws itself.
     #[test]
     fn benchmarked_generators_draw_from_their_own_stream() {
-        let contracts: [&dyn Contract; 2] =
-            [&crate::migrate::Migrate, &crate::token_budget::TokenBudget];
+        let contracts: [&dyn Contract; 4] = [
+            &crate::migrate::Migrate,
+            &crate::token_budget::TokenBudget,
+            &crate::budget::Budget,
+            &crate::sqlmig::SqlMigrations,
+        ];
         for contract in contracts {
             for profile in [Profile::Normal, Profile::Hostile] {
                 let settings = GenSettings {
@@ -598,6 +626,42 @@ mod tests {
                 assert!(
                     generator.generator.is_native(),
                     "{} {profile:?}",
+                    contract.id()
+                );
+            }
+        }
+    }
+
+    /// A replay that redraws draw `i` keeps every draw before it as it was, and draws the
+    /// same case for the same fresh words.
+    #[test]
+    fn replays_change_only_from_the_redrawn_draw() {
+        for contract in crate::CONTRACTS {
+            let generator = CaseGenerator::new(*contract, &GenSettings::default());
+            for index in 0..40 {
+                let Some((_, tape)) = generator.recorded(5, index) else {
+                    continue;
+                };
+                let at = (index as usize * 7) % tape.draws().max(1);
+                let mutate = || {
+                    let fresh = Stream::new(case_seed(9, index));
+                    generator.replayed(Replay::new(
+                        tape.clone(),
+                        std::iter::once(at..at + 1).collect(),
+                        fresh,
+                    ))
+                };
+                let (value, mutated) = mutate().expect("native");
+                assert_eq!(
+                    tape.splice(at, &mutated),
+                    mutated,
+                    "{} case {index}",
+                    contract.id()
+                );
+                assert_eq!(
+                    Some((value, mutated)),
+                    mutate(),
+                    "{} case {index}",
                     contract.id()
                 );
             }

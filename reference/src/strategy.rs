@@ -27,10 +27,12 @@ use serde_json::{Map, Value};
 
 mod regex;
 mod stream;
+mod tape;
 
 pub use regex::regex;
 use stream::{char_in, native_leaf, select_from, weighted_bool, Draw as Sampler};
 pub use stream::{Source, Stream};
+pub use tape::{Replay, Tape};
 
 /// A generator: a proptest strategy and a sampler drawing the same values.
 pub struct Gen<T> {
@@ -112,7 +114,9 @@ impl<T: Debug + 'static> Gen<T> {
                     .new_tree(runner)
                     .expect("generators do not reject")
                     .current(),
-                Source::Stream(_) => unreachable!("a leaf proptest draws is not native"),
+                Source::Stream(_) | Source::Replay(_) => {
+                    unreachable!("a leaf proptest draws is not native")
+                }
             }),
             native: false,
         }

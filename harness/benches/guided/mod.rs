@@ -12,7 +12,7 @@ use super::harness;
 /// needs three rare conditions of the input at once.
 const MUTANTS: [(&str, &str, u64); 2] = [
     ("py-mutant-pg-timeout-as-deadline", "budget", 3000),
-    ("py-mutant-rollback-keeps-partial", "sql-migrations", 1200),
+    ("py-mutant-rollback-keeps-partial", "sql-migrations", 3000),
 ];
 const SEEDS: u64 = 10;
 

@@ -3,20 +3,22 @@
 //! per implementation, so only the run knows what is new), and cases that reached new
 //! branches join a pool whose members are mutated into later rounds beside fresh cases.
 //!
-//! A guided case is a walk through the contract generator's value tree, as the shrinker
-//! walks it: a fresh case is case N of the seed's stream (the one an unguided run draws), a
-//! mutated one starts from a pool member's case and takes a few more random steps (each a
-//! `simplify` or a `complicate`), so it is always a value the generator can produce. Everything
+//! A guided case is a sequence of draws from the contract's generator (its tape): a fresh case
+//! is case N of the seed's stream (the one an unguided run draws), a mutated one replays a pool
+//! member's tape with a few draws redrawn, or splices two members' tapes (choice-sequence
+//! mutation), so it is always a value the generator can produce, and a member that met one
+//! rare condition keeps it while a redraw elsewhere meets the next. Everything
 //! is decided from the seed, the round and the reached branches, in case order, so the same
 //! seed gives the same rounds however the adapters' timing falls.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use proptest::prelude::Rng;
-use proptest::strategy::ValueTree;
 use proptest::test_runner::{RngAlgorithm, TestRng};
+use reference::strategy::{Replay, Stream, Tape};
 use reference::CaseGenerator;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -28,9 +30,6 @@ use crate::run::Done;
 
 /// Cases per round: the pool is updated between rounds.
 pub(super) const ROUND: u64 = 64;
-/// The longest walk a case takes from its stream case: longer ones are not mutated further
-/// (replaying a walk costs its length).
-const MAX_STEPS: usize = 64;
 
 /// Each complete case's branches, per implementation slot, from where results are recorded
 /// to the producer.
@@ -80,26 +79,18 @@ impl Feedback {
     }
 }
 
-/// Where a guided case is in the generator's value tree: case `origin` of the seed's stream,
-/// then `steps` (true: simplify, false: complicate).
-#[derive(Clone)]
-struct Walk {
-    origin: u64,
-    steps: Vec<bool>,
-}
-
 /// A case that reached something new, kept to be mutated.
 struct Member {
-    walk: Walk,
+    tape: Tape,
     /// How many implementations it reached new branches in: cases that show the twins going
     /// different new ways are picked more often than those new in one alone.
     implementations: u32,
 }
 
-/// One case of a round.
+/// One case of a round, with its draws when the generator records them.
 pub(super) struct GuidedCase {
     pub number: u64,
-    walk: Walk,
+    tape: Option<Tape>,
     pub input: Value,
 }
 
@@ -127,65 +118,86 @@ impl Guide {
         }
     }
 
-    /// The cases numbered `numbers` of round `round`: a quarter fresh (all, while the pool is
+    /// The cases numbered `numbers` of round `round`: half fresh (all, while the pool is
     /// empty), the rest mutations of pool members.
     pub(super) fn round(&mut self, round: u64, numbers: std::ops::Range<u64>) -> Vec<GuidedCase> {
-        let mut rng = round_rng(self.seed, round);
+        let key_of_round = key(b"guided round", self.seed, round);
+        let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key_of_round);
         let mut cases = Vec::new();
         for number in numbers {
-            let parent = (!self.pool.is_empty() && number % 4 != 0)
-                .then(|| self.pool[self.pick(&mut rng)].walk.clone())
-                .filter(|walk| walk.steps.len() < MAX_STEPS);
-            let walk = match parent {
+            let mutation = (!self.pool.is_empty() && number % 2 == 1)
+                .then(|| self.mutation(&mut rng))
+                .and_then(|(parent, redrawn)| {
+                    let fresh = Stream::new(key(b"guided mutation", self.seed, number));
+                    self.generator.replayed(Replay::new(parent, redrawn, fresh))
+                });
+            let (input, tape) = match mutation {
+                Some((input, tape)) => {
+                    self.record.mutated += 1;
+                    (input, Some(tape))
+                }
                 None => {
                     self.record.fresh += 1;
-                    Walk {
-                        origin: number,
-                        steps: Vec::new(),
-                    }
-                }
-                Some(parent) => {
-                    self.record.mutated += 1;
-                    let mut steps = parent.steps;
-                    let more = 1 + rng.next_u32() % 8;
-                    steps.extend((0..more).map(|_| rng.next_u32() % 2 == 0));
-                    Walk {
-                        origin: parent.origin,
-                        steps,
+                    match self.generator.recorded(self.seed, number) {
+                        Some((input, tape)) => (input, Some(tape)),
+                        None => (self.generator.value(self.seed, number), None),
                     }
                 }
             };
-            let mut tree = self.generator.tree(self.seed, walk.origin);
-            for &simplify in &walk.steps {
-                // A step the tree cannot take leaves it where it is.
-                let _ = if simplify {
-                    tree.simplify()
-                } else {
-                    tree.complicate()
-                };
-            }
             cases.push(GuidedCase {
                 number,
-                walk,
-                input: tree.current(),
+                tape,
+                input,
             });
         }
         cases
     }
 
-    /// A pool member, weighted by the implementations it was new in, the later ones (which
-    /// got further) twice as likely as the first.
+    /// A parent tape and the draws to redraw in it: 1–4 draws (mostly choices: an arm, a
+    /// length, one of a list), a span of up to 8, or none in a splice of two members (one's
+    /// draws up to a point, the other's after it).
+    fn mutation(&self, rng: &mut TestRng) -> (Tape, Vec<Range<usize>>) {
+        let parent = &self.pool[self.pick(rng)].tape;
+        let draws = parent.draws().max(1);
+        let anywhere = |rng: &mut TestRng| rng.next_u32() as usize % draws;
+        match rng.next_u32() % 3 {
+            0 => {
+                let count = 1 + rng.next_u32() % 4;
+                let choices = parent.choices();
+                let redrawn = (0..count)
+                    .map(|_| {
+                        let at = match (rng.next_u32() % 4, choices.len()) {
+                            (0, _) | (_, 0) => anywhere(rng),
+                            (_, count) => choices[rng.next_u32() as usize % count],
+                        };
+                        at..at + 1
+                    })
+                    .collect();
+                (parent.clone(), redrawn)
+            }
+            1 => {
+                let at = anywhere(rng);
+                let length = 1 + rng.next_u32() as usize % 8;
+                (parent.clone(), std::iter::once(at..at + length).collect())
+            }
+            _ => {
+                let other = &self.pool[self.pick(rng)].tape;
+                (parent.splice(anywhere(rng), other), Vec::new())
+            }
+        }
+    }
+
+    /// A pool member: half the time the newest (the one that got furthest), else weighted
+    /// by the implementations it was new in and by how recently it joined.
     fn pick(&self, rng: &mut TestRng) -> usize {
+        if rng.next_u32() % 2 == 0 {
+            return self.pool.len().saturating_sub(1);
+        }
         let weight = |(position, member): (usize, &Member)| {
-            let later = if 2 * position >= self.pool.len() {
-                2
-            } else {
-                1
-            };
-            u64::from(member.implementations) * later
+            u64::from(member.implementations) * (position as u64 + 1)
         };
         let total: u64 = self.pool.iter().enumerate().map(weight).sum();
-        let mut ticket = u64::from(rng.next_u32()) % total.max(1);
+        let mut ticket = rng.next_u64() % total.max(1);
         for (position, member) in self.pool.iter().enumerate() {
             let w = weight((position, member));
             if ticket < w {
@@ -214,29 +226,17 @@ impl Guide {
                 }
                 new_in += u32::from(new);
             }
-            self.record.branches = self.seen.len() as u64;
-            if new_in > 0 {
+            if let (true, Some(tape)) = (new_in > 0, case.tape) {
                 self.pool.push(Member {
-                    walk: case.walk,
+                    tape,
                     implementations: new_in,
                 });
-                self.record.pool = self.pool.len() as u64;
             }
         }
+        self.record.branches = self.seen.len() as u64;
+        self.record.pool = self.pool.len() as u64;
     }
-}
 
-/// The round's random stream, from the seed and the round alone.
-fn round_rng(seed: u64, round: u64) -> TestRng {
-    let mut hasher = Sha256::new();
-    hasher.update(b"guided round");
-    hasher.update(seed.to_le_bytes());
-    hasher.update(round.to_le_bytes());
-    let key: [u8; 32] = hasher.finalize().into();
-    TestRng::from_seed(RngAlgorithm::ChaCha, &key)
-}
-
-impl Guide {
     /// Deals `cases` guided cases in rounds through `deal` (stream positions from
     /// `first_index` on), waiting after each round for every case's branches from `reached`
     /// before building the next; returns what the guidance did.
@@ -277,4 +277,13 @@ impl Guide {
         }
         self.record
     }
+}
+
+/// 32 bytes for `purpose`, from the seed and `at` (a round, or a case number) alone.
+fn key(purpose: &[u8], seed: u64, at: u64) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(purpose);
+    hasher.update(seed.to_le_bytes());
+    hasher.update(at.to_le_bytes());
+    hasher.finalize().into()
 }

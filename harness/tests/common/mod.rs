@@ -17,18 +17,20 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// The deep mutants of issue 22, whose bug needs three rare conditions of the input at once,
-/// and the cases of seed 3 that meet them: the generic mutant runs use fewer.
-pub const DEEP_MUTANTS: [(&str, &str); 2] = [
-    ("py-mutant-pg-timeout-as-deadline", "5000"),
-    ("py-mutant-rollback-keeps-partial", "1400"),
+/// and a seed and its cases that meet them (one bug, one group): the generic mutant runs use
+/// seed 3 and fewer cases.
+pub const DEEP_MUTANTS: [(&str, &str, &str); 2] = [
+    ("py-mutant-pg-timeout-as-deadline", "3", "5000"),
+    ("py-mutant-rollback-keeps-partial", "5", "600"),
 ];
 
-/// The cases of seed 3 a run of `mutant` needs to catch it: `usual`, or a deep mutant's own.
-pub fn cases_to_catch(mutant: &str, usual: &'static str) -> &'static str {
+/// The seed and cases a run of `mutant` needs to catch it: seed 3 and `usual` cases, or a
+/// deep mutant's own.
+pub fn run_to_catch(mutant: &str, usual: &'static str) -> (&'static str, &'static str) {
     DEEP_MUTANTS
         .iter()
-        .find(|(id, _)| *id == mutant)
-        .map_or(usual, |(_, cases)| cases)
+        .find(|(id, _, _)| *id == mutant)
+        .map_or(("3", usual), |(_, seed, cases)| (seed, cases))
 }
 
 pub fn fixture_config() -> PathBuf {

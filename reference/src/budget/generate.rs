@@ -31,7 +31,7 @@ use serde_json::Value;
 use super::types::{BudgetInput, BudgetSpec, FallbackSpec, Script, Tags, RESOURCE_CLASSES};
 use crate::contract::{json, GenSettings, Profile};
 use crate::one_of;
-use crate::strategy::{option_of, option_weighted, vec_of, Gen, Zip};
+use crate::strategy::{option_of, option_weighted, select, vec_of, Gen, Zip};
 
 /// The longest budget upstream's vectors use (one day).
 pub const DAY_MS: u64 = 86_400_000;
@@ -113,7 +113,7 @@ fn kind() -> Gen<Kind> {
 
 fn error_name() -> Gen<String> {
     one_of![
-        3 => prop::sample::select(vec![
+        3 => select(vec![
             "Error", "TypeError", "AbortError", "TimeoutError", "RateLimitError",
             "ValueError", "ConnectionError", "RuntimeError",
         ])
@@ -145,23 +145,20 @@ fn script_plan() -> Gen<ScriptPlan> {
 }
 
 fn unknown_class() -> Gen<String> {
-    Gen::leaf(
-        prop::sample::select(vec!["gpu", "LLM", "disk", "", "io ", "network", "mem"])
-            .prop_map(str::to_owned),
-    )
+    select(vec!["gpu", "LLM", "disk", "", "io ", "network", "mem"]).prop_map(str::to_owned)
 }
 
 fn class_name() -> Gen<String> {
     one_of![
-        6 => prop::sample::select(RESOURCE_CLASSES.to_vec()).prop_map(str::to_owned),
+        6 => select(RESOURCE_CLASSES.to_vec()).prop_map(str::to_owned),
         1 => unknown_class(),
     ]
 }
 
 fn fallback_class() -> Gen<FallbackClass> {
     one_of![
-        7 => (0u32..=1000).prop_map(FallbackClass::NotHigher),
-        2 => (0..RESOURCE_CLASSES.len()).prop_map(FallbackClass::Any),
+        7 => Gen::leaf(0u32..=1000).prop_map(FallbackClass::NotHigher),
+        2 => Gen::leaf(0..RESOURCE_CLASSES.len()).prop_map(FallbackClass::Any),
         1 => unknown_class().prop_map(FallbackClass::Unknown),
     ]
 }
@@ -172,7 +169,7 @@ fn timeout_ms(stage_cap: u64) -> Gen<u64> {
         5 => 41u64..=stage_cap.max(41),
         2 => (stage_cap + 1)..=DAY_MS,
         1 => (DAY_MS + 1)..=MAX_TIMEOUT_MS,
-        3 => prop::sample::select(TIMEOUT_BOUNDARIES.to_vec()),
+        3 => select(TIMEOUT_BOUNDARIES.to_vec()),
     ]
 }
 
@@ -325,8 +322,8 @@ fn breakage() -> Gen<Breakage> {
         Just(serde_json::json!({"nested": "x"})),
     ];
     one_of![
-        prop::sample::select(vec!["op", "component"]).prop_map(Breakage::RemoveTag),
-        prop::sample::select(vec![
+        select(vec!["op", "component"]).prop_map(Breakage::RemoveTag),
+        select(vec![
             Value::from(0),
             Value::from(-5),
             Value::from(12.5),
@@ -339,18 +336,17 @@ fn breakage() -> Gen<Breakage> {
         ])
         .prop_map(Breakage::TimeoutMs),
         (
-            prop::sample::select(vec!["component", "op", "tenantId", "correlationId"]),
+            select(vec!["component", "op", "tenantId", "correlationId"]),
             non_string.clone()
         )
             .zip()
             .prop_map(|(k, v)| Breakage::TagValue(k, v)),
-        prop::sample::select(vec![Value::from("yes"), Value::from(1)])
-            .prop_map(Breakage::SignalRespecting),
+        select(vec![Value::from("yes"), Value::from(1)]).prop_map(Breakage::SignalRespecting),
         non_string.prop_map(Breakage::PrimaryClass),
         (
-            prop::sample::select(vec!["", "budget", "tags", "fallback"]),
-            prop::sample::select(UNKNOWN_KEYS.to_vec()),
-            prop::sample::select(vec![
+            select(vec!["", "budget", "tags", "fallback"]),
+            select(UNKNOWN_KEYS.to_vec()),
+            select(vec![
                 Value::Null,
                 Value::from("x"),
                 Value::from(1),
@@ -358,8 +354,9 @@ fn breakage() -> Gen<Breakage> {
                 serde_json::json!({}),
             ]),
         )
+            .zip()
             .prop_map(|(at, key, value)| Breakage::UnknownKey(at, key, value)),
-        prop::sample::select(vec![
+        select(vec![
             "/tags/tenantId",
             "/tags/correlationId",
             "/budget/pgStatementTimeoutMs",

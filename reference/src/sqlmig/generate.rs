@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::{GenSettings, Profile};
 use crate::one_of;
-use crate::strategy::{vec_of, Gen, Zip};
+use crate::strategy::{vec_of, weighted, Gen, Zip};
 
 /// Longest operation sequence generated.
 const MAX_OPS: usize = 30;
@@ -122,11 +122,12 @@ fn stmt() -> Gen<Stmt> {
     let column = 0..COLUMNS.len();
     one_of![
         4 => (table.clone(), column.clone(), 0..TYPES.len())
+            .zip()
             .prop_map(|(table, column, ty)| Stmt::AddColumn { table, column, ty }),
-        3 => (table.clone(), column).prop_map(|(table, column)| Stmt::CreateIndex { table, column }),
-        2 => table.clone().prop_map(|table| Stmt::CreateView { table }),
-        1 => table.prop_map(|table| Stmt::DropTable { table }),
-        1 => (0..BROKEN.len()).prop_map(Stmt::Broken),
+        3 => (table.clone(), column).zip().prop_map(|(table, column)| Stmt::CreateIndex { table, column }),
+        2 => Gen::leaf(table.clone()).prop_map(|table| Stmt::CreateView { table }),
+        1 => Gen::leaf(table).prop_map(|table| Stmt::DropTable { table }),
+        1 => Gen::leaf(0..BROKEN.len()).prop_map(Stmt::Broken),
     ]
 }
 
@@ -220,7 +221,7 @@ impl FilePlan {
 fn file_plan() -> Gen<FilePlan> {
     (
         one_of![
-            8 => (0usize..3).prop_map(Body::Table),
+            8 => Gen::leaf(0usize..3).prop_map(Body::Table),
             1 => Just(Body::Empty),
             1 => Just(Body::CommentOnly),
         ],
@@ -318,11 +319,11 @@ fn op_plan(hostile: bool) -> Gen<OpPlan> {
         2 => Just(OpPlan::Pending),
         2 => Just(OpPlan::Current),
         2 => Just(OpPlan::RollbackLast),
-        2 => (0usize..8).prop_map(OpPlan::RollbackTo),
-        1 => (file_plan(), prop::bool::weighted(0.3))
+        2 => Gen::leaf(0usize..8).prop_map(OpPlan::RollbackTo),
+        1 => (file_plan(), weighted(0.3))
             .zip()
             .prop_map(|(plan, early)| OpPlan::AddFile { plan, early }),
-        u32::from(hostile) => (0..odd_targets().len()).prop_map(OpPlan::RollbackOdd),
+        u32::from(hostile) => Gen::leaf(0..odd_targets().len()).prop_map(OpPlan::RollbackOdd),
     ]
 }
 
@@ -411,7 +412,7 @@ pub fn generator(settings: &GenSettings) -> Gen<Value> {
     (
         naming,
         vec_of(file_plan(), 0..7),
-        prop::bool::weighted(0.2),
+        weighted(0.2),
         vec_of(op_plan(hostile), 1..=MAX_OPS),
     )
         .zip()

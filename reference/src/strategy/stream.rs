@@ -12,6 +12,8 @@ use std::convert::Infallible;
 use std::ops::{Range, RangeInclusive};
 
 use chacha20::ChaCha20Rng;
+
+use super::tape::Replay;
 use proptest::test_runner::TestRunner;
 use rand::distr::{Distribution, Uniform};
 use rand::{Rng, RngExt, SeedableRng, TryRng};
@@ -43,7 +45,7 @@ impl Stream {
         }
     }
 
-    fn skip_arm(&mut self) {
+    pub(crate) fn skip_arm(&mut self) {
         self.owed += FORK_SEED_WORDS;
     }
 
@@ -70,10 +72,12 @@ impl Stream {
 }
 
 /// The stream a sampler draws from: a proptest runner (any leaf strategy can draw from
-/// it) or the case's own [`Stream`] (for generators whose every leaf is drawn here).
+/// it), the case's own [`Stream`] (for generators whose every leaf is drawn here), or a
+/// [`Replay`] of a recorded case (guided mode, native generators too).
 pub enum Source<'a> {
     Runner(&'a mut TestRunner),
     Stream(&'a mut Stream),
+    Replay(&'a mut Replay),
 }
 
 impl Source<'_> {
@@ -86,6 +90,7 @@ impl Source<'_> {
                 runner.rng().fill_bytes(&mut fork_seed_words);
             }
             Source::Stream(stream) => stream.skip_arm(),
+            Source::Replay(replay) => replay.skip_arm(),
         }
     }
 
@@ -99,6 +104,7 @@ impl Source<'_> {
         match self {
             Source::Runner(runner) => uniform.sample(runner.rng()),
             Source::Stream(stream) => uniform.sample(stream.rng()),
+            Source::Replay(replay) => replay.draw(true, |rng| uniform.sample(rng)),
         }
     }
 
@@ -116,11 +122,31 @@ impl Source<'_> {
         })
     }
 
-    /// Runs `draw` on the generator underneath.
+    /// Runs `draw`, a value's draw, on the generator underneath.
     fn with_rng<T>(&mut self, draw: impl FnOnce(&mut dyn TryRng<Error = Infallible>) -> T) -> T {
+        self.draw_as(false, draw)
+    }
+
+    /// Runs `draw`, a choice among a few alternatives (a bool, one of a list), on the
+    /// generator underneath.
+    fn choose_with_rng<T>(
+        &mut self,
+        draw: impl FnOnce(&mut dyn TryRng<Error = Infallible>) -> T,
+    ) -> T {
+        self.draw_as(true, draw)
+    }
+
+    /// Runs `draw`; a replay records whether it was a `choice` (guided mutation redraws
+    /// choices more often than values: they are what steers a case into rare branches).
+    fn draw_as<T>(
+        &mut self,
+        choice: bool,
+        draw: impl FnOnce(&mut dyn TryRng<Error = Infallible>) -> T,
+    ) -> T {
         match self {
             Source::Runner(runner) => draw(runner.rng()),
             Source::Stream(stream) => draw(stream.rng()),
+            Source::Replay(replay) => replay.draw(choice, draw),
         }
     }
 }
@@ -144,7 +170,9 @@ pub(crate) fn native_leaf<S: Any + Clone, T: std::fmt::Debug + Clone + 'static>(
         return Some(draw(move |_| value.clone()));
     }
     if strategy.is::<proptest::bool::Any>() {
-        return retyped(draw(|source| source.with_rng(|rng| rng.random::<bool>())));
+        return retyped(draw(|source| {
+            source.choose_with_rng(|rng| rng.random::<bool>())
+        }));
     }
     macro_rules! ranges {
         ($($typ:ty),+) => {$(
@@ -257,13 +285,13 @@ fn retyped<U: 'static, T: 'static>(sampler: Draw<U>) -> Option<Draw<T>> {
 
 /// `proptest::bool::weighted(probability)`'s draw.
 pub(crate) fn weighted_bool(probability: f64) -> Draw<bool> {
-    draw(move |source| source.with_rng(|rng| rng.random_bool(probability)))
+    draw(move |source| source.choose_with_rng(|rng| rng.random_bool(probability)))
 }
 
 /// `proptest::sample::select(values)`'s draw: an index in `0..len`, drawn in u64.
 pub(crate) fn select_from<T: Clone + 'static>(values: Vec<T>) -> Draw<T> {
     let uniform = Uniform::new(0, values.len() as u64).expect("values to select from");
-    draw(move |source| values[source.with_rng(|rng| uniform.sample(rng)) as usize].clone())
+    draw(move |source| values[source.choose_with_rng(|rng| uniform.sample(rng)) as usize].clone())
 }
 
 /// The draw of a `proptest::char` strategy over `ranges` with the default biases

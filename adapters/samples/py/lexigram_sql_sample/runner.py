@@ -33,8 +33,8 @@ MUTANTS = {
     "rollback-forgets": "rollback deletes the tracking record but never runs the .down.sql",
     "rollback-default-all": "rollback() called without a target undoes every migration (rollback(None) still undoes "
     "the latest): a binding that always passed None hid it",
-    "rollback-keeps-partial": "a rollback of four migrations or more that fails on a .down.sql after the newest one keeps "
-    "what it undid before the failure (it commits instead of rolling back)",
+    "rollback-keeps-partial": "a rollback of four migrations or more with dotted ids that fails on a .down.sql after the "
+    "newest one keeps what it undid before the failure (it commits instead of rolling back)",
 }
 MUTANT = os.environ.get("SQLMIG_SAMPLE_MUTANT", "")
 if MUTANT not in MUTANTS:
@@ -46,6 +46,7 @@ TRACKING_TABLE = "harness_sample_migrations"
 _UP_SUFFIX = ".sql"
 _DOWN_SUFFIX = ".down.sql"
 _LEADING_INTEGER = re.compile(r"[0-9]+")
+_DOTTED_ID = re.compile(r"[0-9]+\.[0-9]+-")
 
 
 class MigrationError(Exception):
@@ -227,11 +228,14 @@ class SimpleMigrationManager:
         except Exception as err:
             if MUTANT == "rollback-keeps-partial":
                 # MUTANT: a rollback that undoes four migrations or more and fails past the
-                # newest one commits the undos before the failure instead of rolling them back.
+                # newest one, of dotted ids ("1.2-name"), commits the undos before the failure
+                # instead of rolling them back: three independent rare choices, nested so that
+                # partial progress shows as coverage.
                 if len(scripts) > 3:
                     if version != scripts[0][0]:
-                        connection.execute("COMMIT")
-                        raise MigrationError(f"rollback of {version} failed: {err}") from err
+                        if _DOTTED_ID.match(version):
+                            connection.execute("COMMIT")
+                            raise MigrationError(f"rollback of {version} failed: {err}") from err
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise MigrationError(f"rollback of {version} failed (nothing was rolled back): {err}") from err
