@@ -9,13 +9,14 @@ mod adapters;
 mod coverage;
 mod guided;
 mod producer;
+mod records;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use reference::{Contract, Profile};
+use reference::Contract;
 use tokio::sync::{mpsc, watch};
 
 use crate::baseline::{Baseline, Entry};
@@ -28,12 +29,13 @@ use crate::minimize::{attach_snippets, shrink::Probers, Packages, ShrinkJob};
 use crate::plan::{CaseLabel, ImplSpec, Plan};
 use crate::progress::Progress;
 use crate::report::{
-    Group, GuidedRecord, ImplRecord, ImplStatus, Report, SettingsRecord, Timings, VectorTiming,
-    Verdict, SCHEMA_VERSION,
+    Group, GuidedRecord, ImplRecord, ImplStatus, Report, Timings, VectorTiming, Verdict,
+    SCHEMA_VERSION,
 };
-use crate::run::{self, Done, Driver, Job, Outcome, RestartBudget, Session};
+use crate::run::{self, Done, Driver, Job, RestartBudget, Session};
 use adapters::{incident_record, start_adapter, start_unless_stopped};
 use producer::spawn_producer;
+use records::{settings_record, vector_timings};
 
 /// Runs the plan and builds its report; [`Report::save`] writes it.
 pub fn verify(plan: &Plan) -> Result<Report, Error> {
@@ -213,35 +215,6 @@ async fn verify_async(plan: &Plan) -> Result<Report, Error> {
         !plan.partial && !interrupted,
     );
     Ok(report)
-}
-
-/// The run's settings as its report and its stream record them.
-fn settings_record(plan: &Plan) -> SettingsRecord {
-    let settings = &plan.settings;
-    SettingsRecord {
-        cases: plan.generated_count(),
-        only_case: settings.only_case,
-        fixed_cases: plan.fixed.iter().map(|v| v.len() as u64).sum(),
-        corpus_cases: plan
-            .fixed
-            .iter()
-            .flatten()
-            .filter(|(label, _)| matches!(label, CaseLabel::Corpus(_)))
-            .count() as u64,
-        profile: match settings.generation.profile {
-            Profile::Normal => "normal".into(),
-            Profile::Hostile => "hostile".into(),
-        },
-        time_zone: settings.time_zone.clone(),
-        race_band_ms: settings.generation.race_band_ms,
-        confirm_runs: settings.confirm_runs,
-        timing_slack_ms: settings.timing_slack_ms,
-        max_case_ms: settings.generation.max_case_ms,
-        window: settings.runner.window,
-        jobs: settings.jobs,
-        shard: settings.shard,
-        vector: settings.vector.clone(),
-    }
 }
 
 /// Writes `groups` as a new baseline (`--write-baseline`) and returns it, to apply at once.
@@ -497,33 +470,6 @@ async fn run_contract(
     }
     let wall_ms = started.elapsed().as_millis() as u64;
     state.contracts_ms.insert(contract.id().into(), wall_ms);
-}
-
-/// How long each implementation took on `case`, when it is a golden vector.
-fn vector_timings(
-    contract: &dyn Contract,
-    case: &CaseRun,
-    specs: &[&ImplSpec],
-) -> Vec<VectorTiming> {
-    let CaseLabel::Vector(id) = &case.label else {
-        return Vec::new();
-    };
-    let elapsed = case.outcomes.iter().map(|outcome| match outcome {
-        Some(Outcome::Output { elapsed_ms, .. }) => *elapsed_ms,
-        _ => None,
-    });
-    specs
-        .iter()
-        .zip(elapsed)
-        .filter_map(|(spec, elapsed_ms)| {
-            Some(VectorTiming {
-                contract: contract.id().into(),
-                implementation: spec.id.clone(),
-                id: id.clone(),
-                elapsed_ms: elapsed_ms?,
-            })
-        })
-        .collect()
 }
 
 /// Shows the groups found since the last call, and streams the cases judged and the groups
