@@ -26,17 +26,6 @@ const RUNS_WHILE_FIXED: u32 = 3;
 /// variables its report gives, for at most `limit` a run; again while it prints `fixed`, up
 /// to [`RUNS_WHILE_FIXED`] runs.
 pub async fn check(snippet: &Snippet, file: &str, limit: Duration) -> ProgramCheck {
-    let mut runs = 0;
-    loop {
-        runs += 1;
-        let checked = check_once(snippet, file, limit).await;
-        if checked.result != ProgramResult::Fixed || runs == RUNS_WHILE_FIXED {
-            return ProgramCheck { runs, ..checked };
-        }
-    }
-}
-
-async fn check_once(snippet: &Snippet, file: &str, limit: Duration) -> ProgramCheck {
     let failed = ProgramCheck {
         result: ProgramResult::Failed,
         exit_code: None,
@@ -54,11 +43,24 @@ async fn check_once(snippet: &Snippet, file: &str, limit: Duration) -> ProgramCh
     if std::fs::write(folder.path().join(file), &snippet.code).is_err() {
         return failed;
     }
-    run(program, args, snippet, file, folder.path(), limit)
-        .await
-        .unwrap_or(failed)
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let (result, exit_code) = run(program, args, snippet, file, folder.path(), limit)
+            .await
+            .unwrap_or((ProgramResult::Failed, None));
+        if result != ProgramResult::Fixed || runs == RUNS_WHILE_FIXED {
+            return ProgramCheck {
+                result,
+                exit_code,
+                runs,
+            };
+        }
+    }
 }
 
+/// One run of the program: what it showed and its exit code; `None` when it could not be
+/// started or waited for.
 async fn run(
     program: &str,
     args: &[String],
@@ -66,7 +68,7 @@ async fn run(
     file: &str,
     folder: &Path,
     limit: Duration,
-) -> Option<ProgramCheck> {
+) -> Option<(ProgramResult, Option<i32>)> {
     let child = Command::new(program)
         .args(args)
         .arg(file)
@@ -85,11 +87,7 @@ async fn run(
         if let Some(group) = group {
             signal_group(group, libc::SIGKILL);
         }
-        return Some(ProgramCheck {
-            result: ProgramResult::TimedOut,
-            exit_code: None,
-            runs: 1,
-        });
+        return Some((ProgramResult::TimedOut, None));
     };
     let output = finished.ok()?;
     let printed = [output.stdout.as_slice(), output.stderr.as_slice()]
@@ -101,11 +99,7 @@ async fn run(
         Some(0) if printed.contains(FIXED) && !printed.contains(SHOWS_BUG) => ProgramResult::Fixed,
         _ => ProgramResult::Failed,
     };
-    Some(ProgramCheck {
-        result,
-        exit_code,
-        runs: 1,
-    })
+    Some((result, exit_code))
 }
 
 #[cfg(test)]
