@@ -99,7 +99,10 @@ mod tests {
         let fine = format!(
             r#"{{"op":"hello","protocol":1,{IMPL},"contracts":["budget","migrate"],"implementations":{{"budget":{{"name":"aegis","version":"1"}}}},"unavailable":{{"x":"why"}},"batch":true,"coverage":false,"guided":true}}"#
         );
-        assert!(plain_hello(&fine).is_some(), "a plain hello takes the fast path");
+        assert!(
+            plain_hello(&fine).is_some(),
+            "a plain hello takes the fast path"
+        );
         let lines = [
             fine.clone(),
             format!(r#"{{"protocol":1,"op":"hello",{IMPL},"contracts":[],"implementations":{{}}}}"#),
