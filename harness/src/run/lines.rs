@@ -31,7 +31,7 @@ pub async fn next_line<R: AsyncBufRead + Unpin>(
         if chunk.is_empty() {
             return Ok((bytes > 0).then(|| finish(line, bytes, limit)));
         }
-        let newline = chunk.iter().position(|&b| b == b'\n');
+        let newline = memchr::memchr(b'\n', chunk);
         let part = &chunk[..newline.unwrap_or(chunk.len())];
         bytes += part.len() as u64;
         if bytes <= limit as u64 {

@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use super::IncidentKind;
 
+mod plain_hello;
+
 pub const PROTOCOL_VERSION: u64 = 1;
 
 const SCHEMA_TEXT: &str = include_str!("../../../adapters/protocol.schema.json");
@@ -306,6 +308,9 @@ pub fn parse_reply(line: &str) -> Result<Reply, Violation> {
     }
     if let Some(replies) = plain_results(line) {
         return Ok(Reply::Results(replies));
+    }
+    if let Some(hello) = plain_hello::plain_hello(line) {
+        return Ok(Reply::Hello(hello));
     }
     checked_reply(line)
 }
