@@ -410,16 +410,22 @@ class Adapter:
 _READ_SIZE = 1 << 16
 
 
+def read_stdin():
+    """The next bytes of stdin, as they arrive; b"" at its end (or when it broke, which is
+    taken the same way)."""
+    try:
+        return os.read(0, _READ_SIZE)
+    except OSError:
+        return b""
+
+
 def read_hello(adapter):
     """Reads stdin line by line until the hello is handled (it loads the bindings, which
     decide the loop that serves the rest); returns what was read after it."""
     received = b""
     while not adapter.greeted and adapter.status is None:
         if b"\n" not in received:
-            try:
-                data = os.read(0, _READ_SIZE)
-            except OSError:  # stdin broke: like the end of input
-                data = b""
+            data = read_stdin()
             if not data:
                 adapter.data_received(received)
                 adapter.eof_received()
@@ -441,10 +447,7 @@ def serve_blocking(adapter, received):
             adapter.replies.flush()
         if adapter.status is not None:
             return
-        try:
-            received = os.read(0, _READ_SIZE)
-        except OSError:  # stdin broke: like the end of input
-            received = b""
+        received = read_stdin()
         if not received:
             adapter.eof_received()
             return
