@@ -1,17 +1,18 @@
 """Harness adapter for Python implementations, protocol 1 (see ../PROTOCOL.md), batches included.
 
-Stdlib only, with orjson where it is installed to read and write JSON faster (codec.py). One
-asyncio loop reads JSON Lines from stdin. A binding's `run` is either a coroutine function,
-and then every case runs as its own task (many cases in flight at once, each with its own
-`contextvars` context), or a plain function, and then the case is called
-inline in the read loop and answered at once, with no task and no per-case scheduling (for
-calls that return promptly: while one runs, nothing else is read, so a call that hangs goes
-unanswered, pings included, and the harness treats the adapter as stuck). Any exception while
+Stdlib only, with orjson where it is installed to read and write JSON faster (codec.py). It
+reads JSON Lines from stdin. A binding's `run` is either a coroutine function, and then every
+case runs as its own task on an asyncio loop (many cases in flight at once, each with its own
+`contextvars` context), or a plain function, and then the case is called inline in the read
+loop and answered at once, with no task and no per-case scheduling (for calls that return
+promptly: while one runs, nothing else is read, so a call that hangs goes unanswered, pings
+included, and the harness treats the adapter as stuck). The hello names the contracts to load;
+when none of them is a coroutine function, a plain blocking loop reads the rest and asyncio is
+never imported (its imports are a third of the adapter's start-up). Any exception while
 handling a case becomes an `adapterError` reply for that case only. The optional `snippet` op
 is answered inline too; a failure there is a `"code": null` reply, never an adapterError.
 """
 
-import asyncio
 import importlib
 import inspect
 import json
@@ -60,26 +61,27 @@ def log(message):
 
 
 class Replies:
-    """Writes protocol messages into a buffer that is flushed once per turn of the loop.
+    """Writes protocol messages into a buffer that is flushed once per turn of the loop (the
+    asyncio loop's, once `loop` is set; else the blocking loop flushes after each read).
 
     Once the harness's batch offer is accepted (`batch_bytes` set), the results of one turn
     go out together in `results` messages of at most `batch_bytes` each; a result longer than
     that alone goes as a `result` message.
     """
 
-    def __init__(self, stream, loop):
+    def __init__(self, stream):
         self._stream = stream
         self._write = stream.write
-        self._loop = loop
+        self.loop = None
         self._flush_scheduled = False
         self.batch_bytes = None
         self._results = []  # encoded results (bytes, no `op`) waiting for the flush
         self._results_size = 0
 
     def _schedule(self):
-        if not self._flush_scheduled:
+        if not self._flush_scheduled and self.loop is not None:
             self._flush_scheduled = True
-            self._loop.call_soon(self.flush)
+            self.loop.call_soon(self.flush)
 
     def send(self, message):
         # Encode fully before writing, so a message that cannot be encoded never leaves
@@ -159,12 +161,16 @@ async def run_case(replies, binding, case_id, case_input):
         replies.result(case_id, adapter_error(err))
 
 
-class Adapter(asyncio.Protocol):
-    """Reads stdin as it arrives, splits it into lines and handles each one at once."""
+class Adapter:
+    """Reads stdin as it arrives, splits it into lines and handles each one at once. Its
+    `data_received` and `eof_received` are fed by the blocking loop, or by asyncio as the
+    protocol of the stdin pipe (duck-typed: asyncio is not imported to subclass its Protocol)."""
 
-    def __init__(self, replies, finished):
+    def __init__(self, replies):
         self.replies = replies
-        self.finished = finished  # a future: the exit status
+        self.status = None  # the exit status, once finished
+        self.loop = None  # the asyncio loop, when it serves (an asynchronous binding)
+        self.on_finish = None  # called with the status when finished (wakes the asyncio loop)
         self.greeted = False
         self.pieces = []  # the start of a line whose end has not arrived yet
         self.sync_runs = {}  # contract -> plain `run` function, called inline
@@ -176,8 +182,11 @@ class Adapter(asyncio.Protocol):
 
     # -- transport callbacks
 
+    def connection_made(self, transport):
+        pass
+
     def data_received(self, data):
-        if self.finished.done():
+        if self.status is not None:
             return
         if b"\n" not in data:
             self.pieces.append(data)
@@ -197,14 +206,14 @@ class Adapter(asyncio.Protocol):
         try:
             for line in lines:
                 on_line(line)
-                if self.finished.done():
+                if self.status is not None:
                     return
         except BaseException:  # a bug of the adapter itself (cases have their own handler)
             log(f"adapter failure:\n{traceback.format_exc()}")
             self.finish(1)
 
     def eof_received(self):
-        if self.pieces and not self.finished.done():
+        if self.pieces and self.status is None:
             line, self.pieces = b"".join(self.pieces), []
             self.on_line(line)
         # The harness is gone: like `bye`, pending cases are dropped.
@@ -215,8 +224,10 @@ class Adapter(asyncio.Protocol):
         self.finish(0)
 
     def finish(self, status):
-        if not self.finished.done():
-            self.finished.set_result(status)
+        if self.status is None:
+            self.status = status
+            if self.on_finish is not None:
+                self.on_finish(status)
 
     # -- messages
 
@@ -316,7 +327,7 @@ class Adapter(asyncio.Protocol):
             binding = self.async_bindings.get(contract)
             if binding is None:
                 raise LookupError(f"contract {contract!r} is not available in this adapter")
-            task = asyncio.create_task(run_case(self.replies, binding, case_id, case["input"]))
+            task = self.loop.create_task(run_case(self.replies, binding, case_id, case["input"]))
             self.running.add(task)
             task.add_done_callback(self.running.discard)
         except BaseException as err:
@@ -333,7 +344,7 @@ class Adapter(asyncio.Protocol):
         if run is None or self.replies.batch_bytes is None:
             for case in cases:
                 self.run(contract, case.get("id") if type(case) is dict else None, case)
-                if self.finished.done():
+                if self.status is not None:
                     return
             return
         encoded = []
@@ -396,20 +407,85 @@ class Adapter(asyncio.Protocol):
         self.finish(1)
 
 
-async def main():
+_READ_SIZE = 1 << 16
+
+
+def read_stdin():
+    """The next bytes of stdin, as they arrive; b"" at its end (or when it broke, which is
+    taken the same way)."""
+    try:
+        return os.read(0, _READ_SIZE)
+    except OSError:
+        return b""
+
+
+def read_hello(adapter):
+    """Reads stdin line by line until the hello is handled (it loads the bindings, which
+    decide the loop that serves the rest); returns what was read after it."""
+    received = b""
+    while not adapter.greeted and adapter.status is None:
+        if b"\n" not in received:
+            data = read_stdin()
+            if not data:
+                adapter.data_received(received)
+                adapter.eof_received()
+                break
+            received += data
+            continue
+        line, _, received = received.partition(b"\n")
+        adapter.data_received(line + b"\n")
+    adapter.replies.flush()
+    return received
+
+
+def serve_blocking(adapter, received):
+    """Plain bindings only: handle every complete line read, flush the replies, read on, until
+    finished."""
+    while True:
+        if received:
+            adapter.data_received(received)
+            adapter.replies.flush()
+        if adapter.status is not None:
+            return
+        received = read_stdin()
+        if not received:
+            adapter.eof_received()
+            return
+
+
+async def serve_async(adapter, received):
+    """An asynchronous binding: asyncio reads stdin and runs its cases as tasks."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
-    replies = Replies(take_protocol_stream(), loop)
     finished = loop.create_future()
-    adapter = Adapter(replies, finished)
-    await loop.connect_read_pipe(lambda: adapter, sys.stdin)
-    status = await finished
+    adapter.loop = adapter.replies.loop = loop
+    adapter.on_finish = lambda status: finished.done() or finished.set_result(status)
+    if received:
+        adapter.data_received(received)
+    if adapter.status is None:
+        await loop.connect_read_pipe(lambda: adapter, sys.stdin)
+        await finished
+
+
+def main():
+    replies = Replies(take_protocol_stream())
+    adapter = Adapter(replies)
+    received = read_hello(adapter)
+    if adapter.status is None:
+        if adapter.async_bindings:
+            import asyncio
+
+            asyncio.new_event_loop().run_until_complete(serve_async(adapter, received))
+        else:
+            serve_blocking(adapter, received)
     replies.flush()
-    return status
+    return adapter.status
 
 
 if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    exit_code = asyncio.new_event_loop().run_until_complete(main())
+    exit_code = main()
     sys.stderr.flush()
     # Exit at once: cases still pending (a hung implementation) must not hold the process.
     os._exit(exit_code)

@@ -6,10 +6,17 @@
 //! pyenv's global version file, the shim itself). A cached interpreter is used only while all
 //! of that is unchanged and it still exists; anything unexpected leaves `python3` as it is.
 //! Only the process started changes: argv, reports and bug programs still say `python3`.
+//! Within one harness process the answer is worked out once per (PATH, folder) and shared by
+//! every adapter started there (a run starts one per implementation, job and restart), off the
+//! runtime's worker threads: it reads files and may run the shim.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
 
 use super::AdapterCommand;
 
@@ -54,13 +61,39 @@ impl PythonLookup {
 
 const PROGRAM: &str = "python3";
 
+/// The interpreters worked out in this process, by (PATH, folder adapters start in): what
+/// else the answer depends on (`PYENV*`, HOME) is the harness's own environment, fixed for its
+/// life. A cell per key, so adapters starting at once wait for one answer, not one each.
+type Resolved = Mutex<BTreeMap<(Option<OsString>, PathBuf), Arc<OnceCell<String>>>>;
+static RESOLVED: Resolved = Mutex::new(BTreeMap::new());
+
 /// The program to start for an argv beginning with `program`: the real interpreter behind a
 /// pyenv shim for `python3`, else `program` itself.
-pub fn program_to_start(program: &str, command: &AdapterCommand) -> String {
+pub async fn program_to_start(program: &str, command: &AdapterCommand) -> String {
     if program != PROGRAM {
         return program.to_owned();
     }
-    python_command(&PythonLookup::for_command(command))
+    python_command_once(PythonLookup::for_command(command)).await
+}
+
+/// [`python_command`], worked out once per (PATH, folder) in this process.
+async fn python_command_once(lookup: PythonLookup) -> String {
+    let cell = {
+        let mut resolved = RESOLVED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        resolved
+            .entry((lookup.path.clone(), lookup.cwd.clone()))
+            .or_default()
+            .clone()
+    };
+    cell.get_or_init(|| async move {
+        tokio::task::spawn_blocking(move || python_command(&lookup))
+            .await
+            .unwrap_or_else(|_| PROGRAM.to_owned()) // the lookup panicked: start python3 as it is
+    })
+    .await
+    .clone()
 }
 
 /// The command that starts Python: the real interpreter behind a pyenv shim, else `python3`.

@@ -200,7 +200,7 @@ pub async fn start(
             program: program.clone(),
             error: format!("cannot create a scratch folder: {e}"),
         })?;
-    let mut child = Command::new(super::python::program_to_start(program, command))
+    let mut child = Command::new(super::python::program_to_start(program, command).await)
         .args(args)
         .envs(command.env.iter().map(|(k, v)| (k, v)))
         .env("HARNESS_SCRATCH", scratch.path())

@@ -152,3 +152,29 @@ fn a_shim_that_fails_leaves_python3() {
     assert_eq!(python_command(&machine.lookup()), "python3");
     assert!(!machine.lookup().cache.exists(), "nothing kept");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adapters_started_in_one_process_share_one_answer_per_path_and_folder() {
+    let machine = Machine::new();
+    let starts: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(python_command_once(machine.lookup())))
+        .collect();
+    for start in starts {
+        assert_eq!(start.await.unwrap(), machine.version("global"));
+    }
+    // Not read from the kept file either: a later start in this process asks nothing.
+    std::fs::remove_file(machine.lookup().cache).unwrap();
+    assert_eq!(
+        python_command_once(machine.lookup()).await,
+        machine.version("global")
+    );
+    assert_eq!(machine.shim_runs(), 1);
+
+    let elsewhere = machine.dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join(".python-version"), "3.12\n").unwrap();
+    let mut lookup = machine.lookup();
+    lookup.cwd = elsewhere;
+    assert_eq!(python_command_once(lookup).await, machine.version("3.12"));
+    assert_eq!(machine.shim_runs(), 2);
+}
