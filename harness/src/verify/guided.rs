@@ -242,7 +242,11 @@ impl Guide {
                     choice: Some(at),
                     ..origin
                 };
-                (parent.clone(), vec![at..at + 1], origin)
+                (
+                    parent.clone(),
+                    std::iter::once(at..at + 1).collect(),
+                    origin,
+                )
             }
             0..=3 => {
                 let count = 2 + rng.next_u32() % 3;
@@ -261,7 +265,11 @@ impl Guide {
             4 => {
                 let at = anywhere(rng);
                 let length = 1 + rng.next_u32() as usize % 8;
-                (parent.clone(), vec![at..at + length], origin)
+                (
+                    parent.clone(),
+                    std::iter::once(at..at + length).collect(),
+                    origin,
+                )
             }
             _ => {
                 let other = &self.pool[self.pick(rng)];
