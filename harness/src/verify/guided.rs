@@ -85,64 +85,13 @@ struct Member {
     /// How many implementations it reached new branches in: cases that show the twins going
     /// different new ways are picked more often than those new in one alone.
     implementations: u32,
-    /// How many members it descends from: a deep lineage has met one more condition at each
-    /// step, so it is the likeliest to meet the next one (AFL-style energy).
-    depth: u32,
-    /// A digest of the branches it reached, to tell whether a child reached the same.
-    reached: u64,
-    /// Its choices whose redraw alone changed the branches a child reached: they hold the
-    /// conditions this member met (or shift the draws after them), so mutations leave them
-    /// be and redraw the others, where the next condition is (AFL's effector map, learned
-    /// from the mutations themselves).
-    effectors: HashSet<usize>,
-}
-
-/// Where a mutated case comes from.
-#[derive(Clone, Copy)]
-struct Origin {
-    /// The parent's place in the pool, and its depth.
-    parent: usize,
-    depth: u32,
-    /// The one choice redrawn, when that is the whole mutation.
-    choice: Option<usize>,
 }
 
 /// One case of a round, with its draws when the generator records them.
 pub(super) struct GuidedCase {
     pub number: u64,
     tape: Option<Tape>,
-    /// None for a fresh case.
-    origin: Option<Origin>,
     pub input: Value,
-}
-
-/// How often fresh and mutated cases reached something new, which decides the split of the
-/// next round: whichever finds more gets more of it, and neither less than a quarter.
-#[derive(Default)]
-struct Yield {
-    fresh: (u64, u64),
-    mutated: (u64, u64),
-}
-
-impl Yield {
-    fn count(&mut self, mutated: bool, new: bool) {
-        let (found, tried) = if mutated {
-            &mut self.mutated
-        } else {
-            &mut self.fresh
-        };
-        *found += u64::from(new);
-        *tried += 1;
-    }
-
-    /// Of every 64 cases of the next round, how many are mutated: 16 to 48, by each
-    /// source's rate of finding something new (counted with one find and one miss more, so
-    /// a source tried little is not written off).
-    fn mutated_of_64(&self) -> u64 {
-        let rate = |(found, tried): (u64, u64)| (found + 1) as f64 / (tried + 2) as f64;
-        let (fresh, mutated) = (rate(self.fresh), rate(self.mutated));
-        ((64.0 * mutated / (fresh + mutated)).round() as u64).clamp(16, 48)
-    }
 }
 
 /// The producer's side: builds each round from the pool and learns from its results.
@@ -152,7 +101,6 @@ pub(super) struct Guide {
     pool: Vec<Member>,
     /// (implementation slot, branch) pairs some case reached.
     seen: HashSet<(usize, String)>,
-    found: Yield,
     pub record: GuidedRecord,
 }
 
@@ -163,7 +111,6 @@ impl Guide {
             seed,
             pool: Vec::new(),
             seen: HashSet::new(),
-            found: Yield::default(),
             record: GuidedRecord {
                 contract: contract.to_owned(),
                 ..GuidedRecord::default()
@@ -171,85 +118,51 @@ impl Guide {
         }
     }
 
-    /// The cases numbered `numbers` of round `round`: fresh ones (all, while the pool is
-    /// empty) and mutations of pool members, split by what each found so far.
+    /// The cases numbered `numbers` of round `round`: half fresh (all, while the pool is
+    /// empty), the rest mutations of pool members.
     pub(super) fn round(&mut self, round: u64, numbers: std::ops::Range<u64>) -> Vec<GuidedCase> {
         let key_of_round = key(b"guided round", self.seed, round);
         let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key_of_round);
-        let mutated_of_64 = self.found.mutated_of_64();
         let mut cases = Vec::new();
         for number in numbers {
-            let mutation = (!self.pool.is_empty() && rng.next_u64() % ROUND < mutated_of_64)
+            let mutation = (!self.pool.is_empty() && number % 2 == 1)
                 .then(|| self.mutation(&mut rng))
-                .and_then(|(parent, redrawn, origin)| {
+                .and_then(|(parent, redrawn)| {
                     let fresh = Stream::new(key(b"guided mutation", self.seed, number));
-                    let replayed = self.generator.replayed(Replay::new(parent, redrawn, fresh));
-                    replayed.map(|(input, tape)| (input, tape, origin))
+                    self.generator.replayed(Replay::new(parent, redrawn, fresh))
                 });
-            let (input, tape, origin) = match mutation {
-                Some((input, tape, origin)) => {
+            let (input, tape) = match mutation {
+                Some((input, tape)) => {
                     self.record.mutated += 1;
-                    (input, Some(tape), Some(origin))
+                    (input, Some(tape))
                 }
                 None => {
                     self.record.fresh += 1;
                     match self.generator.recorded(self.seed, number) {
-                        Some((input, tape)) => (input, Some(tape), None),
-                        None => (self.generator.value(self.seed, number), None, None),
+                        Some((input, tape)) => (input, Some(tape)),
+                        None => (self.generator.value(self.seed, number), None),
                     }
                 }
             };
             cases.push(GuidedCase {
                 number,
                 tape,
-                origin,
                 input,
             });
         }
         cases
     }
 
-    /// A parent tape, the draws to redraw in it, and where it comes from: one choice (an
-    /// arm, a length, one of a list; seldom one of the parent's effectors) half the time,
-    /// since one condition more is one choice more; else 2–4 draws (mostly choices), a span
-    /// of up to 8, or none in a splice of two members (one's draws up to a point, the
-    /// other's after it).
-    fn mutation(&self, rng: &mut TestRng) -> (Tape, Vec<Range<usize>>, Origin) {
-        let picked = self.pick(rng);
-        let member = &self.pool[picked];
-        let (parent, depth) = (&member.tape, member.depth);
-        let origin = Origin {
-            parent: picked,
-            depth,
-            choice: None,
-        };
+    /// A parent tape and the draws to redraw in it: 1–4 draws (mostly choices: an arm, a
+    /// length, one of a list), a span of up to 8, or none in a splice of two members (one's
+    /// draws up to a point, the other's after it).
+    fn mutation(&self, rng: &mut TestRng) -> (Tape, Vec<Range<usize>>) {
+        let parent = &self.pool[self.pick(rng)].tape;
         let draws = parent.draws().max(1);
         let anywhere = |rng: &mut TestRng| rng.next_u32() as usize % draws;
-        match rng.next_u32() % 6 {
-            0..=2 if !parent.choices().is_empty() => {
-                let choices = parent.choices();
-                let others: Vec<usize> = choices
-                    .iter()
-                    .copied()
-                    .filter(|at| !member.effectors.contains(at))
-                    .collect();
-                let from = match others.is_empty() || rng.next_u32() % 8 == 0 {
-                    true => choices,
-                    false => &others,
-                };
-                let at = from[rng.next_u32() as usize % from.len()];
-                let origin = Origin {
-                    choice: Some(at),
-                    ..origin
-                };
-                (
-                    parent.clone(),
-                    std::iter::once(at..at + 1).collect(),
-                    origin,
-                )
-            }
-            0..=3 => {
-                let count = 2 + rng.next_u32() % 3;
+        match rng.next_u32() % 3 {
+            0 => {
+                let count = 1 + rng.next_u32() % 4;
                 let choices = parent.choices();
                 let redrawn = (0..count)
                     .map(|_| {
@@ -260,40 +173,28 @@ impl Guide {
                         at..at + 1
                     })
                     .collect();
-                (parent.clone(), redrawn, origin)
+                (parent.clone(), redrawn)
             }
-            4 => {
+            1 => {
                 let at = anywhere(rng);
                 let length = 1 + rng.next_u32() as usize % 8;
-                (
-                    parent.clone(),
-                    std::iter::once(at..at + length).collect(),
-                    origin,
-                )
+                (parent.clone(), std::iter::once(at..at + length).collect())
             }
             _ => {
-                let other = &self.pool[self.pick(rng)];
-                let spliced = parent.splice(anywhere(rng), &other.tape);
-                let depth = depth.max(other.depth);
-                (spliced, Vec::new(), Origin { depth, ..origin })
+                let other = &self.pool[self.pick(rng)].tape;
+                (parent.splice(anywhere(rng), other), Vec::new())
             }
         }
     }
 
-    /// A pool member: half the time the deepest (the newest of those), else weighted by
-    /// its depth, the implementations it was new in, and how recently it joined.
+    /// A pool member: half the time the newest (the one that got furthest), else weighted
+    /// by the implementations it was new in and by how recently it joined.
     fn pick(&self, rng: &mut TestRng) -> usize {
         if rng.next_u32() % 2 == 0 {
-            let deepest = self
-                .pool
-                .iter()
-                .enumerate()
-                .max_by_key(|(position, member)| (member.depth, *position));
-            return deepest.map_or(0, |(position, _)| position);
+            return self.pool.len().saturating_sub(1);
         }
         let weight = |(position, member): (usize, &Member)| {
-            let depth = u64::from(member.depth) + 1;
-            u64::from(member.implementations) * depth * depth * (position as u64 + 1)
+            u64::from(member.implementations) * (position as u64 + 1)
         };
         let total: u64 = self.pool.iter().enumerate().map(weight).sum();
         let mut ticket = rng.next_u64() % total.max(1);
@@ -317,7 +218,6 @@ impl Guide {
             let Some(by_slot) = reached.remove(&case.number) else {
                 continue;
             };
-            let reached = digest(&by_slot);
             let mut new_in = 0;
             for (slot, branches) in by_slot.into_iter().enumerate() {
                 let mut new = false;
@@ -326,26 +226,10 @@ impl Guide {
                 }
                 new_in += u32::from(new);
             }
-            self.found.count(case.origin.is_some(), new_in > 0);
-            if let Some(Origin {
-                parent,
-                choice: Some(choice),
-                ..
-            }) = case.origin
-            {
-                if let Some(parent) = self.pool.get_mut(parent) {
-                    if parent.reached != reached {
-                        parent.effectors.insert(choice);
-                    }
-                }
-            }
             if let (true, Some(tape)) = (new_in > 0, case.tape) {
                 self.pool.push(Member {
                     tape,
                     implementations: new_in,
-                    depth: case.origin.map_or(0, |origin| origin.depth + 1),
-                    reached,
-                    effectors: HashSet::new(),
                 });
             }
         }
@@ -393,23 +277,6 @@ impl Guide {
         }
         self.record
     }
-}
-
-/// A digest of the branches one case reached in each implementation (`by_slot` lists each
-/// implementation's in the order its adapter sent them, which is sorted).
-fn digest(by_slot: &[Vec<String>]) -> u64 {
-    let mut hasher = Sha256::new();
-    for branches in by_slot {
-        for branch in branches {
-            hasher.update(branch.as_bytes());
-            hasher.update([0]);
-        }
-        hasher.update([1]);
-    }
-    let bytes: [u8; 32] = hasher.finalize().into();
-    u64::from_le_bytes([
-        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-    ])
 }
 
 /// 32 bytes for `purpose`, from the seed and `at` (a round, or a case number) alone.
