@@ -5,9 +5,13 @@ Started from the adapter's hello when the harness offers guidance. A trace funct
 line") its code took inside the packages under test; everything else (the adapter, the
 standard library, other packages) is left untraced. Arcs go to the case whose task is running,
 through a context variable, so asynchronous cases interleaving on one loop keep theirs apart.
+Code an event loop runs as a callback, outside any task (a timer, a task's done callback), is
+left untraced: whether such a callback runs before its case ends depends on timing, and a
+branch that comes and goes with the machine's load would steer two runs of one seed apart.
 The harness decides what is new: this file only says what each case reached.
 """
 
+import asyncio
 import contextvars
 import os
 import sys
@@ -17,6 +21,13 @@ import coverage_probe
 
 # The arcs of the case running now (a set), or None outside any case.
 _CASE_ARCS = contextvars.ContextVar("case_arcs", default=None)
+
+
+def _in_loop_callback():
+    """Whether the code starting now runs as a callback of an event loop rather than in a task
+    (a coroutine's every resumption starts anew, so each is judged where it runs)."""
+    loop = asyncio._get_running_loop()
+    return loop is not None and asyncio.current_task(loop) is None
 
 
 class Probe:
@@ -42,7 +53,7 @@ class Probe:
         if event != "call":
             return None
         short = self._short_name(frame.f_code.co_filename)
-        if short is None:
+        if short is None or _in_loop_callback():
             return None
         previous = -frame.f_code.co_firstlineno  # negative: the entry into the function
 

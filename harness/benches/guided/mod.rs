@@ -9,7 +9,7 @@ use std::path::Path;
 use super::harness;
 
 /// (implementation, contract, cases at most) measured: the deep mutants of issue 22, whose bug
-/// needs three rare conditions of the input at once.
+/// needs three (sql-migrations) or four (budget) rare conditions of the input at once.
 const MUTANTS: [(&str, &str, u64); 2] = [
     ("py-mutant-pg-timeout-as-deadline", "budget", 3000),
     ("py-mutant-rollback-keeps-partial", "sql-migrations", 3000),

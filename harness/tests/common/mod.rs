@@ -16,11 +16,11 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
-/// The deep mutants of issue 22, whose bug needs three rare conditions of the input at once,
-/// and a seed and its cases that meet them (one bug, one group): the generic mutant runs use
-/// seed 3 and fewer cases.
+/// The deep mutants of issue 22, whose bug needs three or four rare conditions of the input
+/// at once, and a seed and its cases that meet them (one bug, one group): the generic mutant
+/// runs use seed 3 and fewer cases.
 pub const DEEP_MUTANTS: [(&str, &str, &str); 2] = [
-    ("py-mutant-pg-timeout-as-deadline", "3", "5000"),
+    ("py-mutant-pg-timeout-as-deadline", "12", "300"),
     ("py-mutant-rollback-keeps-partial", "5", "600"),
 ];
 
