@@ -169,8 +169,7 @@ class Adapter:
     def __init__(self, replies):
         self.replies = replies
         self.status = None  # the exit status, once finished
-        self.loop = None  # the asyncio loop, when it serves (an asynchronous binding)
-        self.on_finish = None  # called with the status when finished (wakes the asyncio loop)
+        self.finished = None  # when asyncio serves: the future it waits on, done at finish
         self.greeted = False
         self.pieces = []  # the start of a line whose end has not arrived yet
         self.sync_runs = {}  # contract -> plain `run` function, called inline
@@ -226,8 +225,8 @@ class Adapter:
     def finish(self, status):
         if self.status is None:
             self.status = status
-            if self.on_finish is not None:
-                self.on_finish(status)
+            if self.finished is not None:
+                self.finished.set_result(status)
 
     # -- messages
 
@@ -327,7 +326,8 @@ class Adapter:
             binding = self.async_bindings.get(contract)
             if binding is None:
                 raise LookupError(f"contract {contract!r} is not available in this adapter")
-            task = self.loop.create_task(run_case(self.replies, binding, case_id, case["input"]))
+            # The loop the replies flush on is the one asyncio serves with.
+            task = self.replies.loop.create_task(run_case(self.replies, binding, case_id, case["input"]))
             self.running.add(task)
             task.add_done_callback(self.running.discard)
         except BaseException as err:
@@ -457,15 +457,13 @@ async def serve_async(adapter, received):
     """An asynchronous binding: asyncio reads stdin and runs its cases as tasks."""
     import asyncio
 
-    loop = asyncio.get_running_loop()
-    finished = loop.create_future()
-    adapter.loop = adapter.replies.loop = loop
-    adapter.on_finish = lambda status: finished.done() or finished.set_result(status)
+    loop = adapter.replies.loop = asyncio.get_running_loop()
+    adapter.finished = loop.create_future()
     if received:
         adapter.data_received(received)
     if adapter.status is None:
         await loop.connect_read_pipe(lambda: adapter, sys.stdin)
-        await finished
+        await adapter.finished
 
 
 def main():

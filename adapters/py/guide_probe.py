@@ -22,12 +22,9 @@ import coverage_probe
 # The arcs of the case running now (a set), or None outside any case.
 _CASE_ARCS = contextvars.ContextVar("case_arcs", default=None)
 
-
-def _in_loop_callback():
-    """Whether the code starting now runs as a callback of an event loop rather than in a task
-    (a coroutine's every resumption starts anew, so each is judged where it runs)."""
-    loop = asyncio._get_running_loop()
-    return loop is not None and asyncio.current_task(loop) is None
+# Bound once: the trace function asks them on every call into the packages under test.
+_running_loop = asyncio._get_running_loop
+_current_task = asyncio.current_task
 
 
 class Probe:
@@ -37,9 +34,8 @@ class Probe:
         self._files = {}  # code object's file -> its short name, or None when not traced
 
     def _short_name(self, filename):
-        known = self._files.get(filename, False)
-        if known is not False:
-            return known
+        """The file's short name, or None when it is not traced; worked out once per file (the
+        trace function looks in `_files` first)."""
         path = os.path.realpath(filename)
         short = None
         for prefix in self._prefixes:
@@ -52,8 +48,17 @@ class Probe:
     def _global_trace(self, frame, event, arg):
         if event != "call":
             return None
-        short = self._short_name(frame.f_code.co_filename)
-        if short is None or _in_loop_callback():
+        # Inline rather than through helpers: this runs on every call the process makes.
+        filename = frame.f_code.co_filename
+        short = self._files.get(filename, False)
+        if short is False:
+            short = self._short_name(filename)
+        if short is None:
+            return None
+        # Code run as a callback of an event loop rather than in a task is left untraced (a
+        # coroutine's every resumption starts anew, so each is judged where it runs).
+        loop = _running_loop()
+        if loop is not None and _current_task(loop) is None:
             return None
         previous = -frame.f_code.co_firstlineno  # negative: the entry into the function
 

@@ -25,8 +25,10 @@ const OWN_COST_CASES: u64 = 20_000;
 /// Runs behind each printed figure (its median).
 const RUNS: usize = 3;
 
-/// The median of `values` (the upper middle one of an even count; 0 when empty).
-fn median(mut values: Vec<f64>) -> f64 {
+/// The median over `runs` of the figure `field` takes from each run (the upper middle one of
+/// an even count; 0 when there is none).
+fn median_by<T>(runs: &[T], field: impl Fn(&T) -> f64) -> f64 {
+    let mut values: Vec<f64> = runs.iter().map(field).collect();
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
@@ -59,9 +61,9 @@ fn measure_median(root: &Path, reports: &Path, args: &[&str]) -> Usage {
         println!("    (exit codes differ between runs: {exits:?})");
     }
     Usage {
-        wall: median(runs.iter().map(|u| u.wall).collect()),
-        harness_cpu: median(runs.iter().map(|u| u.harness_cpu).collect()),
-        adapters_cpu: median(runs.iter().map(|u| u.adapters_cpu).collect()),
+        wall: median_by(&runs, |u| u.wall),
+        harness_cpu: median_by(&runs, |u| u.harness_cpu),
+        adapters_cpu: median_by(&runs, |u| u.adapters_cpu),
         exit: exits[RUNS - 1],
     }
 }
@@ -197,15 +199,7 @@ fn end_to_end(root: &Path, reports: &Path, contract_id: &str, cases: u64) {
     let rates: Vec<Vec<f64>> = (0..RUNS)
         .map(|_| super::python_rates(&mut command))
         .collect();
-    let rate_at = |line: usize| {
-        median(
-            rates
-                .iter()
-                .map(|r| r.get(line).copied().unwrap_or(0.0))
-                .collect(),
-        )
-        .max(1.0)
-    };
+    let rate_at = |line: usize| median_by(&rates, |r| r.get(line).copied().unwrap_or(0.0)).max(1.0);
     let in_process = rate_at(0);
     let adapter_code = rate_at(1);
     let count = cases.to_string();

@@ -113,21 +113,30 @@ impl Request<'_> {
     }
 }
 
+/// Read strictly, as both the protocol and report schemas have it: no other members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AdapterInfo {
     pub name: String,
     pub language: String,
     pub version: String,
 }
 
+/// Read strictly, as the protocol, report and corpus formats have it: no other members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Package {
     pub name: String,
     pub version: String,
 }
 
+/// An adapter's `hello`, read only in the shape the schema allows (no other members, at
+/// any level), so the fast path can read a line straight into it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Hello {
+    /// Read only to require it: the schema's `"const": "hello"`.
+    op: HelloOp,
     pub protocol: u64,
     #[serde(rename = "impl")]
     pub adapter: AdapterInfo,
@@ -144,6 +153,12 @@ pub struct Hello {
     /// Accepts the harness's guidance offer: each result carries `reached`.
     #[serde(default)]
     pub guided: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+enum HelloOp {
+    #[serde(rename = "hello")]
+    Hello,
 }
 
 /// What one adapter process measured of one file of the implementation under test.

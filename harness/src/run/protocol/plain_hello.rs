@@ -2,89 +2,20 @@
 //! shape the protocol schema allows, so a run whose every other line is a result never
 //! compiles the schema (compiling it cost more instructions than 400 migrate cases).
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
-use super::{AdapterInfo, Hello, Package};
-
-/// A `hello` message exactly as the schema has it: no other members, at any level.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireHello {
-    #[allow(dead_code)] // Read only to require it: the schema's `"const": "hello"`.
-    op: HelloOp,
-    protocol: u64,
-    #[serde(rename = "impl")]
-    adapter: WireAdapterInfo,
-    contracts: Vec<String>,
-    implementations: BTreeMap<String, WirePackage>,
-    #[serde(default)]
-    unavailable: BTreeMap<String, String>,
-    #[serde(default)]
-    batch: bool,
-    #[serde(default)]
-    coverage: bool,
-    #[serde(default)]
-    guided: bool,
-}
-
-#[derive(Deserialize)]
-enum HelloOp {
-    #[serde(rename = "hello")]
-    Hello,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireAdapterInfo {
-    name: String,
-    language: String,
-    version: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WirePackage {
-    name: String,
-    version: String,
-}
+use super::Hello;
 
 /// The hello `line` holds, when it is one the schema accepts and the checked path would
 /// read the same; anything else (a member too many or repeated, a `null`, a contract named
 /// twice, a protocol that is no unsigned integer) is `None` and goes the checked way, which
 /// says what is wrong.
 pub(super) fn plain_hello(line: &str) -> Option<Hello> {
-    let wire: WireHello = serde_json::from_str(line).ok()?;
-    let mut names: Vec<&String> = wire.contracts.iter().collect();
+    let hello: Hello = serde_json::from_str(line).ok()?;
+    let mut names: Vec<&String> = hello.contracts.iter().collect();
     names.sort_unstable();
     if names.windows(2).any(|pair| pair[0] == pair[1]) {
         return None;
     }
-    Some(Hello {
-        protocol: wire.protocol,
-        adapter: AdapterInfo {
-            name: wire.adapter.name,
-            language: wire.adapter.language,
-            version: wire.adapter.version,
-        },
-        contracts: wire.contracts,
-        implementations: wire
-            .implementations
-            .into_iter()
-            .map(|(contract, package)| {
-                let package = Package {
-                    name: package.name,
-                    version: package.version,
-                };
-                (contract, package)
-            })
-            .collect(),
-        unavailable: wire.unavailable,
-        batch: wire.batch,
-        coverage: wire.coverage,
-        guided: wire.guided,
-    })
+    Some(hello)
 }
 
 #[cfg(test)]
