@@ -137,6 +137,11 @@ impl<T: Debug + 'static> Gen<T> {
         (self.sampler)(source)
     }
 
+    /// [`Gen::draw`] as one part of a composite value, for a replay to align by.
+    fn draw_part(&self, source: &mut Source) -> T {
+        source.part(|source| self.draw(source))
+    }
+
     /// Whether every leaf is drawn here, so a [`Stream`] can be drawn from.
     pub fn is_native(&self) -> bool {
         self.native
@@ -220,7 +225,7 @@ pub fn one_of<T: Debug + 'static>(arms: Vec<(u32, Gen<T>)>) -> Gen<T> {
         for _ in 0..pick {
             source.skip_arm();
         }
-        arms[pick].1.draw(source)
+        arms[pick].1.draw_part(source)
     };
     Gen {
         strategy,
@@ -272,7 +277,7 @@ pub fn vec_of<T: Debug + 'static>(
         native: element.native,
         sampler: Arc::new(move |source| {
             let len = source.uniform_incl(start, end);
-            (0..len).map(|_| element.draw(source)).collect()
+            (0..len).map(|_| element.draw_part(source)).collect()
         }),
     }
 }
@@ -309,7 +314,7 @@ fn draw_map<K: Debug + 'static, V: Debug + 'static, M: FromIterator<(K, V)>>(
     loop {
         let count = source.uniform_incl(start, end);
         let map: M = (0..count)
-            .map(|_| (key.draw(source), value.draw(source)))
+            .map(|_| source.part(|source| (key.draw_part(source), value.draw_part(source))))
             .collect();
         if len(&map) >= start {
             return map;
@@ -352,7 +357,7 @@ pub fn option_weighted<T: Debug + 'static>(
             None
         } else {
             source.skip_arm();
-            Some(inner.draw(source))
+            Some(inner.draw_part(source))
         }
     };
     Gen {
@@ -408,7 +413,7 @@ pub fn sequence<T: Debug + 'static>(items: Vec<Gen<T>>) -> Gen<Vec<T>> {
     Gen {
         strategy,
         native: items.iter().all(|g| g.native),
-        sampler: Arc::new(move |source| items.iter().map(|g| g.draw(source)).collect()),
+        sampler: Arc::new(move |source| items.iter().map(|g| g.draw_part(source)).collect()),
     }
 }
 
@@ -418,7 +423,7 @@ pub fn array<T: Debug + 'static, const N: usize>(items: [Gen<T>; N]) -> Gen<[T; 
     Gen {
         strategy,
         native: items.iter().all(|g| g.native),
-        sampler: Arc::new(move |source| std::array::from_fn(|i| items[i].draw(source))),
+        sampler: Arc::new(move |source| std::array::from_fn(|i| items[i].draw_part(source))),
     }
 }
 
@@ -438,7 +443,7 @@ macro_rules! zip_tuple {
                 Gen {
                     strategy,
                     native: true $(&& gens.$index.native)+,
-                    sampler: Arc::new(move |source| ($(gens.$index.draw(source),)+)),
+                    sampler: Arc::new(move |source| ($(gens.$index.draw_part(source),)+)),
                 }
             }
         }
@@ -492,6 +497,48 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A redraw that changes how many draws one part makes (a vector's length) leaves the
+    /// parts after it as they were: a replay aligns draws by their place in the value, not
+    /// by their number.
+    #[test]
+    fn replays_keep_the_parts_after_a_redrawn_one() {
+        let generator = (
+            vec_of(0u32..1000, 0..8usize),
+            0u32..1_000_000,
+            regex("[a-z]{1,9}").expect("valid"),
+        )
+            .zip();
+        let mut lengths_changed = 0;
+        for seed in 0..=255u8 {
+            let mut record = Replay::new(Tape::default(), Vec::new(), Stream::new([seed; 32]));
+            let (items, number, word) = generator.draw(&mut Source::Replay(&mut record));
+            let tape = record.into_tape();
+            // Draw 0 is the vector's length; then its elements, each a part of the vector.
+            assert_eq!(tape.part_around(0, 0), 0..1, "seed {seed}");
+            assert_eq!(tape.part_around(0, 1), 0..1 + items.len(), "seed {seed}");
+            if !items.is_empty() {
+                assert_eq!(tape.part_around(1, 1), 1..2, "seed {seed}");
+                assert_eq!(tape.part_around(1, 2), 0..1 + items.len(), "seed {seed}");
+            }
+            assert_eq!(tape.part_around(0, 9), 0..tape.draws(), "seed {seed}");
+            let mut replay = Replay::new(
+                tape,
+                std::iter::once(0..1).collect(),
+                Stream::new([!seed; 32]),
+            );
+            let (new_items, new_number, new_word) =
+                generator.draw(&mut Source::Replay(&mut replay));
+            assert_eq!((number, &word), (new_number, &new_word), "seed {seed}");
+            let shared = items.len().min(new_items.len());
+            assert_eq!(items[..shared], new_items[..shared], "seed {seed}");
+            lengths_changed += usize::from(items.len() != new_items.len());
+        }
+        assert!(
+            lengths_changed > 100,
+            "{lengths_changed} of 256 lengths changed"
+        );
     }
 
     /// The leaves drawn here make the draws proptest's own leaves make.

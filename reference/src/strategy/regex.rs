@@ -74,16 +74,18 @@ impl Part {
             Part::Class(ranges) => text.push(source.char_in(ranges)),
             Part::Repeat(part, size) => {
                 for _ in 0..source.uniform_incl(*size.start(), *size.end()) {
-                    part.draw_into(source, text);
+                    source.part(|source| part.draw_into(source, text));
                 }
             }
-            Part::Concat(parts) => parts.iter().for_each(|part| part.draw_into(source, text)),
+            Part::Concat(parts) => parts
+                .iter()
+                .for_each(|part| source.part(|source| part.draw_into(source, text))),
             Part::Alternation(arms) => {
                 let pick = source.uniform_incl(0, arms.len() as u64 - 1) as usize;
                 for _ in 0..pick {
                     source.skip_arm();
                 }
-                arms[pick].draw_into(source, text);
+                source.part(|source| arms[pick].draw_into(source, text));
             }
         }
     }

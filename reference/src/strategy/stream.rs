@@ -94,6 +94,20 @@ impl Source<'_> {
         }
     }
 
+    /// Runs `draw`, one part of a composite value (a tuple's field, a collection's element, a
+    /// union's arm): a replay aligns each part's draws with the parent's same part.
+    #[inline]
+    pub(crate) fn part<T>(&mut self, draw: impl FnOnce(&mut Self) -> T) -> T {
+        if let Source::Replay(replay) = self {
+            replay.enter();
+        }
+        let value = draw(self);
+        if let Source::Replay(replay) = self {
+            replay.leave();
+        }
+        value
+    }
+
     /// A uniform draw from `low..=high`, as `proptest::num::sample_uniform_incl` makes it.
     pub(crate) fn uniform_incl<X: rand::distr::uniform::SampleUniform>(
         &mut self,

@@ -2,12 +2,17 @@
 //!
 //! Every primitive draw a native generator makes (a leaf's value, a union's arm, a
 //! collection's length) is one call into its [`Source`](super::Source). A [`Tape`] keeps,
-//! per draw, the words that draw consumed; a [`Replay`] draws a case again from a parent's
-//! tape, giving each draw its recorded words except the draws chosen to change, which take
-//! words from a fresh stream (as does any draw that needs more words than it recorded, after a
-//! rejection or once an arm pick changed the structure). Any words are valid input for any
-//! draw, so a replayed case is always a value the generator can produce.
+//! per draw, the words that draw consumed and where in the value it was made: its path of
+//! parts (a tuple's field, a collection's element, a union's arm, each numbered in turn
+//! within the part around it). A [`Replay`] draws a case again from a parent's tape, giving
+//! each draw the words the parent's draw at the same path took, except the draws chosen to
+//! change, which take words from a fresh stream (as does any draw the parent did not make,
+//! or that needs more words than it recorded). Aligning by path rather than by draw number
+//! means a redraw that changes how many draws one part makes (a longer string, another
+//! arm) leaves every later part as it was. Any words are valid input for any draw, so a
+//! replayed case is always a value the generator can produce.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::ops::Range;
 
@@ -15,12 +20,15 @@ use rand::{Rng, TryRng};
 
 use super::stream::Stream;
 
-/// The words each draw of one case consumed, in draw order.
+/// The words each draw of one case consumed, in draw order, with where each was made.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tape {
     words: Vec<u32>,
     /// Where each draw's words end in `words`.
     ends: Vec<usize>,
+    /// Each draw's path: the number of the part it was made in at each level, outermost
+    /// first, then its own number within that part.
+    paths: Vec<Box<[u32]>>,
     /// The draws that chose among alternatives (an arm, a length, a bool, one of a list),
     /// as opposed to drawing a value (a number in a range, a character).
     choices: Vec<usize>,
@@ -45,12 +53,29 @@ impl Tape {
         &self.choices
     }
 
-    fn push(&mut self, words: &[u32], choice: bool) {
+    /// The draws of the part `levels` levels out from draw `index` (the whole case at most;
+    /// the draw alone at 0): a part's draws follow each other on the tape.
+    pub fn part_around(&self, index: usize, levels: usize) -> Range<usize> {
+        let Some(path) = self.paths.get(index) else {
+            return index..index;
+        };
+        let prefix = &path[..path.len().saturating_sub(levels)];
+        let inside = |at: &usize| self.paths[*at].starts_with(prefix);
+        let start = (0..index).rev().take_while(inside).last().unwrap_or(index);
+        let end = (index..self.draws())
+            .take_while(inside)
+            .last()
+            .unwrap_or(index);
+        start..end + 1
+    }
+
+    fn push(&mut self, words: &[u32], path: &[u32], choice: bool) {
         if choice {
             self.choices.push(self.draws());
         }
         self.words.extend_from_slice(words);
         self.ends.push(self.words.len());
+        self.paths.push(path.into());
     }
 
     fn is_choice(&self, index: usize) -> bool {
@@ -62,10 +87,14 @@ impl Tape {
         let mut spliced = Tape::default();
         let at = at.min(self.draws());
         for index in 0..at {
-            spliced.push(self.draw(index), self.is_choice(index));
+            spliced.push(self.draw(index), &self.paths[index], self.is_choice(index));
         }
         for index in at..other.draws() {
-            spliced.push(other.draw(index), other.is_choice(index));
+            spliced.push(
+                other.draw(index),
+                &other.paths[index],
+                other.is_choice(index),
+            );
         }
         spliced
     }
@@ -74,23 +103,37 @@ impl Tape {
 /// A case drawn again from a parent's tape, recording its own.
 pub struct Replay {
     parent: Tape,
-    /// The draws that take fresh words instead of their recorded ones.
+    /// The parent's draw at each path (the first, where a spliced tape has two).
+    by_path: HashMap<Box<[u32]>, usize>,
+    /// The parent's draws that take fresh words instead of their recorded ones.
     redrawn: Vec<Range<usize>>,
     fresh: Stream,
     tape: Tape,
+    /// The number of the next part or draw at each level, outermost first.
+    position: Vec<u32>,
+    /// The parent's words for the current draw (none if it is redrawn or the parent made
+    /// no draw at its path).
+    recorded: Range<usize>,
     /// The current draw's words so far.
     taken: Vec<u32>,
 }
 
 impl Replay {
-    /// Replays `parent` with the draws in `redrawn` (and whatever outruns the parent's words)
-    /// drawn from `fresh`. An empty parent draws the case `fresh` draws, word for word.
+    /// Replays `parent` with its draws in `redrawn` (and whatever outruns the parent's
+    /// words) drawn from `fresh`. An empty parent draws the case `fresh` draws, word for word.
     pub fn new(parent: Tape, redrawn: Vec<Range<usize>>, fresh: Stream) -> Self {
+        let mut by_path = HashMap::with_capacity(parent.draws());
+        for (index, path) in parent.paths.iter().enumerate() {
+            by_path.entry(path.clone()).or_insert(index);
+        }
         Replay {
             parent,
+            by_path,
             redrawn,
             fresh,
             tape: Tape::default(),
+            position: vec![0],
+            recorded: 0..0,
             taken: Vec::new(),
         }
     }
@@ -104,6 +147,23 @@ impl Replay {
         self.fresh.skip_arm();
     }
 
+    /// The next draws make up one part, until [`Replay::leave`].
+    pub(crate) fn enter(&mut self) {
+        self.position.push(0);
+    }
+
+    /// The current part is drawn.
+    pub(crate) fn leave(&mut self) {
+        self.position.pop();
+        self.step();
+    }
+
+    fn step(&mut self) {
+        if let Some(last) = self.position.last_mut() {
+            *last += 1;
+        }
+    }
+
     /// Runs one draw on the replayed words and records what it took. Out of line and cold:
     /// only guided mode replays, and the stream's draws beside it stay inlined.
     #[cold]
@@ -113,22 +173,27 @@ impl Replay {
         choice: bool,
         draw: impl FnOnce(&mut dyn TryRng<Error = Infallible>) -> T,
     ) -> T {
+        self.recorded = match self.by_path.get(self.position.as_slice()) {
+            Some(&index) if !self.redrawn.iter().any(|range| range.contains(&index)) => {
+                let end = self.parent.ends[index];
+                let start = index
+                    .checked_sub(1)
+                    .map_or(0, |before| self.parent.ends[before]);
+                start..end
+            }
+            _ => 0..0,
+        };
         self.taken.clear();
         let value = draw(self);
-        self.tape.push(&self.taken, choice);
+        self.tape.push(&self.taken, &self.position, choice);
+        self.step();
         value
     }
 
-    /// The parent's words the current draw has not taken yet (none if it is redrawn).
+    /// The parent's words the current draw has not taken yet.
     fn recorded(&self) -> &[u32] {
-        let index = self.tape.draws();
-        if self.redrawn.iter().any(|range| range.contains(&index)) {
-            return &[];
-        }
-        self.parent
-            .draw(index)
-            .get(self.taken.len()..)
-            .unwrap_or(&[])
+        let start = (self.recorded.start + self.taken.len()).min(self.recorded.end);
+        &self.parent.words[start..self.recorded.end]
     }
 }
 
