@@ -118,14 +118,14 @@ impl Guide {
         }
     }
 
-    /// The cases numbered `numbers` of round `round`: half fresh (all, while the pool is
+    /// The cases numbered `numbers` of round `round`: a quarter fresh (all, while the pool is
     /// empty), the rest mutations of pool members.
     pub(super) fn round(&mut self, round: u64, numbers: std::ops::Range<u64>) -> Vec<GuidedCase> {
         let key_of_round = key(b"guided round", self.seed, round);
         let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key_of_round);
         let mut cases = Vec::new();
         for number in numbers {
-            let mutation = (!self.pool.is_empty() && number % 2 == 1)
+            let mutation = (!self.pool.is_empty() && number % 4 != 0)
                 .then(|| self.mutation(&mut rng))
                 .and_then(|(parent, redrawn)| {
                     let fresh = Stream::new(key(b"guided mutation", self.seed, number));
@@ -154,13 +154,14 @@ impl Guide {
     }
 
     /// A parent tape and the draws to redraw in it: 1–4 draws (mostly choices: an arm, a
-    /// length, one of a list), a span of up to 8, or none in a splice of two members (one's
-    /// draws up to a point, the other's after it).
+    /// length, one of a list), a run of up to 8 or the whole part 1–3 levels around a draw
+    /// (a field, an element), each choice with the same small chance, or none in a splice of
+    /// two members (one's draws up to a point, the other's after it).
     fn mutation(&self, rng: &mut TestRng) -> (Tape, Vec<Range<usize>>) {
         let parent = &self.pool[self.pick(rng)].tape;
         let draws = parent.draws().max(1);
         let anywhere = |rng: &mut TestRng| rng.next_u32() as usize % draws;
-        match rng.next_u32() % 3 {
+        match rng.next_u32() % 4 {
             0 => {
                 let count = 1 + rng.next_u32() % 4;
                 let choices = parent.choices();
@@ -177,8 +178,25 @@ impl Guide {
             }
             1 => {
                 let at = anywhere(rng);
-                let length = 1 + rng.next_u32() as usize % 8;
-                (parent.clone(), std::iter::once(at..at + length).collect())
+                let redrawn = if rng.next_u32() % 2 == 0 {
+                    at..at + 1 + rng.next_u32() as usize % 8
+                } else {
+                    parent.part_around(at, 1 + rng.next_u32() as usize % 3)
+                };
+                (parent.clone(), std::iter::once(redrawn).collect())
+            }
+            2 => {
+                // Every choice at once, each with a chance of 1 in 2 to 16: a parent that met
+                // some rare conditions keeps them while another choice is drawn anew, however
+                // many choices the case makes (a budget case makes about 46).
+                let odds = 2 << (rng.next_u32() % 4);
+                let redrawn = parent
+                    .choices()
+                    .iter()
+                    .filter(|_| rng.next_u32() % odds == 0)
+                    .map(|&at| at..at + 1)
+                    .collect();
+                (parent.clone(), redrawn)
             }
             _ => {
                 let other = &self.pool[self.pick(rng)].tape;
