@@ -188,13 +188,14 @@ fn guidance_finds_the_deep_mutants_where_unguided_runs_do_not() {
 type DeepMutantSeed = (&'static str, &'static str, &'static str, &'static str);
 
 /// Seeds and case counts where the guided run finds the deep mutant and the unguided one does
-/// not, each with a margin on both sides (measured: the note of issue 22).
+/// not, each with a margin on both sides (measured in session 8: budget seed 5 guided at case
+/// 296, unguided at 10,491; sql-migrations seed 1 guided at 194, unguided at 3,835).
 const DEEP_MUTANT_SEEDS: [DeepMutantSeed; 2] = [
     ("py-mutant-pg-timeout-as-deadline", "budget", "5", "2000"),
     (
         "py-mutant-rollback-keeps-partial",
         "sql-migrations",
-        "4",
-        "1400",
+        "1",
+        "1000",
     ),
 ];
