@@ -199,3 +199,53 @@ const DEEP_MUTANT_SEEDS: [DeepMutantSeed; 2] = [
         "1000",
     ),
 ];
+
+/// A guided finding is shrunk as a generated one is, from its tape (no seed and index name
+/// it): the report's example is smaller, still shows the bug, and names no stream case.
+#[test]
+fn a_guided_finding_is_shrunk_from_its_tape() {
+    let _serial = common::serial();
+    let run = Sandbox::new().run(&[
+        "verify",
+        "--impl",
+        "py-mutant-rollback-keeps-partial",
+        "--contract",
+        "sql-migrations",
+        "--guided",
+        "--cases",
+        GUIDED_FINDING_CASES,
+        "--seed",
+        "1",
+        "--no-vectors",
+        "--no-corpus",
+    ]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let groups = run.groups();
+    let group = groups
+        .iter()
+        .find(|group| group["kind"] == "divergence")
+        .unwrap_or_else(|| panic!("no divergence: {}", run.stdout));
+    let example = &group["example"];
+    let bytes = |field: &str| example["shrink"][field].as_u64();
+    assert!(
+        bytes("toBytes") < bytes("fromBytes"),
+        "not shrunk: {example}"
+    );
+    assert_eq!(example.get("case"), None, "{example}");
+    assert!(group["guidedCases"][0].is_u64(), "{group}");
+    // The bug needs four dotted ids or more, undone by one rollback.
+    let files = example["input"]["files"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let dotted = files
+        .keys()
+        .filter_map(|name| name.strip_suffix(".sql"))
+        .filter(|id| !id.ends_with(".down") && id.contains('.'))
+        .count();
+    assert!(dotted >= 2, "{example}");
+    assert!(run.stderr.contains("(guided case "), "{}", run.stderr);
+}
+
+/// Cases enough for seed 1's guided run to find sql-migrations' deep mutant (at case 194).
+const GUIDED_FINDING_CASES: &str = "256";

@@ -6,7 +6,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
-use crate::strategy::{Gen, Replay, Source, Stream, Tape};
+use crate::strategy::{Gen, Replay, Source, Stream, Tape, TapeTree};
 
 /// A numbered rule of a contract, as reports cite it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +385,24 @@ impl CaseGenerator {
         Some((value, replay.into_tape()))
     }
 
+    /// The value tree of the case `tape` draws (a guided case, which no seed and index
+    /// name): candidates replay it with words made smaller; `None` unless the generator is
+    /// native.
+    pub fn tape_tree(&self, tape: Tape) -> Option<Box<dyn ValueTree<Value = Value>>> {
+        if !self.generator.is_native() {
+            return None;
+        }
+        let generator = self.generator.clone();
+        let replay = move |tape: Tape| {
+            // Words a candidate needs beyond its parent's (a longer arm) come from one
+            // fixed stream, so a shrink is the same every time.
+            let mut replay = Replay::new(tape, Vec::new(), Stream::new([0; 32]));
+            let value = generator.draw(&mut Source::Replay(&mut replay));
+            (value, replay.into_tape())
+        };
+        Some(Box::new(TapeTree::new(tape, replay)))
+    }
+
     fn runner(&self, seed: u64, index: u64) -> TestRunner {
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &case_seed(seed, index));
         TestRunner::new_with_rng(self.config.clone(), rng)
@@ -666,6 +684,52 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A guided case's tape shrinks, through candidates the generator draws, to a small case
+    /// that still has what the test asks of it (a rollback among its operations): the
+    /// rollback alone.
+    #[test]
+    fn a_tape_tree_shrinks_to_a_small_case_that_still_fails() {
+        let generator = CaseGenerator::new(&crate::sqlmig::SqlMigrations, &GenSettings::default());
+        let ops = |value: &Value| value["ops"].as_array().cloned().unwrap_or_default();
+        let fails = |value: &Value| ops(value).iter().any(|op| op["op"] == "rollback");
+        let size = |value: &Value| value.to_string().len();
+        let mut shrunk = 0;
+        for index in 0..40 {
+            let (start, tape) = generator.recorded(3, index).expect("native");
+            if !fails(&start) {
+                continue;
+            }
+            let mut tree = generator.tape_tree(tape).expect("native");
+            assert_eq!(tree.current(), start, "case {index}");
+            let mut best = start.clone();
+            let mut more = tree.simplify();
+            let mut steps = 0;
+            while more {
+                steps += 1;
+                assert!(steps < 5_000, "case {index}: the shrink does not end");
+                let candidate = tree.current();
+                more = if fails(&candidate) && size(&candidate) <= size(&best) {
+                    best = candidate;
+                    tree.simplify()
+                } else {
+                    tree.complicate()
+                };
+            }
+            assert!(fails(&best), "case {index}: {best}");
+            // Elements are deleted from anywhere (the rollback was often last of many), and
+            // the files go with them.
+            assert_eq!(ops(&best).len(), 1, "case {index}: {best}");
+            let files = best["files"].as_object().cloned().unwrap_or_default();
+            assert!(
+                files.keys().all(|name| name == "README.md"),
+                "case {index}: {best}"
+            );
+            assert!(size(&best) < size(&start), "case {index}: {best}");
+            shrunk += 1;
+        }
+        assert!(shrunk >= 10, "{shrunk} cases with a rollback");
     }
 
     #[test]

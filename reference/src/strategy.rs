@@ -28,11 +28,13 @@ use serde_json::{Map, Value};
 mod regex;
 mod stream;
 mod tape;
+mod tape_shrink;
 
 pub use regex::regex;
 use stream::{char_in, native_leaf, select_from, weighted_bool, Draw as Sampler};
 pub use stream::{Source, Stream};
 pub use tape::{Replay, Tape};
+pub use tape_shrink::TapeTree;
 
 /// A generator: a proptest strategy and a sampler drawing the same values.
 pub struct Gen<T> {

@@ -12,6 +12,7 @@ pub use side::{drift, Side};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use reference::strategy::Tape;
 use reference::{Contract, Expectation};
 use serde_json::Value;
 
@@ -34,6 +35,8 @@ pub struct CaseRun {
     pub input: Arc<Value>,
     pub expectation: Expectation,
     pub outcomes: Vec<Option<Outcome>>,
+    /// A guided case's draws: a shrink starts from them, as no seed and index name it.
+    pub tape: Option<Arc<Tape>>,
 }
 
 impl CaseRun {
@@ -55,7 +58,10 @@ impl CaseRun {
 #[derive(Debug, Clone)]
 pub struct ShrinkSeed {
     pub bytes: usize,
+    /// A generated case's index, or a guided case's number.
     pub case: u64,
+    /// A guided case's draws (none for a generated case).
+    pub tape: Option<Arc<Tape>>,
     /// What the implementation produced for it.
     pub output: Value,
 }
@@ -399,13 +405,7 @@ impl Recorder<'_> {
             return; // every failure has a group key
         };
         self.note_vector(findings, key.kind.as_str(), &side.judged.variant.rules);
-        let group = findings.add(
-            self.contract,
-            key,
-            &side.judged.variant,
-            example,
-            &self.case.label,
-        );
+        let group = findings.add(self.contract, key, &side.judged.variant, example, self.case);
         group.shared_with_all += u64::from(shared);
     }
 
@@ -444,8 +444,9 @@ impl Findings {
         key: GroupKey,
         variant: &Variant,
         example: Example,
-        label: &CaseLabel,
+        case: &CaseRun,
     ) -> &mut Group {
+        let label = &case.label;
         if !self.groups.contains_key(&key) {
             // Say so as soon as a new kind of failure shows up, before any shrinking.
             self.announcements.push(format!(
@@ -454,31 +455,35 @@ impl Findings {
                 key.implementation,
                 key.kind.as_str(),
                 key.cause.describe(),
-                example.which()
+                crate::report::view::case_name(label)
             ));
             if let Some(events) = &mut self.events {
                 events.push(Event::group_found(&key, variant, label));
             }
         }
-        if let (CaseLabel::Generated(case), Some(actual), GroupKind::Divergence) =
-            (label, &example.actual, key.kind)
+        // The smallest generated or guided case is where shrinking starts (vectors and
+        // corpus cases have no tree; a guided case's is its tape's).
+        let shrinkable = match (label, &case.tape) {
+            (CaseLabel::Generated(index), _) => Some(*index),
+            (CaseLabel::Guided(number), Some(_)) => Some(*number),
+            _ => None,
+        };
+        if let (Some(index), Some(actual), GroupKind::Divergence) =
+            (shrinkable, &example.actual, key.kind)
         {
-            // The smallest generated case is where shrinking starts (vectors have no tree).
             let bytes = canonical(&example.input).len();
-            let seed = self
+            let smaller = self
                 .shrink_seeds
-                .entry(key.clone())
-                .or_insert_with(|| ShrinkSeed {
+                .get(&key)
+                .is_none_or(|seed| (bytes, index) < (seed.bytes, seed.case));
+            if smaller {
+                let seed = ShrinkSeed {
                     bytes,
-                    case: *case,
-                    output: actual.clone(),
-                });
-            if (bytes, *case) < (seed.bytes, seed.case) {
-                *seed = ShrinkSeed {
-                    bytes,
-                    case: *case,
+                    case: index,
+                    tape: case.tape.clone(),
                     output: actual.clone(),
                 };
+                self.shrink_seeds.insert(key.clone(), seed);
             }
         }
         let cause = key.cause.clone();

@@ -20,7 +20,7 @@ impl ContractFindings<'_> {
         for (a, first) in sides.iter().enumerate() {
             for second in &sides[a + 1..] {
                 if let Some((key, variant, example)) = self.twin_drift(case, [first, second]) {
-                    findings.add(self.contract, key, &variant, example, &case.label);
+                    findings.add(self.contract, key, &variant, example, case);
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! Minimizing findings once a contract's cases have run: each divergence group found on a
-//! generated case is shrunk through the implementation ([`shrink`]), re-run on the other
-//! implementations so the side-by-side view matches, keyed again by its minimal case's cause
+//! generated or guided case is shrunk through the implementation ([`shrink`]), re-run on the
+//! other implementations so the side-by-side view matches, keyed again by its minimal case's cause
 //! (groups that shrink to the same cause are one bug, and merge), saved to the corpus, and
 //! given a paste-ready program by the implementation's adapter (its snippet).
 
@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use reference::{generate_case, Contract, Expectation};
+use reference::strategy::Tape;
+use reference::{generate_case, CaseGenerator, Contract, Expectation};
 use serde_json::Value;
 use tokio::sync::watch;
 
@@ -56,7 +57,7 @@ struct Minimal {
 }
 
 impl ShrinkJob<'_> {
-    /// Shrinks every divergence group of the contract found on a generated case, through
+    /// Shrinks every divergence group of the contract found on a generated or guided case, through
     /// the implementation that diverged, and re-runs each minimal case on the others. Groups
     /// the baseline lists or a corpus case already shows are left as they are; Ctrl-C stops
     /// at once, keeping the best case of each group so far.
@@ -128,12 +129,23 @@ impl ShrinkJob<'_> {
         if *self.stop.borrow() {
             return None;
         }
+        // A guided case has no seed and index: its tape is replayed smaller instead.
+        let (tree, which) = match &seed.tape {
+            Some(tape) => {
+                let generator = CaseGenerator::new(contract, &settings.generation);
+                let tree = generator.tape_tree(Tape::clone(tape))?;
+                (tree, format!("guided case {}", seed.case))
+            }
+            None => (
+                generate_case(contract, &settings.generation, settings.seed, seed.case),
+                format!("case {}", seed.case),
+            ),
+        };
         self.progress.say(&format!(
-            "shrinking {} · {} · {} (case {}, {} bytes)…",
+            "shrinking {} · {} · {} ({which}, {} bytes)…",
             contract.id(),
             key.implementation,
             key.cause.describe(),
-            seed.case,
             seed.bytes
         ));
         let mut probers = Probers::new(self.specs, contract, settings.runner.without_coverage());
@@ -150,7 +162,6 @@ impl ShrinkJob<'_> {
             slack_ms: settings.timing_slack_ms,
             bounds: self.bounds,
         };
-        let tree = generate_case(contract, &settings.generation, settings.seed, seed.case);
         let mut stop = self.stop.clone();
         let shrunk = shrinker
             .shrink(prober, tree, &key, seed.output.clone(), &mut stop)
@@ -282,7 +293,8 @@ impl ShrinkJob<'_> {
             stopped_by: shrunk.stopped_by.clone(),
         });
         example.input = shrunk.input;
-        example.case = Some(seed.case);
+        // A guided case's number names no case of the seed's stream.
+        example.case = seed.tape.is_none().then_some(seed.case);
         example.vector = None;
         example.corpus = None;
         example.detail = None;

@@ -555,7 +555,8 @@ impl Example {
         match (&self.vector, self.case) {
             (Some(id), _) => format!("vector {id}"),
             (None, Some(case)) => format!("case {case}"),
-            (None, None) => "case ?".into(),
+            // Only a guided case has neither: no seed and index name it.
+            (None, None) => "a guided case".into(),
         }
     }
 }

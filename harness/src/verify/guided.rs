@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use proptest::prelude::Rng;
@@ -81,7 +81,7 @@ impl Feedback {
 
 /// A case that reached something new, kept to be mutated.
 struct Member {
-    tape: Tape,
+    tape: Arc<Tape>,
     /// How many implementations it reached new branches in: cases that show the twins going
     /// different new ways are picked more often than those new in one alone.
     implementations: u32,
@@ -90,7 +90,7 @@ struct Member {
 /// One case of a round, with its draws when the generator records them.
 pub(super) struct GuidedCase {
     pub number: u64,
-    tape: Option<Tape>,
+    tape: Option<Arc<Tape>>,
     pub input: Value,
 }
 
@@ -134,12 +134,12 @@ impl Guide {
             let (input, tape) = match mutation {
                 Some((input, tape)) => {
                     self.record.mutated += 1;
-                    (input, Some(tape))
+                    (input, Some(Arc::new(tape)))
                 }
                 None => {
                     self.record.fresh += 1;
                     match self.generator.recorded(self.seed, number) {
-                        Some((input, tape)) => (input, Some(tape)),
+                        Some((input, tape)) => (input, Some(Arc::new(tape))),
                         None => (self.generator.value(self.seed, number), None),
                     }
                 }
@@ -158,7 +158,7 @@ impl Guide {
     /// (a field, an element), each choice with the same small chance, or none in a splice of
     /// two members (one's draws up to a point, the other's after it).
     fn mutation(&self, rng: &mut TestRng) -> (Tape, Vec<Range<usize>>) {
-        let parent = &self.pool[self.pick(rng)].tape;
+        let parent: &Tape = &self.pool[self.pick(rng)].tape;
         let draws = parent.draws().max(1);
         let anywhere = |rng: &mut TestRng| rng.next_u32() as usize % draws;
         match rng.next_u32() % 4 {
@@ -264,7 +264,7 @@ impl Guide {
         first_index: u64,
         reached: &mpsc::Receiver<Reached>,
         stop: &watch::Receiver<bool>,
-        deal: &mut impl FnMut(u64, CaseLabel, Value) -> bool,
+        deal: &mut impl FnMut(u64, CaseLabel, Value, Option<Arc<Tape>>) -> bool,
     ) -> GuidedRecord {
         let mut arrived: HashMap<u64, Vec<Vec<String>>> = HashMap::new();
         for (round, start) in (0..cases).step_by(ROUND as usize).enumerate() {
@@ -275,7 +275,8 @@ impl Guide {
             let mut waiting = HashSet::new();
             for case in &round_cases {
                 let label = CaseLabel::Guided(case.number);
-                if deal(first_index + case.number, label, case.input.clone()) {
+                let (index, input) = (first_index + case.number, case.input.clone());
+                if deal(index, label, input, case.tape.clone()) {
                     waiting.insert(case.number);
                 }
             }

@@ -63,7 +63,7 @@ pub(super) fn spawn_producer(
             .collect();
         // Records case `index` as pending and sends it to every implementation; false when
         // some implementation's adapter is gone (that case never completes).
-        let mut deal = |index: u64, label: CaseLabel, input: serde_json::Value| {
+        let mut deal = |index: u64, label: CaseLabel, input: serde_json::Value, tape| {
             spent_rx.try_iter().for_each(drop);
             let expectation = contract.expect(&input, &generation);
             let time_limit = Job::time_limit_for(&expectation, slack);
@@ -76,6 +76,7 @@ pub(super) fn spawn_producer(
                         input: input.clone(),
                         expectation,
                         outcomes: vec![None; slots],
+                        tape,
                     },
                 );
             }
@@ -105,7 +106,7 @@ pub(super) fn spawn_producer(
                 (CaseLabel::Generated(case), None) => generator.value(seed, *case),
                 (_, None) => continue,
             };
-            deal(index, label, input);
+            deal(index, label, input, None);
         }
         let reached = guide?;
         let guide = Guide::new(generator, seed, contract.id());

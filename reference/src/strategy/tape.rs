@@ -40,12 +40,28 @@ impl Tape {
         self.ends.len()
     }
 
-    fn draw(&self, index: usize) -> &[u32] {
+    /// Where draw `index`'s words lie in `words` (nowhere past the last draw).
+    fn span(&self, index: usize) -> Range<usize> {
         let Some(&end) = self.ends.get(index) else {
-            return &[];
+            return 0..0;
         };
-        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.words[start..end]
+        index.checked_sub(1).map_or(0, |before| self.ends[before])..end
+    }
+
+    /// Draw `index`'s words (none past the last draw).
+    pub(crate) fn draw(&self, index: usize) -> &[u32] {
+        &self.words[self.span(index)]
+    }
+
+    /// Draw `index`'s words, to change in place (none past the last draw).
+    pub(crate) fn words_mut(&mut self, index: usize) -> &mut [u32] {
+        let span = self.span(index);
+        &mut self.words[span]
+    }
+
+    /// How many parts draw `index` was made inside (0 past the last draw).
+    pub fn depth(&self, index: usize) -> usize {
+        self.paths.get(index).map_or(0, |path| path.len())
     }
 
     /// The draws that chose among alternatives, in draw order.
@@ -56,10 +72,9 @@ impl Tape {
     /// The draws of the part `levels` levels out from draw `index` (the whole case at most;
     /// the draw alone at 0): a part's draws follow each other on the tape.
     pub fn part_around(&self, index: usize, levels: usize) -> Range<usize> {
-        let Some(path) = self.paths.get(index) else {
+        let Some(prefix) = self.part_path(index, levels) else {
             return index..index;
         };
-        let prefix = &path[..path.len().saturating_sub(levels)];
         let inside = |at: &usize| self.paths[*at].starts_with(prefix);
         let start = (0..index).rev().take_while(inside).last().unwrap_or(index);
         let end = (index..self.draws())
@@ -67,6 +82,13 @@ impl Tape {
             .last()
             .unwrap_or(index);
         start..end + 1
+    }
+
+    /// The path of the part `levels` levels out from draw `index`: every draw of that part
+    /// has it as a prefix.
+    fn part_path(&self, index: usize, levels: usize) -> Option<&[u32]> {
+        let path = self.paths.get(index)?;
+        Some(&path[..path.len().saturating_sub(levels)])
     }
 
     fn push(&mut self, words: &[u32], path: &[u32], choice: bool) {
@@ -82,19 +104,76 @@ impl Tape {
         self.choices.binary_search(&index).is_ok()
     }
 
+    /// Appends `from`'s draw `index`, as it was made there.
+    fn copy_draw(&mut self, from: &Tape, index: usize) {
+        self.push(from.draw(index), &from.paths[index], from.is_choice(index));
+    }
+
+    /// This tape without the element draw `at` was made in, when that is an element of a
+    /// collection (a part numbered 1 or more beside a length draw numbered 0): the elements
+    /// after it move up one place, so a replay gives them the words they had. Returns the
+    /// new tape, the collection's length draw in it and how many elements are left, which
+    /// the length draw must be made to give.
+    pub(crate) fn without_element(&self, at: usize) -> Option<(Tape, usize, usize)> {
+        let element = self.part_path(at, 1)?;
+        let (&place, collection) = element.split_last()?;
+        let depth = collection.len();
+        let length_path: Vec<u32> = collection.iter().copied().chain([0]).collect();
+        let length = self.paths.iter().position(|path| **path == *length_path)?;
+        if place == 0 || !self.is_choice(length) {
+            return None;
+        }
+        let mut without = Tape::default();
+        let mut new_length = None;
+        for index in 0..self.draws() {
+            let path = &self.paths[index];
+            if path.starts_with(element) {
+                continue;
+            }
+            let mut path = path.clone();
+            if path.len() > depth && path.starts_with(collection) && path[depth] > place {
+                path[depth] -= 1;
+            }
+            if index == length {
+                new_length = Some(without.draws());
+            }
+            without.push(self.draw(index), &path, self.is_choice(index));
+        }
+        let left = self.elements_beside(&length_path).saturating_sub(1);
+        Some((without, new_length?, left))
+    }
+
+    /// How many elements the collection whose length draw is at `length_path` has on this tape
+    /// (those that made a draw).
+    pub(crate) fn elements_beside(&self, length_path: &[u32]) -> usize {
+        let Some((_, collection)) = length_path.split_last() else {
+            return 0;
+        };
+        let depth = collection.len();
+        let mut places: Vec<u32> = self
+            .paths
+            .iter()
+            .filter(|path| path.len() > depth && path.starts_with(collection) && path[depth] > 0)
+            .map(|path| path[depth])
+            .collect();
+        places.dedup();
+        places.len()
+    }
+
+    /// The path of draw `index`.
+    pub(crate) fn path(&self, index: usize) -> &[u32] {
+        self.paths.get(index).map_or(&[], |path| path)
+    }
+
     /// This tape's draws before `at`, then `other`'s from `at` on.
     pub fn splice(&self, at: usize, other: &Tape) -> Tape {
         let mut spliced = Tape::default();
         let at = at.min(self.draws());
         for index in 0..at {
-            spliced.push(self.draw(index), &self.paths[index], self.is_choice(index));
+            spliced.copy_draw(self, index);
         }
         for index in at..other.draws() {
-            spliced.push(
-                other.draw(index),
-                &other.paths[index],
-                other.is_choice(index),
-            );
+            spliced.copy_draw(other, index);
         }
         spliced
     }
@@ -175,11 +254,7 @@ impl Replay {
     ) -> T {
         self.recorded = match self.by_path.get(self.position.as_slice()) {
             Some(&index) if !self.redrawn.iter().any(|range| range.contains(&index)) => {
-                let end = self.parent.ends[index];
-                let start = index
-                    .checked_sub(1)
-                    .map_or(0, |before| self.parent.ends[before]);
-                start..end
+                self.parent.span(index)
             }
             _ => 0..0,
         };
