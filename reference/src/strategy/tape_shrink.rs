@@ -1,7 +1,8 @@
 //! Shrinking a case known only by its tape (a guided case: no seed and index name it, so it
 //! has no proptest value tree). Each candidate replays the smallest tape so far with some
-//! words made smaller: a whole part's or one draw's set to zero (a range's low end, a union's
-//! first arm, a collection's shortest length) or one draw's halved. Whatever the generator
+//! words made smaller: an element of a collection removed, a whole part's or one draw's set
+//! to their lowest (a range's low end, a union's first arm, a collection's shortest length)
+//! or one draw's halved. Whatever the generator
 //! draws from them is the candidate, so every candidate is a value it can produce. Draws
 //! near the top of the value (how many operations, which naming) are tried before the many
 //! deep ones, so the first candidates remove the most.
@@ -36,8 +37,9 @@ pub struct TapeTree<V, F> {
     current: (V, Tape),
     /// The draws of `base` in the order they are tried: shallow ones first.
     order: Vec<usize>,
-    /// The next (draw in `order`, step) to try, and the one `current` came from.
+    /// The next (draw in `order`, step) to try.
     cursor: (usize, usize),
+    /// The (draw in `order`, step) `current` came from.
     tried: (usize, usize),
     /// Whether a candidate was taken since the pass over `order` began.
     taken_this_pass: bool,
@@ -92,12 +94,12 @@ impl<V: Clone + PartialEq + std::fmt::Debug, F: Fn(Tape) -> (V, Tape)> TapeTree<
     /// The base tape with `step` done at `draw`, or `None` when that changes no word.
     fn smaller(&self, draw: usize, step: Step) -> Option<Tape> {
         let tape = &self.base.1;
+        // A part's candidates come from its first draw only: the others would repeat them.
+        let part = tape.part_around(draw, 1);
         let draws = match step {
-            Step::DeleteElement => return self.without_element(draw),
-            Step::LowestPart => {
-                let part = tape.part_around(draw, 1);
-                (part.len() > 1).then_some(part)?
-            }
+            Step::DeleteElement if part.start == draw => return self.without_element(draw),
+            Step::LowestPart if part.start == draw && part.len() > 1 => part,
+            Step::DeleteElement | Step::LowestPart => return None,
             Step::LowestDraw | Step::HalveDraw => draw..draw + 1,
         };
         let mut smaller = tape.clone();
