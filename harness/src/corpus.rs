@@ -26,9 +26,12 @@ pub struct CorpusCase {
     /// The reference's expected output (the closest acceptable one) and what came instead.
     pub expected: Value,
     pub actual: Value,
-    /// The generated case it was shrunk from.
+    /// The generated case it was shrunk from: case `case` of the stream of `seed`, or, when
+    /// `guided`, the group's first guided case in the guided run of `seed` (no stream's).
     pub seed: u64,
     pub case: u64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guided: bool,
     /// The time zone (`TZ`) the adapter ran under; replays run under it too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
@@ -168,6 +171,7 @@ mod tests {
             actual: json!({}),
             seed: 1,
             case: 2,
+            guided: false,
             time_zone: None,
             found: "2026-11-24".into(),
             harness_version: "0".into(),

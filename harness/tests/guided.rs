@@ -201,11 +201,13 @@ const DEEP_MUTANT_SEEDS: [DeepMutantSeed; 2] = [
 ];
 
 /// A guided finding is shrunk as a generated one is, from its tape (no seed and index name
-/// it): the report's example is smaller, still shows the bug, and names no stream case.
+/// it): the report's example is smaller, still shows the bug, names no stream case, and is
+/// saved to the corpus as a guided one.
 #[test]
 fn a_guided_finding_is_shrunk_from_its_tape() {
     let _serial = common::serial();
-    let run = Sandbox::new().run(&[
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(&[
         "verify",
         "--impl",
         "py-mutant-rollback-keeps-partial",
@@ -217,7 +219,6 @@ fn a_guided_finding_is_shrunk_from_its_tape() {
         "--seed",
         "1",
         "--no-vectors",
-        "--no-corpus",
     ]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let groups = run.groups();
@@ -245,6 +246,16 @@ fn a_guided_finding_is_shrunk_from_its_tape() {
         .count();
     assert!(dotted >= 2, "{example}");
     assert!(run.stderr.contains("(guided case "), "{}", run.stderr);
+    let saved = std::fs::read_dir(sandbox.corpus.path().join("sql-migrations"))
+        .expect("a corpus folder for the contract")
+        .filter_map(Result::ok)
+        .map(|entry| std::fs::read_to_string(entry.path()).expect("readable"))
+        .map(|text| serde_json::from_str::<Value>(&text).expect("JSON"))
+        .collect::<Vec<_>>();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(saved[0]["input"], example["input"]);
+    assert_eq!(saved[0]["guided"], true, "{}", saved[0]);
+    assert_eq!(saved[0]["case"], group["guidedCases"][0], "{}", saved[0]);
 }
 
 /// Cases enough for seed 1's guided run to find sql-migrations' deep mutant (at case 194).

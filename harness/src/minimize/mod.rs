@@ -309,10 +309,17 @@ fn save_to_corpus(
     package: Option<Package>,
     progress: &Progress,
 ) {
-    let (Some(expected), Some(actual), Some(case)) = (
+    // A shrunk guided example names no case of the seed's stream: its group's guided cases
+    // say where it came from.
+    let origin = match (group.example.case, group.guided_cases.first()) {
+        (Some(case), _) => Some((case, false)),
+        (None, Some(&number)) => Some((number, true)),
+        (None, None) => None,
+    };
+    let (Some(expected), Some(actual), Some((case, guided))) = (
         group.example.expected.clone(),
         group.example.actual.clone(),
-        group.example.case,
+        origin,
     ) else {
         return;
     };
@@ -327,6 +334,7 @@ fn save_to_corpus(
         actual,
         seed: settings.seed,
         case,
+        guided,
         time_zone: Some(settings.time_zone.clone()),
         found: time::OffsetDateTime::now_utc().date().to_string(),
         harness_version: env!("CARGO_PKG_VERSION").into(),
