@@ -313,6 +313,7 @@ fn sql_throughput(root: &Path, reports: &Path) {
             expected,
             seed: 1,
             case: index,
+            guided: false,
             time_zone: None,
             found: "bench".into(),
             harness_version: env!("CARGO_PKG_VERSION").into(),
