@@ -1,8 +1,8 @@
 //! Minimizing findings once a contract's cases have run: each divergence group found on a
 //! generated or guided case is shrunk through the implementation ([`shrink`]), re-run on the
-//! other implementations so the side-by-side view matches, keyed again by its minimal case's cause
-//! (groups that shrink to the same cause are one bug, and merge), saved to the corpus, and
-//! given a paste-ready program by the implementation's adapter (its snippet).
+//! other implementations so the side-by-side view matches, keyed again by its minimal case's
+//! cause (groups that shrink to the same cause are one bug, and merge), saved to the corpus,
+//! and given a paste-ready program by the implementation's adapter (its snippet).
 
 mod program_check;
 pub mod shrink;
@@ -57,10 +57,10 @@ struct Minimal {
 }
 
 impl ShrinkJob<'_> {
-    /// Shrinks every divergence group of the contract found on a generated or guided case, through
-    /// the implementation that diverged, and re-runs each minimal case on the others. Groups
-    /// the baseline lists or a corpus case already shows are left as they are; Ctrl-C stops
-    /// at once, keeping the best case of each group so far.
+    /// Shrinks every divergence group of the contract found on a generated or guided case,
+    /// through the implementation that diverged, and re-runs each minimal case on the others.
+    /// Groups the baseline lists or a corpus case already shows are left as they are; Ctrl-C
+    /// stops at once, keeping the best case of each group so far.
     pub async fn run(&self, findings: &mut Findings, packages: &Packages) {
         let targets: Vec<(GroupKey, ShrinkSeed)> = findings
             .groups

@@ -117,7 +117,6 @@ impl Tape {
     pub(crate) fn without_element(&self, at: usize) -> Option<(Tape, usize, usize)> {
         let element = self.part_path(at, 1)?;
         let (&place, collection) = element.split_last()?;
-        let depth = collection.len();
         let length_path: Vec<u32> = collection.iter().copied().chain([0]).collect();
         let length = self.paths.iter().position(|path| **path == *length_path)?;
         if place == 0 || !self.is_choice(length) {
@@ -131,8 +130,8 @@ impl Tape {
                 continue;
             }
             let mut path = path.clone();
-            if path.len() > depth && path.starts_with(collection) && path[depth] > place {
-                path[depth] -= 1;
+            if place_in(&path, collection).is_some_and(|later| later > place) {
+                path[collection.len()] -= 1;
             }
             if index == length {
                 new_length = Some(without.draws());
@@ -149,12 +148,11 @@ impl Tape {
         let Some((_, collection)) = length_path.split_last() else {
             return 0;
         };
-        let depth = collection.len();
         let mut places: Vec<u32> = self
             .paths
             .iter()
-            .filter(|path| path.len() > depth && path.starts_with(collection) && path[depth] > 0)
-            .map(|path| path[depth])
+            .filter_map(|path| place_in(path, collection))
+            .filter(|&place| place > 0)
             .collect();
         places.dedup();
         places.len()
@@ -177,6 +175,12 @@ impl Tape {
         }
         spliced
     }
+}
+
+/// The place within `collection` of the part a draw at `path` was made in, when it was
+/// made inside `collection` (0 for the collection's length draw, its elements from 1).
+fn place_in(path: &[u32], collection: &[u32]) -> Option<u32> {
+    path.strip_prefix(collection)?.first().copied()
 }
 
 /// A case drawn again from a parent's tape, recording its own.

@@ -2,9 +2,8 @@
 //! has no proptest value tree). Each candidate replays the smallest tape so far with some
 //! words made smaller: an element of a collection removed, a whole part's or one draw's set
 //! to their lowest (a range's low end, a union's first arm, a collection's shortest length)
-//! or one draw's halved. Whatever the generator
-//! draws from them is the candidate, so every candidate is a value it can produce. Draws
-//! near the top of the value (how many operations, which naming) are tried before the many
+//! or one draw's halved. Whatever the generator draws from them is the candidate, so every
+//! candidate is a value it can produce. Draws near the top of the value (how many operations, which naming) are tried before the many
 //! deep ones, so the first candidates remove the most.
 
 use proptest::strategy::ValueTree;
@@ -109,7 +108,10 @@ impl<V: Clone + PartialEq + std::fmt::Debug, F: Fn(Tape) -> (V, Tape)> TapeTree<
             let before = words.to_vec();
             match step {
                 Step::HalveDraw => halve(words),
-                _ => lowest(words),
+                // 1, not 0: a uniform draw maps it to its range's low end as 0 would, but 0
+                // falls in the zone the widening-multiply sampler rejects, which would take
+                // fresh words instead.
+                _ => set_number(words, 1),
             }
             changed |= words != before.as_slice();
         }
@@ -187,22 +189,13 @@ fn shallow_first(tape: &Tape) -> Vec<usize> {
     order
 }
 
-/// Sets `words` to the number 1, not 0: a uniform draw maps it to its range's low end as 0
-/// would, but 0 falls in the zone the widening-multiply sampler rejects, which would take
-/// fresh words instead.
-fn lowest(words: &mut [u32]) {
-    words.fill(0);
-    if let Some(first) = words.first_mut() {
-        *first = 1;
-    }
-}
-
 /// The number `words` make, least significant word first (the first two words).
 fn number(words: &[u32]) -> u64 {
     let word = |at: usize| u64::from(words.get(at).copied().unwrap_or(0));
     word(0) | (word(1) << 32)
 }
 
+/// Sets `words` to the number `value`, least significant word first.
 fn set_number(words: &mut [u32], value: u64) {
     for (at, word) in words.iter_mut().enumerate() {
         *word = match at {
