@@ -884,6 +884,7 @@ fn full_report() -> Report {
             mutated: 48,
             pool: 5,
             branches: 120,
+            states: 7,
             unguided: vec!["ts-x".into()],
         }],
         verdict: Verdict::Interrupted,

@@ -185,6 +185,15 @@ pub trait Contract: Sync {
         fold_indices(pointer)
     }
 
+    /// The states of the contract's model `input` passes through, named, for `verify
+    /// --guided`: a case that reaches a state no earlier case reached is kept and mutated, as
+    /// one that reaches a new branch of an implementation is, so a state the contract reaches
+    /// only through several choices at once is built up a choice at a time even where no
+    /// implementation's code tells it from the states before it. None by default.
+    fn model_states(&self, _input: &Value) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The name a cause under `rule` is filed under: the rule itself, or the family of rules
     /// that state one clause for several parts of the output (one rule per migration step,
     /// each adding its keys "only where absent"), so one bug in the shared clause is one

@@ -10,10 +10,14 @@ pub struct GuidedRecord {
     /// Cases drawn from fresh random bytes, and mutated from pool members.
     pub fresh: u64,
     pub mutated: u64,
-    /// Cases kept because they reached a branch new in some implementation.
+    /// Cases kept because they reached a branch new in some implementation, or a new state
+    /// of the contract's model.
     pub pool: u64,
     /// Distinct (implementation, branch) pairs reached.
     pub branches: u64,
+    /// Distinct states of the contract's model reached (none for a contract that names none).
+    #[serde(default)]
+    pub states: u64,
     /// Implementations whose adapters do not say what each case reached.
     pub unguided: Vec<String>,
 }
@@ -28,8 +32,12 @@ impl GuidedRecord {
                 ids.join(", ")
             ),
         };
+        let states = match self.states {
+            0 => String::new(),
+            states => format!(" and {states} model states"),
+        };
         format!(
-            "{}: {} fresh + {} mutated cases, pool {}, {} branch pairs reached{unguided}",
+            "{}: {} fresh + {} mutated cases, pool {}, {} branch pairs{states} reached{unguided}",
             self.contract, self.fresh, self.mutated, self.pool, self.branches
         )
     }

@@ -1,7 +1,9 @@
 //! Guided generation (`verify --guided`): cases go out in rounds; each case's branches, as the
 //! adapters report them, are judged new or not here (adapters may be restarted, or several
 //! per implementation, so only the run knows what is new), and cases that reached new
-//! branches join a pool whose members are mutated into later rounds beside fresh cases.
+//! branches, or a state of the contract's model no earlier case reached (the reference names
+//! them: `Contract::model_states`), join a pool whose members are mutated into later rounds
+//! beside fresh cases.
 //!
 //! A guided case is a sequence of draws from the contract's generator (its tape): a fresh case
 //! is case N of the seed's stream (the one an unguided run draws), a mutated one replays a pool
@@ -19,7 +21,7 @@ use std::time::Duration;
 use proptest::prelude::Rng;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use reference::strategy::{Replay, Stream, Tape};
-use reference::CaseGenerator;
+use reference::{CaseGenerator, Contract};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -82,7 +84,8 @@ impl Feedback {
 /// A case that reached something new, kept to be mutated.
 struct Member {
     tape: Arc<Tape>,
-    /// How many implementations it reached new branches in: cases that show the twins going
+    /// How many implementations it reached new branches in (the model counting as one more
+    /// where it reached a new state): cases that show the twins going
     /// different new ways are picked more often than those new in one alone.
     implementations: u32,
 }
@@ -96,23 +99,32 @@ pub(super) struct GuidedCase {
 
 /// The producer's side: builds each round from the pool and learns from its results.
 pub(super) struct Guide {
+    contract: &'static dyn Contract,
     generator: CaseGenerator,
     seed: u64,
     pool: Vec<Member>,
     /// (implementation slot, branch) pairs some case reached.
     seen: HashSet<(usize, String)>,
+    /// States of the contract's model some case reached (`Contract::model_states`).
+    states: HashSet<String>,
     pub record: GuidedRecord,
 }
 
 impl Guide {
-    pub(super) fn new(generator: CaseGenerator, seed: u64, contract: &str) -> Guide {
+    pub(super) fn new(
+        contract: &'static dyn Contract,
+        generator: CaseGenerator,
+        seed: u64,
+    ) -> Guide {
         Guide {
+            contract,
             generator,
             seed,
             pool: Vec::new(),
             seen: HashSet::new(),
+            states: HashSet::new(),
             record: GuidedRecord {
-                contract: contract.to_owned(),
+                contract: contract.id().to_owned(),
                 ..GuidedRecord::default()
             },
         }
@@ -244,6 +256,11 @@ impl Guide {
                 }
                 new_in += u32::from(new);
             }
+            let mut new_state = false;
+            for state in self.contract.model_states(&case.input) {
+                new_state |= self.states.insert(state);
+            }
+            new_in += u32::from(new_state);
             if let (true, Some(tape)) = (new_in > 0, case.tape) {
                 self.pool.push(Member {
                     tape,
@@ -252,6 +269,7 @@ impl Guide {
             }
         }
         self.record.branches = self.seen.len() as u64;
+        self.record.states = self.states.len() as u64;
         self.record.pool = self.pool.len() as u64;
     }
 

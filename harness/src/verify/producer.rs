@@ -109,7 +109,7 @@ pub(super) fn spawn_producer(
             deal(index, label, input, None);
         }
         let reached = guide?;
-        let guide = Guide::new(generator, seed, contract.id());
+        let guide = Guide::new(contract, generator, seed);
         Some(guide.run(guided_cases, fixed_count, &reached, &stop, &mut deal))
     });
     Producer { handle, spent }

@@ -47,6 +47,10 @@ impl Contract for SqlMigrations {
         rules::evaluate(input)
     }
 
+    fn model_states(&self, input: &Value) -> Vec<String> {
+        rules::model_states(input)
+    }
+
     fn cases_in_flight(&self) -> usize {
         // Each case is a real database on disk: work, not waiting.
         8

@@ -131,6 +131,9 @@ struct Runner {
     failed: bool,
     rolled_back: bool,
     multi: bool,
+    /// Each multi-step operation as it went: how many migrations it took on (in powers of
+    /// two) and how it ended, in the order they ran.
+    states: Vec<String>,
 }
 
 /// One operation's outcome: what it returned, or that it raised.
@@ -183,16 +186,23 @@ impl Runner {
     fn run(&mut self) -> OpResult {
         let mut applied = Vec::new();
         let up = self.up();
-        for id in self.pending() {
+        let pending = self.pending();
+        let took_on = size_class(pending.len());
+        for id in pending {
             let sql = &up[&id];
             if self.atomically(&[sql]).is_err() {
                 self.failed = true;
+                self.states.push(format!(
+                    "run of {took_on}: a migration failed after {}",
+                    size_class(applied.len())
+                ));
                 return Err(());
             }
             self.multi |= statement_count(sql) > 1;
             self.applied.push(id.clone());
             applied.push(id);
         }
+        self.states.push(format!("run of {took_on}: applied"));
         Ok(json!(applied))
     }
 
@@ -202,20 +212,33 @@ impl Runner {
                 None => return Ok(json!([])),
                 Some(last) => vec![last.clone()],
             },
-            Value::String(target) => {
-                let at = self.applied.iter().position(|id| id == target).ok_or(())?;
-                self.applied[at + 1..].iter().rev().cloned().collect()
-            }
+            Value::String(target) => match self.applied.iter().position(|id| id == target) {
+                Some(at) => self.applied[at + 1..].iter().rev().cloned().collect(),
+                None => {
+                    self.states
+                        .push("rollback: the target is not applied".into());
+                    return Err(());
+                }
+            },
             _ => return Err(()),
         };
+        let took_on = size_class(undo.len());
         // Check everything first: a missing script changes nothing (SQLMIG-ROLLBACK-MISSING).
-        let scripts: Vec<&str> = undo
+        let Some(scripts) = undo
             .iter()
-            .map(|id| self.down(id).map(String::as_str).ok_or(()))
-            .collect::<Result<_, _>>()?;
-        if self.runs != Runs::RollbackWithoutDown {
-            self.atomically(&scripts)?;
+            .map(|id| self.down(id).map(String::as_str))
+            .collect::<Option<Vec<&str>>>()
+        else {
+            self.states
+                .push(format!("rollback of {took_on}: a .down.sql is missing"));
+            return Err(());
+        };
+        if self.runs != Runs::RollbackWithoutDown && self.atomically(&scripts).is_err() {
+            self.states
+                .push(format!("rollback of {took_on}: a .down.sql failed"));
+            return Err(());
         }
+        self.states.push(format!("rollback of {took_on}: undone"));
         self.rolled_back |= !undo.is_empty();
         self.applied.truncate(self.applied.len() - undo.len());
         Ok(json!(undo))
@@ -306,6 +329,31 @@ fn next_statement(sql: &str) -> Option<&str> {
     seen_code.then_some("")
 }
 
+/// How many of something, in powers of two: "none", "1", "2", "3–4", "5–8" and so on.
+fn size_class(count: usize) -> String {
+    match count {
+        0 => "none".into(),
+        1 | 2 => count.to_string(),
+        _ => format!(
+            "{}–{}",
+            count.next_power_of_two() / 2 + 1,
+            count.next_power_of_two()
+        ),
+    }
+}
+
+/// The states of the model `input` passes through (see `Contract::model_states`): each run
+/// and rollback, by how many migrations it took on and how it ended.
+pub fn model_states(input: &Value) -> Vec<String> {
+    match run_case(input, Runs::AsContracted)["states"].take() {
+        Value::Array(states) => states
+            .into_iter()
+            .filter_map(|state| state.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Evaluates one case: the expected results of its operations and the final schema.
 pub fn evaluate(input: &Value) -> Expectation {
     let output = run_case(input, Runs::AsContracted);
@@ -391,6 +439,7 @@ fn run_case(input: &Value, runs: Runs) -> Value {
         failed: false,
         rolled_back: false,
         multi: false,
+        states: Vec::new(),
     };
     let mut results = Vec::new();
     for op in input["ops"].as_array().into_iter().flatten() {
@@ -418,6 +467,7 @@ fn run_case(input: &Value, runs: Runs) -> Value {
         "failed": runner.failed,
         "rolledBack": runner.rolled_back,
         "multi": runner.multi,
+        "states": runner.states,
     })
 }
 

@@ -177,6 +177,39 @@ fn rollbacks_that_cannot_happen_raise_and_change_nothing() {
 }
 
 #[test]
+fn model_states_name_each_run_and_rollback_by_size_and_ending() {
+    let mut files = three();
+    let entries = files.as_object_mut().unwrap();
+    entries.insert(
+        "0004_tags.sql".into(),
+        json!("CREATE TABLE tags (id INTEGER);"),
+    );
+    entries.insert(
+        "0004_tags.down.sql".into(),
+        json!("DROP TABLE never_created;"),
+    );
+    let ops = json!([
+        { "op": "run" },
+        { "op": "rollback", "target": "0001_users" },
+        { "op": "rollback", "target": "0009_unknown" },
+        { "op": "current" },
+        { "op": "addFile", "name": "0005_x.sql", "sql": "CREATE TABLE x (id INTEGER);" },
+        { "op": "run" },
+        { "op": "rollback", "target": "0003_orders" },
+    ]);
+    assert_eq!(
+        rules::model_states(&case(files, ops)),
+        [
+            "run of 3–4: applied",
+            "rollback of 3–4: a .down.sql failed",
+            "rollback: the target is not applied",
+            "run of 1: applied",
+            "rollback of 2: a .down.sql is missing",
+        ]
+    );
+}
+
+#[test]
 fn nothing_applied_means_null_current_and_empty_rollback() {
     let r = results(
         three(),
