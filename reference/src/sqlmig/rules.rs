@@ -131,15 +131,22 @@ struct Runner {
     failed: bool,
     rolled_back: bool,
     multi: bool,
-    /// Each multi-step operation as it went: how many migrations it took on (in powers of
-    /// two) and how it ended, in the order they ran.
-    states: Vec<String>,
+    /// Each multi-step operation as it went, when asked for (`model_states`): how many
+    /// migrations it took on (in powers of two) and how it ended, in the order they ran.
+    states: Option<Vec<String>>,
 }
 
 /// One operation's outcome: what it returned, or that it raised.
 type OpResult = Result<Value, ()>;
 
 impl Runner {
+    /// Notes a state of the model, when states are asked for.
+    fn note(&mut self, state: impl FnOnce() -> String) {
+        if let Some(states) = &mut self.states {
+            states.push(state());
+        }
+    }
+
     fn up(&self) -> BTreeMap<String, String> {
         // BTreeMap<String, _> iterates in byte order of the id (SQLMIG-ORDER).
         self.files
@@ -192,17 +199,15 @@ impl Runner {
             let sql = &up[&id];
             if self.atomically(&[sql]).is_err() {
                 self.failed = true;
-                self.states.push(format!(
-                    "run of {took_on}: a migration failed after {}",
-                    size_class(applied.len())
-                ));
+                let after = size_class(applied.len());
+                self.note(|| format!("run of {took_on}: a migration failed after {after}"));
                 return Err(());
             }
             self.multi |= statement_count(sql) > 1;
             self.applied.push(id.clone());
             applied.push(id);
         }
-        self.states.push(format!("run of {took_on}: applied"));
+        self.note(|| format!("run of {took_on}: applied"));
         Ok(json!(applied))
     }
 
@@ -215,8 +220,7 @@ impl Runner {
             Value::String(target) => match self.applied.iter().position(|id| id == target) {
                 Some(at) => self.applied[at + 1..].iter().rev().cloned().collect(),
                 None => {
-                    self.states
-                        .push("rollback: the target is not applied".into());
+                    self.note(|| "rollback: the target is not applied".into());
                     return Err(());
                 }
             },
@@ -229,16 +233,14 @@ impl Runner {
             .map(|id| self.down(id).map(String::as_str))
             .collect::<Option<Vec<&str>>>()
         else {
-            self.states
-                .push(format!("rollback of {took_on}: a .down.sql is missing"));
+            self.note(|| format!("rollback of {took_on}: a .down.sql is missing"));
             return Err(());
         };
         if self.runs != Runs::RollbackWithoutDown && self.atomically(&scripts).is_err() {
-            self.states
-                .push(format!("rollback of {took_on}: a .down.sql failed"));
+            self.note(|| format!("rollback of {took_on}: a .down.sql failed"));
             return Err(());
         }
-        self.states.push(format!("rollback of {took_on}: undone"));
+        self.note(|| format!("rollback of {took_on}: undone"));
         self.rolled_back |= !undo.is_empty();
         self.applied.truncate(self.applied.len() - undo.len());
         Ok(json!(undo))
@@ -345,13 +347,9 @@ fn size_class(count: usize) -> String {
 /// The states of the model `input` passes through (see `Contract::model_states`): each run
 /// and rollback, by how many migrations it took on and how it ended.
 pub fn model_states(input: &Value) -> Vec<String> {
-    match run_case(input, Runs::AsContracted)["states"].take() {
-        Value::Array(states) => states
-            .into_iter()
-            .filter_map(|state| state.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
+    run_ops(input, Runs::AsContracted, Some(Vec::new()))
+        .and_then(|(runner, _)| runner.states)
+        .unwrap_or_default()
 }
 
 /// Evaluates one case: the expected results of its operations and the final schema.
@@ -419,10 +417,24 @@ pub fn deviation(input: &Value, actual: &Value) -> Option<&'static str> {
 /// Runs the case on a runner that `runs` as given: `{results, schema}` plus what shaped the
 /// schema (`failed`, `rolledBack`, `multi`).
 fn run_case(input: &Value, runs: Runs) -> Value {
-    let Ok(db) = Connection::open_in_memory() else {
+    let Some((runner, results)) = run_ops(input, runs, None) else {
         // No SQLite at all: nothing can be expected of the case.
         return json!({ "results": [], "schema": [] });
     };
+    json!({
+        "results": results,
+        "schema": runner.schema(),
+        "failed": runner.failed,
+        "rolledBack": runner.rolled_back,
+        "multi": runner.multi,
+    })
+}
+
+/// Runs the case's operations on a runner that `runs` as given, noting the model's states
+/// in `states` when given: the runner after them and each operation's result (`{ok}` or
+/// `{error}`); None when there is no SQLite.
+fn run_ops(input: &Value, runs: Runs, states: Option<Vec<String>>) -> Option<(Runner, Vec<Value>)> {
+    let db = Connection::open_in_memory().ok()?;
     let files = input["files"]
         .as_object()
         .map(|f| {
@@ -439,7 +451,7 @@ fn run_case(input: &Value, runs: Runs) -> Value {
         failed: false,
         rolled_back: false,
         multi: false,
-        states: Vec::new(),
+        states,
     };
     let mut results = Vec::new();
     for op in input["ops"].as_array().into_iter().flatten() {
@@ -461,14 +473,7 @@ fn run_case(input: &Value, runs: Runs) -> Value {
             Err(()) => json!({ "error": RAISED }),
         });
     }
-    json!({
-        "results": results,
-        "schema": runner.schema(),
-        "failed": runner.failed,
-        "rolledBack": runner.rolled_back,
-        "multi": runner.multi,
-        "states": runner.states,
-    })
+    Some((runner, results))
 }
 
 #[cfg(test)]
